@@ -1,0 +1,100 @@
+"""Task profile: penalty weights, verdict thresholds, detection tolerances, critical steps."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ..errors import ProfileError
+
+#: penalty (score points) of each deviation type at confidence 1.0
+DEFAULT_PENALTIES = {
+    "missing_step": 30.0,
+    "missing_critical_step": 50.0,
+    "wrong_step": 20.0,
+    "wrong_critical_step": 35.0,
+    "order_swap": 20.0,
+    "repeated_step": 16.0,
+    "extra_action": 16.0,
+    "slow_step": 16.0,
+    "fast_step": 16.0,
+    "long_idle": 16.0,
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything a task may tune. Defaults are documented in docs/scoring.md.
+
+    Verdict: a critical deviation (missing or wrong critical step) gives ``fail``; otherwise
+    score >= pass_min -> pass, >= review_min -> needs_review, >= retrain_min -> retrain, else fail.
+    """
+
+    pass_min: float = 85.0
+    review_min: float = 70.0
+    retrain_min: float = 50.0
+    penalties: dict = field(default_factory=lambda: dict(DEFAULT_PENALTIES))
+    #: step names (or 0-based indices) that are critical, on top of the steps file's flags
+    critical_steps: tuple = ()
+    #: a step taking more than slow_ratio x (gold duration x overall pace) is slow
+    slow_ratio: float = 2.2
+    fast_ratio: float = 0.35
+    #: pause with no motion at least this long is a long idle
+    idle_sec: float = 6.0
+    #: unmatched trainee action at least this long is an extra action
+    extra_min_sec: float = 3.0
+    #: 0..1: where between "looks like another step" and "looks like a normal match" a
+    #: step's best match must lie to count as found (higher = stricter)
+    match_strictness: float = 0.5
+    #: a deviation below this confidence is not reported
+    min_confidence: float = 0.35
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    def penalty(self, kind: str) -> float:
+        return float(self.penalties.get(kind, DEFAULT_PENALTIES.get(kind, 10.0)))
+
+    def verdict(self, score: float, has_critical: bool) -> str:
+        if has_critical or score < self.retrain_min:
+            return "fail"
+        if score >= self.pass_min:
+            return "pass"
+        return "needs_review" if score >= self.review_min else "retrain"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_profile(path: str | Path | None) -> Profile:
+    """Read a JSON profile; unknown keys are an error (a typo must not pass silently)."""
+    if path is None:
+        return Profile()
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileError(f"{path}: not a readable JSON profile ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ProfileError(f"{path}: a profile is a JSON object")
+    known = {f.name for f in fields(Profile)}
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise ProfileError(f"{path}: unknown profile keys {unknown}; known keys: {sorted(known)}")
+    kw = dict(doc)
+    if "penalties" in kw:
+        bad = sorted(set(kw["penalties"]) - set(DEFAULT_PENALTIES))
+        if bad:
+            raise ProfileError(f"{path}: unknown penalty names {bad}; known: {sorted(DEFAULT_PENALTIES)}")
+        kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
+    if "critical_steps" in kw:
+        kw["critical_steps"] = tuple(kw["critical_steps"])
+    try:
+        prof = Profile(**kw)
+    except TypeError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    if not (prof.pass_min >= prof.review_min >= prof.retrain_min >= 0):
+        raise ProfileError(f"{path}: thresholds must satisfy pass_min >= review_min >= retrain_min >= 0")
+    return prof
