@@ -15,11 +15,11 @@ DEFAULT_PENALTIES = {
     "wrong_step": 20.0,
     "wrong_critical_step": 35.0,
     "order_swap": 20.0,
-    "repeated_step": 16.0,
-    "extra_action": 16.0,
-    "slow_step": 16.0,
-    "fast_step": 16.0,
-    "long_idle": 16.0,
+    "repeated_step": 20.0,
+    "extra_action": 20.0,
+    "slow_step": 20.0,
+    "fast_step": 20.0,
+    "long_idle": 20.0,
 }
 
 

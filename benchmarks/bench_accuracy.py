@@ -1,0 +1,118 @@
+"""Accuracy of `sopilot score` on the demo set (and the baseline re-implementation beside it).
+
+    .venv/bin/python benchmarks/bench_accuracy.py [--quick] [--seed N] [--out bench_out/accuracy]
+
+Generates the demo set (ground truth in manifest.json), scores every trainee against its
+task's gold, and prints: ranking AUC of correct vs defective/unrelated (all tasks, and per
+scene style), % correct that pass, % defective that do not pass, % missing steps reported
+as missing at the right gold step, % swaps reported as an order deviation, and the
+per-video table. Writes results.json next to the videos.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_sopilot import similarity as baseline_similarity  # noqa: E402
+
+from sopilot_resources.demo.generate import generate_demo  # noqa: E402
+from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
+from sopilot_resources.ingest import ingest_video  # noqa: E402
+from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
+from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    """P(score of a correct video > score of a defective one), ties count half."""
+    if not pos or not neg:
+        return float("nan")
+    p, n = np.asarray(pos)[:, None], np.asarray(neg)[None, :]
+    return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
+
+
+def evaluate(root: Path, manifest: dict, with_baseline: bool) -> list[dict]:
+    emb = get_embedder("color-motion")
+    videos = manifest["videos"]
+    golds = {v["task"]: v for v in videos if v["role"] == "gold"}
+    cache: dict[str, object] = {}
+
+    def embed(rel: str):
+        if rel not in cache:
+            cache[rel] = ingest_video(root / rel, emb)
+        return cache[rel]
+
+    rows = []
+    for v in videos:
+        if v["role"] != "trainee":
+            continue
+        g = golds[v["task"]]
+        side = find_sidecar(root / g["path"])
+        t0 = time.perf_counter()
+        res = score_embeddings(embed(g["path"]), embed(v["path"]), load_steps(side) if side else None)
+        row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
+               "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
+               "found": sorted({(d.type, d.gold_step) for d in res.deviations}),
+               "expected": sorted({(d["type"], d.get("gold_step")) for d in v.get("deviations", [])})}
+        if with_baseline:
+            row["baseline_similarity"] = baseline_similarity(str(root / g["path"]), str(root / v["path"]))
+        rows.append(row)
+        print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}", flush=True)
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    ok = [r for r in rows if r["kind"] == "correct"]
+    bad = [r for r in rows if r["kind"] != "correct"]
+    out = {
+        "auc": auc([r["score"] for r in ok], [r["score"] for r in bad]),
+        "correct_pass": float(np.mean([r["verdict"] == "pass" for r in ok])) if ok else float("nan"),
+        "defective_not_pass": float(np.mean([r["verdict"] != "pass" for r in bad])) if bad else float("nan"),
+    }
+    for kind, dev in (("missing", "missing_step"), ("swap", "order_swap")):
+        sel = [r for r in rows if r["kind"] == kind]
+        hits = [any(t == dev and (dev == "order_swap" or s in {e[1] for e in r["expected"]}) for t, s in map(tuple, r["found"]))
+                for r in sel]
+        out[f"{kind}_detected"] = float(np.mean(hits)) if sel else float("nan")
+    for style in sorted({r["style"] for r in rows}):
+        sub = [r for r in rows if r["style"] == style]
+        out[f"auc_{style or 'all'}"] = auc([r["score"] for r in sub if r["kind"] == "correct"],
+                                           [r["score"] for r in sub if r["kind"] != "correct"])
+    if rows and "baseline_similarity" in rows[0]:
+        # the baseline's threshold is the median similarity of each task's batch
+        ranks, passes_ok, passes_bad = [], [], []
+        for task in sorted({r["task"] for r in rows}):
+            sub = [r for r in rows if r["task"] == task]
+            med = float(np.median([r["baseline_similarity"] for r in sub]))
+            passes_ok += [r["baseline_similarity"] >= med for r in sub if r["kind"] == "correct"]
+            passes_bad += [r["baseline_similarity"] < med for r in sub if r["kind"] != "correct"]
+        out["baseline_auc"] = auc([r["baseline_similarity"] for r in ok], [r["baseline_similarity"] for r in bad])
+        out["baseline_correct_pass"] = float(np.mean(passes_ok)) if passes_ok else float("nan")
+        out["baseline_defective_not_pass"] = float(np.mean(passes_bad)) if passes_bad else float("nan")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="bench_out/accuracy")
+    ap.add_argument("--no-baseline", action="store_true")
+    a = ap.parse_args()
+    root = Path(a.out) / f"seed{a.seed}{'-quick' if a.quick else ''}"
+    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() \
+        else generate_demo(root, seed=a.seed, quick=a.quick)
+    rows = evaluate(root, manifest, not a.no_baseline)
+    summary = summarize(rows)
+    (root / "results.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

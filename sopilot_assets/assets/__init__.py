@@ -1,0 +1,1 @@
+"""The SOPilot asset graph: one module per concern."""

@@ -1,0 +1,42 @@
+"""Alignment of a pair: validity of the DTW path, saving it, and its picture."""
+
+from pathlib import Path
+
+import numpy as np
+
+from sopilot_resources.storage.fsutil import atomic_write_bytes
+
+ASSET = "pair_alignment"
+
+
+def path_problems(path: np.ndarray, n: int, m: int) -> list[str]:
+    """Why ``path`` (K, 2) is not a valid DTW path through an (n, m) cost matrix (empty: valid):
+    starts at (0, 0), ends at (n-1, m-1), every move is (1,0), (0,1) or (1,1)."""
+    path = np.asarray(path)
+    if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+        return [f"shape {path.shape} is not (K, 2)"]
+    out = []
+    if tuple(path[0]) != (0, 0):
+        out.append(f"starts at {tuple(int(x) for x in path[0])}, not (0, 0)")
+    if tuple(path[-1]) != (n - 1, m - 1):
+        out.append(f"ends at {tuple(int(x) for x in path[-1])}, not ({n - 1}, {m - 1})")
+    d = np.diff(path, axis=0)
+    bad = ~(((d == [1, 0]) | (d == [0, 1]) | (d == [1, 1])).all(axis=1))
+    if bad.any():
+        out.append(f"{int(bad.sum())} moves that are not (1,0), (0,1) or (1,1)")
+    return out
+
+
+def save_alignment(path_out: Path, alignment) -> Path:
+    import io
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, path=alignment.path, total_cost=alignment.total_cost,
+                        normalized_cost=alignment.normalized_cost, shape=np.asarray(alignment.shape),
+                        backend=np.array(alignment.backend))
+    return atomic_write_bytes(path_out, buf.getvalue())
+
+
+def gold_step_bounds(steps: list[dict], starts: np.ndarray) -> list[int]:
+    """Gold clip index where each step starts (for drawing)."""
+    return [int(np.searchsorted(starts, s["start_sec"])) for s in steps]

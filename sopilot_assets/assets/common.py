@@ -1,0 +1,40 @@
+"""Shared bits of the asset modules: retry policy, code versions, record lookup, markdown images."""
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+#: transient failures (a busy disk, a killed worker) get two more tries with backoff
+RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
+GPU_POOL = "gpu"
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What the assets' code versions carry, so changing it shows them stale in the UI."""
+
+    embedder_key: str  # e.g. color-motion-v1-3f2a9c1d
+    profile_fingerprint: str  # default scoring profile
+    gpu_embed: bool = False
+    gpu_align: bool = False
+
+    def code(self, asset: str, rev: int, *parts: str) -> str:
+        return "-".join([f"{asset}.v{rev}", *parts])
+
+
+def video_record(registry, key: str):
+    rec = registry.video_by_key(key)
+    if rec is None:
+        raise dg.Failure(f"video partition {key!r} is not in the registry; it is created by the "
+                         "inbox sensor - drop the file into inbox/<task>/<role>/", allow_retries=False)
+    return rec
+
+
+def md_image(path: Path, alt: str, max_bytes: int = 400_000) -> str:
+    """Markdown that embeds a PNG (data URI) so the UI shows it inline; a link when too big."""
+    data = path.read_bytes()
+    if len(data) > max_bytes:
+        return f"[{alt}]({path.as_uri()})"
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(data).decode()})"

@@ -1,0 +1,73 @@
+"""Unpartitioned roll-ups over every pair's score, refreshed automatically after new scores.
+
+``all_scores``: the latest score of every pair as a CSV people can open, plus a table in the
+UI. ``task_summary``: per task, how many were scored and how (Parquet -> DuckDB view
+``task_summary``)."""
+
+import csv
+import datetime as dt
+import io
+
+import dagster as dg
+
+from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.storage.fsutil import atomic_write_bytes
+
+from .common import RETRY
+
+# eager, but not blocked while some pair is still unscored (eager() waits for all parents)
+ROLLUP_CONDITION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+
+SUMMARY_SQL = """
+SELECT task, count(*) AS n_scored, avg(score) AS mean_score, min(score) AS min_score,
+       count(*) FILTER (verdict = 'pass') AS n_pass,
+       count(*) FILTER (verdict = 'needs_review') AS n_needs_review,
+       count(*) FILTER (verdict = 'retrain') AS n_retrain,
+       count(*) FILTER (verdict = 'fail') AS n_fail, max(scored_at) AS last_scored_at
+FROM scores GROUP BY task ORDER BY task
+"""
+
+
+@dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
+          retry_policy=RETRY, code_version="all_scores.v1", kinds={"duckdb", "csv"},
+          description="Every pair's score (exported to work/reports/all_scores.csv).")
+def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
+               results_store: ResultsStoreResource) -> dg.MaterializeResult:
+    rows = results_store.store().query(
+        "SELECT task, trainee_file, gold_file, gold_version, score, verdict, n_deviations, scored_at, "
+        "pair_key FROM scores ORDER BY scored_at DESC")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["task"])
+    w.writeheader()
+    w.writerows(rows)
+    out = atomic_write_bytes(video_store.store().work / "reports" / "all_scores.csv", buf.getvalue().encode())
+    latest = rows[:25]
+    return dg.MaterializeResult(metadata={
+        "pairs_scored": len(rows), "csv": dg.MetadataValue.path(str(out)),
+        "latest": dg.MetadataValue.table(
+            records=[dg.TableRecord({"task": r["task"], "trainee_file": r["trainee_file"],
+                                     "gold_file": r["gold_file"], "score": float(r["score"]),
+                                     "verdict": r["verdict"], "scored_at": str(r["scored_at"])}) for r in latest],
+            schema=dg.TableSchema(columns=[dg.TableColumn(c, "float" if c == "score" else "string") for c in
+                                           ("task", "trainee_file", "gold_file", "score", "verdict", "scored_at")])),
+    })
+
+
+@dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
+          retry_policy=RETRY, code_version="task_summary.v1", kinds={"duckdb"},
+          description="Per task: pairs scored, mean / min score, verdict counts, current gold.")
+def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
+                 results_store: ResultsStoreResource) -> dg.MaterializeResult:
+    rs = results_store.store()
+    rows = rs.query(SUMMARY_SQL)
+    registry = video_store.registry()
+    for r in rows:
+        gold = registry.task(r["task"]).current_gold or {}
+        r["current_gold"], r["gold_version"] = gold.get("file_name"), gold.get("version")
+    rs.write("task_summary", "summary", rows)
+    md = "| task | scored | mean | pass | review | retrain | fail | gold |\n|---|---|---|---|---|---|---|---|\n"
+    md += "\n".join(f"| {r['task']} | {r['n_scored']} | {r['mean_score']:.1f} | {r['n_pass']} | "
+                    f"{r['n_needs_review']} | {r['n_retrain']} | {r['n_fail']} | "
+                    f"{r['current_gold']} (v{r['gold_version']}) |" for r in rows)
+    return dg.MaterializeResult(metadata={"tasks": len(rows), "summary": dg.MetadataValue.md(md),
+                                          "updated_at": dt.datetime.now(dt.timezone.utc).isoformat()})

@@ -1,0 +1,67 @@
+"""The SOPilot code location: ``dagster dev -w workspace.yaml`` (or ``sopilot serve``) loads ``defs``.
+
+Resources come from environment variables (see docs/dagster.md). Code versions carry the
+embedder identity and the default scoring profile's fingerprint, so changing either shows the
+affected assets stale in the UI.
+"""
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from sopilot_resources.dagster_resources.engine import (
+    AlignerResource, EmbedderResource, ScoringProfileResource)
+from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+
+from .assets.common import Versions
+from .assets.embeddings import build_embeddings_asset
+from .assets.rollups import all_scores, task_summary
+from .assets.scores import build_score_assets
+from .assets.steps import build_steps_asset
+from .assets.videos import build_video_asset
+from .jobs import pair_job, rollup_job, video_job
+from .sensors import build_inbox_sensor
+
+AUTOMATION_SENSOR = "sopilot_automation_sensor"
+
+
+def default_resources() -> dict:
+    return {
+        "video_store": VideoStoreResource.from_env(),
+        "results_store": ResultsStoreResource.from_env(),
+        "embedder": EmbedderResource.from_env(),
+        "aligner": AlignerResource.from_env(),
+        "scoring_profile": ScoringProfileResource.from_env(),
+    }
+
+
+def versions_from_env() -> Versions:
+    """The values code versions carry, resolved now (not as EnvVar placeholders)."""
+    emb = EmbedderResource(name=os.environ.get("SOPILOT_EMBEDDER") or "color-motion",
+                           device=os.environ.get("SOPILOT_DEVICE") or "auto",
+                           model_dir=os.environ.get("SOPILOT_VJEPA2_DIR") or None)
+    prof = ScoringProfileResource(profile_path=os.environ.get("SOPILOT_PROFILE") or None)
+    aligner = AlignerResource(device=os.environ.get("SOPILOT_DEVICE") or "auto")
+    return Versions(embedder_key=emb.identity_key(), profile_fingerprint=prof.fingerprint(),
+                    gpu_embed=emb.uses_gpu, gpu_align=aligner.uses_gpu)
+
+
+def build_definitions(resources: dict | None = None, versions: Versions | None = None,
+                      sensor_interval_sec: int | None = None) -> dg.Definitions:
+    v = versions or versions_from_env()
+    interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 5)
+    assets = [build_video_asset(v), build_embeddings_asset(v), build_steps_asset(v),
+              build_score_assets(v), all_scores, task_summary]
+    automation = dg.AutomationConditionSensorDefinition(
+        AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),
+        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 15),
+        description="Refreshes the roll-ups after new scores.")
+    return dg.Definitions(
+        assets=assets, jobs=[video_job, pair_job, rollup_job],
+        sensors=[build_inbox_sensor(interval), automation],
+        resources=resources or default_resources(),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,128 @@
+"""`heavy_backlog_job`: idle-time heavy work (rescoring after a gold/profile change, then
+re-embedding with the heavy embedder), in batches, checking the idle gate between batches.
+
+A busy machine stops the run cleanly (success, with ``stopped`` in its metadata); the
+ledger (``<data root>/heavy/ledger.json``) remembers what is done, so the next idle window
+resumes at the first unfinished item. Launched by ``heavy_idle_schedule`` (schedules.py).
+"""
+
+import os
+
+import dagster as dg
+
+from sopilot_resources.dagster_resources.engine import EmbedderResource
+from sopilot_resources.dagster_resources.idle_gate import IdleGateResource, active_run_ids
+from sopilot_resources.dagster_resources.storage import VideoStoreResource
+from sopilot_resources.heavy import BacklogResult, WorkLedger, run_backlog
+from sopilot_resources.heavy.reembed import (
+    embed_one, heavy_config, known_key, model_fingerprint, reembed_items, remember_key)
+from sopilot_resources.storage.video_store import VideoStore
+
+HEAVY_TAG = "sopilot/heavy"
+
+
+def ledger_for(store: VideoStore) -> WorkLedger:
+    return WorkLedger(store.root / "heavy" / "ledger.json")
+
+
+def pending_counts(store: VideoStore, embedder_key: str | None, env: dict | None = None) -> dict:
+    """What the heavy backlog holds right now, without loading any model (for ticks).
+    ``embedder_key``: the main pipeline's embedder (rescoring reuses its embeddings)."""
+    from sopilot_resources.heavy.rescore import rescore_items
+
+    ledger = ledger_for(store)
+    done = ledger.entries()
+    name, model_dir = heavy_config(env)
+    out = {"embedder": name, "model_dir": model_dir, "reembed": 0, "rescore": 0}
+    if model_dir:
+        fp = model_fingerprint(name, model_dir)
+        out["reembed"] = sum(1 for it in reembed_items(store, known_key(store, fp), fp)
+                             if it.key not in done)
+    out["rescore"] = sum(1 for it in rescore_items(store, embedder_key) if it.key not in done)
+    return out
+
+
+class HeavyConfig(dg.Config):
+    batch_size: int = int(os.environ.get("SOPILOT_HEAVY_BATCH", "4"))
+    max_items: int = 0  # 0 = as many as the idle window allows
+    device: str = "auto"
+
+
+def _merge(total: BacklogResult, part: BacklogResult) -> BacklogResult:
+    total.done += part.done
+    total.recovered += part.recovered
+    total.rejected.update(part.rejected)
+    total.stopped = total.stopped or part.stopped
+    total.remaining += part.remaining
+    return total
+
+
+@dg.op(tags={"dagster/concurrency_key": "gpu"})
+def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
+                  idle_gate: IdleGateResource, video_store: VideoStoreResource,
+                  embedder: EmbedderResource) -> dg.Output[dict]:
+    from sopilot_resources.heavy.rescore import rescore_items
+
+    from .heavy_rescore import rescore_pair
+
+    store = video_store.store()
+    main_key = embedder.identity_key()
+    ledger = ledger_for(store)
+    me = {context.run_id}
+
+    def gate():
+        v = idle_gate.check(context.instance, exclude_run_ids=me)
+        context.log.info(f"idle gate between batches: {v.summary()}")
+        return v
+
+    limit = config.max_items or None
+    total = BacklogResult()
+    total = _merge(total, run_backlog(
+        rescore_items(store, main_key), ledger,
+        lambda it: rescore_pair(store, it, main_key, config.device, context.run_id), gate=gate,
+        batch_size=config.batch_size, max_items=limit))
+    name, model_dir = heavy_config()
+    if not total.stopped and model_dir:
+        fp = model_fingerprint(name, model_dir)
+        todo = [it for it in reembed_items(store, known_key(store, fp), fp)
+                if not ledger.is_done(it.key)]
+        if todo and (not total.done or gate().idle):
+            from sopilot_resources.embedders.registry import get_embedder
+
+            embedder = get_embedder(name, device=config.device, model_dir=model_dir)
+            remember_key(store, fp, embedder.key())
+            left = None if limit is None else max(0, limit - len(total.done))
+            total = _merge(total, run_backlog(
+                reembed_items(store, embedder.key(), fp), ledger,
+                lambda it: embed_one(store, embedder, it), gate=gate,
+                batch_size=config.batch_size, max_items=left,
+                output_present=lambda it: store.embeddings_path(
+                    it.payload["sha256"], embedder.key()).is_file()))
+    context.log.info(f"heavy backlog: {total.summary()}")
+    return dg.Output(
+        {"done": total.done, "recovered": total.recovered, "rejected": total.rejected,
+         "stopped": total.stopped, "remaining": total.remaining},
+        metadata={"done": len(total.done), "recovered": len(total.recovered),
+                  "rejected": len(total.rejected), "remaining": total.remaining,
+                  "stopped": total.stopped or "", "ledger": str(ledger.path)})
+
+
+@dg.job(tags={HEAVY_TAG: "1"},
+        description="Idle-time heavy work: rescoring after gold/profile changes, re-embedding "
+                    "with the heavy embedder; pauses when the machine gets busy.")
+def heavy_backlog_job():
+    heavy_backlog()
+
+
+def heavy_runs_in_flight(instance: dg.DagsterInstance) -> list[str]:
+    from dagster._core.storage.dagster_run import RunsFilter
+
+    from sopilot_resources.dagster_resources.idle_gate import ACTIVE_STATUSES
+
+    recs = instance.get_run_records(filters=RunsFilter(
+        statuses=ACTIVE_STATUSES, tags={HEAVY_TAG: "1"}), limit=10)
+    return [r.dagster_run.run_id for r in recs]
+
+
+__all__ = ["heavy_backlog_job", "heavy_backlog", "pending_counts", "heavy_runs_in_flight",
+           "active_run_ids", "HEAVY_TAG"]

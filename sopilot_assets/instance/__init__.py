@@ -1,0 +1,112 @@
+"""The Dagster instance `sopilot serve` runs on: where DAGSTER_HOME is, and what is written there.
+
+DAGSTER_HOME is `$DAGSTER_HOME` when set, else `<data root>/dagster_home`; the data root is
+`$SOPILOT_DATA_DIR` (default `./data`). `prepare_dagster_home` writes the project's
+`dagster.yaml` (template shipped next to this file) and a workspace file pointing at
+`sopilot_assets.definitions`; `configure_instance` stores the `gpu` pool limit and fails runs a
+previous, killed server left "in progress" so that run retries pick them up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./data"
+GPU_POOL = "gpu"
+GPU_POOL_LIMIT = 1
+CODE_LOCATION = "sopilot"
+DEFINITIONS_MODULE = "sopilot_assets.definitions"
+WORKSPACE_FILE = "sopilot_workspace.yaml"
+
+log = logging.getLogger("sopilot.serve")
+
+
+def resolve_data_root(data_dir: str | os.PathLike | None = None) -> Path:
+    """`data_dir`, else `$SOPILOT_DATA_DIR`, else `./data`; absolute, not created."""
+    raw = data_dir if data_dir is not None else os.environ.get("SOPILOT_DATA_DIR") or DEFAULT_DATA_DIR
+    return Path(raw).expanduser().resolve()
+
+
+def resolve_dagster_home(data_root: Path) -> Path:
+    """`$DAGSTER_HOME` when set (honoured as is), else `<data root>/dagster_home`."""
+    env = os.environ.get("DAGSTER_HOME")
+    return Path(env).expanduser().resolve() if env else data_root / "dagster_home"
+
+
+def instance_template() -> str:
+    """The shipped dagster.yaml text."""
+    return resources.files(__package__).joinpath("dagster.yaml").read_text(encoding="utf-8")
+
+
+def workspace_text() -> str:
+    return (
+        "# Written by `sopilot serve`: the one code location of the project.\n"
+        "load_from:\n"
+        "  - python_module:\n"
+        f"      module_name: {DEFINITIONS_MODULE}\n"
+        f"      location_name: {CODE_LOCATION}\n"
+    )
+
+
+def prepare_dagster_home(data_root: Path) -> tuple[Path, Path]:
+    """Create DAGSTER_HOME, write dagster.yaml and the workspace file; return (home, workspace).
+
+    dagster.yaml is rewritten from the template on every start (so upgrades apply) unless
+    `SOPILOT_KEEP_DAGSTER_YAML=1` and the file exists.
+    """
+    home = resolve_dagster_home(data_root)
+    home.mkdir(parents=True, exist_ok=True)
+    yaml_path = home / "dagster.yaml"
+    keep = os.environ.get("SOPILOT_KEEP_DAGSTER_YAML", "") in ("1", "true", "yes")
+    if not (keep and yaml_path.exists()):
+        _write_if_changed(yaml_path, instance_template())
+    workspace = home / WORKSPACE_FILE
+    _write_if_changed(workspace, workspace_text())
+    return home, workspace
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def configure_instance(home: Path) -> list[str]:
+    """Store the `gpu` pool limit and fail runs orphaned by a previous server; return their ids.
+
+    Must only run while no other server uses this DAGSTER_HOME (serve holds a lock file).
+    """
+    import dagster as dg
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.event_log_storage.set_concurrency_slots(GPU_POOL, GPU_POOL_LIMIT)
+        stale = instance.get_runs(
+            filters=RunsFilter(
+                statuses=[
+                    DagsterRunStatus.STARTING,
+                    DagsterRunStatus.STARTED,
+                    DagsterRunStatus.CANCELING,
+                ]
+            )
+        )
+        failed = []
+        for run in stale:
+            msg = "sopilot serve: the server stopped while this run was in progress."
+            if run.status == DagsterRunStatus.CANCELING:
+                instance.report_run_canceled(run, msg)
+            else:
+                instance.report_run_failed(run, msg)
+                failed.append(run.run_id)
+        for run_id in instance.event_log_storage.get_concurrency_run_ids():
+            run = instance.get_run_by_id(run_id)
+            if run is None or run.is_finished:
+                instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+        if failed:
+            log.info("marked %d interrupted run(s) failed; run retries re-execute them", len(failed))
+        return failed

@@ -1,0 +1,54 @@
+"""The soak report asset and its job (the nightly schedule is in sopilot_assets.schedules).
+
+``soak_report`` runs ``run_soak`` for $SOPILOT_SOAK_DURATION (default 30m) at
+$SOPILOT_SOAK_RATE files per minute (default 6) and records the report: markdown summary,
+PNG plots, rows in ``<data root>/soak/soak.duckdb``; its check ``invariants_hold`` fails
+when any invariant does.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from .cli import parse_duration
+
+
+class SoakConfig(dg.Config):
+    duration: str = os.environ.get("SOPILOT_SOAK_DURATION", "30m")
+    rate_per_min: float = float(os.environ.get("SOPILOT_SOAK_RATE", "6"))
+
+
+@dg.asset(group_name="soak",
+          check_specs=[dg.AssetCheckSpec("invariants_hold", asset="soak_report",
+                                         description="every soak invariant held")],
+          description="The last soak of the whole pipeline in a sandbox: invariants, "
+                      "throughput, drop -> score latency, memory.")
+def soak_report(context: dg.AssetExecutionContext, config: SoakConfig) -> dg.MaterializeResult:
+    import duckdb
+
+    from .run import run_soak, soak_dir, soak_passed
+
+    report = run_soak(parse_duration(config.duration), rate_per_min=config.rate_per_min,
+                      progress=context.log.info)
+    ok = soak_passed(report)
+    soak_id = report.parent.parent.name
+    with duckdb.connect(str(soak_dir() / "soak.duckdb"), read_only=True) as con:
+        checks = con.execute("SELECT name, ok, detail FROM soak_checks WHERE soak_id = ?",
+                             [soak_id]).fetchall()
+        n_drops, n_scored = con.execute(
+            "SELECT n_drops, n_scored FROM soak_runs WHERE soak_id = ?", [soak_id]).fetchone()
+    failed = {name: detail for name, good, detail in checks if not good}
+    pngs = {p.stem: dg.MetadataValue.path(str(p)) for p in sorted(Path(report.parent).glob("*.png"))}
+    return dg.MaterializeResult(
+        metadata={"soak_id": soak_id, "passed": ok, "files_dropped": n_drops,
+                  "scored": n_scored, "report": dg.MetadataValue.path(str(report)),
+                  "summary": dg.MetadataValue.md(report.read_text(encoding="utf-8")), **pngs},
+        check_results=[dg.AssetCheckResult(
+            check_name="invariants_hold", passed=ok,
+            metadata={"failed": dg.MetadataValue.json(failed)})],
+    )
+
+
+soak_job = dg.define_asset_job("soak_job", selection=[soak_report],
+                               description="One soak of the whole pipeline in a sandbox.")

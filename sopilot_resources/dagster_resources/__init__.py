@@ -1,0 +1,1 @@
+"""Thin ``dg.ConfigurableResource`` wrappers over the plain-Python toolbox."""

@@ -1,0 +1,169 @@
+"""Static workstation scenery: a textured bench with bins, fixtures, buttons and jigs.
+
+A :class:`Layout` describes a workstation in world units (see :mod:`.geometry`);
+:func:`render_background` paints it once per video at that video's resolution. Everything that
+changes during a performance (parts placed, screws seated, lamps lit) is drawn later by the
+actions, on top of this background.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .geometry import SHIFT, Projection
+
+Color = tuple[int, int, int]  # BGR, as OpenCV draws
+
+
+@dataclass(frozen=True)
+class Obj:
+    """One piece of scenery. ``kind`` picks the painter in :data:`PAINTERS`."""
+
+    kind: str
+    x: float  # centre, world units
+    y: float
+    w: float
+    h: float
+    color: Color = (120, 120, 120)
+    part_color: Color = (90, 90, 90)  # what a bin holds
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A workstation (or a row of stations for a panning camera).
+
+    world_w: world width in view heights (16/9 for a fixed 16:9 view, more for panning).
+    anchors: named world points the procedure's actions go to.
+    arm_scale: arm size relative to a close-up bench (< 1 for a far, wide view).
+    """
+
+    name: str
+    world_w: float
+    bench_color: Color
+    objects: tuple[Obj, ...]
+    anchors: dict[str, tuple[float, float]]
+    texture_seed: int = 0
+    arm_scale: float = 1.0
+    wall_color: Color = (150, 160, 165)
+    wall_h: float = 0.12
+    extra_anchors: tuple[str, ...] = field(default=())  # spots no SOP step uses
+
+    def anchor(self, name: str) -> tuple[float, float]:
+        return self.anchors[name]
+
+
+def _lowfreq(rng: np.random.Generator, cells: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    """Smooth random field in [-1, 1] of shape size=(H, W), independent of the pixel size."""
+    small = rng.uniform(-1.0, 1.0, size=cells).astype(np.float32)
+    return cv2.resize(small, (size[1], size[0]), interpolation=cv2.INTER_CUBIC)
+
+
+def _bench_texture(layout: Layout, h: int, w: int) -> np.ndarray:
+    """(h, w, 3) uint8 wood-like bench top: blotches plus horizontal grain."""
+    rng = np.random.default_rng(layout.texture_seed)
+    cols = max(4, int(round(10 * layout.world_w)))
+    blotch = _lowfreq(rng, (10, cols), (h, w))
+    grain = _lowfreq(rng, (160, max(4, cols // 3)), (h, w))
+    shade = 1.0 + 0.08 * blotch + 0.035 * grain
+    img = np.asarray(layout.bench_color, np.float32)[None, None, :] * shade[:, :, None]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _rect(img, p: Projection, x0, y0, x1, y1, color, thickness=-1):
+    cv2.rectangle(img, p.pt(x0, y0), p.pt(x1, y1), color, thickness, cv2.LINE_AA, SHIFT)
+
+
+def _dim(color: Color, f: float) -> Color:
+    return tuple(int(min(255, c * f)) for c in color)
+
+
+def paint_bin(img, p: Projection, o: Obj) -> None:
+    """Open tray seen from above, with a few small parts lying in it."""
+    x0, y0, x1, y1 = o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2
+    _rect(img, p, x0, y0, x1, y1, o.color)
+    _rect(img, p, x0, y0, x1, y1, _dim(o.color, 0.6), p.w(0.006))
+    rng = np.random.default_rng(int(o.x * 1000) * 7 + int(o.y * 1000))
+    for _ in range(5):
+        cx, cy = rng.uniform(x0 + o.w * 0.2, x1 - o.w * 0.2), rng.uniform(y0 + o.h * 0.25, y1 - o.h * 0.25)
+        cv2.circle(img, p.pt(cx, cy), p.r(min(o.w, o.h) * 0.12), o.part_color, -1, cv2.LINE_AA, SHIFT)
+
+
+def paint_fixture(img, p: Projection, o: Obj) -> None:
+    """Dark clamping block with an empty nest in the middle."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    _rect(img, p, o.x - o.w * 0.3, o.y - o.h * 0.3, o.x + o.w * 0.3, o.y + o.h * 0.3, _dim(o.color, 0.55))
+    for sx in (-0.42, 0.42):
+        cv2.circle(img, p.pt(o.x + sx * o.w, o.y), p.r(o.h * 0.06), (200, 200, 200), -1, cv2.LINE_AA, SHIFT)
+
+
+def paint_button(img, p: Projection, o: Obj) -> None:
+    """Control box with a round push button and an unlit lamp above it."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    cv2.circle(img, p.pt(o.x, o.y + o.h * 0.15), p.r(o.w * 0.28), o.part_color, -1, cv2.LINE_AA, SHIFT)
+    cv2.circle(img, p.pt(o.x, o.y - o.h * 0.3), p.r(o.w * 0.12), (60, 60, 60), -1, cv2.LINE_AA, SHIFT)
+
+
+def paint_jig(img, p: Projection, o: Obj) -> None:
+    """Metal plate with two open screw holes."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    for sx in (-0.25, 0.25):
+        cv2.circle(img, p.pt(o.x + sx * o.w, o.y), p.r(o.h * 0.12), (40, 40, 40), -1, cv2.LINE_AA, SHIFT)
+
+
+def paint_rack(img, p: Projection, o: Obj) -> None:
+    """Peg board with gasket rings hanging on it."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    for sx in (-0.3, 0.0, 0.3):
+        cv2.circle(img, p.pt(o.x + sx * o.w, o.y), p.r(o.h * 0.25), o.part_color, p.w(0.006), cv2.LINE_AA, SHIFT)
+
+
+def paint_panel(img, p: Projection, o: Obj) -> None:
+    """Connector panel with three sockets."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    for sx in (-0.3, 0.0, 0.3):
+        _rect(img, p, o.x + sx * o.w - o.w * 0.06, o.y - o.h * 0.15, o.x + sx * o.w + o.w * 0.06, o.y + o.h * 0.15, (25, 25, 25))
+
+
+def paint_box(img, p: Projection, o: Obj) -> None:
+    """Cardboard box, flaps open."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    _rect(img, p, o.x - o.w * 0.4, o.y - o.h * 0.4, o.x + o.w * 0.4, o.y + o.h * 0.4, _dim(o.color, 0.7))
+
+
+def paint_mat(img, p: Projection, o: Obj) -> None:
+    """Coloured anti-static mat marking a station area."""
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+
+
+def paint_dust(img, p: Projection, o: Obj) -> None:
+    """Grimy patch that a wiping step cleans."""
+    rng = np.random.default_rng(int(o.x * 997) + int(o.y * 991))
+    for _ in range(14):
+        cx, cy = rng.uniform(o.x - o.w / 2, o.x + o.w / 2), rng.uniform(o.y - o.h / 2, o.y + o.h / 2)
+        cv2.circle(img, p.pt(cx, cy), p.r(o.h * 0.06), o.color, -1, cv2.LINE_AA, SHIFT)
+
+
+PAINTERS = {
+    "bin": paint_bin, "fixture": paint_fixture, "button": paint_button, "jig": paint_jig,
+    "rack": paint_rack, "panel": paint_panel, "box": paint_box, "mat": paint_mat, "dust": paint_dust,
+}
+
+
+def render_background(layout: Layout, height_px: int, margin_px: int) -> tuple[np.ndarray, Projection]:
+    """Paint the whole world at ``height_px`` pixels per view height.
+
+    Returns (image, projection): image is (H + 2*margin, W + 2*margin, 3) uint8 BGR; the margin
+    lets a shaking camera crop outside the nominal world without black borders.
+    """
+    scale = float(height_px)
+    w = int(round(layout.world_w * scale)) + 2 * margin_px
+    h = height_px + 2 * margin_px
+    proj = Projection(scale, -margin_px, -margin_px)
+    img = _bench_texture(layout, h, w)
+    wall_px = int(round(layout.wall_h * scale)) + margin_px
+    img[:wall_px] = (img[:wall_px].astype(np.float32) * 0.4 + np.asarray(layout.wall_color, np.float32) * 0.6).astype(np.uint8)
+    for o in layout.objects:
+        PAINTERS[o.kind](img, proj, o)
+    return img, proj

@@ -1,0 +1,74 @@
+"""Rescoring backlog: trainees scored before their task's gold or profile changed.
+
+A trainee belongs here when it has at least one score, but none against the task's
+CURRENT gold (version) with the CURRENT profile fingerprint, and its pair is not already
+pending in the normal pipeline. Item key: ``rescore/<pair key>/v<gold version>/<profile fp>``.
+"""
+from __future__ import annotations
+
+import os
+
+from ..storage.keys import pair_key
+from ..storage.registry import Registry, TaskRecord
+from ..storage.results_store import ResultsStore
+from ..storage.video_store import VideoStore
+from .runner import WorkItem, rescore_item_key
+
+
+def profile_path(store: VideoStore, task: TaskRecord) -> str | None:
+    """The task's own profile (dropped in its inbox) wins over $SOPILOT_PROFILE."""
+    if task.profile and task.profile.get("path"):
+        return str(store.root / task.profile["path"])
+    return os.environ.get("SOPILOT_PROFILE") or None
+
+
+def profile_fingerprint(store: VideoStore, task: TaskRecord) -> str:
+    from ..scoring.profile import load_profile
+
+    return load_profile(profile_path(store, task)).fingerprint()
+
+
+def scored_rows(store: VideoStore) -> list[dict]:
+    if not store.duckdb_path.exists() and not store.results.is_dir():
+        return []
+    rs = ResultsStore(store.results, store.duckdb_path)
+    return rs.query("SELECT pair_key, task, trainee_sha256, gold_sha256, gold_version, "
+                    "profile_fingerprint FROM scores")
+
+
+def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[WorkItem]:
+    """``embedder_key``: the main pipeline's embedder; trainees or golds without embeddings
+    under it are left out (a changed embedder is the main pipeline's business)."""
+    reg = Registry(store.registry_dir)
+    if not store.registry_dir.is_dir():
+        return []
+    rows = scored_rows(store)
+    if not rows:
+        return []
+    scored_trainees = {(r["task"], r["trainee_sha256"]) for r in rows}
+    have = {(r["pair_key"], r["profile_fingerprint"]) for r in rows}
+    pending = set(reg.pending_pairs())
+    videos = reg.videos()
+    items = []
+    for task in reg.tasks():
+        gold = task.current_gold
+        if gold is None:
+            continue
+        fp = profile_fingerprint(store, task)
+        for v in videos:
+            if v.task != task.task or v.role != "trainee" or (v.task, v.sha256) not in scored_trainees:
+                continue
+            key = pair_key(task.task, v.file_name, v.sha256, gold["file_name"], gold["sha256"])
+            if key in pending or (key, fp) in have:
+                continue
+            if embedder_key and not (
+                    store.steps_path(gold["sha256"], embedder_key).is_file()
+                    and all(store.embeddings_path(sha, embedder_key).is_file()
+                            for sha in (v.sha256, gold["sha256"]))):
+                continue
+            items.append(WorkItem("rescore", rescore_item_key(key, f"v{gold['version']}", fp), {
+                "pair_key": key, "task": task.task, "trainee_key": v.key,
+                "trainee_sha256": v.sha256, "gold_key": gold["key"], "gold_sha256": gold["sha256"],
+                "gold_version": gold["version"], "profile_fingerprint": fp,
+                "profile_path": profile_path(store, task)}))
+    return items

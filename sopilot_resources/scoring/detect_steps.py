@@ -1,0 +1,162 @@
+"""Step-level deviations: missing, done wrongly, out of order, repeated.
+
+A step counts as *found* when its best order-free match stands out from the step's
+similarity to the rest of the trainee video at least ``match_strictness`` times as much as
+a typical step of this same trainee does (so lighting or camera changes that lower every
+similarity do not make steps disappear), and no other gold step explains that part of the
+trainee better.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .deviation import Deviation, make, span, tc
+from .evidence import Span, StepEvidence
+from .profile import Profile
+from .steps import Step
+from .timeline import Timeline
+
+#: a trainee whose typical step contrast is below this is compared against this instead:
+#: a video unrelated to the gold has no steps that stand out, and must not pass
+MIN_CONTRAST = 0.12
+OWNER_MARGIN = 0.02
+
+
+@dataclass
+class StepStatus:
+    step: Step
+    critical: bool
+    found: bool
+    ratio: float  # contrast relative to the typical step
+    where: Span | None  # trainee location if found (or done wrongly)
+    in_place: bool = True
+
+
+def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], profile: Profile) -> tuple[list[StepStatus], float]:
+    """Found in place (where the DTW path puts it), found out of place (order-free match away
+    from there), or not found. The in-place reading wins whenever it is good enough."""
+    typical = float(np.median([max(e.mapped_contrast, e.contrast) for e in ev]))
+    ref = max(typical, MIN_CONTRAST)
+    need = profile.match_strictness
+    out = []
+    for e, st, crit in zip(ev, steps, critical):
+        r_map, r_best = e.mapped_contrast / ref, e.contrast / ref
+        if r_map >= need and e.mapped_owner > -OWNER_MARGIN:
+            out.append(StepStatus(st, crit, True, float(r_map), e.mapped, True))
+        elif r_best >= need and e.owner > -OWNER_MARGIN and e.best.overlap(e.mapped) == 0:
+            out.append(StepStatus(st, crit, True, float(r_best), e.best, False))
+        else:
+            out.append(StepStatus(st, crit, False, float(max(r_map, r_best)), None, True))
+    return out, ref
+
+
+def coverage(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float) -> np.ndarray:
+    """(M,) bool: trainee clips a located step plausibly explains (its likelihood there is at
+    least 30 % of a typical step's contrast above the step's base). Used for extra actions."""
+    cov = np.zeros(like.shape[1], bool)
+    for s, e in zip(status, ev):
+        if s.where is None:
+            continue
+        w = s.where
+        if not s.found:  # done wrongly: that stretch is accounted for by the wrong_step
+            cov[w.start:w.end] = True
+        else:
+            cov[w.start:w.end] |= (like[s.step.index, w.start:w.end] - e.base) / ref >= 0.3
+    return cov
+
+
+def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: Timeline, tr_tl: Timeline,
+                     idle: np.ndarray, pace: float, profile: Profile) -> list[Deviation]:
+    taken = np.zeros(len(tr_tl.centres), bool)
+    for s in status:
+        if s.found:
+            taken[s.where.start:s.where.end] = True
+    devs = []
+    for s, e in zip(status, ev):
+        if s.found:
+            continue
+        st = s.step
+        free = np.zeros_like(taken)
+        free[e.mapped.start:e.mapped.end] = True
+        free &= ~taken & ~idle
+        expected = st.duration * pace
+        conf = 1.0 - 0.4 * max(0.0, s.ratio) / profile.match_strictness
+        gt = span(st.start_sec, st.end_sec)
+        if tr_tl.seconds(int(free.sum())) >= 0.5 * expected:
+            j = np.flatnonzero(free)
+            s.where, s.found = Span(int(j[0]), int(j[-1]) + 1, e.mapped.sim), False
+            tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
+            msg = (f"step {st.index + 1} '{st.name}' done differently from the gold "
+                   f"(trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}, gold {tc(st.start_sec)}-{tc(st.end_sec)})")
+            devs.append(make("wrong_step", st, gt, tt, conf, msg, profile, s.critical))
+        else:
+            msg = f"step {st.index + 1} '{st.name}' missing (gold {tc(st.start_sec)}-{tc(st.end_sec)})"
+            devs.append(make("missing_step", st, gt, None, conf, msg, profile, s.critical))
+    return devs
+
+
+def _lis(values: list[float]) -> set[int]:
+    """Indices of one longest strictly increasing subsequence (O(n^2), n = number of steps)."""
+    n = len(values)
+    best, prev = [1] * n, [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if values[j] < values[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    i = int(np.argmax(best)) if n else -1
+    keep = set()
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return keep
+
+
+def order(status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+    found = [s for s in status if s.found]
+    starts = [float(tr_tl.centres[s.where.start]) for s in found]
+    keep = _lis(starts)
+    devs = []
+    for n, s in enumerate(found):
+        if n in keep:
+            continue
+        # the in-order step it jumped over: earlier in gold but later in the trainee, or vice versa
+        others = [(abs(starts[m] - starts[n]), found[m]) for m in keep
+                  if (found[m].step.index < s.step.index) != (starts[m] < starts[n])]
+        other = min(others, key=lambda t: t[0])[1] if others else None
+        st = s.step
+        tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
+        what = f"steps {min(st.index, other.step.index) + 1} and {max(st.index, other.step.index) + 1}" if other else f"step {st.index + 1}"
+        names = f"'{st.name}'" + (f" / '{other.step.name}'" if other else "")
+        msg = f"{what} ({names}) done in the wrong order (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
+        conf = min(1.0, s.ratio, other.ratio if other else 1.0)
+        devs.append(make("order_swap", st, span(st.start_sec, st.end_sec), tt, conf, msg, profile))
+    return devs
+
+
+def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> bool:
+    """True when something else happens between two occurrences of a step (not one long one)."""
+    lo, hi = min(a.end, b.end), max(a.start, b.start)
+    if hi <= lo:
+        return False
+    return float(like_s[lo:hi].mean() - base) / ref < 0.5
+
+
+def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float, tr_tl: Timeline,
+            profile: Profile) -> list[tuple[Deviation, Span]]:
+    located = [s.where for s in status if s.where is not None]
+    need = max(0.75, profile.match_strictness + 0.25)
+    out = []
+    for s, e in zip(status, ev):
+        if not s.found or e.second is None:
+            continue
+        r2 = e.second_contrast / ref
+        clash = any(w.overlap(e.second) > 0.3 * e.second.length for w in located if w is not s.where)
+        if r2 < need or e.second_owner <= 0.0 or clash or not _separate(like[s.step.index], e.best, e.second, e.base, ref):
+            continue
+        st = s.step
+        tt = span(tr_tl.t0(e.second.start), tr_tl.t1(e.second.end))
+        msg = f"step {st.index + 1} '{st.name}' repeated (again at trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
+        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, min(1.0, r2), msg, profile), e.second))
+    return out

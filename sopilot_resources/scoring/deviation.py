@@ -1,0 +1,59 @@
+"""The Deviation record and how its penalty and severity follow from the profile."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .profile import Profile
+from .steps import Step
+
+DEVIATION_TYPES = (
+    "missing_step", "wrong_step", "order_swap", "repeated_step",
+    "extra_action", "slow_step", "fast_step", "long_idle",
+)
+SEVERITIES = ("critical", "quality", "efficiency")
+
+
+@dataclass
+class Deviation:
+    type: str
+    gold_step: int | None
+    gold_step_name: str | None
+    gold_time: dict | None
+    trainee_time: dict | None
+    severity: str
+    confidence: float
+    penalty: float
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def tc(seconds: float) -> str:
+    """Timecode ``MM:SS`` (``H:MM:SS`` past an hour)."""
+    s = int(round(max(0.0, seconds)))
+    h, rem = divmod(s, 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60:02d}:{rem % 60:02d}"
+
+
+def span(start: float, end: float) -> dict:
+    return {"start_sec": round(float(start), 2), "end_sec": round(float(end), 2)}
+
+
+def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dict | None,
+         confidence: float, message: str, profile: Profile, critical: bool = False) -> Deviation:
+    """Build a deviation; penalty = profile weight x confidence."""
+    confidence = float(min(1.0, max(0.0, confidence)))
+    if kind in ("missing_step", "wrong_step"):
+        severity = "critical" if critical else "quality"
+        weight = profile.penalty(kind.replace("_step", "_critical_step")) if critical else profile.penalty(kind)
+    else:
+        severity = "efficiency" if kind in ("slow_step", "fast_step", "long_idle") else "quality"
+        weight = profile.penalty(kind)
+    return Deviation(
+        type=kind,
+        gold_step=None if step is None else step.index,
+        gold_step_name=None if step is None else step.name,
+        gold_time=gold_time, trainee_time=trainee_time, severity=severity,
+        confidence=round(confidence, 3), penalty=round(weight * confidence, 2), message=message,
+    )

@@ -1,0 +1,150 @@
+"""The scoring engine: gold and trainee clip embeddings in, score, verdict and deviations out."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..align import align_embeddings
+from ..align.types import Alignment
+from ..embeddings import ClipEmbeddings
+from ..errors import StepsFileError
+from . import detect_steps as ds
+from . import detect_timing as dt
+from .deviation import Deviation
+from .evidence import collect_evidence, gold_max_similarity, prepare
+from .profile import Profile, load_profile
+from .steps import Step, detect_steps, find_sidecar, load_steps, step_clip_ranges
+from .timeline import Timeline, idle_mask
+
+
+@dataclass
+class ScoreResult:
+    score: float
+    verdict: str
+    deviations: list[Deviation]
+    steps_gold: list[Step]
+    steps_trainee: list[dict]
+    metrics: dict
+    embedder: dict
+    alignment: Alignment
+    profile: Profile
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def penalty_total(self) -> float:
+        return float(sum(d.penalty for d in self.deviations))
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "verdict": self.verdict,
+            "deviations": [d.to_dict() for d in self.deviations],
+            "steps": {
+                "gold": [{k: v for k, v in s.to_dict().items()} for s in self.steps_gold],
+                "trainee": self.steps_trainee,
+            },
+            "metrics": self.metrics,
+            "embedder": self.embedder,
+            "profile_fingerprint": self.profile.fingerprint(),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def _critical(steps: list[Step], profile: Profile) -> list[bool]:
+    marks = {str(c) for c in profile.critical_steps}
+    return [s.critical or s.name in marks or str(s.index) in marks for s in steps]
+
+
+def _trainee_span(d: Deviation, tl: Timeline):
+    from .evidence import Span
+
+    c = tl.centres
+    j0 = int(np.searchsorted(c, d.trainee_time["start_sec"]))
+    j1 = int(np.searchsorted(c, d.trainee_time["end_sec"]))
+    return Span(j0, max(j0 + 1, j1), 0.0)
+
+
+def _check_steps(steps: list[Step], gold: ClipEmbeddings) -> None:
+    end = float(gold.ends[-1])
+    for s in steps:
+        if s.start_sec >= end:
+            raise StepsFileError(f"step {s.index + 1} '{s.name}' starts at {s.start_sec:.1f} s, after the gold "
+                                 f"video ends ({end:.1f} s); fix the steps file")
+
+
+def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[Step] | None = None,
+                     profile: Profile | None = None, device: str = "auto") -> ScoreResult:
+    """Score a trainee against a gold. steps: gold steps (None: detected from the gold)."""
+    profile = profile or Profile()
+    gold.check_compatible(trainee)
+    t = {"start": time.perf_counter()}
+    g, tr = prepare(gold.vectors), prepare(trainee.vectors)
+    steps = steps if steps else detect_steps(gold.vectors, gold.starts, gold.ends)
+    _check_steps(steps, gold)
+    ranges = step_clip_ranges(steps, gold.starts, gold.ends)
+    alignment = align_embeddings(g, tr, device=device)
+    t["align"] = time.perf_counter()
+    ev, like = collect_evidence(g, tr, ranges, alignment.path)
+    gold_best = gold_max_similarity(g, tr)
+    gold_tl, tr_tl = Timeline.from_clips(gold.starts, gold.ends), Timeline.from_clips(trainee.starts, trainee.ends)
+    idle, gold_idle = idle_mask(trainee.motion), idle_mask(gold.motion)
+    status, ref = ds.classify(ev, steps, _critical(steps, profile), profile)
+    paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
+    pace = float(np.median(paces)) if paces else 1.0
+    devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile)
+    devs += ds.order(status, tr_tl, profile)
+    rep = ds.repeats(status, ev, like, ref, tr_tl, profile)
+    devs += [d for d, _ in rep]
+    p = alignment.path
+    extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, steps, ranges, gold_tl, tr_tl, profile)
+    devs += extra + dt.idles(idle, gold_idle, p, steps, ranges, gold_tl, tr_tl, profile)
+    elsewhere = [sp for _, sp in rep] + [_trainee_span(d, tr_tl) for d in extra]
+    devs += dt.pace_devs(status, elsewhere, ranges, idle, gold_idle, gold_tl, tr_tl, profile)
+    devs = [d for d in devs if d.confidence >= profile.min_confidence]
+    devs.sort(key=lambda d: ((d.trainee_time or d.gold_time or {"start_sec": 0})["start_sec"], d.type))
+    t["detect"] = time.perf_counter()
+    penalty = sum(d.penalty for d in devs)
+    score = round(max(0.0, 100.0 - penalty), 2)
+    verdict = profile.verdict(score, any(d.severity == "critical" for d in devs))
+    trainee_steps = [
+        {"index": s.step.index, "name": s.step.name, "start_sec": round(tr_tl.t0(s.where.start), 2),
+         "end_sec": round(tr_tl.t1(s.where.end), 2), "found": s.found}
+        for s in status if s.where is not None
+    ]
+    trainee_steps.sort(key=lambda d: d["start_sec"])
+    metrics = {
+        "path_similarity": round(float(1.0 - alignment.normalized_cost), 4),
+        "typical_step_contrast": round(ref, 4),
+        "steps_found": sum(s.found for s in status),
+        "steps_total": len(steps),
+        "pace": round(pace, 3),
+        "step_match_ratio": [round(s.ratio, 3) for s in status],
+        "penalty_total": round(penalty, 2),
+        "gold_clips": len(gold), "trainee_clips": len(trainee),
+        "alignment_backend": alignment.backend,
+    }
+    timings = {"align_sec": t["align"] - t["start"], "detect_sec": t["detect"] - t["align"]}
+    return ScoreResult(score, verdict, devs, steps, trainee_steps, metrics, gold.embedder, alignment, profile, timings)
+
+
+def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: str | Path | None = None,
+                 profile_path: str | Path | None = None, embedder: str = "color-motion", device: str = "auto",
+                 model_dir: str | None = None) -> ScoreResult:
+    """Decode both videos (concurrently), embed, and score. Steps: steps_path, else the gold's sidecar."""
+    from ..embedders.registry import get_embedder
+    from ..ingest import ingest_pair
+
+    profile = load_profile(profile_path)
+    side = Path(steps_path) if steps_path else find_sidecar(gold_path)
+    steps = load_steps(side) if side else None
+    t0 = time.perf_counter()
+    emb = get_embedder(embedder, device=device, model_dir=model_dir)
+    gold, trainee = ingest_pair(gold_path, trainee_path, emb)
+    t1 = time.perf_counter()
+    result = score_embeddings(gold, trainee, steps, profile, device=device)
+    result.timings = {"ingest_sec": t1 - t0, **result.timings, "total_sec": time.perf_counter() - t0}
+    result.metrics["steps_source"] = str(side) if side else "detected"
+    return result

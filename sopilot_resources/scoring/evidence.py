@@ -1,0 +1,140 @@
+"""Per-step evidence: where each gold step shows up in the trainee video, and how clearly.
+
+All functions take embeddings already centred and L2-normalised by :func:`prepare`.
+Nothing here builds the full N x M similarity matrix, so hours-long videos stay in memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..align import subsequence_matches
+
+
+def prepare(vectors: np.ndarray) -> np.ndarray:
+    """(N, D) -> (N, D) float32: subtract the video's own mean clip, then L2-normalise rows.
+
+    Removing the mean removes what never changes in the shot (bench, lighting cast), so
+    the cosine compares what the performer does.
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    x = x - x.mean(axis=0, keepdims=True)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
+
+
+def step_likelihood(gold: np.ndarray, trainee: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """(S, M): for each step s and trainee clip j, the best cosine of j to any clip of step s."""
+    out = np.empty((len(ranges), len(trainee)), dtype=np.float32)
+    for s, (i0, i1) in enumerate(ranges):
+        out[s] = (gold[i0:i1] @ trainee.T).max(axis=0)
+    return out
+
+
+def gold_max_similarity(gold: np.ndarray, trainee: np.ndarray, block: int = 4096) -> np.ndarray:
+    """(M,): for each trainee clip, its best cosine to any gold clip (row blocks of the gold)."""
+    best = np.full(len(trainee), -1.0, dtype=np.float32)
+    for i0 in range(0, len(gold), block):
+        np.maximum(best, (gold[i0:i0 + block] @ trainee.T).max(axis=0), out=best)
+    return best
+
+
+@dataclass
+class Span:
+    start: int  # first clip (inclusive)
+    end: int  # last clip (exclusive)
+    sim: float  # mean cosine along the matching path
+
+    def overlap(self, other: "Span") -> int:
+        return max(0, min(self.end, other.end) - max(self.start, other.start))
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass
+class StepEvidence:
+    """What the trainee video says about one gold step.
+
+    mapped: trainee clips the global DTW path assigns to the step (in-order location).
+    best, second: the two best non-overlapping order-free matches of the step's clips.
+    contrast: how far the best match stands out from the step's similarity to random
+        trainee content (best-match likelihood minus its median elsewhere).
+    owner: at the best match, the step's likelihood minus the best other step's (> 0: the
+        step explains that part of the trainee better than any other step).
+    """
+
+    index: int
+    gold: tuple[int, int]
+    mapped: Span
+    best: Span
+    second: Span | None
+    contrast: float
+    owner: float
+    base: float
+    second_contrast: float = 0.0
+    second_owner: float = -1.0
+    mapped_contrast: float = 0.0
+    mapped_owner: float = -1.0
+
+
+def _to_span(m) -> Span:
+    return Span(int(m.start), int(m.end) + 1, float(1.0 - m.mean_cost))  # Match.end is inclusive
+
+
+def order_free_matches(query: np.ndarray, trainee: np.ndarray) -> list[Span]:
+    """Up to two separate occurrences of a step's clips (n, D) in the trainee (M, D).
+
+    A match squeezed into far fewer trainee clips than the step has is a degenerate
+    warping (every step clip paired with one trainee clip), not an occurrence: dropped.
+    """
+    n = len(query)
+    found = subsequence_matches(query, trainee, k=4, min_separation=max(1, n // 2), assume_normalized=True)
+    spans = [_to_span(m) for m in found]
+    real = [sp for sp in spans if sp.length >= 0.35 * n]
+    return (real or spans[:1])[:2]
+
+
+def path_spans(path: np.ndarray, ranges: list[tuple[int, int]], gold: np.ndarray, trainee: np.ndarray) -> list[Span]:
+    """Trainee clip span and mean path cosine of each step along a DTW path (K, 2)."""
+    sims = np.einsum("kd,kd->k", gold[path[:, 0]], trainee[path[:, 1]])
+    spans = []
+    for i0, i1 in ranges:
+        sel = (path[:, 0] >= i0) & (path[:, 0] < i1)
+        js = path[sel, 1]
+        spans.append(Span(int(js.min()), int(js.max()) + 1, float(sims[sel].mean())))
+    return spans
+
+
+def collect_evidence(gold: np.ndarray, trainee: np.ndarray, ranges: list[tuple[int, int]],
+                     path: np.ndarray, device: str = "auto") -> tuple[list[StepEvidence], np.ndarray]:
+    """Evidence for every step, plus the (S, M) step likelihood used for it."""
+    like = step_likelihood(gold, trainee, ranges)
+    mapped = path_spans(path, ranges, gold, trainee)
+    out = []
+    for s, (i0, i1) in enumerate(ranges):
+        matches = order_free_matches(gold[i0:i1], trainee)
+        best = matches[0]
+        second = matches[1] if len(matches) > 1 else None
+        outside = np.ones(trainee.shape[0], bool)
+        outside[best.start:best.end] = False
+        if second is not None:
+            outside[second.start:second.end] = False
+        base = float(np.median(like[s, outside])) if outside.any() else 0.0
+        level, owner = _explains(like, s, best)
+        ev = StepEvidence(s, (i0, i1), mapped[s], best, second, level - base, owner, base)
+        if second is not None:
+            level2, ev.second_owner = _explains(like, s, second)
+            ev.second_contrast = level2 - base
+        level_m, ev.mapped_owner = _explains(like, s, mapped[s])
+        ev.mapped_contrast = level_m - base
+        out.append(ev)
+    return out, like
+
+
+def _explains(like: np.ndarray, s: int, where: Span) -> tuple[float, float]:
+    """Step s's mean likelihood over a trainee span, and its margin over the best other step."""
+    inside = like[:, where.start:where.end].mean(axis=1)
+    others = np.delete(inside, s)
+    return float(inside[s]), float(inside[s] - others.max()) if others.size else 1.0

@@ -1,0 +1,170 @@
+"""What has been ingested: videos (by content hash), tasks (versioned golds, waiting trainees,
+profile) and pairs (gold x trainee of one task), as small JSON files under ``registry/``.
+
+Only the inbox sensor writes the registry (ticks of one sensor never overlap); assets read it.
+Every write is atomic, so a reader (or a restart after a crash) never sees a half-written record.
+
+    registry/videos/<sha256>.json     VideoRecord
+    registry/tasks/<task>.json        TaskRecord
+    registry/pairs/<key hash>.json    PairRecord
+    registry/pending_pairs.json       pair keys not scored yet
+    registry/journal/<sha256>.json    a video being moved into the raw store (crash recovery)
+    registry/seq.json                 last sequence number handed out
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .fsutil import atomic_write_json, read_json
+from .keys import SHORT_HASH
+
+
+@dataclass
+class VideoRecord:
+    key: str
+    sha256: str
+    task: str
+    role: str  # "gold" | "trainee"
+    file_name: str  # the name as dropped
+    inbox_path: str  # relative to inbox/
+    raw_path: str  # relative to the data root
+    size_bytes: int
+    registered_at: str
+    seq: int = 0
+    gold_version: int | None = None
+    sidecar_path: str | None = None  # relative to the data root
+    duplicates: list = field(default_factory=list)  # later drops of the same bytes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TaskRecord:
+    task: str
+    golds: list = field(default_factory=list)  # [{version, key, sha256, file_name, registered_at}]
+    waiting_trainees: list = field(default_factory=list)  # video keys with no gold yet
+    profile: dict | None = None  # {sha256, path, file_name, registered_at, version}
+    profiles: list = field(default_factory=list)
+
+    @property
+    def current_gold(self) -> dict | None:
+        return self.golds[-1] if self.golds else None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PairRecord:
+    key: str
+    task: str
+    gold_key: str
+    trainee_key: str
+    gold_sha256: str
+    trainee_sha256: str
+    gold_version: int
+    created_at: str
+    profile_sha256: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Registry:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    # --- announcement log: what the sensor must tell Dagster about, in order ----------------
+    def log(self, kind: str, key: str) -> int:
+        """Appends ``{kind: "video"|"pair", key}`` as ``log/<seq>.json``; returns its seq."""
+        n = self.last_seq() + 1
+        atomic_write_json(self.root / "log" / f"{n:09d}.json", {"seq": n, "kind": kind, "key": key})
+        atomic_write_json(self.root / "seq.json", {"seq": n})
+        return n
+
+    def last_seq(self) -> int:
+        return int(read_json(self.root / "seq.json", {"seq": 0})["seq"])
+
+    def log_after(self, seq: int, limit: int) -> list[dict]:
+        """Log entries with seq > ``seq``, oldest first, at most ``limit`` (reads only those)."""
+        out = []
+        for n in range(seq + 1, min(self.last_seq(), seq + limit) + 1):
+            doc = read_json(self.root / "log" / f"{n:09d}.json")
+            if doc:
+                out.append(doc)
+        return out
+
+    # --- videos -----------------------------------------------------------------------------
+    def video_path(self, sha256: str) -> Path:
+        return self.root / "videos" / f"{sha256}.json"
+
+    def video(self, sha256: str) -> VideoRecord | None:
+        doc = read_json(self.video_path(sha256))
+        return VideoRecord(**doc) if doc else None
+
+    def video_by_key(self, key: str) -> VideoRecord | None:
+        """Finds a video by partition key (its last ``-<8 hex>`` is the hash prefix)."""
+        short = key.rsplit("-", 1)[-1]
+        if len(short) != SHORT_HASH:
+            return None
+        for p in sorted((self.root / "videos").glob(f"{short}*.json")):
+            rec = VideoRecord(**read_json(p))
+            if rec.key == key:
+                return rec
+        return None
+
+    def put_video(self, rec: VideoRecord) -> None:
+        atomic_write_json(self.video_path(rec.sha256), rec.to_dict())
+
+    def videos(self) -> list[VideoRecord]:
+        return sorted((VideoRecord(**read_json(p)) for p in (self.root / "videos").glob("*.json")),
+                      key=lambda r: r.seq)
+
+    # --- journal: a move into the raw store in flight ---------------------------------------
+    def journal_put(self, rec: VideoRecord, source: str) -> None:
+        atomic_write_json(self.root / "journal" / f"{rec.sha256}.json", {"record": rec.to_dict(), "source": source})
+
+    def journal_done(self, sha256: str) -> None:
+        (self.root / "journal" / f"{sha256}.json").unlink(missing_ok=True)
+
+    def journal(self) -> list[tuple[VideoRecord, str]]:
+        out = []
+        for p in sorted((self.root / "journal").glob("*.json")):
+            doc = read_json(p)
+            if doc:
+                out.append((VideoRecord(**doc["record"]), doc["source"]))
+        return out
+
+    # --- tasks ------------------------------------------------------------------------------
+    def task(self, task: str) -> TaskRecord:
+        doc = read_json(self.root / "tasks" / f"{task}.json")
+        return TaskRecord(**doc) if doc else TaskRecord(task=task)
+
+    def put_task(self, rec: TaskRecord) -> None:
+        atomic_write_json(self.root / "tasks" / f"{rec.task}.json", rec.to_dict())
+
+    def tasks(self) -> list[TaskRecord]:
+        return [TaskRecord(**read_json(p)) for p in sorted((self.root / "tasks").glob("*.json"))]
+
+    # --- pairs ------------------------------------------------------------------------------
+    def pair_path(self, key: str) -> Path:
+        return self.root / "pairs" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
+
+    def pair(self, key: str) -> PairRecord | None:
+        doc = read_json(self.pair_path(key))
+        return PairRecord(**doc) if doc else None
+
+    def put_pair(self, rec: PairRecord) -> None:
+        atomic_write_json(self.pair_path(rec.key), rec.to_dict())
+
+    def pairs(self) -> list[PairRecord]:
+        return [PairRecord(**read_json(p)) for p in sorted((self.root / "pairs").glob("*.json"))]
+
+    def pending_pairs(self) -> list[str]:
+        return list(read_json(self.root / "pending_pairs.json", []))
+
+    def set_pending_pairs(self, keys: list[str]) -> None:
+        atomic_write_json(self.root / "pending_pairs.json", list(dict.fromkeys(keys)))

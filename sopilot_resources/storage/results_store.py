@@ -1,0 +1,179 @@
+"""Results as Parquet files, read through DuckDB views.
+
+Writers never touch the DuckDB file: each partition's rows go to their own Parquet file,
+written to a temporary name and renamed into place (``results/<table>/<part>.parquet``), so a
+rerun replaces the partition's rows (no duplicates) and a killed run leaves the old file or
+none. ``sopilot.duckdb`` only holds views over ``results/<table>/*.parquet``; it is created
+once (built under a temporary name, then renamed), so any number of runs can write while
+people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
+
+Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, steps, task_summary.
+"""
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .fsutil import atomic_write_bytes
+from .keys import key_file_name
+
+S, F, I, B, T = pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.timestamp("us", tz="UTC")
+
+TABLES: dict[str, pa.Schema] = {
+    "videos": pa.schema([
+        ("video_key", S), ("task", S), ("role", S), ("file_name", S), ("sha256", S),
+        ("raw_path", S), ("size_bytes", I), ("duration_sec", F), ("fps", F), ("width", I),
+        ("height", I), ("codec", S), ("frame_count", I), ("gold_version", I),
+        ("registered_at", T), ("probed_at", T),
+    ]),
+    "ingest_events": pa.schema([
+        ("event_at", T), ("action", S), ("task", S), ("role", S), ("file_name", S),
+        ("inbox_path", S), ("sha256", S), ("video_key", S), ("reason", S), ("message", S),
+        ("stored_path", S),
+    ]),
+    "scores": pa.schema([
+        ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("score", F),
+        ("verdict", S), ("scored_at", T), ("trainee_key", S), ("gold_key", S),
+        ("gold_version", I), ("n_deviations", I), ("n_critical", I), ("penalty_total", F),
+        ("embedder", S), ("profile_fingerprint", S), ("trainee_sha256", S), ("gold_sha256", S),
+        ("run_id", S),
+    ]),
+    "deviations": pa.schema([
+        ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("idx", I),
+        ("type", S), ("gold_step", I), ("gold_step_name", S), ("gold_start_sec", F),
+        ("gold_end_sec", F), ("trainee_start_sec", F), ("trainee_end_sec", F), ("severity", S),
+        ("confidence", F), ("penalty", F), ("message", S), ("scored_at", T),
+    ]),
+    "steps": pa.schema([
+        ("task", S), ("video_key", S), ("pair_key", S), ("role", S), ("file_name", S),
+        ("step_index", I), ("name", S), ("start_sec", F), ("end_sec", F), ("critical", B),
+        ("source", S), ("written_at", T),
+    ]),
+    "task_summary": pa.schema([
+        ("task", S), ("current_gold", S), ("gold_version", I), ("n_scored", I),
+        ("mean_score", F), ("min_score", F), ("n_pass", I), ("n_needs_review", I),
+        ("n_retrain", I), ("n_fail", I), ("last_scored_at", T),
+    ]),
+}
+
+EMPTY_FILE = "_schema.parquet"  # zero rows: keeps each glob non-empty so views always resolve
+
+
+class ResultsStore:
+    def __init__(self, results_dir: str | os.PathLike, duckdb_path: str | os.PathLike):
+        self.dir = Path(results_dir)
+        self.duckdb_path = Path(duckdb_path)
+
+    # --- writing ----------------------------------------------------------------------------
+    def table_dir(self, table: str) -> Path:
+        if table not in TABLES:
+            raise KeyError(f"unknown results table {table!r}; known: {sorted(TABLES)}")
+        return self.dir / table
+
+    def part_path(self, table: str, part: str) -> Path:
+        return self.table_dir(table) / f"{key_file_name(part)}.parquet"
+
+    def write(self, table: str, part: str, rows: list[dict]) -> Path:
+        """Replaces partition ``part`` of ``table`` with ``rows`` (atomic; may be empty)."""
+        schema = TABLES[table]
+        cols = {name: [r.get(name) for r in rows] for name in schema.names}
+        tbl = pa.Table.from_pydict(cols, schema=schema)
+        buf = io.BytesIO()
+        pq.write_table(tbl, buf)
+        self.ensure_empty(table)
+        return atomic_write_bytes(self.part_path(table, part), buf.getvalue())
+
+    def append(self, table: str, rows: list[dict], prefix: str) -> Path | None:
+        """Writes ``rows`` as a new file (for event logs): ``<prefix>-<random>.parquet``."""
+        if not rows:
+            return None
+        return self.write(table, f"{prefix}-{uuid.uuid4().hex[:8]}", rows)
+
+    def delete(self, table: str, part: str) -> None:
+        self.part_path(table, part).unlink(missing_ok=True)
+
+    def ensure_empty(self, table: str) -> None:
+        p = self.table_dir(table) / EMPTY_FILE
+        if not p.exists():
+            buf = io.BytesIO()
+            pq.write_table(TABLES[table].empty_table(), buf)
+            atomic_write_bytes(p, buf.getvalue())
+
+    # --- DuckDB views -----------------------------------------------------------------------
+    def view_sql(self) -> list[str]:
+        out = []
+        for table in TABLES:
+            glob = (self.table_dir(table) / "*.parquet").as_posix().replace("'", "''")
+            out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM "
+                       f"read_parquet('{glob}', union_by_name = true)")
+        return out
+
+    def ensure_views(self) -> Path:
+        """Creates ``sopilot.duckdb`` with the views if it is missing or points elsewhere.
+
+        Built under a temporary name and renamed, so the pipeline never holds the real file
+        open and a reader never sees it half-made. Safe to call from many processes."""
+        import duckdb
+
+        for table in TABLES:
+            self.ensure_empty(table)
+        if self.duckdb_path.exists() and self._views_current():
+            return self.duckdb_path
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.duckdb_path.with_name(f".{self.duckdb_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                for sql in self.view_sql():
+                    con.execute(sql)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            os.replace(tmp, self.duckdb_path)
+        finally:
+            for p in (tmp, Path(str(tmp) + ".wal")):
+                p.unlink(missing_ok=True)
+        return self.duckdb_path
+
+    def _views_current(self) -> bool:
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(self.duckdb_path), read_only=True)
+        except duckdb.Error:
+            return True  # someone holds it read-write (a person's shell): leave it alone
+        try:
+            rows = con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall()
+        finally:
+            con.close()
+        have = {name: sql for name, sql in rows}
+        return all(t in have and str(self.table_dir(t)) in have[t] for t in TABLES)
+
+    def connect(self):
+        """A read-only DuckDB connection with the views (for readers, tests, roll-ups).
+
+        Uses an in-memory database with the same views when the file cannot be opened
+        read-only (e.g. a person holds it read-write), so readers never fail on a lock."""
+        import duckdb
+
+        try:
+            return duckdb.connect(str(self.ensure_views()), read_only=True)
+        except duckdb.Error:
+            con = duckdb.connect()
+            for sql in self.view_sql():
+                con.execute(sql)
+            return con
+
+    def query(self, sql: str, params: list | None = None) -> list[dict]:
+        con = self.connect()
+        try:
+            cur = con.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+        finally:
+            con.close()

@@ -1,0 +1,129 @@
+"""The engine on clip-embedding sequences with known steps (no video decoding involved)."""
+import numpy as np
+import pytest
+
+from sopilot_resources.errors import IncompatibleEmbeddingsError, StepsFileError
+from sopilot_resources.scoring.engine import score_embeddings
+from sopilot_resources.scoring.steps import Step
+from synthetic_embeddings import IDENTITY, gold_plan, protos, render
+
+DURS = [3.0, 4.0, 2.5, 5.0, 3.0, 4.0]
+PACE = [1.3, 0.7, 1.5, 0.8, 1.2, 1.0]
+P = protos(len(DURS), seed=3)
+GOLD_PLAN, STEPS = gold_plan(DURS)
+GOLD = render(GOLD_PLAN, P, noise=0.3, seed=1)
+
+
+def trainee_plan() -> list[tuple[int, float]]:
+    plan = [(-1, 2.0)]
+    for k, d in enumerate(DURS):
+        plan += [(k, d * PACE[k]), (-1, 1.0)]
+    return plan
+
+
+def at(plan, step):
+    return next(i for i, (p, _) in enumerate(plan) if p == step)
+
+
+def score(plan, seed=2, **kw):
+    return score_embeddings(GOLD, render(plan, P, noise=0.35, offset=0.3, seed=seed), STEPS, **kw)
+
+
+def kinds(result):
+    return sorted((d.type, d.gold_step) for d in result.deviations)
+
+
+@pytest.mark.parametrize("seed", [2, 7, 11])
+def test_correct_performance_passes_clean(seed):
+    r = score(trainee_plan(), seed=seed)
+    assert r.verdict == "pass" and r.score >= 95, kinds(r)
+    assert r.metrics["steps_found"] == len(DURS)
+
+
+def test_missing_step_is_reported_at_that_step():
+    plan = [x for x in trainee_plan() if x[0] != 2]
+    r = score(plan)
+    assert ("missing_step", 2) in kinds(r) and r.verdict != "pass"
+    d = next(d for d in r.deviations if d.type == "missing_step")
+    assert d.trainee_time is None and d.gold_time == {"start_sec": STEPS[2].start_sec, "end_sec": STEPS[2].end_sec}
+
+
+def test_missing_critical_step_fails_whatever_the_score():
+    plan = [x for x in trainee_plan() if x[0] != 1]  # step 1 is critical in gold_plan
+    r = score(plan)
+    assert r.verdict == "fail" and any(d.severity == "critical" for d in r.deviations)
+
+
+def test_swapped_steps_give_an_order_deviation():
+    plan = trainee_plan()
+    i, j = at(plan, 3), at(plan, 4)
+    plan[i], plan[j] = plan[j], plan[i]
+    r = score(plan)
+    assert [d.type for d in r.deviations] == ["order_swap"]
+    assert r.deviations[0].gold_step in (3, 4) and r.verdict != "pass"
+
+
+def test_repeated_step():
+    plan = trainee_plan()
+    i = at(plan, 2)
+    plan[i + 1:i + 1] = [(-1, 1.0), (2, DURS[2])]
+    assert kinds(score(plan)) == [("repeated_step", 2)]
+
+
+def test_extra_action_and_long_idle_are_localized():
+    plan = trainee_plan()
+    i = at(plan, 2)
+    plan.insert(i + 1, (len(DURS) + 1, 5.0))  # the 'extra' prototype
+    r = score(plan)
+    assert [d.type for d in r.deviations] == ["extra_action"]
+    t0 = sum(d for _, d in plan[: i + 1])
+    tt = r.deviations[0].trainee_time
+    assert abs(tt["start_sec"] - t0) < 1.5 and abs(tt["end_sec"] - (t0 + 5.0)) < 1.5
+
+    plan = trainee_plan()
+    plan.insert(at(plan, 3), (-1, 12.0))
+    assert [d.type for d in score(plan).deviations] == ["long_idle"]
+
+
+def test_wrong_step_in_place():
+    plan = [(len(DURS), d) if p == 1 else (p, d) for p, d in trainee_plan()]
+    r = score(plan)
+    assert kinds(r) == [("wrong_step", 1)]
+    assert r.deviations[0].trainee_time is not None
+
+
+def test_much_slower_step():
+    plan = [(p, d * 3.5 if p == 3 else d) for p, d in trainee_plan()]
+    assert kinds(score(plan)) == [("slow_step", 3)]
+
+
+def test_unrelated_video_scores_low():
+    other = render(trainee_plan(), protos(len(DURS), seed=99), noise=0.35, seed=5)
+    r = score_embeddings(GOLD, other, STEPS)
+    assert r.verdict == "fail" and r.score < 50
+
+
+def test_score_is_explained_by_penalties_and_serializes():
+    plan = [x for x in trainee_plan() if x[0] != 4]
+    r = score(plan)
+    assert r.score == pytest.approx(max(0.0, 100.0 - sum(d.penalty for d in r.deviations)), abs=0.01)
+    doc = r.to_dict()
+    assert set(doc) >= {"score", "verdict", "deviations", "steps", "metrics", "embedder", "timings"}
+    d = doc["deviations"][0]
+    assert set(d) == {"type", "gold_step", "gold_step_name", "gold_time", "trainee_time", "severity",
+                      "confidence", "penalty", "message"}
+    assert 0.0 <= d["confidence"] <= 1.0
+
+
+def test_detected_steps_when_no_sidecar():
+    r = score_embeddings(GOLD, render(trainee_plan(), P, noise=0.35, offset=0.3, seed=2), None)
+    assert 3 <= len(r.steps_gold) <= 14 and r.verdict == "pass"
+
+
+def test_mixed_embedders_refused_and_bad_steps():
+    other = render(trainee_plan(), P, seed=3)
+    other.embedder = {**IDENTITY, "version": 2}
+    with pytest.raises(IncompatibleEmbeddingsError):
+        score_embeddings(GOLD, other, STEPS)
+    with pytest.raises(StepsFileError):
+        score_embeddings(GOLD, render(trainee_plan(), P, seed=3), [Step(0, "late", 500.0, 510.0)])
