@@ -15,11 +15,10 @@ from sopilot_resources.dagster_resources.engine import (
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from .assets.common import Versions
-from .assets.embeddings import build_embeddings_asset
 from .assets.rollups import all_scores, task_summary
 from .assets.scores import build_score_assets
 from .assets.steps import build_steps_asset
-from .assets.videos import build_video_asset
+from .assets.videos import build_video_assets
 from .jobs import pair_job, rollup_job, video_job
 from .sensors import build_inbox_sensor
 
@@ -51,7 +50,7 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
                       sensor_interval_sec: int | None = None) -> dg.Definitions:
     v = versions or versions_from_env()
     interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 5)
-    assets = [build_video_asset(v), build_embeddings_asset(v), build_steps_asset(v),
+    assets = [build_video_assets(v), build_steps_asset(v),
               build_score_assets(v), all_scores, task_summary]
     automation = dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),

@@ -115,11 +115,9 @@ def heavy_backlog_job():
 
 
 def heavy_runs_in_flight(instance: dg.DagsterInstance) -> list[str]:
-    from dagster._core.storage.dagster_run import RunsFilter
-
     from sopilot_resources.dagster_resources.idle_gate import ACTIVE_STATUSES
 
-    recs = instance.get_run_records(filters=RunsFilter(
+    recs = instance.get_run_records(filters=dg.RunsFilter(
         statuses=ACTIVE_STATUSES, tags={HEAVY_TAG: "1"}), limit=10)
     return [r.dagster_run.run_id for r in recs]
 

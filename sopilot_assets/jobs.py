@@ -5,8 +5,6 @@ Steps retry through their RetryPolicy; a run is retried by the instance only whe
 died (not when a step failed for good, e.g. a corrupt video)."""
 import dagster as dg
 
-from .partitions import pairs_partitions, videos_partitions
-
 VIDEO_JOB = "sopilot_video_job"
 PAIR_JOB = "sopilot_pair_job"
 ROLLUP_JOB = "sopilot_rollup_job"
@@ -16,12 +14,12 @@ VIDEO_ASSETS = ("video", "clip_embeddings", "gold_steps")
 TRAINEE_ASSETS = ("video", "clip_embeddings")
 
 video_job = dg.define_asset_job(
-    VIDEO_JOB, selection=dg.AssetSelection.assets(*VIDEO_ASSETS), partitions_def=videos_partitions,
+    VIDEO_JOB, selection=dg.AssetSelection.assets(*VIDEO_ASSETS),
     executor_def=dg.in_process_executor, tags=RUN_TAGS,
     description="One video: register (probe, contact sheet), embed, and for a gold its steps.")
 pair_job = dg.define_asset_job(
     PAIR_JOB, selection=dg.AssetSelection.assets("pair_alignment", "pair_score"),
-    partitions_def=pairs_partitions, executor_def=dg.in_process_executor, tags=RUN_TAGS,
+    executor_def=dg.in_process_executor, tags=RUN_TAGS,
     description="One pair: align the trainee to its gold and score it.")
 rollup_job = dg.define_asset_job(
     ROLLUP_JOB, selection=dg.AssetSelection.assets("all_scores", "task_summary"),

@@ -24,6 +24,9 @@ from .partitions import PAIRS, VIDEOS
 SENSOR = "sopilot_inbox_sensor"
 MAX_ANNOUNCE = 500
 MAX_PAIR_REQUESTS = 200
+#: a pair in flight this long without a score gets its runs looked up (failed for good?)
+INFLIGHT_CHECK_SEC = 600
+DONE = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
 
 
 def load_cursor(raw: str | None) -> dict:
@@ -36,6 +39,15 @@ def load_cursor(raw: str | None) -> dict:
     return cur
 
 
+def _failed_for_good(instance, run_key: str) -> str:
+    """A message when every run started for ``run_key`` (retries included) ended failed."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=10)
+    if runs and all(r.status in DONE for r in runs):
+        return (f"its run {runs[0].run_id[:8]} failed ({len(runs)} attempt(s)); see the run's logs, "
+                "fix the cause, then materialize the pair's partition from the UI")
+    return ""
+
+
 def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
     @dg.sensor(name=SENSOR, minimum_interval_seconds=interval_sec, jobs=[video_job, pair_job],
                default_status=dg.DefaultSensorStatus.RUNNING,
@@ -44,9 +56,12 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
     def sopilot_inbox_sensor(context: dg.SensorEvaluationContext, video_store: VideoStoreResource,
                              embedder: EmbedderResource, results_store: ResultsStoreResource):
         cur = load_cursor(context.cursor)
-        intake = video_store.intake()
+        ekey = embedder.identity_key()
+        intake = video_store.intake(embedder_key=ekey)
         registry, store = intake.registry, intake.store
         rs = results_store.store()
+        if not rs.duckdb_path.exists():
+            rs.ensure_views()  # people can query sopilot.duckdb from the first tick on
         out = intake.tick(cur["stability"], failures=cur["failures"])
         cur["stability"], cur["failures"] = out.tracker_state, out.failures
         for ev in out.events:
@@ -78,7 +93,6 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
                                       job_name=VIDEO_JOB, partition_key=key,
                                       asset_selection=[dg.AssetKey("gold_steps")]))
 
-        ekey = embedder.identity_key()
         pending = registry.pending_pairs()
         still, now = [], time.time()
         for pk in pending:
@@ -87,9 +101,18 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
                 cur["blocked"].pop(pk, None)
                 continue
             still.append(pk)
-            if pk in cur["inflight"] or len(runs) >= MAX_PAIR_REQUESTS:
+            if pk in cur["inflight"]:
+                if now - cur["inflight"][pk] > INFLIGHT_CHECK_SEC and pk not in cur["blocked"]:
+                    why = _failed_for_good(context.instance, f"pair:{pk}:{ekey}")
+                    if why:
+                        context.log.warning(f"pair {pk}: {why}")
+                        cur["blocked"][pk] = why
+                continue
+            if len(runs) >= MAX_PAIR_REQUESTS:
                 continue
             pair = registry.pair(pk)
+            if pair is None:
+                continue
             ready, why = pair_ready(store, pair, ekey)
             if ready:
                 runs.append(dg.RunRequest(run_key=f"pair:{pk}:{ekey}", job_name=PAIR_JOB, partition_key=pk,
@@ -106,8 +129,10 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
         cur["blocked"] = {k: w for k, w in cur["blocked"].items() if k in keep}
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
+        waiting = len(out.tracker_state)
+        skip = None if (runs or requests or out.events) else (
+            f"{waiting} inbox file(s) not taken yet (settling or left alone)" if waiting else "inbox empty")
         return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=requests,
-                               cursor=json.dumps(cur, separators=(",", ":")),
-                               skip_reason=None if (runs or requests or out.events) else "inbox: nothing new")
+                               cursor=json.dumps(cur, separators=(",", ":")), skip_reason=skip)
 
     return sopilot_inbox_sensor

@@ -48,6 +48,7 @@ def serve(
         return 1
     try:
         configure_instance(home)
+        _ensure_results_views(data_root)
         if demo:
             from sopilot_assets.demo_inbox import stage_demo
 
@@ -56,6 +57,14 @@ def serve(
         return _run_dagster_dev(host, port, data_root, home, workspace)
     finally:
         lock.close()
+
+
+def _ensure_results_views(data_root: Path) -> None:
+    """Create `<data root>/sopilot.duckdb` (views only) now, so people can query it from the start."""
+    from sopilot_resources.dagster_resources.storage import ResultsStoreResource
+
+    path = ResultsStoreResource(data_dir=str(data_root)).store().ensure_views()
+    log.info("results: %s (read-only: duckdb -readonly %s)", path, path)
 
 
 def _setup_logging() -> None:

@@ -31,36 +31,6 @@ def _save(fig, path: Path, dpi: int = 80) -> Path:
     return atomic_write_bytes(path, buf.getvalue(), fsync=False)
 
 
-def sample_frames(video: str | Path, n: int = 12, max_side: int = 240) -> tuple[np.ndarray, np.ndarray]:
-    """n frames (RGB uint8, longest side ``max_side``) evenly spread over the video, and their
-    times in seconds. Seeks n times; never holds more than n small frames."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(video))
-    try:
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0) or 25.0
-        idx = np.linspace(0, max(count - 1, 0), n).astype(int) if count > 0 else np.arange(n)
-        frames, times = [], []
-        for i in idx:
-            if count > 0:
-                cap.set(cv2.CAP_PROP_POS_FRAMES, int(i))
-            ok, f = cap.read()
-            if not ok or f is None:
-                continue
-            s = max_side / max(f.shape[:2])
-            f = cv2.resize(f, (max(1, int(f.shape[1] * s)), max(1, int(f.shape[0] * s))), interpolation=cv2.INTER_AREA)
-            frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
-            times.append(i / fps)
-    finally:
-        cap.release()
-    if not frames:
-        return np.zeros((0, 1, 1, 3), np.uint8), np.zeros(0)
-    h, w = frames[0].shape[:2]
-    frames = [f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h)) for f in frames]
-    return np.stack(frames), np.asarray(times)
-
-
 def contact_sheet(frames: np.ndarray, times: np.ndarray, out: str | Path, title: str = "") -> Path:
     """frames: (n, H, W, 3) uint8 RGB; times: (n,) seconds. A grid with timecodes."""
     plt = _plt()

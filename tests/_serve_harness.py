@@ -117,6 +117,10 @@ class Server:
         finally:
             self._log.close()
 
+    def drop(self, src: Path) -> list[Path]:
+        """Copy a demo tree into this server's inbox (hidden temp name, then rename)."""
+        return drop_tree(src, self.data_root / "inbox")
+
     def crash(self) -> None:
         """SIGKILL `sopilot serve` and every process below it at once (a power cut, an OOM kill)."""
         procs = [psutil.Process(self.proc.pid)] + psutil.Process(self.proc.pid).children(recursive=True)
@@ -176,6 +180,38 @@ def drop_tree(src: Path, inbox: Path) -> list[Path]:
     from sopilot_assets.demo_inbox import copy_into_inbox
 
     return copy_into_inbox(src, inbox)
+
+
+CACHE = REPO / "build" / "cache"
+
+
+def quick_demo() -> Path:
+    """The quick demo set (helper D's generator, seed 0), generated once into build/cache/."""
+    out = CACHE / "demo_quick_seed0"
+    if not (out / "manifest.json").exists():
+        from sopilot_resources.demo.generate import generate_demo
+
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        generate_demo(tmp, seed=0, quick=True)
+        shutil.rmtree(out, ignore_errors=True)
+        os.replace(tmp, out)
+    return out
+
+
+def demo_subset(dest: Path, n_trainees: int = 3, task: str | None = None) -> tuple[Path, list[tuple[str, str]]]:
+    """Copy one task's gold (+ steps sidecar) and its first `n_trainees` trainees to `dest`.
+
+    Returns (dest, [(task, trainee file name), ...] sorted) - the rows DuckDB must end up with.
+    """
+    demo = quick_demo()
+    task = task or sorted(p.name for p in demo.iterdir() if (p / "gold").is_dir())[0]
+    trainees = sorted(p for p in (demo / task / "trainee").iterdir() if p.is_file())[:n_trainees]
+    for f in [*(demo / task / "gold").iterdir(), *trainees]:
+        target = Path(dest) / task / f.parent.name / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+    return Path(dest), sorted((task, f.name) for f in trainees)
 
 
 def trainee_files(manifest_dir: Path) -> list[tuple[str, str]]:

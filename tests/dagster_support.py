@@ -62,7 +62,7 @@ def resources(root: Path) -> dict:
 
 def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, res: dict):
     """One sensor evaluation; applies its partition requests to ``instance`` like the daemon does."""
-    sensor = defs.get_sensor_def("sopilot_inbox_sensor")
+    sensor = defs.resolve_sensor_def("sopilot_inbox_sensor")
     ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources=res, definitions=defs)
     res = sensor(ctx)  # direct invocation: the raw SensorResult
     for req in res.dynamic_partitions_requests or []:

@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _align_ref import brute_subsequence
-from sopilot_resources.align import AlignmentInputError, l2_normalize, subsequence_dp, subsequence_matches
+from sopilot_resources.align import (
+    AlignmentInputError, cosine_cost, l2_normalize, matches_from_cost, subsequence_dp, subsequence_matches,
+)
 from sopilot_resources.align.subsequence import select_matches
 
 
@@ -46,6 +48,10 @@ def test_finds_planted_subsequences_in_noisy_reference():
     assert [m.mean_cost for m in matches] == sorted(m.mean_cost for m in matches)
     for m in matches:
         assert m.mean_cost == pytest.approx(m.cost / m.length)
+    # same answer from a slice of a precomputed cost matrix (one GEMM shared by all steps)
+    gold = np.vstack([rng.standard_normal((7, d)), query, rng.standard_normal((5, d))])
+    sliced = matches_from_cost(cosine_cost(gold, ref)[7:22], k=3)
+    assert [(m.start, m.end) for m in sliced] == [(m.start, m.end) for m in matches]
     # same answer with pre-normalised inputs
     again = subsequence_matches(l2_normalize(query), l2_normalize(ref), k=3, assume_normalized=True)
     assert [(m.start, m.end) for m in again] == [(m.start, m.end) for m in matches]
@@ -88,3 +94,7 @@ def test_edge_cases_and_errors():
         subsequence_matches(np.array([[np.nan, 1.0]]), np.ones((3, 2)))
     with pytest.raises(AlignmentInputError, match="NaN or infinite"):
         subsequence_matches(np.ones((2, 2)), np.full((3, 2), np.inf), assume_normalized=True)
+    with pytest.raises(AlignmentInputError, match="negative"):
+        matches_from_cost(-np.ones((2, 3)))
+    with pytest.raises(AlignmentInputError, match="k must be"):
+        matches_from_cost(np.ones((2, 3)), k=0)

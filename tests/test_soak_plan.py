@@ -143,3 +143,27 @@ def test_run_memory_and_disk_checks():
     mb = 2**20
     assert inv.disk_bounded(0, 110 * mb, 100 * mb, 10, 5).ok
     assert not inv.disk_bounded(0, 400 * mb, 100 * mb, 10, 5).ok
+
+
+@pytest.mark.parametrize("text,sec", [("90s", 90), ("10m", 600), ("24h", 86400), ("1h30m", 5400),
+                                      ("600", 600), ("2 min", 120), ("1d", 86400)])
+def test_parse_duration(text, sec):
+    from sopilot_assets.soak.cli import parse_duration
+
+    assert parse_duration(text) == sec
+
+
+@pytest.mark.parametrize("bad", ["", "ten minutes", "10x", "0s", "-5m", "5m garbage"])
+def test_parse_duration_rejects(bad):
+    from sopilot_assets.soak.cli import DurationError, parse_duration
+
+    with pytest.raises(DurationError, match="duration"):
+        parse_duration(bad)
+
+
+def test_cli_bad_duration_is_one_line(capsys):
+    from sopilot_assets.cli import main
+
+    assert main(["soak", "--duration", "soon"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "duration 'soon'" in err

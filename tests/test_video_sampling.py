@@ -157,3 +157,27 @@ def test_memory_stays_bounded_on_long_video(tmp_path):
     gc.collect()
     assert all(w() is None for w in weak)  # no clip kept alive by the reader
     assert probe(path).frame_count == 1800
+
+
+def test_decode_threads_gives_same_frames(tmp_path):
+    path = write_video(tmp_path / "v.mp4", 60, fps=30, size=(160, 120))
+    a = [f.rgb for f in iter_sampled_frames(path)]
+    b = [f.rgb for f in iter_sampled_frames(path, decode_threads=1)]
+    assert len(a) == len(b) == 8 and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+class NoTimestampCapture(CountingCapture):
+    """A real capture whose container gives no timestamps (POS_MSEC stuck at 0)."""
+
+    def get(self, prop):
+        return 0.0 if prop == cv2.CAP_PROP_POS_MSEC else self.cap.get(prop)
+
+
+def test_missing_timestamps_fall_back_to_frame_index(tmp_path, monkeypatch):
+    path = write_video(tmp_path / "v.mp4", 150, fps=25, size=(160, 120))
+    real_open = sampler_mod.open_capture
+    monkeypatch.setattr(sampler_mod, "open_capture", lambda real, threads=None: NoTimestampCapture(real_open(real, threads)))
+    frames = list(iter_sampled_frames(path))
+    assert len(frames) == 24  # 6 s at 4 fps
+    assert np.allclose([f.time for f in frames], [f.source_index / 25 for f in frames])
+    assert len(list(iter_clips(path))) == expected_clip_count(6.0)

@@ -1,27 +1,42 @@
-"""``video``: a registered video - probed, archived in the raw store, with a contact sheet."""
+"""``video`` + ``clip_embeddings``: one op registers a video and embeds it.
 
+One op, two assets: the frames the embedder decodes also feed the contact sheet and the
+quality flags, so a video is decoded once (a separate contact-sheet pass would cost about
+as much as the ingest itself)."""
 import datetime as dt
 
 import dagster as dg
 
+from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
-from sopilot_resources.plots import contact_sheet, sample_frames
 
 from ..partitions import videos_partitions
-from .common import RETRY, Versions, md_image, video_record
+from .common import GPU_POOL, RETRY, Versions, md_image, video_record
+from .embeddings import ASSET as EMB, CHECK_SPECS, embed, embedding_results
+
+VIDEO = "video"
+#: a quality flag is listed for the video when at least this share of its clips carry it
+FLAG_SHARE = 0.2
 
 
-def build_video_asset(v: Versions) -> dg.AssetsDefinition:
-    @dg.asset(
-        name="video", partitions_def=videos_partitions, group_name="videos", retry_policy=RETRY,
-        code_version=v.code("video", 1), kinds={"video"},
-        description="A video taken from the inbox: stored by content hash in raw/, probed "
-                    "(duration, fps, resolution, codec), frame quality and a contact sheet.",
+def build_video_assets(v: Versions) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name="ingest_video", partitions_def=videos_partitions, retry_policy=RETRY,
+        pool=GPU_POOL if v.gpu_embed else None, check_specs=CHECK_SPECS,
+        specs=[
+            dg.AssetSpec(VIDEO, group_name="videos", code_version=v.code(VIDEO, 1), kinds={"video"},
+                         description="A video taken from the inbox: stored by content hash in raw/, "
+                                     "probed (duration, fps, resolution, codec), quality flags, contact sheet."),
+            dg.AssetSpec(EMB, group_name="videos", deps=[VIDEO], kinds={"numpy"},
+                         code_version=v.code(EMB, 1, v.embedder_key),
+                         description=f"Clip embeddings ({v.embedder_key}), .npz in work/videos/<sha>/<embedder>/."),
+        ],
     )
-    def video(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
-              results_store: ResultsStoreResource) -> dg.MaterializeResult:
+    def ingest_video(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
+                     embedder: EmbedderResource, results_store: ResultsStoreResource):
         from sopilot_resources.errors import VideoError
-        from sopilot_resources.video import assess_frames, probe
+        from sopilot_resources.plots import contact_sheet
+        from sopilot_resources.video import probe
 
         store = video_store.store()
         rec = video_record(video_store.registry(), context.partition_key)
@@ -30,33 +45,37 @@ def build_video_asset(v: Versions) -> dg.AssetsDefinition:
             info = probe(raw)
         except VideoError as exc:
             raise dg.Failure(f"{rec.file_name}: {exc}", allow_retries=False) from None
-        frames, times = sample_frames(raw, n=12)
-        quality = assess_frames(frames) if len(frames) > 1 else {}
-        flags = sorted(k for k, on in quality.items() if on)
+        emb, path, gate, timings, (frames, times) = embed(
+            store, rec, embedder.get(), info.duration_sec, video_store.gold_min_sec,
+            video_store.gold_max_bad_fraction)
+        flags = sorted(k for k, share in gate["fractions"].items() if share >= FLAG_SHARE)
         sheet = contact_sheet(frames, times, store.video_work(rec.sha256) / "contact_sheet.png",
                               title=f"{rec.task} / {rec.role} / {rec.file_name}")
-        now = dt.datetime.now(dt.timezone.utc)
         results_store.store().write("videos", rec.key, [{
             "video_key": rec.key, "task": rec.task, "role": rec.role, "file_name": rec.file_name,
             "sha256": rec.sha256, "raw_path": rec.raw_path, "size_bytes": rec.size_bytes,
             "duration_sec": info.duration_sec, "fps": info.fps, "width": info.width,
             "height": info.height, "codec": info.codec, "frame_count": info.frame_count,
-            "gold_version": rec.gold_version,
-            "registered_at": dt.datetime.fromisoformat(rec.registered_at), "probed_at": now,
+            "gold_version": rec.gold_version, "registered_at": dt.datetime.fromisoformat(rec.registered_at),
+            "probed_at": dt.datetime.now(dt.timezone.utc),
         }])
-        context.log.info(f"{rec.file_name}: {info.duration_sec:.1f} s {info.width}x{info.height} "
-                         f"{info.codec} @ {info.fps:.1f} fps; quality flags: {flags or 'none'}")
-        return dg.MaterializeResult(metadata={
+        wall = float(timings.get("wall_sec", 0.0)) or 1e-9
+        context.log.info(f"{rec.file_name}: {info.duration_sec:.1f} s {info.width}x{info.height} {info.codec} "
+                         f"@ {info.fps:.1f} fps, quality flags: {', '.join(flags) or 'none'}; {len(emb)} clips "
+                         f"with {emb.embedder_key} in {wall:.1f} s")
+        if rec.role == "gold" and not gate["ok"]:
+            context.log.warning(f"{rec.file_name}: {gate['message']}")
+        yield dg.MaterializeResult(asset_key=VIDEO, metadata={
             "task": rec.task, "role": rec.role, "file_name": rec.file_name,
             "duration_sec": dg.MetadataValue.float(round(info.duration_sec, 2)),
-            "fps": dg.MetadataValue.float(round(info.fps, 3)),
-            "resolution": f"{info.width}x{info.height}", "codec": info.codec,
-            "frame_count": info.frame_count, "size_mb": round(rec.size_bytes / 1e6, 2),
+            "fps": dg.MetadataValue.float(round(info.fps, 3)), "resolution": f"{info.width}x{info.height}",
+            "codec": info.codec, "frame_count": info.frame_count, "size_mb": round(rec.size_bytes / 1e6, 2),
             "sha256": rec.sha256, "gold_version": rec.gold_version or 0,
             "quality_flags": ", ".join(flags) or "none",
             "raw_path": dg.MetadataValue.path(str(raw)),
             "contact_sheet": dg.MetadataValue.path(str(sheet)),
             "preview": dg.MetadataValue.md(md_image(sheet, "contact sheet")),
         })
+        yield from embedding_results(rec, emb, path, gate, timings)
 
-    return video
+    return ingest_video

@@ -47,13 +47,18 @@ class IsolatedPipeline:
         (self.home / "dagster.yaml").write_text(instance_template(), encoding="utf-8")
         self.workspace.write_text(workspace_text(), encoding="utf-8")
         configure_instance(self.home)
+        # as `sopilot serve` does: the results views exist from the start
+        from sopilot_resources.storage import ResultsStore, VideoStore
+
+        store = VideoStore.at(self.data_dir)
+        ResultsStore(store.results, store.duckdb_path).ensure_views()
         daemon = Path(sys.executable).with_name("dagster-daemon")
         cmd = ([str(daemon)] if daemon.exists() else [sys.executable, "-m", "dagster._daemon"])
         log = open(self.root / "daemon.log", "ab")
         self.proc = subprocess.Popen(cmd + ["run", "-w", str(self.workspace)], env=self.env(),
                                      cwd=str(Path(__file__).resolve().parents[2]),
                                      stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     preexec_fn=_own_group_die_with_parent)
         log.close()
 
     def alive(self) -> bool:
@@ -90,8 +95,8 @@ class IsolatedPipeline:
     def run_stats(self) -> tuple[int, list[str], int]:
         """(runs, failed run descriptions, runs still in progress) on the sandbox instance."""
         import dagster as dg
-        from dagster._core.storage.dagster_run import DagsterRunStatus
 
+        DagsterRunStatus = dg.DagsterRunStatus
         with dg.DagsterInstance.from_config(str(self.home)) as inst:
             runs = inst.get_runs()
             failed = [f"{r.job_name} {r.run_id[:8]} {dict(r.tags).get('dagster/partition', '')}"
@@ -116,6 +121,18 @@ class IsolatedPipeline:
             if not _group_alive(pgid):
                 break
         self.proc.poll()
+
+
+def _own_group_die_with_parent() -> None:
+    """In the child before exec: its own process group (so stop() reaches the code server and
+    run workers too), and SIGTERM when the soak process dies (Linux PR_SET_PDEATHSIG)."""
+    os.setsid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 def _group_alive(pgid: int) -> bool:

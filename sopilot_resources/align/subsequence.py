@@ -15,7 +15,7 @@ import numpy as np
 
 from ._jit import cached_njit
 from .cost import cost_block, l2_normalize
-from .validate import AlignmentInputError, check_embeddings
+from .validate import AlignmentInputError, check_cost, check_embeddings
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,35 @@ def subsequence_matches(query, ref, k: int = 3, min_separation: int | None = Non
     (best first, by mean cost per path step). ``min_separation``: clips required between two
     matches (None: 0, i.e. just no shared clip). ``assume_normalized``: skip L2-normalising
     (pass rows from ``l2_normalize`` once when matching many queries against one ref)."""
-    if k < 1:
-        raise AlignmentInputError(f"k must be >= 1, got {k}")
-    sep = 0 if min_separation is None else int(min_separation)
-    if sep < 0:
-        raise AlignmentInputError(f"min_separation must be >= 0, got {min_separation}")
+    sep = _check_k_sep(k, min_separation)
     if assume_normalized:
         q, r = check_embeddings(query, "query"), check_embeddings(ref, "ref")
     else:
         q, r = l2_normalize(query, "query"), l2_normalize(ref, "ref")
     if q.shape[1] != r.shape[1]:
         raise AlignmentInputError(f"embedding dims differ: query {q.shape[1]}, ref {r.shape[1]}")
-    total, start, length = subsequence_dp(cost_block(q, r))
+    return _matches(cost_block(q, r), k, sep)
+
+
+def matches_from_cost(cost, k: int = 3, min_separation: int | None = None) -> list[Match]:
+    """cost: (n, M) precomputed cost rows (e.g. a slice of one ``cosine_cost(gold, trainee)``
+    shared by all steps: one GEMM instead of one per query) -> as ``subsequence_matches``."""
+    sep = _check_k_sep(k, min_separation)
+    c = check_cost(cost)
+    if (c < 0).any():
+        raise AlignmentInputError("cost: contains negative values")
+    return _matches(c, k, sep)
+
+
+def _matches(cost: np.ndarray, k: int, sep: int) -> list[Match]:
+    total, start, length = subsequence_dp(cost)
     return select_matches(total, start, length, k, sep)
+
+
+def _check_k_sep(k: int, min_separation: int | None) -> int:
+    if k < 1:
+        raise AlignmentInputError(f"k must be >= 1, got {k}")
+    sep = 0 if min_separation is None else int(min_separation)
+    if sep < 0:
+        raise AlignmentInputError(f"min_separation must be >= 0, got {min_separation}")
+    return sep

@@ -17,13 +17,12 @@ import os
 from typing import Optional
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
 from sopilot_resources.system_load import IdleBudget, IdleGate, IdleVerdict, measure_system
 
-ACTIVE_STATUSES = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED,
-                   DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
-                   DagsterRunStatus.CANCELING]
+ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                   dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+                   dg.DagsterRunStatus.CANCELING]
 
 
 def _env_limit(name: str, default: float | None) -> float | None:
@@ -40,7 +39,7 @@ def _env_limit(name: str, default: float | None) -> float | None:
 
 
 def active_run_ids(instance: dg.DagsterInstance, exclude: set[str] = frozenset()) -> list[str]:
-    runs = instance.get_run_records(filters=RunsFilter(statuses=ACTIVE_STATUSES), limit=1000)
+    runs = instance.get_run_records(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES), limit=1000)
     return [r.dagster_run.run_id for r in runs if r.dagster_run.run_id not in exclude]
 
 

@@ -48,12 +48,12 @@ class VideoStoreResource(dg.ConfigurableResource):
     def registry(self) -> Registry:
         return Registry(self.store().registry_dir)
 
-    def intake(self) -> Intake:
+    def intake(self, embedder_key: str | None = None) -> Intake:
         cfg = IntakeConfig(
             stable_seconds=float(self.stable_seconds), max_files_per_tick=int(self.max_files_per_tick),
             tick_budget_sec=float(self.tick_budget_sec),
             max_bytes=int(self.max_video_mb * 1e6) if self.max_video_mb else None)
-        return Intake(self.store(), cfg)
+        return Intake(self.store(), cfg, embedder_key=embedder_key)
 
     @classmethod
     def from_env(cls) -> "VideoStoreResource":
@@ -71,6 +71,8 @@ class VideoStoreResource(dg.ConfigurableResource):
 
 class TestVideoStoreResource(VideoStoreResource):
     """For tests: a temporary data root, files taken as soon as they are seen."""
+
+    __test__ = False  # not a pytest test class
 
     stable_seconds: float = 0.0
     gold_min_sec: float = 1.0

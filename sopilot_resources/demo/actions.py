@@ -187,33 +187,48 @@ class Press(Action):
 
 @dataclass(frozen=True)
 class FitGasket(Action):
-    """Take a ring from the rack at ``src`` and work it around the seat at ``at``."""
+    """Take a ring from the rack at ``src`` and work it around the seat at ``at``.
+
+    seated=False is the careless version: the ring is dropped beside the seat, never worked in.
+    """
 
     src: Point = (0.0, 0.0)
     radius: float = 0.05
+    seated: bool = True
     effect_u: float = 0.85
     kind = "fit_gasket"
 
+    def _drop_point(self) -> Point:
+        return self.at[0] + self.radius * 0.9, self.at[1] + self.radius * 0.6
+
     def keys(self):
         (sx, sy), (x, y) = self.src, self.at
-        return [Key(0.2, sx, sy, 0.0), Key(0.28, sx, sy, 1.0), Key(0.45, x, y - self.radius, 1.0)] + \
+        grab = [Key(0.2, sx, sy, 0.0), Key(0.28, sx, sy, 1.0)]
+        if not self.seated:
+            dx, dy = self._drop_point()
+            return grab + [Key(0.6, dx, dy, 1.0), Key(0.7, dx, dy, 0.0), Key(1.0, dx + 0.05, dy + 0.14, 0.0)]
+        return grab + [Key(0.45, x, y - self.radius, 1.0)] + \
             _loop(0.45, 0.85, (x, y), self.radius, 1.0, 1.0)[1:] + [Key(1.0, x + 0.05, y + 0.14, 0.0)]
 
     def draw_active(self, img, proj, u, hand):
         th = proj.w(self.radius * 0.18)
-        if 0.28 <= u < 0.45:
+        carry_end = 0.45 if self.seated else self.effect_u
+        if 0.28 <= u < carry_end:
             cv2.circle(img, proj.pt(*hand), proj.r(self.radius * 0.8), self.color, th, cv2.LINE_AA, SHIFT)
-        elif 0.45 <= u < self.effect_u:
+        elif self.seated and carry_end <= u < self.effect_u:
             ang = int(360 * (u - 0.45) / 0.4)
             cv2.ellipse(img, proj.pt(*self.at), (proj.r(self.radius), proj.r(self.radius)), -90, 0, ang, self.color, th, cv2.LINE_AA, SHIFT)
 
     def draw_effect(self, img, proj):
-        cv2.circle(img, proj.pt(*self.at), proj.r(self.radius), self.color, proj.w(self.radius * 0.18), cv2.LINE_AA, SHIFT)
+        th = proj.w(self.radius * 0.18)
+        if self.seated:
+            cv2.circle(img, proj.pt(*self.at), proj.r(self.radius), self.color, th, cv2.LINE_AA, SHIFT)
+        else:  # lying askew next to the seat
+            axes = (proj.r(self.radius * 0.9), proj.r(self.radius * 0.55))
+            cv2.ellipse(img, proj.pt(*self._drop_point()), axes, 25, 0, 360, self.color, th, cv2.LINE_AA, SHIFT)
 
     def wrong(self):
-        # ring dropped off-centre, never worked into the seat
-        off = (self.at[0] + self.radius * 0.9, self.at[1] + self.radius * 0.5)
-        return PickPlace(self.name + " (not seated)", off, self.color, self.radius, effect_u=0.76, src=self.src)
+        return replace(self, name=self.name + " (not seated)", seated=False, effect_u=0.7)
 
 
 @dataclass(frozen=True)

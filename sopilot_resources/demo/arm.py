@@ -24,6 +24,7 @@ class Performer:
     thickness: float = 1.0  # limb width multiplier
     reach: float = 1.0  # limb length multiplier
     elbow_sign: int = 1  # +1 / -1: elbow bends outwards to the right / left
+    side: int = 1  # +1: right-handed (shoulder right of the hand), -1: left-handed
     jitter: float = 0.006  # hand wander amplitude, world units
     body_lag: float = 0.8  # seconds for the body to follow the hand sideways
     seed: int = 0
@@ -47,6 +48,7 @@ def random_performer(rng: np.random.Generator, name: str) -> Performer:
         thickness=float(rng.uniform(0.8, 1.25)),
         reach=float(rng.uniform(0.92, 1.08)),
         elbow_sign=int(rng.choice([-1, 1])),
+        side=int(rng.choice([1, 1, -1])),
         jitter=float(rng.uniform(0.003, 0.012)),
         body_lag=float(rng.uniform(0.5, 1.2)),
         seed=int(rng.integers(2**31)),

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from ..video.types import VIDEO_EXTENSIONS
 from .arm import GOLD_PERFORMER, Performer, random_performer
-from .deviations import DEVIATION_TYPES, apply_defect, expected_deviations, foreign_entries, pick_defects
+from .deviations import DEVIATION_TYPES, Defect, apply_defect, expected_deviations, foreign_entries, pick_defects
 from .nuisance import GOLD_LOOK, QUICK_RESOLUTIONS, RESOLUTIONS, Look, random_look
 from .plan import Segment, canonical_entries, gold_durations, paced_entries, realize
 from .procedures import TaskSpec, all_tasks
@@ -32,8 +35,9 @@ CORRECT_VARIANTS = {
     "harsh": ((0.7, 1.4), (0.3, 2.5), True),
 }
 QUICK_CORRECT = ("mixed", "harsh")
-#: trainee codecs and how often each is drawn (MJPEG files are large: drawn less, always at 360p)
-TRAINEE_CODECS = {"h264": 0.3, "mp4v": 0.25, "mp4v_mkv": 0.15, "mp4v_mov": 0.15, "mjpg": 0.15}
+DEFECTIVE_PACE = (0.8, 1.25)  # defective performances vary less, so their defect stands out
+#: trainee codecs and how often each is drawn; plus one MJPEG .avi per task (bulky: always at 360p)
+TRAINEE_CODECS = {"h264": 0.35, "mp4v": 0.25, "mp4v_mkv": 0.2, "mp4v_mov": 0.2}
 
 
 @dataclass
@@ -59,8 +63,8 @@ def _render(job: Job, out_dir: str) -> dict:
     return rec
 
 
-def _trainee_look(rng: np.random.Generator, quick: bool, harsh: bool) -> Look:
-    codec = str(rng.choice(list(TRAINEE_CODECS), p=list(TRAINEE_CODECS.values())))
+def _trainee_look(rng: np.random.Generator, quick: bool, harsh: bool, mjpg: bool) -> Look:
+    codec = "mjpg" if mjpg else str(rng.choice(list(TRAINEE_CODECS), p=list(TRAINEE_CODECS.values())))
     sizes = QUICK_RESOLUTIONS if quick else RESOLUTIONS
     size = sizes[0] if codec == "mjpg" else sizes[int(rng.integers(len(sizes)))]  # MJPEG is bulky: smallest size
     fps = int(rng.choice([25, 30]))
@@ -83,12 +87,60 @@ def _record(task: TaskSpec, name: str, role: str, kind: str, segs: list[Segment]
             "performer": perf.name, "look": look.to_dict(), "style": task.style, "camera": task.camera}
 
 
-def task_jobs(task: TaskSpec, t_idx: int, seed: int, quick: bool) -> tuple[list[Job], dict]:
-    """All videos of one task, and the task's manifest entry (gold steps)."""
+# Timeline builders: rng -> (segments, expected deviations, harsh camera?)
+Builder = Callable[[np.random.Generator], tuple[list[Segment], list[dict], bool]]
+
+
+class Plan(NamedTuple):
+    index: int  # video index in the task: seeds its generator
+    suffix: str  # file name after "<t>_"
+    kind: str  # manifest kind
+    build: Builder
+    scene: TaskSpec  # the station it is filmed at
+
+
+def _lead_in(rng: np.random.Generator) -> float:
+    return float(rng.uniform(0.5, 2.0))
+
+
+def _correct_timeline(task: TaskSpec, gold: list[float], variant: str) -> Builder:
+    pace, idle, harsh = CORRECT_VARIANTS[variant]
+    return lambda rng: (realize(paced_entries(task, gold, rng, pace, idle), gold, lead_in=_lead_in(rng)), [], harsh)
+
+
+def _defect_timeline(task: TaskSpec, gold: list[float], defect: Defect) -> Builder:
+    names = [s.name for s in task.steps]
+
+    def build(rng: np.random.Generator):
+        base = paced_entries(task, gold, rng, DEFECTIVE_PACE, (0.2, 1.2))
+        segs = realize(apply_defect(base, defect, task, gold, rng), gold, lead_in=_lead_in(rng))
+        return segs, expected_deviations(defect, segs, names), False
+
+    return build
+
+
+def _unrelated_timeline(task: TaskSpec, gold: list[float]) -> Builder:
+    return lambda rng: (realize(foreign_entries(task, gold, rng), gold, lead_in=1.0), [], False)
+
+
+def _other_task_timeline(other: TaskSpec, quick: bool) -> Builder:
+    """Another task's procedure at its own station: no step of this task's SOP in it."""
+    def build(rng: np.random.Generator):
+        durations = gold_durations(other, rng, quick)
+        entries = [replace(e, gold_step=None, role="extra") for e in paced_entries(other, durations, rng)]
+        return realize(entries, durations, lead_in=_lead_in(rng)), [], False
+
+    return build
+
+
+def task_jobs(task: TaskSpec, t_idx: int, seed: int, quick: bool, other: TaskSpec | None = None) -> tuple[list[Job], dict]:
+    """All videos of one task, and the task's manifest entry (gold steps).
+
+    other: a different task whose performance is filed here as a second unrelated video.
+    """
     tk = task.key.split("_")[0]
     rng = np.random.default_rng([seed, t_idx, 0])
     gold = gold_durations(task, rng, quick)
-    names = [s.name for s in task.steps]
     jobs: list[Job] = []
 
     gsize = QUICK_RESOLUTIONS[-1] if quick else RESOLUTIONS[-1]
@@ -100,35 +152,45 @@ def task_jobs(task: TaskSpec, t_idx: int, seed: int, quick: bool) -> tuple[list[
     sidecar = {"steps": [{"name": s.action.name, "start_sec": round(s.start_sec, 3), "end_sec": round(s.end_sec, 3),
                           "critical": task.steps[s.gold_step].critical} for s in gsegs if s.role == "step"]}
 
-    def add(v_idx: int, suffix: str, kind: str, build) -> None:
-        vr = np.random.default_rng([seed, t_idx, v_idx])
-        perf = random_performer(vr, f"performer-{t_idx}-{v_idx}")
-        segs, devs, harsh = build(vr)
-        look = _trainee_look(vr, quick, harsh)
-        name = f"{tk}_{suffix}"
-        jobs.append(Job(task, f"{task.key}/trainee/{name}", segs, perf, look,
-                        _record(task, name, "trainee", kind, segs, perf, look, devs)))
-
     variants = QUICK_CORRECT if quick else tuple(CORRECT_VARIANTS)
-    for k, var in enumerate(variants):
-        pace, idle, harsh = CORRECT_VARIANTS[var]
-        add(10 + k, f"correct_{var}", "correct",
-            lambda vr, p=pace, i=idle, hh=harsh: (realize(paced_entries(task, gold, vr, p, i), gold, lead_in=float(vr.uniform(0.5, 2.0))), [], hh))
-    for k, defect in enumerate(pick_defects(task, np.random.default_rng([seed, t_idx, 1]))):
-        def build(vr, d=defect):
-            base = paced_entries(task, gold, vr, (0.8, 1.25), (0.2, 1.2))
-            segs = realize(apply_defect(base, d, task, gold, vr), gold, lead_in=float(vr.uniform(0.5, 2.0)))
-            return segs, expected_deviations(d, segs, names), False
-        add(20 + k, defect.label, defect.kind, build)
-    add(40, "unrelated_other-work", "unrelated",
-        lambda vr: (realize(foreign_entries(task, gold, vr), gold, lead_in=1.0), [], False))
+    plans = [Plan(10 + k, f"correct_{v}", "correct", _correct_timeline(task, gold, v), task) for k, v in enumerate(variants)]
+    defects = pick_defects(task, np.random.default_rng([seed, t_idx, 1]))
+    plans += [Plan(20 + k, d.label, d.kind, _defect_timeline(task, gold, d), task) for k, d in enumerate(defects)]
+    plans.append(Plan(40, "unrelated_other-work", "unrelated", _unrelated_timeline(task, gold), task))
+    if other is not None:
+        plans.append(Plan(41, f"unrelated_{other.key.split('_')[0]}-procedure", "unrelated", _other_task_timeline(other, quick), other))
+
+    mjpg_slot = int(rng.integers(len(plans)))  # exactly one Motion-JPEG .avi per task: they are bulky
+    for slot, pl in enumerate(plans):
+        vr = np.random.default_rng([seed, t_idx, pl.index])  # one generator per video: order-independent
+        perf = random_performer(vr, f"performer-{t_idx}-{pl.index}")
+        segs, devs, harsh = pl.build(vr)
+        look = _trainee_look(vr, quick, harsh, mjpg=slot == mjpg_slot)
+        name = f"{tk}_{pl.suffix}"
+        rec = _record(task, name, "trainee", pl.kind, segs, perf, look, devs)
+        if pl.scene is not task:
+            rec.update(style=pl.scene.style, camera=pl.scene.camera, filmed_task=pl.scene.key)
+        jobs.append(Job(pl.scene, f"{task.key}/trainee/{name}", segs, perf, look, rec))
     steps_file = f"{task.key}/gold/{gname}.steps.json"
     return jobs, {"title": task.title, "style": task.style, "camera": task.camera, "steps_file": steps_file,
                   "steps": sidecar["steps"], "gold_durations": gold, "sidecar": sidecar}
 
 
+def _remove_stale(out: Path, tasks: list[TaskSpec], keep: set[str]) -> None:
+    """Delete videos / sidecars of an earlier run (another seed or codec) from our task folders,
+    so that copying the set into an inbox copies exactly this manifest."""
+    for task in tasks:
+        for sub in ("gold", "trainee"):
+            for f in (out / task.key / sub).iterdir():
+                rel = f.relative_to(out).as_posix()
+                if f.is_file() and rel not in keep and (f.suffix.lower() in VIDEO_EXTENSIONS or f.name.endswith(".steps.json")):
+                    f.unlink()
+
+
 def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, workers: int | None = None) -> dict:
     """Render the demo set into ``out_dir`` and return its manifest (also written to manifest.json).
+
+    Videos and sidecars of an earlier run left in the task folders are removed.
 
     quick: two tasks (one per footage style), two correct trainees each, 5 steps, small frames -
     for tests. workers: videos rendered at once in threads (default: CPU count; OpenCV drawing,
@@ -141,7 +203,7 @@ def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, worke
     jobs: list[Job] = []
     task_meta: dict[str, dict] = {}
     for i, task in enumerate(tasks):
-        tj, meta = task_jobs(task, i, seed, quick)
+        tj, meta = task_jobs(task, i, seed, quick, other=tasks[(i + 1) % len(tasks)] if len(tasks) > 1 else None)
         jobs += tj
         task_meta[task.key] = meta
         (out / task.key / "gold").mkdir(parents=True, exist_ok=True)
@@ -158,6 +220,7 @@ def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, worke
             futs = {k: pool.submit(_render, jobs[k], str(out)) for k in order}
             for k, fut in futs.items():
                 records[k] = fut.result()
+    _remove_stale(out, tasks, {rec["path"] for rec in records} | {m["steps_file"] for m in task_meta.values()})
     for rec in records:
         if rec["role"] == "gold":
             task_meta[rec["task"]]["gold"] = rec["path"]

@@ -28,11 +28,16 @@ class Look:
     drift_period: float = 20.0  # seconds
     noise_sigma: float = 0.0  # grey levels
     shake_px: float = 0.0  # camera shake amplitude, in pixels at 720p
+    zoom: float = 1.0  # framing: > 1 = camera slightly closer than the gold's
+    offset: tuple[float, float] = (0.0, 0.0)  # framing: view centre shift, world units
+    light_grad: float = 0.0  # uneven light across the bench: relative brightness ramp
+    light_angle: float = 0.0  # direction the light falls off towards, radians
     seed: int = 0
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
         d["gain"] = [round(g, 3) for g in self.gain]
+        d["offset"] = [round(o, 4) for o in self.offset]
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
 
 
@@ -51,6 +56,10 @@ def random_look(rng: np.random.Generator, size: tuple[int, int], fps: int, codec
         drift_period=float(rng.uniform(12.0, 40.0)),
         noise_sigma=float(rng.uniform(4.0, 8.0) if harsh else rng.uniform(1.5, 4.0)),
         shake_px=float(rng.uniform(3.0, 7.0) if harsh else rng.uniform(0.5, 3.0)),
+        zoom=float(rng.uniform(0.95, 1.06)),
+        offset=(float(rng.uniform(-0.03, 0.03)), float(rng.uniform(-0.03, 0.03))),
+        light_grad=float(rng.uniform(0.1, 0.3) if harsh else rng.uniform(0.0, 0.15)),
+        light_angle=float(rng.uniform(0, 2 * np.pi)),
         seed=int(rng.integers(2**31)),
     )
 
@@ -70,6 +79,19 @@ class Camera:
                 n = rng.normal(0.0, look.noise_sigma, (look.height, look.width, 3))
                 self._bank.append((np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)))
         self._x = np.arange(256, dtype=np.float64) / 255.0
+        self._neutral = look.gain == (1.0, 1.0, 1.0) and look.gamma == 1.0 and look.drift == 0.0
+
+    def light_bench(self, bg: np.ndarray, scale: float) -> np.ndarray:
+        """Uneven illumination baked into a painted background: a linear ramp in world units
+        (brighter towards one side), +-light_grad over one view height."""
+        if self.look.light_grad <= 0:
+            return bg
+        h, w = bg.shape[:2]
+        ys, xs = np.ogrid[:h, :w]
+        c, s = np.cos(self.look.light_angle), np.sin(self.look.light_angle)
+        ramp = ((xs - w / 2) * c + (ys - h / 2) * s) / scale
+        gain = np.clip(1.0 - self.look.light_grad * ramp, 0.5, 1.5).astype(np.float32)
+        return cv2.multiply(bg, cv2.merge([gain] * 3), dtype=cv2.CV_8U)
 
     def shake(self, t: float) -> tuple[float, float]:
         """Camera offset in pixels of this video at time t."""
@@ -86,7 +108,7 @@ class Camera:
 
     def expose(self, frame: np.ndarray, t: float) -> np.ndarray:
         """Apply lighting and sensor noise to a rendered BGR frame (returns a new array)."""
-        out = cv2.LUT(frame, self.lut(t))
+        out = frame.copy() if self._neutral else cv2.LUT(frame, self.lut(t))
         if self._bank:
             pos, neg = self._bank[int(self._rng.integers(len(self._bank)))]
             cv2.add(out, pos, dst=out)

@@ -49,7 +49,7 @@ def _valve() -> TaskSpec:
              Obj("button", 1.42, 0.58, 0.06, 0.09, (95, 95, 100), (60, 60, 170)), Obj("box", 1.55, 0.82, 0.16, 0.12, (95, 140, 170))]
     anchors = {**bins, "fixture": (0.9, 0.56), "rack": (0.48, 0.55), "button": (1.42, 0.6), "lamp": (1.42, 0.553),
                "tray": (1.55, 0.82), "spare": (0.28, 0.82)}
-    layout = Layout("valve bench (wide)", ASPECT, (150, 158, 160), tuple(objs), anchors, texture_seed=11, arm_scale=0.62,
+    layout = Layout("valve bench (wide)", ASPECT, (150, 158, 160), tuple(objs), anchors, texture_seed=11, arm_scale=0.7,
                     extra_anchors=("tray", "spare"))
     fx, fy = anchors["fixture"]
     steps = (

@@ -19,7 +19,7 @@ from .geometry import SHIFT, Projection, smoothstep
 from .nuisance import Camera, Look
 from .plan import Segment
 from .procedures import TaskSpec
-from .scene import render_background
+from .scene import PAD, render_background
 from .writer import VideoSink, resolve_codec
 
 REST_DROP = 0.12  # how far the hand sinks towards the body during a long idle (world units)
@@ -46,9 +46,12 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
     lay = task.layout
     w, h, fps = look.width, look.height, look.fps
     cam = Camera(look)
-    margin = int(math.ceil(look.shake_px * h / 720.0)) + 2
-    bg, bg_proj = render_background(lay, h, margin)
-    view_w = w / h
+    scale = h * look.zoom  # pixels per world unit
+    bg, bg_proj = render_background(lay, scale)
+    bg = cam.light_bench(bg, scale)
+    view_w, view_h = w / scale, h / scale
+    cam_y = 0.5 - view_h / 2 + look.offset[1]
+    fixed_cam_x = (lay.world_w - view_w) / 2 + look.offset[0]
     total = segments[-1].end_sec
     n_frames = int(round(total * fps))
     dt = 1.0 / fps
@@ -56,7 +59,6 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
     first_action = next(s.action for s in segments if s.action is not None)
     hand = np.array([first_action.at[0], rest_y])  # the performer starts at rest below the first step
     body = _Body(x=hand[0], cam_x=min(max(hand[0] - view_w / 2, 0.0), lay.world_w - view_w))
-    fixed_cam_x = (lay.world_w - view_w) / 2
     k_body = 1.0 - math.exp(-dt / performer.body_lag)
     k_cam = 1.0 - math.exp(-dt / 0.6)
     seg_i, seg_start_hand, done = 0, (float(hand[0]), float(hand[1])), set()
@@ -89,14 +91,14 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
             else:
                 body.cam_x = fixed_cam_x
             sx, sy = cam.shake(t)
-            ox = int(round(min(max(body.cam_x * h + margin + sx, 0), bg.shape[1] - w)))
-            oy = int(round(min(max(margin + sy, 0), bg.shape[0] - h)))
+            ox = int(round(min(max((body.cam_x + PAD) * scale + sx, 0), bg.shape[1] - w)))
+            oy = int(round(min(max((cam_y + PAD) * scale + sy, 0), bg.shape[0] - h)))
             frame = bg[oy:oy + h, ox:ox + w].copy()
-            proj = Projection(float(h), ox - margin, oy - margin)
+            proj = Projection(scale, ox - PAD * scale, oy - PAD * scale)
             if seg.action is not None:
                 seg.action.draw_active(frame, proj, u, hand)
-            shoulder = (body.x + 0.2 * lay.arm_scale, task.shoulder_y)
-            torso = (shoulder[0] - 0.12 * lay.arm_scale, task.shoulder_y + 0.12 * lay.arm_scale)
+            shoulder = (body.x + performer.side * 0.2 * lay.arm_scale, task.shoulder_y)
+            torso = (shoulder[0] - performer.side * 0.12 * lay.arm_scale, task.shoulder_y + 0.12 * lay.arm_scale)
             cv2.ellipse(frame, proj.pt(*torso), (proj.r(0.3 * lay.arm_scale), proj.r(0.16 * lay.arm_scale)), 0, 0, 360,
                         performer.sleeve, -1, cv2.LINE_AA, SHIFT)
             hand = draw_arm(frame, proj, performer, shoulder, hand, grip, lay.arm_scale)

@@ -63,8 +63,8 @@ def _lowfreq(rng: np.random.Generator, cells: tuple[int, int], size: tuple[int, 
 def _bench_texture(layout: Layout, h: int, w: int) -> np.ndarray:
     """(h, w, 3) uint8 wood-like bench top: blotches plus horizontal grain."""
     rng = np.random.default_rng(layout.texture_seed)
-    cols = max(4, int(round(10 * layout.world_w)))
-    blotch = _lowfreq(rng, (10, cols), (h, w))
+    cols = max(4, int(round(10 * (layout.world_w + 2 * PAD))))
+    blotch = _lowfreq(rng, (int(10 * (1 + 2 * PAD)), cols), (h, w))
     grain = _lowfreq(rng, (160, max(4, cols // 3)), (h, w))
     shade = 1.0 + 0.08 * blotch + 0.035 * grain
     img = np.asarray(layout.bench_color, np.float32)[None, None, :] * shade[:, :, None]
@@ -151,18 +151,20 @@ PAINTERS = {
 }
 
 
-def render_background(layout: Layout, height_px: int, margin_px: int) -> tuple[np.ndarray, Projection]:
-    """Paint the whole world at ``height_px`` pixels per view height.
+PAD = 0.25  # world units painted around the nominal world, for reframed / shaking cameras
 
-    Returns (image, projection): image is (H + 2*margin, W + 2*margin, 3) uint8 BGR; the margin
-    lets a shaking camera crop outside the nominal world without black borders.
+
+def render_background(layout: Layout, scale: float) -> tuple[np.ndarray, Projection]:
+    """Paint the world, plus :data:`PAD` on every side, at ``scale`` pixels per world unit.
+
+    Returns (image, projection): image is ((1 + 2 PAD) scale, (world_w + 2 PAD) scale, 3) uint8
+    BGR. The bench looks the same at every scale (its texture is defined in world units).
     """
-    scale = float(height_px)
-    w = int(round(layout.world_w * scale)) + 2 * margin_px
-    h = height_px + 2 * margin_px
-    proj = Projection(scale, -margin_px, -margin_px)
+    w = int(round((layout.world_w + 2 * PAD) * scale))
+    h = int(round((1.0 + 2 * PAD) * scale))
+    proj = Projection(scale, -PAD * scale, -PAD * scale)
     img = _bench_texture(layout, h, w)
-    wall_px = int(round(layout.wall_h * scale)) + margin_px
+    wall_px = int(round((PAD + layout.wall_h) * scale))
     img[:wall_px] = (img[:wall_px].astype(np.float32) * 0.4 + np.asarray(layout.wall_color, np.float32) * 0.6).astype(np.uint8)
     for o in layout.objects:
         PAINTERS[o.kind](img, proj, o)

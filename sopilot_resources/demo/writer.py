@@ -34,7 +34,7 @@ CODECS = {
     "mp4v": Codec("mp4v", ".mp4", "mp4v", _MPEG4),
     "mp4v_mov": Codec("mp4v_mov", ".mov", "mp4v", _MPEG4),
     "mp4v_mkv": Codec("mp4v_mkv", ".mkv", "mp4v", _MPEG4),
-    "mjpg": Codec("mjpg", ".avi", "MJPG", ("-c:v", "mjpeg", "-q:v", "9", "-pix_fmt", "yuvj420p")),
+    "mjpg": Codec("mjpg", ".avi", "MJPG", ("-c:v", "mjpeg", "-q:v", "12", "-pix_fmt", "yuvj420p")),
 }
 
 

@@ -6,7 +6,8 @@ frames (``pair_features``): camera-motion-compensated difference energy on an 8x
 residual optical-flow direction histograms on a 4x4 grid. Each frame and pair is computed
 once per ``embed_clips`` call (overlapping clips share them) and pooled per clip; a
 "dynamics" block (second half minus first half of the clip) keeps the temporal order.
-Every block is L2-normalized and weighted; the final vector is L2-normalized.
+At the end of the call the appearance blocks are centred on the video's mean clip
+(``center``), every block is L2-normalized and weighted, and rows are L2-normalized.
 """
 from __future__ import annotations
 
@@ -21,32 +22,37 @@ from .frame_features import (
 )
 
 DEFAULT_WEIGHTS = {
-    "chroma": 0.8,  # colour layout: which parts / tools are where
-    "luma": 0.6,  # brightness layout (per-frame normalized)
-    "hog": 1.0,  # shape layout: edges, part outlines, hand pose
-    "energy": 1.2,  # where motion happens
-    "flow": 0.8,  # how it happens: direction of motion per region
-    "dynamics": 0.5,  # what changes within the clip (temporal order)
+    "chroma": 0.3,  # colour layout: which parts / tools are where (low: sleeves, gloves vary)
+    "luma": 0.5,  # brightness layout (per-frame normalized)
+    "hog": 0.7,  # shape layout: edges, part outlines, hand pose
+    "energy": 0.7,  # where motion happens
+    "flow": 1.5,  # how it happens: direction of motion per region (most performer-invariant)
+    "dynamics": 0.4,  # what changes within the clip (temporal order)
 }
 # soft normalization floor of the motion blocks: a still clip gets a short motion vector,
 # so its similarity is decided by appearance instead of by normalized noise
 MOTION_FLOOR = {"energy": 0.05, "flow": 0.5, "dynamics": 0.05}
+# where each block sits in the pooled clip vector (see pool_clip)
+BLOCKS = {
+    **APP_SLICES,
+    "energy": slice(APP_DIM + PAIR_SLICES["energy"].start, APP_DIM + PAIR_SLICES["energy"].stop),
+    "flow": slice(APP_DIM + PAIR_SLICES["flow"].start, APP_DIM + PAIR_SLICES["flow"].stop),
+    "dynamics": slice(APP_DIM + PAIR_DIM, APP_DIM + PAIR_DIM + len(APP_COARSE)),
+}
 _CACHE_SLACK = 64  # frames kept beyond the current clip, should clips arrive out of order
 
 
-def _unit(v: np.ndarray, floor: float = 1e-6) -> np.ndarray:
-    return v / (np.linalg.norm(v) + floor)
-
-
 class ColorMotionEmbedder(Embedder):
-    """``ColorMotionEmbedder(weights=None)``; ``dim`` = 1264, float32 rows, L2-normalized.
+    """``ColorMotionEmbedder(weights=None, center=True)``; ``dim`` = 1264, float32 rows,
+    L2-normalized. Give ``embed_clips`` a whole video: with ``center`` its appearance
+    blocks are relative to that video's mean clip.
 
-    Thread-safe: ``embed_clips`` keeps its frame cache local to the call."""
+    Thread-safe: ``embed_clips`` keeps all its state local to the call."""
 
     name = "color-motion"
     version = 1
 
-    def __init__(self, weights: dict[str, float] | None = None):
+    def __init__(self, weights: dict[str, float] | None = None, center: bool = True):
         unknown = set(weights or {}) - set(DEFAULT_WEIGHTS)
         if unknown:
             from ..errors import EmbedderError
@@ -54,18 +60,19 @@ class ColorMotionEmbedder(Embedder):
             raise EmbedderError(f"unknown color-motion weight(s) {sorted(unknown)}; "
                                 f"known: {sorted(DEFAULT_WEIGHTS)}")
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.center = bool(center)
 
     @property
     def dim(self) -> int:
         return APP_DIM + PAIR_DIM + len(APP_COARSE)
 
     def params(self) -> dict:
-        return {"weights": dict(sorted(self.weights.items()))}
+        return {"weights": dict(sorted(self.weights.items())), "center": self.center}
 
     def embed_clips(self, clips: Iterable[Clip]) -> np.ndarray:
         frames: dict[int, dict] = {}
         pairs: dict[int, np.ndarray] = {}
-        rows = []
+        pooled = []
         for clip in clips:
             idx = [int(i) for i in clip.frame_indices]
             for k, fi in enumerate(idx):
@@ -76,30 +83,37 @@ class ColorMotionEmbedder(Embedder):
                     pairs[a] = pair_features(frames[a], frames[b])["motion"]
             app = np.stack([frames[i]["app"] for i in idx])
             motion = np.stack([pairs[a] for a in idx[:-1]]) if len(idx) > 1 else None
-            rows.append(self.pool(app, motion))
+            pooled.append(pool_clip(app, motion))
             low = min(idx) - _CACHE_SLACK if len(frames) > 4 * len(idx) + _CACHE_SLACK else min(idx)
             for cache in (frames, pairs):
                 for key in [k for k in cache if k < low]:
                     del cache[key]
-        if not rows:
+        if not pooled:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack(rows)
+        return self.finish(np.stack(pooled))
 
-    def pool(self, app: np.ndarray, motion: np.ndarray | None) -> np.ndarray:
-        """app (T, APP_DIM) per-frame and motion (T-1, PAIR_DIM) per-pair features of one
-        clip (None for a one-frame clip) -> (dim,) float32, L2-normalized."""
-        w = self.weights
-        mean = app.mean(axis=0)
-        blocks = [w[name] * _unit(mean[sl]) for name, sl in APP_SLICES.items()]
-        if motion is not None:
-            m = motion.mean(axis=0)
-            energy, flow = m[PAIR_SLICES["energy"]], np.sqrt(m[PAIR_SLICES["flow"]])
-            blocks.append(w["energy"] * energy / (np.linalg.norm(energy) + MOTION_FLOOR["energy"]))
-            blocks.append(w["flow"] * flow / (np.linalg.norm(flow) + MOTION_FLOOR["flow"]))
-        else:
-            blocks.append(np.zeros(PAIR_DIM, np.float32))
-        half = max(1, len(app) // 2)
-        coarse = app[:, APP_COARSE]
-        delta = coarse[-half:].mean(axis=0) - coarse[:half].mean(axis=0)
-        blocks.append(w["dynamics"] * delta / (np.linalg.norm(delta) + MOTION_FLOOR["dynamics"]))
-        return _unit(np.concatenate(blocks)).astype(np.float32)
+    def finish(self, pooled: np.ndarray) -> np.ndarray:
+        """pooled (N, dim) raw clip features of one video (``pool_clip``) -> (N, dim) float32
+        embeddings: appearance blocks centred on the video's mean (with ``center``), every
+        block normalized and weighted, rows L2-normalized."""
+        w, out = self.weights, pooled.astype(np.float32).copy()
+        for name, sl in BLOCKS.items():
+            block = out[:, sl]
+            if self.center and name in APP_SLICES and len(out) > 1:
+                block -= block.mean(axis=0, keepdims=True)
+            if name == "flow":
+                block[:] = np.sqrt(np.maximum(block, 0.0))
+            norms = np.linalg.norm(block, axis=1, keepdims=True)
+            block *= w[name] / (norms + MOTION_FLOOR.get(name, 1e-6))
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def pool_clip(app: np.ndarray, motion: np.ndarray | None) -> np.ndarray:
+    """app (T, APP_DIM) per-frame and motion (T-1, PAIR_DIM) per-pair features of one clip
+    (None for a one-frame clip) -> (APP_DIM + PAIR_DIM + len(APP_COARSE),) raw pooled
+    features: frame mean, pair mean, and second-half minus first-half coarse appearance."""
+    half = max(1, len(app) // 2)
+    coarse = app[:, APP_COARSE]
+    delta = coarse[-half:].mean(axis=0) - coarse[:half].mean(axis=0)
+    m = motion.mean(axis=0) if motion is not None else np.zeros(PAIR_DIM, np.float32)
+    return np.concatenate([app.mean(axis=0), m, delta])

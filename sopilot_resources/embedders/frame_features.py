@@ -54,8 +54,9 @@ APP_SLICES = {
 APP_DIM = 880
 # coarse (4x4) parts, used for the within-clip dynamics
 APP_COARSE = np.r_[128:160, 224:240, 752:880]
-PAIR_SLICES = {"energy": slice(0, 80), "flow": slice(80, 208)}  # ``pair_features()["motion"]``
-PAIR_DIM = 208
+_FLOW_DIM = FLOW_GRID * FLOW_GRID * FLOW_BINS
+PAIR_SLICES = {"energy": slice(0, 80), "flow": slice(80, 80 + _FLOW_DIM)}  # ``pair_features()["motion"]``
+PAIR_DIM = 80 + _FLOW_DIM
 _GREY = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 

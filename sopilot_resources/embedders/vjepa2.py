@@ -84,11 +84,18 @@ class VJEPA2Embedder(Embedder):
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if device not in ("cpu", "cuda") or (device == "cuda" and not torch.cuda.is_available()):
             raise EmbedderError(f"vjepa2 device {device!r} is not available; use auto, cpu or cuda")
+        from transformers.utils import logging as hf_logging
+
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # no tqdm bars on a CLI's stderr
         try:
             model = VJEPA2Model.from_pretrained(str(self.model_dir), local_files_only=True)
         except Exception as exc:  # transformers raises OSError/ValueError/... for bad dirs
             raise EmbedderError(f"cannot load V-JEPA2 from {self.model_dir}: "
                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         self._torch, self.device = torch, device
         self.model = model.to(device).eval()
         cfg = model.config

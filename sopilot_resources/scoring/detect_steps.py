@@ -22,6 +22,10 @@ from .timeline import Timeline
 #: a video unrelated to the gold has no steps that stand out, and must not pass
 MIN_CONTRAST = 0.12
 OWNER_MARGIN = 0.02
+#: how much more clearly than a found-in-place step an out-of-place occurrence must stand out
+OUT_OF_PLACE_EXTRA = 0.3
+#: a repeat must stand out at least this much (relative to the typical step)
+REPEAT_MIN_RATIO = 0.85
 
 
 @dataclass
@@ -43,9 +47,17 @@ def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], pr
     out = []
     for e, st, crit in zip(ev, steps, critical):
         r_map, r_best = e.mapped_contrast / ref, e.contrast / ref
-        if r_map >= need and e.mapped_owner > -OWNER_MARGIN:
+        best_ok = r_best >= need and e.owner > -OWNER_MARGIN
+        if best_ok and e.best.overlap(e.mapped) >= 0.5 * e.best.length:
+            # the order-free match sits inside the path's span: in place (the span may also
+            # hold a pause or an extra action, which dilute r_map but not r_best)
+            out.append(StepStatus(st, crit, True, float(max(r_map, r_best)), e.mapped, True))
+        elif r_map >= need and e.mapped_owner > -OWNER_MARGIN:
             out.append(StepStatus(st, crit, True, float(r_map), e.mapped, True))
-        elif r_best >= need and e.owner > -OWNER_MARGIN and e.best.overlap(e.mapped) == 0:
+        elif (best_ok and e.best.overlap(e.mapped) == 0 and r_best >= need + OUT_OF_PLACE_EXTRA
+              and r_best >= r_map + OUT_OF_PLACE_EXTRA and e.owner > OWNER_MARGIN):
+            # out of place only on clear evidence: a clip sequence that looks somewhat like
+            # the step elsewhere is common; a clearly better one is a real reordering
             out.append(StepStatus(st, crit, True, float(r_best), e.best, False))
         else:
             out.append(StepStatus(st, crit, False, float(max(r_map, r_best)), None, True))
@@ -146,14 +158,14 @@ def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> 
 def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float, tr_tl: Timeline,
             profile: Profile) -> list[tuple[Deviation, Span]]:
     located = [s.where for s in status if s.where is not None]
-    need = max(0.75, profile.match_strictness + 0.25)
+    need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
     out = []
     for s, e in zip(status, ev):
         if not s.found or e.second is None:
             continue
         r2 = e.second_contrast / ref
         clash = any(w.overlap(e.second) > 0.3 * e.second.length for w in located if w is not s.where)
-        if r2 < need or e.second_owner <= 0.0 or clash or not _separate(like[s.step.index], e.best, e.second, e.base, ref):
+        if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not _separate(like[s.step.index], e.best, e.second, e.base, ref):
             continue
         st = s.step
         tt = span(tr_tl.t0(e.second.start), tr_tl.t1(e.second.end))

@@ -82,7 +82,7 @@ def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.
             continue
         mine = np.zeros(len(idle), bool)
         mine[s.where.start:s.where.end] = True
-        for o in [x.where for x in status if x is not s and x.where is not None] + elsewhere:
+        for o in [x.where for x in status if x is not s and x.where is not None and not x.in_place] + elsewhere:
             mine[o.start:o.end] = False
         g = max(s.step.duration - gold_tl.seconds(int(g_pause[i0:i1].sum())), gold_tl.hop)
         t = tr_tl.seconds(int((mine & ~t_pause).sum()))
@@ -94,7 +94,7 @@ def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.
             msg = f"step {st.index + 1} '{st.name}' took {ratio:.1f}x the gold's time ({t:.0f} s vs {g:.0f} s)"
             conf = min(1.0, 0.8 + 0.2 * (ratio - profile.slow_ratio) / profile.slow_ratio)
             devs.append(make("slow_step", st, gt, tt, conf, msg, profile))
-        elif ratio <= profile.fast_ratio and g - t >= 1.5:
+        elif ratio <= profile.fast_ratio and g - t >= 2.0 and s.in_place:
             msg = f"step {st.index + 1} '{st.name}' took only {ratio:.1f}x the gold's time ({t:.0f} s vs {g:.0f} s)"
             conf = min(1.0, 0.8 + 0.2 * (profile.fast_ratio - ratio) / profile.fast_ratio)
             devs.append(make("fast_step", st, gt, tt, conf, msg, profile))

@@ -16,7 +16,7 @@ from . import detect_timing as dt
 from .deviation import Deviation
 from .evidence import collect_evidence, gold_max_similarity, prepare
 from .profile import Profile, load_profile
-from .steps import Step, detect_steps, find_sidecar, load_steps, step_clip_ranges
+from .steps import Step, core_clip_ranges, detect_steps, find_sidecar, load_steps, step_clip_ranges
 from .timeline import Timeline, idle_mask
 
 
@@ -81,15 +81,15 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     profile = profile or Profile()
     gold.check_compatible(trainee)
     t = {"start": time.perf_counter()}
-    g, tr = prepare(gold.vectors), prepare(trainee.vectors)
+    gold_tl, tr_tl = Timeline.from_clips(gold.starts, gold.ends), Timeline.from_clips(trainee.starts, trainee.ends)
+    g, tr = prepare(gold.vectors, gold_tl.hop), prepare(trainee.vectors, tr_tl.hop)
     steps = steps if steps else detect_steps(gold.vectors, gold.starts, gold.ends)
     _check_steps(steps, gold)
     ranges = step_clip_ranges(steps, gold.starts, gold.ends)
     alignment = align_embeddings(g, tr, device=device)
     t["align"] = time.perf_counter()
-    ev, like = collect_evidence(g, tr, ranges, alignment.path)
+    ev, like = collect_evidence(g, tr, core_clip_ranges(steps, gold.starts, gold.ends), alignment.path)
     gold_best = gold_max_similarity(g, tr)
-    gold_tl, tr_tl = Timeline.from_clips(gold.starts, gold.ends), Timeline.from_clips(trainee.starts, trainee.ends)
     idle, gold_idle = idle_mask(trainee.motion), idle_mask(gold.motion)
     status, ref = ds.classify(ev, steps, _critical(steps, profile), profile)
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]

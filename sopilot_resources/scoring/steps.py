@@ -93,6 +93,19 @@ def step_clip_ranges(steps: list[Step], starts: np.ndarray, ends: np.ndarray) ->
     return out
 
 
+def core_clip_ranges(steps: list[Step], starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """Like :func:`step_clip_ranges`, but only clips whose whole window lies inside the step
+    (within half a hop), so no clip also shows the neighbouring step. Falls back to the
+    centre rule for steps too short to hold two such clips."""
+    starts, ends = np.asarray(starts, float), np.asarray(ends, float)
+    tol = float(np.median(np.diff(starts))) / 2.0 if len(starts) > 1 else 0.0
+    out = []
+    for st, fallback in zip(steps, step_clip_ranges(steps, starts, ends)):
+        idx = np.flatnonzero((starts >= st.start_sec - tol) & (ends <= st.end_sec + tol))
+        out.append((int(idx[0]), int(idx[-1]) + 1) if idx.size >= 2 else fallback)
+    return out
+
+
 def detect_steps(
     vectors: np.ndarray,
     starts: np.ndarray,

@@ -15,7 +15,7 @@ from typing import Callable
 from .invariants import Observation
 from .plan import Drop, materialize
 
-FINAL = {"scored", "quarantined", "gold"}
+FINAL = {"scored", "quarantined", "gold", "duplicate"}
 
 
 @dataclass
@@ -50,6 +50,8 @@ def _record_fates(log: SoakLog, obs: Observation, now: float) -> None:
             fate = {"fate": "quarantined", "reason": obs.quarantined[name]}
         elif name in obs.golds:
             fate = {"fate": "gold"}
+        elif name in obs.duplicates:
+            fate = {"fate": "duplicate"}
         elif name in obs.waiting:
             fate = {"fate": "waiting"}
         else:
@@ -62,12 +64,13 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
           drain_sec: float, observe: Callable[[], Observation],
           rss_mb: Callable[[], float], disk_bytes: Callable[[], int],
           progress: Callable[[str], None] = print, poll_sec: float = 2.0,
-          seed: int = 0) -> SoakLog:
-    """Drop ``drops[i]`` at ``t0 + i * interval_sec``; keep polling until every drop has a
-    final fate or ``drain_sec`` passed after the last drop."""
+          sample_sec: float = 2.0, seed: int = 0) -> SoakLog:
+    """Drop ``drops[i]`` at ``t0 + i * interval_sec``; keep polling (every ``poll_sec``) until
+    every drop has a final fate or ``drain_sec`` passed after the last drop. Memory/disk
+    samples are kept every ``sample_sec`` (a 24 h soak needs no 2 s resolution)."""
     rng = random.Random(seed)
     log = SoakLog(drops=drops, t0=time.time())
-    next_i, last_print, deadline = 0, 0.0, None
+    next_i, last_print, last_sample, deadline = 0, 0.0, -1e9, None
     while True:
         now = time.time()
         while next_i < len(drops) and now >= log.t0 + next_i * interval_sec:
@@ -81,11 +84,14 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
         log.last = obs
         _record_fates(log, obs, time.time())
         n_final = sum(1 for f in log.fates.values() if f["fate"] in FINAL)
-        log.samples.append({
-            "t_sec": now - log.t0, "rss_mb": rss_mb(), "disk_mb": disk_bytes() / 2**20,
-            "dropped": next_i, "accounted": len(log.fates),
-            "scored": sum(1 for f in log.fates.values() if f["fate"] == "scored")})
-        if now - last_print >= 15 or (next_i == len(drops) and n_final == len(drops)):
+        done = next_i == len(drops) and n_final == len(drops)
+        if now - last_sample >= sample_sec or done:
+            last_sample = now
+            log.samples.append({
+                "t_sec": now - log.t0, "rss_mb": rss_mb(), "disk_mb": disk_bytes() / 2**20,
+                "dropped": next_i, "accounted": len(log.fates),
+                "scored": sum(1 for f in log.fates.values() if f["fate"] == "scored")})
+        if log.samples and (now - last_print >= 15 or done):
             s = log.samples[-1]
             progress(f"soak {s['t_sec'] / 60:5.1f} min: dropped {next_i}/{len(drops)}, "
                      f"accounted {s['accounted']}, scored {s['scored']}, final {n_final}, "

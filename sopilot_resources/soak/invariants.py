@@ -127,3 +127,12 @@ def disk_bounded(start_bytes: int, end_bytes: int, dropped_bytes: int, n_drops: 
                  f"grew {(end_bytes - start_bytes) / 2**20:.1f} MB for "
                  f"{dropped_bytes / 2**20:.1f} MB dropped: {per_file:.2f} MB per file over the "
                  f"inputs (limit {max_mb_per_file:.0f})")
+
+
+def drained(all_final: bool, n_not_final: int, unfinished_runs: int, drain_sec: float) -> Check:
+    ok = all_final and unfinished_runs == 0
+    return Check("pipeline caught up", ok,
+                 f"every file reached its final state and every run ended within {drain_sec:.0f} s "
+                 "of the last drop" if ok else
+                 f"{n_not_final} files not final, {unfinished_runs} runs unfinished "
+                 f"{drain_sec:.0f} s after the last drop")

@@ -15,7 +15,7 @@ from .invariants import Observation
 def observe(data_dir: str | Path) -> Observation:
     store = VideoStore.at(data_dir)
     obs = Observation()
-    if store.duckdb_path.exists():
+    if store.results.is_dir():
         rs = ResultsStore(store.results, store.duckdb_path)
         obs.scores = rs.query(
             "SELECT task, trainee_file, gold_file, score, verdict, scored_at, pair_key, "

@@ -75,8 +75,9 @@ def sha256_file(path: str | Path) -> str:
 def plan_drops(corpus: Corpus, n: int, bad_every: int = 5, seed: int = 0) -> list[Drop]:
     """``n`` drops: each task's gold first (the first task's only after one of its
     trainees, which must then wait for it), then trainees cycling through the corpus; every
-    ``bad_every``-th drop is a bad file of the next kind in BAD_KINDS. Trainees repeat once
-    the corpus is used up: the same bytes under a new name must get the same score."""
+    ``bad_every``-th drop is a bad file of the next kind in BAD_KINDS (named ``bad-<kind>-...``).
+    Trainees repeat once the corpus is used up, alternately as the same bytes (deduplicated)
+    and repacked into new bytes with the same frames (which must get the same score)."""
     rng = random.Random(seed)
     tasks = sorted(corpus.golds)
     trainees = [(t, p) for t in tasks for p in corpus.trainees[t]]
@@ -91,9 +92,11 @@ def plan_drops(corpus: Corpus, n: int, bad_every: int = 5, seed: int = 0) -> lis
     def add(task, role, kind, src: Path | None, variant=""):
         seq = len(drops)
         ext = src.suffix if src is not None else ".mp4"
-        stem = src.stem if src is not None else "broken"
+        stem = src.stem if kind == "good" else f"bad-{kind.replace('_', '-')}"
         if kind == "wrong_extension":
             ext = ".txt"
+        elif kind != "good":
+            ext = ".mp4"
         drops.append(Drop(seq=seq, task=task, role=role, kind=kind,
                           file_name=f"{stem}-s{seq:05d}{ext}", src=str(src or ""),
                           variant=variant,

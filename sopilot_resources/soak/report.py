@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS soak_runs (soak_id VARCHAR PRIMARY KEY, started_at TI
   ended_at TIMESTAMPTZ, duration_sec DOUBLE, rate_per_min DOUBLE, n_drops INTEGER,
   n_scored INTEGER, n_quarantined INTEGER, ok BOOLEAN, report_path VARCHAR);
 CREATE TABLE IF NOT EXISTS soak_drops (soak_id VARCHAR, seq INTEGER, task VARCHAR,
-  role VARCHAR, kind VARCHAR, file_name VARCHAR, sha256 VARCHAR, size_bytes BIGINT,
+  role VARCHAR, kind VARCHAR, variant VARCHAR, file_name VARCHAR, sha256 VARCHAR,
+  content_id VARCHAR, size_bytes BIGINT,
   dropped_at DOUBLE, expected VARCHAR, fate VARCHAR, accounted_at DOUBLE,
   latency_sec DOUBLE, score DOUBLE, reason VARCHAR);
 CREATE TABLE IF NOT EXISTS soak_samples (soak_id VARCHAR, t_sec DOUBLE, rss_mb DOUBLE,
@@ -37,7 +38,8 @@ def write_tables(db_path: Path, soak: dict, drops: list[dict], samples: list[dic
             sid, soak["started_at"], soak["ended_at"], soak["duration_sec"],
             soak["rate_per_min"], len(drops), soak["n_scored"], soak["n_quarantined"],
             soak["ok"], soak["report_path"]])
-        cols = ["seq", "task", "role", "kind", "file_name", "sha256", "size_bytes",
+        cols = ["seq", "task", "role", "kind", "variant", "file_name", "sha256", "content_id",
+                "size_bytes",
                 "dropped_at", "expected", "fate", "accounted_at", "latency_sec", "score", "reason"]
         con.executemany(f"INSERT INTO soak_drops VALUES (?{',?' * len(cols)})",
                         [[sid] + [d.get(c) for c in cols] for d in drops])

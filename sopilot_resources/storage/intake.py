@@ -75,7 +75,10 @@ def _default_check(path, max_bytes=None, max_duration_sec=None):
 
 class Intake:
     def __init__(self, store: VideoStore, config: IntakeConfig = IntakeConfig(),
-                 check_video: Callable | None = None):
+                 check_video: Callable | None = None, embedder_key: str | None = None):
+        """embedder_key: the current embedder's key; lets a new gold take over trainees whose
+        pair is blocked because their gold failed the quality gate."""
+        self.embedder_key = embedder_key
         self.store = store.ensure()
         self.registry = Registry(store.registry_dir)
         self.config = config
@@ -125,6 +128,7 @@ class Intake:
                     events.append(Event("error", f"{e.rel}: cannot quarantine: {exc2}", level="error"))
                     continue
                 failures.pop(e.rel, None)
+                handled = True
             if handled:
                 done += 1
                 tracker.forget(e.rel)
@@ -166,7 +170,7 @@ class Intake:
         try:
             self.check_video(e.path, max_bytes=self.config.max_bytes, max_duration_sec=self.config.max_duration_sec)
         except VideoError as exc:
-            self._quarantine(e.path, e, exc.reason, str(exc), events, sha256=sha)
+            self._quarantine(e.path, e, exc.reason, _without_path(exc), events, sha256=sha)
             if sidecar is not None:
                 self._quarantine(sidecar, e, "video_quarantined",
                                  f"its video {e.path.name} was quarantined ({exc.reason})", events)
@@ -230,6 +234,7 @@ class Intake:
                 trainee = self.registry.video_by_key(tkey)
                 if trainee is not None:
                     self._pair(task, rec, trainee, events)
+            self._take_over_blocked(task, rec, events)
         else:
             gold = task.current_gold
             if gold is None:
@@ -244,6 +249,29 @@ class Intake:
                 self.registry.put_task(task)
                 gold_rec = self.registry.video(gold["sha256"])
                 self._pair(task, gold_rec, rec, events)
+
+    def _take_over_blocked(self, task: TaskRecord, gold: VideoRecord, events: list[Event]) -> None:
+        """Unscored pairs of this task whose gold failed the quality gate move to ``gold``."""
+        if not self.embedder_key:
+            return
+        from .fsutil import read_json
+
+        blocked = []
+        for pk in self.registry.pending_pairs():
+            pair = self.registry.pair(pk)
+            if pair is None or pair.task != task.task or pair.gold_key == gold.key:
+                continue
+            gate = read_json(self.store.gate_path(pair.gold_sha256, self.embedder_key))
+            if gate is not None and not gate.get("ok", True):
+                blocked.append(pair)
+        if not blocked:
+            return
+        keep = [k for k in self.registry.pending_pairs() if k not in {p.key for p in blocked}]
+        self.registry.set_pending_pairs(keep)
+        for pair in blocked:
+            trainee = self.registry.video(pair.trainee_sha256)
+            if trainee is not None:
+                self._pair(task, gold, trainee, events)
 
     def _pair(self, task: TaskRecord, gold: VideoRecord, trainee: VideoRecord, events: list[Event]) -> None:
         key = pair_key(task.task, trainee.file_name, trainee.sha256, gold.file_name, gold.sha256)
@@ -376,6 +404,13 @@ class Intake:
                                     rec.sha256, rec.key))
             self.registry.journal_done(rec.sha256)
         return events
+
+
+def _without_path(exc: VideoError) -> str:
+    """The error's message without the (absolute) path prefix: the event names the file."""
+    text = str(exc)
+    prefix = f"{getattr(exc, 'path', '')}: "
+    return text[len(prefix):] if prefix != ": " and text.startswith(prefix) else text
 
 
 __all__ = ["Event", "Intake", "IntakeConfig", "TickOutcome", "SopilotError"]

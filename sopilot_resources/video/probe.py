@@ -147,11 +147,12 @@ def check_video_file(
 
 
 def quiet_opencv_logs() -> None:
-    """Silences OpenCV/FFmpeg warnings on stderr (process-wide; call once from a CLI).
+    """Silences OpenCV and FFmpeg warnings on stderr, process-wide. Call it once at CLI start,
+    BEFORE any video is opened: FFmpeg's log level is fixed when OpenCV first uses FFmpeg.
 
     Bad files are reported by typed errors; FFmpeg's own chatter would only add noise."""
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    try:
-        cv2.setLogLevel(0)  # LOG_LEVEL_SILENT
-    except Exception:  # pragma: no cover - very old/new builds without the binding
-        pass
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is not None and hasattr(logging, "setLogLevel"):
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)

@@ -103,7 +103,8 @@ def iter_sampled_frames(
             t = None
             if use_msec:
                 msec = cap.get(cv2.CAP_PROP_POS_MSEC)
-                if math.isfinite(msec) and (t0 is None or (msec / 1000.0 - t0 >= last_t and msec > 0)):
+                # the first timestamp is the origin; later ones must be > 0 and not go back
+                if math.isfinite(msec) and (t0 is None or msec / 1000.0 - t0 >= max(last_t, 1e-9)):
                     t0 = msec / 1000.0 if t0 is None else t0
                     t = msec / 1000.0 - t0
                 else:

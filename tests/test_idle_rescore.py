@@ -1,0 +1,95 @@
+"""Rescoring backlog after a new gold: the trainee scored against gold v1 is rescored
+against gold v2 by the heavy job (same engine, same rows as pair_score), v1's row stays,
+and a second pass has nothing left to do."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import dagster as dg
+
+from sopilot_assets.assets.scores import _write_rows
+from sopilot_assets.heavy import heavy_backlog_job, ledger_for
+from sopilot_assets.schedules import heavy_idle_schedule
+from sopilot_resources.dagster_resources.engine import EmbedderResource
+from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.embedders.registry import get_embedder
+from sopilot_resources.ingest import ingest_video
+from sopilot_resources.scoring.engine import score_embeddings
+from sopilot_resources.scoring.profile import Profile
+from sopilot_resources.scoring.steps import detect_steps, parse_steps
+from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoRecord, VideoStore, pair_key
+from sopilot_resources.storage.registry import TaskRecord
+from tests.test_idle_schedules import SimulatedLoad
+from tests.video_synth import textured, write_video
+
+
+def _video(store, reg, i, role, version=None):
+    sha = f"{i:02d}" + "cd" * 31
+    raw = store.raw_path(sha, ".mp4")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    write_video(raw, 56, fps=8, size=(96, 72), frame=textured(96, 72, seed=i % 2))
+    rec = VideoRecord(key=f"task/{role}/{role}{i}-{sha[:8]}", sha256=sha, task="task", role=role,
+                      file_name=f"{role}{i}.mp4", inbox_path=f"task/{role}/{role}{i}.mp4",
+                      raw_path=str(raw.relative_to(store.root)), size_bytes=raw.stat().st_size,
+                      registered_at="2026-01-01T00:00:00+00:00", seq=i, gold_version=version)
+    reg.put_video(rec)
+    return rec
+
+
+def test_new_gold_rescore(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    monkeypatch.setenv("SOPILOT_DATA_DIR", str(root))
+    for k in ("SOPILOT_VJEPA2_DIR", "SOPILOT_HEAVY_MODEL_DIR", "SOPILOT_PROFILE", "SOPILOT_SOAK_CHILD"):
+        monkeypatch.delenv(k, raising=False)
+    store = VideoStore.at(root).ensure()
+    reg = Registry(store.registry_dir)
+    emb = get_embedder("color-motion")
+    key = emb.key()
+    g1, g2, tr = _video(store, reg, 1, "gold", 1), _video(store, reg, 2, "gold", 2), _video(store, reg, 3, "trainee")
+    embs = {}
+    for rec in (g1, g2, tr):
+        e = ingest_video(store.root / rec.raw_path, emb)
+        store.embeddings_path(rec.sha256, key).parent.mkdir(parents=True, exist_ok=True)
+        e.save(store.embeddings_path(rec.sha256, key))
+        embs[rec.sha256] = e
+    for g in (g1, g2):
+        steps = detect_steps(embs[g.sha256].vectors, embs[g.sha256].starts, embs[g.sha256].ends)
+        store.steps_path(g.sha256, key).write_text(json.dumps(
+            {"source": "detected", "steps": [s.to_dict() for s in steps]}))
+    # the trainee was scored against gold v1; then gold v2 became current
+    golds = [{"version": g.gold_version, "key": g.key, "sha256": g.sha256, "file_name": g.file_name,
+              "registered_at": g.registered_at} for g in (g1, g2)]
+    reg.put_task(TaskRecord(task="task", golds=golds))
+    pk1 = pair_key("task", tr.file_name, tr.sha256, g1.file_name, g1.sha256)
+    pair1 = PairRecord(key=pk1, task="task", gold_key=g1.key, trainee_key=tr.key, gold_sha256=g1.sha256,
+                       trainee_sha256=tr.sha256, gold_version=1, created_at=dt.datetime.now().isoformat())
+    steps1 = parse_steps(json.loads(store.steps_path(g1.sha256, key).read_text())["steps"])
+    res1 = score_embeddings(embs[g1.sha256], embs[tr.sha256], steps=steps1, profile=Profile())
+    rs_res = ResultsStoreResource(data_dir=str(root))
+    _write_rows(rs_res, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
+    rs = ResultsStore(store.results, store.duckdb_path)
+    rs.ensure_views()
+
+    resources = {"idle_gate": SimulatedLoad(), "embedder": EmbedderResource(),
+                 "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
+    with dg.instance_for_test() as inst:
+        req = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
+        assert isinstance(req, dg.RunRequest)
+        r = heavy_backlog_job.execute_in_process(
+            instance=inst, resources=resources,
+            run_config={"ops": {"heavy_backlog": {"config": {"device": "cpu"}}}})
+        out = r.output_for_node("heavy_backlog")
+        assert r.success and len(out["done"]) == 1 and out["done"][0].startswith("rescore/")
+        rows = rs.query("SELECT gold_file, gold_version, score, run_id FROM scores ORDER BY gold_version")
+        assert [(x["gold_file"], x["gold_version"]) for x in rows] == [("gold1.mp4", 1), ("gold2.mp4", 2)]
+        assert rows[0]["run_id"] == "seed-run" and rows[1]["run_id"] == r.run_id  # v1 kept
+        assert abs(rows[0]["score"] - res1.score) < 1e-9
+        # the same inputs through the engine directly give the same number
+        steps2 = parse_steps(json.loads(store.steps_path(g2.sha256, key).read_text())["steps"])
+        direct = score_embeddings(embs[g2.sha256], embs[tr.sha256], steps=steps2, profile=Profile())
+        assert abs(rows[1]["score"] - direct.score) < 1e-6
+        assert len(ledger_for(store).entries()) == 1
+        again = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
+        assert isinstance(again, dg.SkipReason) and "0 rescores pending" in again.skip_message
