@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_sopilot import similarity as baseline_similarity  # noqa: E402
+from baseline_sopilot import clip_features as baseline_features  # noqa: E402
 
+from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
 from sopilot_resources.demo.generate import generate_demo  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
@@ -41,6 +42,16 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool) -> list[dict]:
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
     cache: dict[str, object] = {}
+    base_cache: dict[str, np.ndarray] = {}
+
+    def baseline_similarity(gold_rel: str, trainee_rel: str) -> float:
+        """The baseline's similarity (baseline_sopilot.similarity), each video's features computed once."""
+        for rel in (gold_rel, trainee_rel):
+            if rel not in base_cache:
+                base_cache[rel] = baseline_features(str(root / rel))
+        cost = cosine_cost(base_cache[gold_rel], base_cache[trainee_rel])
+        path, total = dtw_path(cost)
+        return float(1.0 - total / len(path))
 
     def embed(rel: str):
         if rel not in cache:
@@ -60,7 +71,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool) -> list[dict]:
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}),
                "expected": sorted({(d["type"], d.get("gold_step")) for d in v.get("deviations", [])})}
         if with_baseline:
-            row["baseline_similarity"] = baseline_similarity(str(root / g["path"]), str(root / v["path"]))
+            row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)
         print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}", flush=True)
     return rows

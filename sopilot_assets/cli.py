@@ -79,8 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from sopilot_resources.errors import SopilotError
+    from sopilot_resources.video import quiet_opencv_logs
 
     args = build_parser().parse_args(argv)
+    quiet_opencv_logs()
     try:
         return int(args.func(args) or 0)
     except SopilotError as exc:

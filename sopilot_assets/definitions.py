@@ -42,12 +42,15 @@ def versions_from_env() -> Versions:
                            model_dir=os.environ.get("SOPILOT_VJEPA2_DIR") or None)
     prof = ScoringProfileResource(profile_path=os.environ.get("SOPILOT_PROFILE") or None)
     aligner = AlignerResource(device=os.environ.get("SOPILOT_DEVICE") or "auto")
-    return Versions(embedder_key=emb.identity_key(), profile_fingerprint=prof.fingerprint(),
+    return Versions(embedder_key=emb.fingerprint(), profile_fingerprint=prof.fingerprint(),
                     gpu_embed=emb.uses_gpu, gpu_align=aligner.uses_gpu)
 
 
 def build_definitions(resources: dict | None = None, versions: Versions | None = None,
-                      sensor_interval_sec: int | None = None) -> dg.Definitions:
+                      sensor_interval_sec: int | None = None,
+                      extra: list[dg.Definitions] = ()) -> dg.Definitions:
+    """The graph (assets, jobs, inbox + automation sensors, resources). ``extra``: more
+    Definitions merged in (e.g. idle-time schedules and their jobs/resources)."""
     v = versions or versions_from_env()
     interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 5)
     assets = [build_video_assets(v), build_steps_asset(v),
@@ -56,11 +59,12 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),
         default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 15),
         description="Refreshes the roll-ups after new scores.")
-    return dg.Definitions(
+    core = dg.Definitions(
         assets=assets, jobs=[video_job, pair_job, rollup_job],
         sensors=[build_inbox_sensor(interval), automation],
         resources=resources or default_resources(),
     )
+    return dg.Definitions.merge(core, *extra) if extra else core
 
 
 defs = build_definitions()

@@ -7,6 +7,7 @@ resumes at the first unfinished item. Launched by ``heavy_idle_schedule`` (sched
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -33,8 +34,11 @@ def pending_counts(store: VideoStore, embedder_key: str | None, env: dict | None
     ledger = ledger_for(store)
     done = ledger.entries()
     name, model_dir = heavy_config(env)
-    out = {"embedder": name, "model_dir": model_dir, "reembed": 0, "rescore": 0}
-    if model_dir:
+    out = {"embedder": name, "model_dir": model_dir, "reembed": 0, "rescore": 0, "problem": ""}
+    if model_dir and not (Path(model_dir).expanduser() / "config.json").is_file():
+        out["problem"] = (f"heavy model dir {model_dir} has no config.json (point "
+                          "SOPILOT_VJEPA2_DIR at a save_pretrained directory)")
+    elif model_dir:
         fp = model_fingerprint(name, model_dir)
         out["reembed"] = sum(1 for it in reembed_items(store, known_key(store, fp), fp)
                              if it.key not in done)
@@ -57,7 +61,7 @@ def _merge(total: BacklogResult, part: BacklogResult) -> BacklogResult:
     return total
 
 
-@dg.op(tags={"dagster/concurrency_key": "gpu"})
+@dg.op(pool="gpu")
 def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
                   idle_gate: IdleGateResource, video_store: VideoStoreResource,
                   embedder: EmbedderResource) -> dg.Output[dict]:
@@ -66,7 +70,7 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
     from .heavy_rescore import rescore_pair
 
     store = video_store.store()
-    main_key = embedder.identity_key()
+    main_key = embedder.identity_key(store)
     ledger = ledger_for(store)
     me = {context.run_id}
 
@@ -82,22 +86,30 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
         lambda it: rescore_pair(store, it, main_key, config.device, context.run_id), gate=gate,
         batch_size=config.batch_size, max_items=limit))
     name, model_dir = heavy_config()
+    if model_dir and not (Path(model_dir).expanduser() / "config.json").is_file():
+        context.log.warning(f"heavy model dir {model_dir} has no config.json: no re-embedding")
+        model_dir = None
     if not total.stopped and model_dir:
         fp = model_fingerprint(name, model_dir)
         todo = [it for it in reembed_items(store, known_key(store, fp), fp)
                 if not ledger.is_done(it.key)]
-        if todo and (not total.done or gate().idle):
+        left = None if limit is None else max(0, limit - len(total.done))
+        if todo and total.done:  # rescoring took a batch: ask again before loading a model
+            v = gate()
+            total.stopped = None if v.idle else v.summary()
+        if todo and (total.stopped or left == 0):
+            total.remaining += len(todo)
+        elif todo:
             from sopilot_resources.embedders.registry import get_embedder
 
-            embedder = get_embedder(name, device=config.device, model_dir=model_dir)
-            remember_key(store, fp, embedder.key())
-            left = None if limit is None else max(0, limit - len(total.done))
+            heavy = get_embedder(name, device=config.device, model_dir=model_dir)
+            remember_key(store, fp, heavy.key())
             total = _merge(total, run_backlog(
-                reembed_items(store, embedder.key(), fp), ledger,
-                lambda it: embed_one(store, embedder, it), gate=gate,
+                reembed_items(store, heavy.key(), fp), ledger,
+                lambda it: embed_one(store, heavy, it), gate=gate,
                 batch_size=config.batch_size, max_items=left,
                 output_present=lambda it: store.embeddings_path(
-                    it.payload["sha256"], embedder.key()).is_file()))
+                    it.payload["sha256"], heavy.key()).is_file()))
     context.log.info(f"heavy backlog: {total.summary()}")
     return dg.Output(
         {"done": total.done, "recovered": total.recovered, "rejected": total.rejected,

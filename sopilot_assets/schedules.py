@@ -58,11 +58,15 @@ def heavy_tick(instance: dg.DagsterInstance, idle_gate: IdleGateResource,
     verdict = idle_gate.check(instance)
     if not verdict.idle:
         return dg.SkipReason(f"machine {verdict.summary()}")
-    counts = pending_counts(video_store.store(), embedder.identity_key())
+    counts = pending_counts(video_store.store(), embedder.identity_key(video_store.store()))
     if counts["reembed"] + counts["rescore"] == 0:
-        embed = (f"no heavy embedder model dir configured (set SOPILOT_VJEPA2_DIR) so no "
-                 f"re-embedding" if not counts["model_dir"]
-                 else f"every video already embedded with {counts['embedder']}")
+        if counts["problem"]:
+            embed = counts["problem"]
+        elif not counts["model_dir"]:
+            embed = ("no heavy embedder model dir configured (set SOPILOT_VJEPA2_DIR) so no "
+                     "re-embedding")
+        else:
+            embed = f"every video already embedded with {counts['embedder']}"
         return dg.SkipReason(f"heavy backlog empty: 0 rescores pending; {embed} "
                              f"({verdict.summary()})")
     return dg.RunRequest(
@@ -97,3 +101,12 @@ def nightly_soak_schedule(context: dg.ScheduleEvaluationContext, idle_gate: Idle
 
 SCHEDULES = [heavy_idle_schedule, nightly_soak_schedule]
 JOBS = [heavy_backlog_job, soak_job]
+
+
+def idle_definitions() -> dg.Definitions:
+    """Everything of this module for ``build_definitions(extra=[idle_definitions()])``: the two
+    schedules, their jobs, the soak_report asset and the ``idle_gate`` resource (from env)."""
+    from .soak.assets import soak_report
+
+    return dg.Definitions(assets=[soak_report], jobs=JOBS, schedules=SCHEDULES,
+                          resources={"idle_gate": IdleGateResource.from_env()})

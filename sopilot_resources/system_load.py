@@ -20,7 +20,15 @@ from typing import Callable
 
 import psutil
 
+from .errors import SopilotError
+
 Readings = dict
+
+
+class IdleConfigError(SopilotError, ValueError):
+    """A malformed idle budget (quiet hours, a limit that is not a number)."""
+
+    reason = "bad_idle_config"
 Sampler = Callable[[], Readings]
 
 
@@ -76,15 +84,15 @@ _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 def parse_quiet_hours(text: str | None) -> tuple[_dt.time, _dt.time] | None:
-    """"22:00-06:00" -> (22:00, 06:00); empty/None -> None. Raises ValueError when malformed."""
+    """"22:00-06:00" -> (22:00, 06:00); empty/None -> None. Raises IdleConfigError when malformed."""
     if text is None or not str(text).strip():
         return None
     m = _HHMM.match(str(text))
     if not m:
-        raise ValueError(f"quiet hours {text!r}: expected HH:MM-HH:MM, e.g. 22:00-06:00")
+        raise IdleConfigError(f"quiet hours {text!r}: expected HH:MM-HH:MM, e.g. 22:00-06:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ValueError(f"quiet hours {text!r}: hours 0-23, minutes 0-59")
+        raise IdleConfigError(f"quiet hours {text!r}: hours 0-23, minutes 0-59")
     return _dt.time(h1, m1), _dt.time(h2, m2)
 
 

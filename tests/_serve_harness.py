@@ -124,11 +124,13 @@ class Server:
     def crash(self) -> None:
         """SIGKILL `sopilot serve` and every process below it at once (a power cut, an OOM kill)."""
         procs = [psutil.Process(self.proc.pid)] + psutil.Process(self.proc.pid).children(recursive=True)
-        for p in procs:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
+        self.tree.update(p.pid for p in procs)
+        for sig in (signal.SIGSTOP, signal.SIGKILL):  # freeze all first: no handler gets to run
+            for p in procs:
+                try:
+                    p.send_signal(sig)
+                except psutil.NoSuchProcess:
+                    pass
         psutil.wait_procs(procs, timeout=30)
         self.proc.wait()
         self._log.close()
@@ -212,12 +214,3 @@ def demo_subset(dest: Path, n_trainees: int = 3, task: str | None = None) -> tup
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, target)
     return Path(dest), sorted((task, f.name) for f in trainees)
-
-
-def trainee_files(manifest_dir: Path) -> list[tuple[str, str]]:
-    """(task, trainee file name) for every trainee of a generated demo tree."""
-    return sorted(
-        (p.parent.parent.name, p.name)
-        for p in Path(manifest_dir).glob("*/trainee/*")
-        if p.is_file() and not p.name.startswith(".")
-    )

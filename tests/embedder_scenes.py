@@ -7,6 +7,8 @@ the parts of finished steps stay on the bench. Nuisances: performer, pace, light
 tint / offset, sensor noise, JPEG compression, lower source resolution, camera shake."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -18,8 +20,9 @@ MOTIONS = ["h", "v", "circle", "h", "v"]
 N_STEPS = len(SPOTS)
 
 
+@lru_cache(maxsize=2)
 def bench(panorama: bool = False) -> np.ndarray:
-    """(H, W or 3W, 3) uint8 textured bench with 14 small grey parts per station."""
+    """(H, W or 3W, 3) uint8 read-only textured bench with 14 small grey parts per station."""
     rng = np.random.default_rng(42)
     width = W * 3 if panorama else W
     base = rng.normal(0, 1, (H // 4, width // 4, 3)).astype(np.float32)
@@ -32,6 +35,7 @@ def bench(panorama: bool = False) -> np.ndarray:
     for k in range(2 * cols):
         x, y = 20 + (k % cols) * 44, 25 + (k // cols) * 120
         cv2.rectangle(img, (x, y), (x + 8, y + 6), (90, 90, 100), -1)
+    img.flags.writeable = False
     return img
 
 

@@ -166,6 +166,7 @@ def test_dark_gold_is_flagged_and_its_trainee_waits(embedded):
     night = [rr for rr in r.run_requests if rr.partition_key.startswith("night/")]
     assert night == []
     assert "gold flagged" in json.dumps(json.loads(r.cursor)["blocked"])
+    assert w["rs"].query("SELECT count(*) AS n FROM ingest_events WHERE reason = 'gold_flagged'")[0]["n"] == 1
     # a better gold takes over the waiting trainee; its pair runs once the gold is embedded
     write_video(w["root"] / "inbox/night/gold/bright.avi", seed=6)
     r = tick(w["defs"], w["inst"], r.cursor, w["res"])
@@ -214,3 +215,15 @@ def test_definitions_module_loads(tmp_path, monkeypatch):
     assert defs.resolve_job_def("sopilot_video_job").executor_def.name == "in_process"
     store = defs.resources["video_store"]
     assert store.data_dir == str(tmp_path.resolve())
+
+
+def test_gpu_work_goes_to_the_gpu_pool_only_with_a_gpu():
+    cpu = Versions(embedder_key="k", profile_fingerprint="p")
+    gpu = Versions(embedder_key="k", profile_fingerprint="p", gpu_embed=True, gpu_align=True)
+
+    def pools(assets_def):
+        return set(assets_def.op.pools)
+
+    assert pools(build_video_assets(cpu)) == set() and pools(build_score_assets(cpu)) == set()
+    assert pools(build_video_assets(gpu)) == {"gpu"} and pools(build_score_assets(gpu)) == {"gpu"}
+    assert pools(build_steps_asset(gpu)) == set()  # CPU work never waits for the GPU

@@ -2,7 +2,6 @@
 pairing order, crash recovery. Ticks run with dg.build_sensor_context; no run executes here."""
 import json
 import os
-import time
 
 import pytest
 
@@ -80,6 +79,7 @@ def test_sensor_registers_partitions_and_requests_runs(tmp_path, clips):
         gold_rr = by_key["task/gold/gold-" + _sha8(clips["gold"])]
         assert gold_rr.job_name == "sopilot_video_job"
         assert {k.path[-1] for k in gold_rr.asset_selection} == {"video", "clip_embeddings", "gold_steps"}
+        assert gold_rr.tags["dagster/priority"] == "2"  # a gold first: it unblocks its trainees
         trainee_rr = by_key["task/trainee/t1-" + _sha8(clips["t1"])]
         assert {k.path[-1] for k in trainee_rr.asset_selection} == {"video", "clip_embeddings"}
         assert len(r.run_requests) == 2  # the pair waits for embeddings
@@ -287,3 +287,40 @@ def test_an_inbox_of_thousands_is_taken_a_bounded_batch_per_tick(tmp_path):
     assert len(json.dumps(out.tracker_state)) < 200_000
     out = intake.tick(out.tracker_state, now=2.0)
     assert out.processed == 25 and len(list(d.iterdir())) == 1450
+
+
+def test_a_pair_whose_runs_all_failed_is_reported(tmp_path):
+    from sopilot_assets.sensor_pairs import _failed_for_good
+
+    @dg.asset
+    def boom():
+        raise dg.Failure("broken", allow_retries=False)
+
+    with dg.instance_for_test() as inst:
+        assert _failed_for_good(inst, "pair:x") == ""  # no run yet: nothing to say
+        dg.materialize([boom], instance=inst, tags={"dagster/run_key": "pair:x"}, raise_on_error=False)
+        assert "failed (1 attempt(s))" in _failed_for_good(inst, "pair:x")
+        assert _failed_for_good(inst, "pair:y") == ""
+
+
+def test_a_pair_waiting_on_a_failed_video_run_is_reported_once(tmp_path, clips):
+    res, defs = setup(tmp_path)
+    drop(tmp_path, clips["gold"], "task", "gold")
+    drop(tmp_path, clips["t1"], "task", "trainee")
+
+    @dg.asset
+    def boom():
+        raise dg.Failure("corrupt", allow_retries=False)
+
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        trainee_key = "task/trainee/t1-" + _sha8(clips["t1"])
+        dg.materialize([boom], instance=inst, tags={"dagster/run_key": f"video:{trainee_key}"},
+                       raise_on_error=False)
+        r = tick(defs, inst, r.cursor, res)  # first look: remembers when it started waiting
+        cur = json.loads(r.cursor)
+        assert cur["blocked"] == {} and len(cur["checked"]) == 1
+        cur["checked"] = {k: t - 3600 for k, t in cur["checked"].items()}  # an hour later
+        r = tick(defs, inst, json.dumps(cur), res)
+        blocked = json.loads(r.cursor)["blocked"]
+        assert len(blocked) == 1 and f"video {trainee_key}: its run" in next(iter(blocked.values()))

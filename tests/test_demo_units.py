@@ -154,3 +154,14 @@ def test_wrong_variant_leaves_a_different_result_or_motion():
             moves_differ = [right.pose(u, (0.5, 0.9)) for u in np.linspace(0, 1, 21)] != \
                 [wrong.pose(u, (0.5, 0.9)) for u in np.linspace(0, 1, 21)]
             assert moves_differ or not np.array_equal(a, b), (task.key, right.name)
+
+
+def test_bad_arguments_raise_a_clear_error(tmp_path):
+    from sopilot_resources.demo import generate_demo
+    from sopilot_resources.errors import SopilotError
+
+    with pytest.raises(SopilotError, match="seed"):
+        generate_demo(tmp_path / "a", seed=-1, quick=True)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SopilotError, match="directory"):
+        generate_demo(tmp_path / "file", quick=True)

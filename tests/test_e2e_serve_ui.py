@@ -40,7 +40,7 @@ def test_dropped_videos_are_scored_and_shown_in_the_ui(tmp_path):
         for r in rows:
             assert 0.0 <= r["score"] <= 100.0 and r["verdict"] in VERDICTS
             assert r["gold_file"].endswith(".mp4") and r["scored_at"] is not None
-        _check_ui(srv.url, rows[0], art)
+        _check_ui(srv.url, min(rows, key=lambda r: r["score"]), art)  # the most telling one
     finally:
         code = srv.stop()
         survivors = srv.survivors()

@@ -12,6 +12,7 @@ import pytest
 
 from sopilot_resources.system_load import (
     IdleBudget,
+    IdleConfigError,
     IdleGate,
     evaluate,
     in_window,
@@ -88,8 +89,24 @@ def test_quiet_hours_gate():
 
 @pytest.mark.parametrize("bad", ["22-06", "25:00-06:00", "10:61-11:00", "night"])
 def test_malformed_quiet_hours_rejected(bad):
-    with pytest.raises(ValueError, match="quiet hours"):
+    with pytest.raises(IdleConfigError, match="quiet hours"):
         IdleBudget(quiet_hours=bad)
+
+
+def test_resource_from_env(monkeypatch):
+    from sopilot_resources.dagster_resources.idle_gate import IdleGateResource
+
+    monkeypatch.setenv("SOPILOT_IDLE_MAX_CPU_PERCENT", "70%")
+    monkeypatch.setenv("SOPILOT_IDLE_MAX_RAM_PERCENT", "none")
+    monkeypatch.setenv("SOPILOT_IDLE_MAX_GPU_UTIL_PERCENT", "90")
+    monkeypatch.setenv("SOPILOT_IDLE_MAX_ACTIVE_RUNS", "2")
+    monkeypatch.setenv("SOPILOT_IDLE_QUIET_HOURS", "22:00-06:00")
+    b = IdleGateResource.from_env().budget()
+    assert (b.max_cpu_percent, b.max_ram_percent, b.max_gpu_util_percent, b.max_gpu_mem_percent,
+            b.max_active_runs, b.quiet_hours) == (70.0, None, 90.0, None, 2, "22:00-06:00")
+    monkeypatch.setenv("SOPILOT_IDLE_MAX_CPU_PERCENT", "half")
+    with pytest.raises(IdleConfigError, match="SOPILOT_IDLE_MAX_CPU_PERCENT"):
+        IdleGateResource.from_env()
 
 
 def test_gate_uses_injected_sampler_and_clock():

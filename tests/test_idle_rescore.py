@@ -1,6 +1,7 @@
-"""Rescoring backlog after a new gold: the trainee scored against gold v1 is rescored
-against gold v2 by the heavy job (same engine, same rows as pair_score), v1's row stays,
-and a second pass has nothing left to do."""
+"""Rescoring backlog after a new gold or profile: the trainee scored against gold v1 is
+rescored against gold v2 by the heavy job (same engine, same rows as pair_score), v1's row
+stays, a second pass has nothing left to do; a new task profile then rescores the v2 pair in
+place; a flagged gold is never rescored against."""
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,8 @@ def _video(store, reg, i, role, version=None):
     return rec
 
 
-def test_new_gold_rescore(tmp_path, monkeypatch):
+def _setup(tmp_path, monkeypatch, gold2_ok=True):
+    """gold v1, gold v2 (current), a trainee embedded (color-motion) and scored against v1."""
     root = tmp_path / "data"
     monkeypatch.setenv("SOPILOT_DATA_DIR", str(root))
     for k in ("SOPILOT_VJEPA2_DIR", "SOPILOT_HEAVY_MODEL_DIR", "SOPILOT_PROFILE", "SOPILOT_SOAK_CHILD"):
@@ -58,6 +60,8 @@ def test_new_gold_rescore(tmp_path, monkeypatch):
         steps = detect_steps(embs[g.sha256].vectors, embs[g.sha256].starts, embs[g.sha256].ends)
         store.steps_path(g.sha256, key).write_text(json.dumps(
             {"source": "detected", "steps": [s.to_dict() for s in steps]}))
+        ok = gold2_ok or g is g1
+        store.gate_path(g.sha256, key).write_text(json.dumps({"ok": ok, "message": "too dark"}))
     # the trainee was scored against gold v1; then gold v2 became current
     golds = [{"version": g.gold_version, "key": g.key, "sha256": g.sha256, "file_name": g.file_name,
               "registered_at": g.registered_at} for g in (g1, g2)]
@@ -71,7 +75,20 @@ def test_new_gold_rescore(tmp_path, monkeypatch):
     _write_rows(rs_res, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
     rs = ResultsStore(store.results, store.duckdb_path)
     rs.ensure_views()
+    return store, rs, key, embs, (g1, g2, tr), res1
 
+
+def test_flagged_gold_is_not_rescored_against(tmp_path, monkeypatch):
+    store, rs, *_ = _setup(tmp_path, monkeypatch, gold2_ok=False)
+    resources = {"idle_gate": SimulatedLoad(), "embedder": EmbedderResource(),
+                 "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
+    with dg.instance_for_test() as inst:
+        res = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
+    assert isinstance(res, dg.SkipReason) and "0 rescores pending" in res.skip_message
+
+
+def test_new_gold_rescore(tmp_path, monkeypatch):
+    store, rs, key, embs, (g1, g2, tr), res1 = _setup(tmp_path, monkeypatch)
     resources = {"idle_gate": SimulatedLoad(), "embedder": EmbedderResource(),
                  "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
     with dg.instance_for_test() as inst:
@@ -93,3 +110,25 @@ def test_new_gold_rescore(tmp_path, monkeypatch):
         assert len(ledger_for(store).entries()) == 1
         again = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
         assert isinstance(again, dg.SkipReason) and "0 rescores pending" in again.skip_message
+
+        # then the task gets its own profile: the v2 pair is rescored with it, in place
+        prof = {"pass_min": 97.0, "review_min": 90.0}
+        ppath = store.raw / "profiles" / "task" / "p1.json"
+        ppath.parent.mkdir(parents=True, exist_ok=True)
+        ppath.write_text(json.dumps(prof))
+        task = Registry(store.registry_dir).task("task")
+        task.profile = {"sha256": "p1", "path": str(ppath.relative_to(store.root)),
+                        "file_name": "profile.json", "registered_at": "", "version": 1}
+        task.profiles = [task.profile]
+        Registry(store.registry_dir).put_task(task)
+        assert isinstance(heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources)),
+                          dg.RunRequest)
+        r3 = heavy_backlog_job.execute_in_process(
+            instance=inst, resources=resources,
+            run_config={"ops": {"heavy_backlog": {"config": {"device": "cpu"}}}})
+        assert len(r3.output_for_node("heavy_backlog")["done"]) == 1
+        rows = rs.query("SELECT gold_version, profile_fingerprint, run_id FROM scores ORDER BY gold_version")
+        new_fp = Profile(**prof).fingerprint()
+        assert [(x["gold_version"], x["profile_fingerprint"]) for x in rows] == [
+            (1, Profile().fingerprint()), (2, new_fp)]  # one row per pair: v2's replaced
+        assert rows[1]["run_id"] == r3.run_id

@@ -170,3 +170,24 @@ def test_launch_interrupt_resume(data_root, monkeypatch, tiny_vjepa2, tmp_path):
         res = tick(inst, SimulatedLoad())
         assert isinstance(res, dg.SkipReason)
         assert "every video already embedded with vjepa2" in res.skip_message
+
+
+def test_bad_model_dir_is_named_not_launched(data_root, monkeypatch, tmp_path):
+    monkeypatch.setenv("SOPILOT_VJEPA2_DIR", str(tmp_path / "nowhere"))
+    with dg.instance_for_test() as inst:
+        res = tick(inst, SimulatedLoad())
+    assert isinstance(res, dg.SkipReason) and "has no config.json" in res.skip_message
+
+
+def test_idle_definitions_merge_into_the_code_location():
+    from sopilot_assets.definitions import build_definitions
+    from sopilot_assets.schedules import idle_definitions
+
+    with dg.instance_for_test():  # loading consults an instance; never a stale global one
+        defs = build_definitions(extra=[idle_definitions()])
+        dg.Definitions.validate_loadable(defs)
+        repo = defs.get_repository_def()
+    assert {"heavy_idle_schedule", "nightly_soak_schedule"} <= {s.name for s in repo.schedule_defs}
+    assert {"heavy_backlog_job", "soak_job"} <= set(repo.job_names)
+    nightly = repo.get_schedule_def("nightly_soak_schedule")
+    assert nightly.cron_schedule == "0 2 * * *" and nightly.execution_timezone

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sopilot_resources.errors import ProfileError, StepsFileError
-from sopilot_resources.scoring.profile import Profile, load_profile
+from sopilot_resources.scoring.profile import DEFAULT_PENALTIES, Profile, load_profile
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps, step_clip_ranges
 
 
@@ -43,7 +43,7 @@ def test_profile_defaults_overrides_and_typos(tmp_path):
     assert load_profile(None) == Profile()
     p = load_profile(write(tmp_path / "p.json", {"pass_min": 90, "penalties": {"order_swap": 30},
                                                  "critical_steps": ["fit gasket"]}))
-    assert p.pass_min == 90 and p.penalty("order_swap") == 30 and p.penalty("missing_step") == 30
+    assert p.pass_min == 90 and p.penalty("order_swap") == 30 and p.penalty("missing_step") == DEFAULT_PENALTIES["missing_step"]
     assert p.fingerprint() != Profile().fingerprint()
     assert p.verdict(95, has_critical=False) == "pass" and p.verdict(95, has_critical=True) == "fail"
     assert [Profile().verdict(s, False) for s in (85, 70, 50, 49.9)] == ["pass", "needs_review", "retrain", "fail"]

@@ -140,6 +140,11 @@ def test_run_memory_and_disk_checks():
     assert not inv.memory_bounded([500, 500, 900, 1400, 1900, 2400], 4096, slack_mb=256).ok
     assert not inv.memory_bounded([500, 5000, 500], 4096).ok
     assert not inv.memory_bounded([500], 4096).ok
+    # run workers come and go (total swings); the long-lived processes stay flat: bounded
+    assert inv.memory_bounded([400, 1200, 500, 1300, 450, 1250], 4096, slack_mb=256,
+                              base_mb=[400, 410, 400, 420, 410, 415]).ok
+    assert not inv.memory_bounded([400, 1200, 500, 1300, 450, 1250], 4096, slack_mb=256,
+                                  base_mb=[400, 500, 700, 900, 1100, 1300]).ok
     mb = 2**20
     assert inv.disk_bounded(0, 110 * mb, 100 * mb, 10, 5).ok
     assert not inv.disk_bounded(0, 400 * mb, 100 * mb, 10, 5).ok

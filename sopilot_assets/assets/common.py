@@ -24,6 +24,13 @@ class Versions:
         return "-".join([f"{asset}.v{rev}", *parts])
 
 
+def column_schema(table: str) -> dg.TableSchema:
+    """The DuckDB table's columns (from the Parquet schema), shown on the asset's page."""
+    from sopilot_resources.storage.results_store import TABLES
+
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in TABLES[table]])
+
+
 def video_record(registry, key: str):
     rec = registry.video_by_key(key)
     if rec is None:

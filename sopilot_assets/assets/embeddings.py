@@ -33,13 +33,14 @@ def embeddings_problems(vectors: np.ndarray) -> list[str]:
     return out
 
 
-def embed(store, rec, embedder, duration_sec: float, gate_min_sec: float, gate_max_bad: float):
+def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_max_bad: float):
     """Embeds the stored video; saves embeddings.npz and gate.json.
     Returns (ClipEmbeddings, path, gate, timings, thumbnails (frames, times))."""
     from sopilot_resources.errors import SopilotError
     from sopilot_resources.ingest import ingest_video
     from sopilot_resources.thumbnails import ThumbnailTap
 
+    embedder = resource.get()
     tap = ThumbnailTap(embedder, duration_sec, n=12)
     key = embedder.key()
     timings: dict = {}
@@ -48,6 +49,7 @@ def embed(store, rec, embedder, duration_sec: float, gate_min_sec: float, gate_m
     except SopilotError as exc:
         raise dg.Failure(f"{rec.file_name} cannot be embedded: {exc}. Replace the video (drop a good "
                          f"copy into inbox/{rec.task}/{rec.role}/)", allow_retries=False) from None
+    resource.remember(store, key)
     path = store.embeddings_path(rec.sha256, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     emb.save(path)

@@ -13,7 +13,7 @@ import dagster as dg
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.storage.fsutil import atomic_write_bytes
 
-from .common import RETRY
+from .common import RETRY, column_schema
 
 # eager, but not blocked while some pair is still unscored (eager() waits for all parents)
 ROLLUP_CONDITION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
@@ -55,6 +55,7 @@ def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResourc
 
 @dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
           retry_policy=RETRY, code_version="task_summary.v1", kinds={"duckdb"},
+          metadata={"dagster/column_schema": column_schema("task_summary")},
           description="Per task: pairs scored, mean / min score, verdict counts, current gold.")
 def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                  results_store: ResultsStoreResource) -> dg.MaterializeResult:

@@ -32,7 +32,10 @@ def build_steps_asset(v: Versions) -> dg.AssetsDefinition:
         if rec.role != "gold":
             raise dg.Failure(f"{rec.key} is a trainee video; gold_steps applies to gold partitions only",
                              allow_retries=False)
-        key = embedder.identity_key()
+        key = embedder.identity_key(store)
+        if key is None:
+            raise dg.Failure(f"embedder {embedder.name} has not embedded any video yet; materialize "
+                             "clip_embeddings first", allow_retries=False)
         gate = read_json(store.gate_path(rec.sha256, key))
         if gate is None:
             raise dg.Failure(f"no embeddings of {rec.file_name} for {key}; materialize clip_embeddings first",

@@ -11,7 +11,7 @@ from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from ..partitions import videos_partitions
-from .common import GPU_POOL, RETRY, Versions, md_image, video_record
+from .common import GPU_POOL, RETRY, Versions, column_schema, md_image, video_record
 from .embeddings import ASSET as EMB, CHECK_SPECS, embed, embedding_results
 
 VIDEO = "video"
@@ -25,6 +25,7 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
         pool=GPU_POOL if v.gpu_embed else None, check_specs=CHECK_SPECS,
         specs=[
             dg.AssetSpec(VIDEO, group_name="videos", code_version=v.code(VIDEO, 1), kinds={"video"},
+                         metadata={"dagster/column_schema": column_schema("videos")},
                          description="A video taken from the inbox: stored by content hash in raw/, "
                                      "probed (duration, fps, resolution, codec), quality flags, contact sheet."),
             dg.AssetSpec(EMB, group_name="videos", deps=[VIDEO], kinds={"numpy"},
@@ -46,7 +47,7 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
         except VideoError as exc:
             raise dg.Failure(f"{rec.file_name}: {exc}", allow_retries=False) from None
         emb, path, gate, timings, (frames, times) = embed(
-            store, rec, embedder.get(), info.duration_sec, video_store.gold_min_sec,
+            store, rec, embedder, info.duration_sec, video_store.gold_min_sec,
             video_store.gold_max_bad_fraction)
         flags = sorted(k for k, share in gate["fractions"].items() if share >= FLAG_SHARE)
         sheet = contact_sheet(frames, times, store.video_work(rec.sha256) / "contact_sheet.png",

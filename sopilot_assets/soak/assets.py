@@ -8,6 +8,7 @@ when any invariant does.
 
 import os
 from pathlib import Path
+from typing import Optional
 
 import dagster as dg
 
@@ -17,6 +18,9 @@ from .cli import parse_duration
 class SoakConfig(dg.Config):
     duration: str = os.environ.get("SOPILOT_SOAK_DURATION", "30m")
     rate_per_min: float = float(os.environ.get("SOPILOT_SOAK_RATE", "6"))
+    corpus_dir: Optional[str] = None  # default: the quick demo set, generated once
+    drain_sec: Optional[float] = None  # default: max(120 s, 10 drop intervals)
+    bad_every: int = 5
 
 
 @dg.asset(group_name="soak",
@@ -30,7 +34,8 @@ def soak_report(context: dg.AssetExecutionContext, config: SoakConfig) -> dg.Mat
     from .run import run_soak, soak_dir, soak_passed
 
     report = run_soak(parse_duration(config.duration), rate_per_min=config.rate_per_min,
-                      progress=context.log.info)
+                      corpus_dir=config.corpus_dir, drain_sec=config.drain_sec,
+                      bad_every=config.bad_every, progress=context.log.info)
     ok = soak_passed(report)
     soak_id = report.parent.parent.name
     with duckdb.connect(str(soak_dir() / "soak.duckdb"), read_only=True) as con:

@@ -73,14 +73,20 @@ class IsolatedPipeline:
         except psutil.Error:
             return []
 
-    def rss_mb(self) -> float:
-        total = 0
+    def rss_mb(self) -> tuple[float, float]:
+        """(all processes, long-lived ones) in MB. Long-lived: the daemon and its code
+        server; run workers (multiprocessing children of the code server) come and go, so a
+        leak shows in the long-lived sum, and the total bounds the peak."""
+        total = base = 0
         for p in self.processes():
             try:
-                total += p.memory_info().rss
+                rss = p.memory_info().rss
+                transient = any("spawn_main" in a for a in p.cmdline())
             except psutil.Error:
-                pass
-        return total / 2**20
+                continue
+            total += rss
+            base += 0 if transient else rss
+        return total / 2**20, base / 2**20
 
     def disk_bytes(self) -> int:
         total = 0

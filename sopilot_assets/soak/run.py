@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from sopilot_resources.soak import invariants as inv
-from sopilot_resources.soak.driver import FINAL, drive
+from sopilot_resources.soak.driver import FINAL, drive, settle
 from sopilot_resources.soak.observe import observe
 from sopilot_resources.soak.plan import find_corpus, plan_drops
 from sopilot_resources.soak.report import markdown, now_utc, plot, write_tables
@@ -63,26 +63,26 @@ def run_soak(duration_sec: float, rate_per_min: float = 6.0,
     pipe = IsolatedPipeline(run_dir / "sandbox")
     progress(f"soak {soak_id}: {n} files over {duration_sec:.0f} s into {pipe.inbox} "
              f"(sandbox DAGSTER_HOME {pipe.home})")
-    pipe.start()
     try:
+        pipe.start()
         disk0 = pipe.disk_bytes()
         log = drive(drops, pipe.inbox, run_dir / "staging", interval, drain,
                     observe=lambda: observe(pipe.data_dir), rss_mb=pipe.rss_mb,
                     disk_bytes=pipe.disk_bytes, progress=progress, seed=seed,
                     sample_sec=max(2.0, duration_sec / 3000.0),
-                    poll_sec=min(10.0, max(2.0, duration_sec / 3600.0)))
+                    poll_sec=min(10.0, max(2.0, duration_sec / 3600.0)), alive=pipe.alive)
         deadline = time.time() + 120  # let runs that are still finishing (roll-ups) end
         while time.time() < deadline and pipe.run_stats()[2]:
             time.sleep(2)
         n_runs, failed, busy = pipe.run_stats()
+        settle(log, lambda: observe(pipe.data_dir))
         disk1 = pipe.disk_bytes()
         if not pipe.alive():
             failed.append("the sandbox daemon exited early (see daemon.log)")
     finally:
         pipe.stop()
     ended = now_utc()
-    warm = [s["rss_mb"] for s in log.samples if s["accounted"] > 0] or \
-        [s["rss_mb"] for s in log.samples]
+    warm = [s for s in log.samples if s["accounted"] > 0] or log.samples
     checks = [
         inv.accounted_once(drops, log.last),
         inv.expected_fates(drops, log.last),
@@ -90,8 +90,10 @@ def run_soak(duration_sec: float, rate_per_min: float = 6.0,
         inv.no_failed_runs(n_runs, failed),
         inv.drained(log.drained, sum(1 for d in drops if (log.fates.get(d.file_name) or {}).get(
             "fate") not in FINAL), busy, drain),
-        inv.memory_bounded(warm, _env_float("SOPILOT_SOAK_MAX_RSS_MB", 8192),
-                           slack_mb=_env_float("SOPILOT_SOAK_RSS_SLACK_MB", 512)),
+        inv.memory_bounded([s["rss_mb"] for s in log.samples],
+                           _env_float("SOPILOT_SOAK_MAX_RSS_MB", 8192),
+                           slack_mb=_env_float("SOPILOT_SOAK_RSS_SLACK_MB", 512),
+                           base_mb=[s["rss_base_mb"] for s in warm]),
         inv.disk_bounded(disk0, disk1, sum(d.size_bytes for d in drops), len(drops),
                          _env_float("SOPILOT_SOAK_MAX_DISK_MB_PER_FILE", 50)),
     ]

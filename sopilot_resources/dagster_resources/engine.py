@@ -9,7 +9,6 @@ Environment variables (defaults in brackets):
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Optional
@@ -17,7 +16,6 @@ from typing import Optional
 import dagster as dg
 from pydantic import PrivateAttr
 
-from sopilot_resources.embeddings import embedder_key
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -41,17 +39,35 @@ class EmbedderResource(dg.ConfigurableResource):
             self._embedder = get_embedder(self.name, device=self.device, model_dir=self.model_dir)
         return self._embedder
 
-    def identity_key(self) -> str:
-        """The embedder's identity key (``name-vN-hash``) without loading model weights."""
+    def fingerprint(self) -> str:
+        """Cheap, stable identity for code versions: the full key for color-motion; for model
+        embedders name + model directory + config.json hash (no model load)."""
         if self.name == "color-motion":
             from sopilot_resources.embedders.registry import get_embedder
 
             return get_embedder(self.name).key()
-        if self._embedder is not None:
-            return self._embedder.key()
-        cfg = Path(self.model_dir or os.environ.get("SOPILOT_VJEPA2_DIR", "")) / "config.json"
-        digest = hashlib.sha256(cfg.read_bytes()).hexdigest()[:12] if cfg.is_file() else "missing"
-        return embedder_key({"name": self.name, "model_config": digest})
+        from sopilot_resources.heavy.reembed import model_fingerprint
+
+        return model_fingerprint(self.name, self.model_dir or os.environ.get("SOPILOT_VJEPA2_DIR") or ".")
+
+    def identity_key(self, store=None) -> str | None:
+        """The embedder identity key (``name-vN-hash``) that names its embeddings on disk,
+        without loading model weights: computed for color-motion, else learned from the first
+        run that loaded the model (``remember``); None until then."""
+        if self.name == "color-motion" or self._embedder is not None:
+            return self.get().key() if self._embedder is not None else self.fingerprint()
+        if store is None:
+            return None
+        from sopilot_resources.heavy.reembed import known_key
+
+        return known_key(store, self.fingerprint())
+
+    def remember(self, store, key: str) -> None:
+        """Records the loaded embedder's key for ``identity_key`` (model embedders only)."""
+        if self.name != "color-motion":
+            from sopilot_resources.heavy.reembed import remember_key
+
+            remember_key(store, self.fingerprint(), key)
 
     @property
     def uses_gpu(self) -> bool:

@@ -18,7 +18,8 @@ from typing import Optional
 
 import dagster as dg
 
-from sopilot_resources.system_load import IdleBudget, IdleGate, IdleVerdict, measure_system
+from sopilot_resources.system_load import (
+    IdleBudget, IdleConfigError, IdleGate, IdleVerdict, measure_system)
 
 ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
                    dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
@@ -35,7 +36,7 @@ def _env_limit(name: str, default: float | None) -> float | None:
     try:
         return float(raw.rstrip("%"))
     except ValueError:
-        raise ValueError(f"{name}={raw!r}: expected a number or 'none'") from None
+        raise IdleConfigError(f"{name}={raw!r}: expected a number or 'none'") from None
 
 
 def active_run_ids(instance: dg.DagsterInstance, exclude: set[str] = frozenset()) -> list[str]:

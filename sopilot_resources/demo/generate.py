@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import SopilotError
 from ..video.types import VIDEO_EXTENSIONS
 from .arm import GOLD_PERFORMER, Performer, random_performer
 from .deviations import DEVIATION_TYPES, Defect, apply_defect, expected_deviations, foreign_entries, pick_defects
@@ -197,6 +198,10 @@ def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, worke
     NumPy and the ffmpeg encoder subprocess run outside the GIL).
     """
     out = Path(out_dir)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SopilotError(f"demo seed must be a non-negative integer, got {seed!r}")
+    if out.exists() and not out.is_dir():
+        raise SopilotError(f"{out}: demo output must be a directory, and this is a file")
     tasks = all_tasks()[:2] if quick else all_tasks()
     if quick:
         tasks = [TaskSpec(t.key, t.title, t.style, t.layout, t.steps[:5], t.camera, t.shoulder_y) for t in tasks]

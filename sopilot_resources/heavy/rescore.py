@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 
 from ..storage.keys import pair_key
-from ..storage.registry import Registry, TaskRecord
+from ..storage.readiness import pair_ready
+from ..storage.registry import PairRecord, Registry, TaskRecord
 from ..storage.results_store import ResultsStore
 from ..storage.video_store import VideoStore
 from .runner import WorkItem, rescore_item_key
@@ -38,9 +39,10 @@ def scored_rows(store: VideoStore) -> list[dict]:
 
 def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[WorkItem]:
     """``embedder_key``: the main pipeline's embedder; trainees or golds without embeddings
-    under it are left out (a changed embedder is the main pipeline's business)."""
+    under it are left out (a changed embedder is the main pipeline's business). None (a
+    model embedder whose key no run has learned yet): nothing to rescore yet."""
     reg = Registry(store.registry_dir)
-    if not store.registry_dir.is_dir():
+    if not store.registry_dir.is_dir() or not embedder_key:
         return []
     rows = scored_rows(store)
     if not rows:
@@ -61,10 +63,13 @@ def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[Wo
             key = pair_key(task.task, v.file_name, v.sha256, gold["file_name"], gold["sha256"])
             if key in pending or (key, fp) in have:
                 continue
-            if embedder_key and not (
-                    store.steps_path(gold["sha256"], embedder_key).is_file()
-                    and all(store.embeddings_path(sha, embedder_key).is_file()
-                            for sha in (v.sha256, gold["sha256"]))):
+            pair = PairRecord(key=key, task=task.task, gold_key=gold["key"], trainee_key=v.key,
+                              gold_sha256=gold["sha256"], trainee_sha256=v.sha256,
+                              gold_version=int(gold["version"]), created_at="")
+            # the main pipeline's own readiness rule: embeddings there, gold through its
+            # quality gate, gold steps built (a flagged gold is never scored against)
+            if not (pair_ready(store, pair, embedder_key)[0]
+                    and store.embeddings_path(gold["sha256"], embedder_key).is_file()):
                 continue
             items.append(WorkItem("rescore", rescore_item_key(key, f"v{gold['version']}", fp), {
                 "pair_key": key, "task": task.task, "trainee_key": v.key,

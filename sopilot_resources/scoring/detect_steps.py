@@ -26,6 +26,19 @@ OWNER_MARGIN = 0.02
 OUT_OF_PLACE_EXTRA = 0.3
 #: a repeat must stand out at least this much (relative to the typical step)
 REPEAT_MIN_RATIO = 0.85
+#: a step placed in less than this fraction of its expected trainee time (gold duration x
+#: overall pace; correct performances vary 0.6-1.6x per step) is "squeezed": it counts as
+#: found only with a contrast of SQUEEZED_NEED typical steps
+SQUEEZED, SQUEEZED_NEED = 0.5, 1.0
+#: where the gold's step order is not recognised at all, a step placed in order counts as
+#: found only if it stands out this many times as clearly as the typical step of the video
+UNRECOGNISED_NEED = 1.5
+UNRECOGNISED_CONF = 0.6
+#: a second full match of a step at least this clear (relative to its best) is a second
+#: occurrence even when no dip in similarity separates the two (a repeat done right after)
+TWIN_RATIO = 0.8
+#: a repeat inside the step's own in-order span needs a span this many times the expected time
+REPEAT_SPAN = 1.6
 
 
 @dataclass
@@ -38,9 +51,19 @@ class StepStatus:
     in_place: bool = True
 
 
-def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], profile: Profile) -> tuple[list[StepStatus], float]:
-    """Found in place (where the DTW path puts it), found out of place (order-free match away
-    from there), or not found. The in-place reading wins whenever it is good enough."""
+def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], profile: Profile,
+             expected: np.ndarray | None = None, recognised: bool = True) -> tuple[list[StepStatus], float]:
+    """Found in place (where the in-order segmentation puts it), found out of place (an
+    order-free match away from there), or not found.
+
+    1. placed by the segmentation and no other step explains its span better: in place
+       (only when it stands out as clearly as a typical step if it is squeezed into less
+       than ``SQUEEZED`` of its expected time, where a skipped step tends to hide; and
+       ``UNRECOGNISED_NEED`` times as clearly if the gold's step order is not recognised in
+       the video at all, see :func:`.segment.procedure_evidence`);
+    2. skipped, but its order-free match lies elsewhere and stands out clearly: out of place;
+    3. otherwise not found (missing or done wrongly, decided by :func:`missing_or_wrong`).
+    """
     typical = float(np.median([max(e.mapped_contrast, e.contrast) for e in ev]))
     ref = max(typical, MIN_CONTRAST)
     need = profile.match_strictness
@@ -48,12 +71,11 @@ def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], pr
     for e, st, crit in zip(ev, steps, critical):
         r_map, r_best = e.mapped_contrast / ref, e.contrast / ref
         best_ok = r_best >= need and e.owner > -OWNER_MARGIN
-        if best_ok and e.best.overlap(e.mapped) >= 0.5 * e.best.length:
-            # the order-free match sits inside the path's span: in place (the span may also
-            # hold a pause or an extra action, which dilute r_map but not r_best)
-            out.append(StepStatus(st, crit, True, float(max(r_map, r_best)), e.mapped, True))
-        elif r_map >= need and e.mapped_owner > -OWNER_MARGIN:
-            out.append(StepStatus(st, crit, True, float(r_map), e.mapped, True))
+        squeezed = expected is not None and e.mapped.length < SQUEEZED * expected[e.index]
+        clear = r_map >= (SQUEEZED_NEED if recognised else UNRECOGNISED_NEED)
+        if e.placed and e.mapped_owner > -OWNER_MARGIN and (clear or (not squeezed and recognised)):
+            inside = best_ok and e.best.overlap(e.mapped) >= 0.5 * e.best.length
+            out.append(StepStatus(st, crit, True, float(max(r_map, r_best) if inside else r_map), e.mapped, True))
         elif (best_ok and e.best.overlap(e.mapped) == 0 and r_best >= need + OUT_OF_PLACE_EXTRA
               and r_best >= r_map + OUT_OF_PLACE_EXTRA and e.owner > OWNER_MARGIN):
             # out of place only on clear evidence: a clip sequence that looks somewhat like
@@ -80,7 +102,12 @@ def coverage(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray,
 
 
 def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: Timeline, tr_tl: Timeline,
-                     idle: np.ndarray, pace: float, profile: Profile) -> list[Deviation]:
+                     idle: np.ndarray, pace: float, profile: Profile, recognised: bool = True) -> list[Deviation]:
+    """A step not found: ``wrong_step`` where the trainee spends at least half its expected time
+    working (not idle, not in another step) between its neighbours, else ``missing_step``.
+    Confidence: 1 - 0.4 x (how clearly it still matched / match_strictness); at least
+    ``UNRECOGNISED_CONF`` when the gold's step order is not recognised at all (then how a step
+    compares with the video's other steps says little)."""
     taken = np.zeros(len(tr_tl.centres), bool)
     for s in status:
         if s.found:
@@ -95,6 +122,8 @@ def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: 
         free &= ~taken & ~idle
         expected = st.duration * pace
         conf = 1.0 - 0.4 * max(0.0, s.ratio) / profile.match_strictness
+        if not recognised:
+            conf = max(conf, UNRECOGNISED_CONF)
         gt = span(st.start_sec, st.end_sec)
         if tr_tl.seconds(int(free.sum())) >= 0.5 * expected:
             j = np.flatnonzero(free)
@@ -156,7 +185,11 @@ def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> 
 
 
 def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float, tr_tl: Timeline,
-            profile: Profile) -> list[tuple[Deviation, Span]]:
+            profile: Profile, expected: np.ndarray | None = None) -> list[tuple[Deviation, Span]]:
+    """A found step's second order-free occurrence, when it is as long as a real execution
+    (at least ``SQUEEZED`` of the step's expected trainee time), stands out, is explained by
+    no other step better, lies outside the other steps' spans, and is a separate occurrence
+    (a dip in similarity between the two, or nearly as clear as the first)."""
     located = [s.where for s in status if s.where is not None]
     need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
     out = []
@@ -165,7 +198,16 @@ def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, 
             continue
         r2 = e.second_contrast / ref
         clash = any(w.overlap(e.second) > 0.3 * e.second.length for w in located if w is not s.where)
-        if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not _separate(like[s.step.index], e.best, e.second, e.base, ref):
+        if expected is not None:
+            within = s.in_place and s.where.overlap(e.second) >= 0.5 * e.second.length
+            # inside its own in-order span, the span must be long enough for two executions;
+            # elsewhere, the occurrence itself must be as long as one
+            long_enough = (s.where.length >= REPEAT_SPAN * expected[s.step.index] if within
+                           else e.second.length >= SQUEEZED * expected[s.step.index])
+            if not long_enough:
+                continue
+        distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or e.second_contrast >= TWIN_RATIO * e.contrast
+        if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue
         st = s.step
         tt = span(tr_tl.t0(e.second.start), tr_tl.t1(e.second.end))

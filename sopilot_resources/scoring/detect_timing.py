@@ -7,24 +7,27 @@ from .deviation import Deviation, make, span, tc
 from .detect_steps import StepStatus
 from .evidence import Span
 from .profile import Profile
-from .steps import Step
 from .timeline import Timeline, runs
 
 
-def _gold_side(path: np.ndarray, j0: int, j1: int, steps: list[Step], ranges, gold_tl: Timeline):
-    """Gold clips the DTW path pairs with trainee clips [j0, j1), and the gold step there."""
+def _gold_side(path: np.ndarray, j0: int, j1: int, status: list[StepStatus]):
+    """For trainee clips [j0, j1): the gold clips the DTW path pairs with them, the step the
+    stretch comes after (the located step starting last before it, or the one before that
+    when the stretch lies in the first half of that step's span; None before the first)
+    and that step's gold time."""
     sel = (path[:, 1] >= j0) & (path[:, 1] < j1)
     gi = np.unique(path[sel, 0])
-    mid = int(np.median(gi))
-    step = None
-    for st, (i0, i1) in zip(steps, ranges):
-        if i0 <= mid:
-            step = st  # the step there, or the last one before it
-    return gi, span(gold_tl.t0(int(gi[0])), gold_tl.t1(int(gi[-1]) + 1)), step
+    mid = (j0 + j1) / 2.0
+    before = sorted((s for s in status if s.where is not None and s.where.start <= j0), key=lambda s: s.where.start)
+    if before and before[-1].where.start + before[-1].where.length / 2.0 > mid:
+        before.pop()  # in the first half of a step's span: it comes before that step's work
+    step = before[-1].step if before else None
+    gt = span(step.start_sec, step.end_sec) if step else None
+    return gi, gt, step
 
 
 def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, idle: np.ndarray,
-           ref: float, path, steps, ranges, gold_tl: Timeline, tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+           ref: float, path, status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
     covered = covered.copy()
     for w in extra_spans:
         covered[w.start:w.end] = True
@@ -35,7 +38,7 @@ def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, 
         sec = tr_tl.seconds(j1 - j0)
         if sec < profile.extra_min_sec:
             continue
-        _, gt, step = _gold_side(path, j0, j1, steps, ranges, gold_tl)
+        _, gt, step = _gold_side(path, j0, j1, status)
         tt = span(tr_tl.t0(j0), tr_tl.t1(j1))
         after = f" after step {step.index + 1} '{step.name}'" if step else ""
         msg = f"extra action not in the SOP{after} (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}, {sec:.0f} s)"
@@ -44,14 +47,14 @@ def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, 
     return devs
 
 
-def idles(idle: np.ndarray, gold_idle: np.ndarray, path, steps, ranges, gold_tl: Timeline, tr_tl: Timeline,
-          profile: Profile) -> list[Deviation]:
+def idles(idle: np.ndarray, gold_idle: np.ndarray, path, status: list[StepStatus], gold_tl: Timeline,
+          tr_tl: Timeline, profile: Profile) -> list[Deviation]:
     devs = []
     for j0, j1 in runs(idle):
         sec = tr_tl.seconds(j1 - j0)
         if sec < profile.idle_sec:
             continue
-        gi, gt, step = _gold_side(path, j0, j1, steps, ranges, gold_tl)
+        gi, gt, step = _gold_side(path, j0, j1, status)
         excess = sec - gold_tl.seconds(int(gold_idle[gi].sum()))
         if excess < profile.idle_sec:
             continue
@@ -73,29 +76,48 @@ def _pauses(idle: np.ndarray, tl: Timeline, min_sec: float = 2.0) -> np.ndarray:
 
 def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.ndarray,
               gold_idle: np.ndarray, gold_tl: Timeline, tr_tl: Timeline, profile: Profile) -> list[Deviation]:
-    """Compare each found step's working time with the gold's: its trainee span less pauses,
-    repeats, extra actions and other steps, against the gold step less its pauses."""
-    devs = []
-    t_pause, g_pause = _pauses(idle, tr_tl), _pauses(gold_idle, gold_tl)
-    for s, (i0, i1) in zip(status, ranges):
-        if not s.found:
-            continue
+    """Compare each found step's time with the gold step's, relative to the trainee's overall
+    pace (the median over found steps of the same measure / gold duration: a trainee slower
+    everywhere is not slow at one step). A step's span excludes repeats, extra actions and misplaced steps.
+    Slow: its working time (span trimmed of still clips at both ends, less pauses of at least
+    ``idle_sec``, which are reported as idle instead) is ``slow_ratio`` x the gold's at that
+    pace and 2 s more. Fast: its whole span is at most ``fast_ratio`` x and 2 s less (the
+    stillness measure is not trusted to shorten a step)."""
+    t_pause = _pauses(idle, tr_tl, profile.idle_sec)
+    found = [(s, r) for s, r in zip(status, ranges) if s.found]
+    work, whole = [], []
+    for s, _ in found:
         mine = np.zeros(len(idle), bool)
         mine[s.where.start:s.where.end] = True
         for o in [x.where for x in status if x is not s and x.where is not None and not x.in_place] + elsewhere:
             mine[o.start:o.end] = False
-        g = max(s.step.duration - gold_tl.seconds(int(g_pause[i0:i1].sum())), gold_tl.hop)
-        t = tr_tl.seconds(int((mine & ~t_pause).sum()))
-        ratio = t / g
-        st = s.step
+        whole.append(tr_tl.seconds(int(mine.sum())))
+        a, b = s.where.start, s.where.end
+        while a < b and idle[a]:  # stillness at the ends of a span is not working time
+            a += 1
+        while b > a and idle[b - 1]:
+            b -= 1
+        mine[:a] = False
+        mine[b:] = False
+        work.append(tr_tl.seconds(int((mine & ~t_pause).sum())))
+    gold_sec = [max(s.step.duration, gold_tl.hop) for s, _ in found]
+    pace = float(np.median(np.divide(work, gold_sec))) if found else 1.0
+    pace_all = float(np.median(np.divide(whole, gold_sec))) if found else 1.0
+    devs = []
+    for (s, _), t, t_all in zip(found, work, whole):
+        st, g = s.step, s.step.duration
+        rel = t / max(g, gold_tl.hop) / max(pace, 1e-6)
+        rel_all = t_all / max(g, gold_tl.hop) / max(pace_all, 1e-6)
         tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
         gt = span(st.start_sec, st.end_sec)
-        if ratio >= profile.slow_ratio and t - g >= 2.0:
-            msg = f"step {st.index + 1} '{st.name}' took {ratio:.1f}x the gold's time ({t:.0f} s vs {g:.0f} s)"
-            conf = min(1.0, 0.8 + 0.2 * (ratio - profile.slow_ratio) / profile.slow_ratio)
+        if rel >= profile.slow_ratio and t - g * pace >= 2.0:
+            msg = (f"step {st.index + 1} '{st.name}' much slower: {t:.0f} s vs {g:.0f} s in the gold, "
+                   f"{rel:.1f}x at this trainee's pace ({pace:.1f}x)")
+            conf = min(1.0, 0.8 + 0.2 * (rel - profile.slow_ratio) / profile.slow_ratio)
             devs.append(make("slow_step", st, gt, tt, conf, msg, profile))
-        elif ratio <= profile.fast_ratio and g - t >= 2.0 and s.in_place:
-            msg = f"step {st.index + 1} '{st.name}' took only {ratio:.1f}x the gold's time ({t:.0f} s vs {g:.0f} s)"
-            conf = min(1.0, 0.8 + 0.2 * (profile.fast_ratio - ratio) / profile.fast_ratio)
+        elif rel_all <= profile.fast_ratio and g * pace_all - t_all >= 2.0 and s.in_place:
+            msg = (f"step {st.index + 1} '{st.name}' much faster: {t_all:.0f} s vs {g:.0f} s in the gold, "
+                   f"{rel_all:.1f}x at this trainee's pace ({pace_all:.1f}x)")
+            conf = min(1.0, 0.8 + 0.2 * (profile.fast_ratio - rel_all) / profile.fast_ratio)
             devs.append(make("fast_step", st, gt, tt, conf, msg, profile))
     return devs

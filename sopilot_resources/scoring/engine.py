@@ -14,8 +14,9 @@ from ..errors import StepsFileError
 from . import detect_steps as ds
 from . import detect_timing as dt
 from .deviation import Deviation
-from .evidence import collect_evidence, gold_max_similarity, prepare
+from .evidence import block_layout, collect_evidence, gold_max_similarity, prepare, step_likelihood
 from .profile import Profile, load_profile
+from .segment import procedure_evidence, segment_spans
 from .steps import Step, core_clip_ranges, detect_steps, find_sidecar, load_steps, step_clip_ranges
 from .timeline import Timeline, idle_mask
 
@@ -82,25 +83,32 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     gold.check_compatible(trainee)
     t = {"start": time.perf_counter()}
     gold_tl, tr_tl = Timeline.from_clips(gold.starts, gold.ends), Timeline.from_clips(trainee.starts, trainee.ends)
-    g, tr = prepare(gold.vectors, gold_tl.hop), prepare(trainee.vectors, tr_tl.hop)
+    blocks = block_layout(gold.embedder)
+    g, tr = prepare(gold.vectors, gold_tl.hop, blocks=blocks), prepare(trainee.vectors, tr_tl.hop, blocks=blocks)
     steps = steps if steps else detect_steps(gold.vectors, gold.starts, gold.ends)
     _check_steps(steps, gold)
     ranges = step_clip_ranges(steps, gold.starts, gold.ends)
     alignment = align_embeddings(g, tr, device=device)
     t["align"] = time.perf_counter()
-    ev, like = collect_evidence(g, tr, core_clip_ranges(steps, gold.starts, gold.ends), alignment.path)
+    core = core_clip_ranges(steps, gold.starts, gold.ends)
+    like = step_likelihood(g, tr, core)
+    overall = float(np.clip(tr_tl.seconds(len(trainee)) / max(gold_tl.seconds(len(gold)), 1e-6), 0.5, 2.0))
+    gold_clips = np.array([s.duration for s in steps]) / tr_tl.hop
+    mapped, placed = segment_spans(like, gold_clips, overall)
+    ev, like = collect_evidence(g, tr, core, mapped, like, placed)
     gold_best = gold_max_similarity(g, tr)
     idle, gold_idle = idle_mask(trainee.motion), idle_mask(gold.motion)
-    status, ref = ds.classify(ev, steps, _critical(steps, profile), profile)
+    proc = procedure_evidence(like, gold_clips, overall)
+    status, ref = ds.classify(ev, steps, _critical(steps, profile), profile, gold_clips * overall, proc["recognised"])
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
     pace = float(np.median(paces)) if paces else 1.0
-    devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile)
+    devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile, proc["recognised"])
     devs += ds.order(status, tr_tl, profile)
-    rep = ds.repeats(status, ev, like, ref, tr_tl, profile)
+    rep = ds.repeats(status, ev, like, ref, tr_tl, profile, gold_clips * overall)
     devs += [d for d, _ in rep]
     p = alignment.path
-    extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, steps, ranges, gold_tl, tr_tl, profile)
-    devs += extra + dt.idles(idle, gold_idle, p, steps, ranges, gold_tl, tr_tl, profile)
+    extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, status, tr_tl, profile)
+    devs += extra + dt.idles(idle, gold_idle, p, status, gold_tl, tr_tl, profile)
     elsewhere = [sp for _, sp in rep] + [_trainee_span(d, tr_tl) for d in extra]
     devs += dt.pace_devs(status, elsewhere, ranges, idle, gold_idle, gold_tl, tr_tl, profile)
     devs = [d for d in devs if d.confidence >= profile.min_confidence]
@@ -118,6 +126,8 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     metrics = {
         "path_similarity": round(float(1.0 - alignment.normalized_cost), 4),
         "typical_step_contrast": round(ref, 4),
+        "procedure_coverage": proc["coverage"], "procedure_order_gain": proc["order_gain"],
+        "procedure_recognised": proc["recognised"],
         "steps_found": sum(s.found for s in status),
         "steps_total": len(steps),
         "pace": round(pace, 3),

@@ -10,7 +10,7 @@ from ..errors import ProfileError
 
 #: penalty (score points) of each deviation type at confidence 1.0
 DEFAULT_PENALTIES = {
-    "missing_step": 30.0,
+    "missing_step": 40.0,
     "missing_critical_step": 50.0,
     "wrong_step": 20.0,
     "wrong_critical_step": 35.0,

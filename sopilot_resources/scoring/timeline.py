@@ -37,8 +37,13 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(d[::2].tolist(), d[1::2].tolist()))
 
 
+#: a clip is still when its motion is within this fraction of the way from the video's floor
+#: (5th percentile) to its median (a resting hand still wanders a little)
+IDLE_LEVEL = 0.25
+
+
 def idle_mask(motion: np.ndarray) -> np.ndarray:
-    """(N,) bool: clips with motion in the bottom quarter between the video's floor and median.
+    """(N,) bool: clips with motion within ``IDLE_LEVEL`` of the way from the video's floor to its median.
 
     Relative, so sensor noise and codec flicker (which raise the floor) are not motion.
     """
@@ -48,4 +53,4 @@ def idle_mask(motion: np.ndarray) -> np.ndarray:
     floor, med = np.percentile(motion, 5), np.median(motion)
     if med - floor < 1e-6:
         return np.zeros(motion.shape, bool)
-    return motion < floor + 0.25 * (med - floor)
+    return motion < floor + IDLE_LEVEL * (med - floor)

@@ -60,11 +60,19 @@ def _record_fates(log: SoakLog, obs: Observation, now: float) -> None:
             log.fates[name] = {**fate, "at": now}
 
 
+def settle(log: SoakLog, observe: Callable[[], Observation]) -> None:
+    """One last look after the pipeline went quiet: files that reached their fate after the
+    drain deadline are accounted (with their real, late time), not lost."""
+    log.last = observe()
+    _record_fates(log, log.last, time.time())
+
+
 def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
           drain_sec: float, observe: Callable[[], Observation],
-          rss_mb: Callable[[], float], disk_bytes: Callable[[], int],
+          rss_mb: Callable[[], tuple[float, float]], disk_bytes: Callable[[], int],
           progress: Callable[[str], None] = print, poll_sec: float = 2.0,
-          sample_sec: float = 2.0, seed: int = 0) -> SoakLog:
+          sample_sec: float = 2.0, seed: int = 0,
+          alive: Callable[[], bool] | None = None) -> SoakLog:
     """Drop ``drops[i]`` at ``t0 + i * interval_sec``; keep polling (every ``poll_sec``) until
     every drop has a final fate or ``drain_sec`` passed after the last drop. Memory/disk
     samples are kept every ``sample_sec`` (a 24 h soak needs no 2 s resolution)."""
@@ -87,8 +95,10 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
         done = next_i == len(drops) and n_final == len(drops)
         if now - last_sample >= sample_sec or done:
             last_sample = now
+            total, base = rss_mb()
             log.samples.append({
-                "t_sec": now - log.t0, "rss_mb": rss_mb(), "disk_mb": disk_bytes() / 2**20,
+                "t_sec": now - log.t0, "rss_mb": total, "rss_base_mb": base,
+                "disk_mb": disk_bytes() / 2**20,
                 "dropped": next_i, "accounted": len(log.fates),
                 "scored": sum(1 for f in log.fates.values() if f["fate"] == "scored")})
         if log.samples and (now - last_print >= 15 or done):
@@ -97,6 +107,9 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
                      f"accounted {s['accounted']}, scored {s['scored']}, final {n_final}, "
                      f"RSS {s['rss_mb']:.0f} MB, disk {s['disk_mb']:.0f} MB")
             last_print = now
+        if alive is not None and not alive():
+            progress("soak: the pipeline's daemon exited; stopping early")
+            return log
         if next_i == len(drops):
             deadline = deadline or now + drain_sec
             if n_final == len(drops):

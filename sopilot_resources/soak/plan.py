@@ -76,8 +76,8 @@ def plan_drops(corpus: Corpus, n: int, bad_every: int = 5, seed: int = 0) -> lis
     """``n`` drops: each task's gold first (the first task's only after one of its
     trainees, which must then wait for it), then trainees cycling through the corpus; every
     ``bad_every``-th drop is a bad file of the next kind in BAD_KINDS (named ``bad-<kind>-...``).
-    Trainees repeat once the corpus is used up, alternately as the same bytes (deduplicated)
-    and repacked into new bytes with the same frames (which must get the same score)."""
+    Trainees repeat once the corpus is used up, alternately repacked into new bytes with the
+    same frames (which must get the same score) and as the same bytes (deduplicated)."""
     rng = random.Random(seed)
     tasks = sorted(corpus.golds)
     trainees = [(t, p) for t in tasks for p in corpus.trainees[t]]
@@ -117,8 +117,8 @@ def plan_drops(corpus: Corpus, n: int, bad_every: int = 5, seed: int = 0) -> lis
         else:
             i, (task, src) = next(trainee_cycle)
             k = passes[i] = passes.get(i, -1) + 1
-            # pass 0: as is; then alternately the same bytes again and a repacked copy
-            variant = "" if k == 0 else ("duplicate" if k % 2 or not _repackable(src) else "repack")
+            # pass 0: as is; then alternately a repacked copy (MP4/MOV only) and the same bytes
+            variant = "" if k == 0 else ("repack" if k % 2 and _repackable(src) else "duplicate")
             add(task, "trainee", "good", src, variant)
     return drops[:n]
 

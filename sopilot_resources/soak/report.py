@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS soak_drops (soak_id VARCHAR, seq INTEGER, task VARCHA
   dropped_at DOUBLE, expected VARCHAR, fate VARCHAR, accounted_at DOUBLE,
   latency_sec DOUBLE, score DOUBLE, reason VARCHAR);
 CREATE TABLE IF NOT EXISTS soak_samples (soak_id VARCHAR, t_sec DOUBLE, rss_mb DOUBLE,
-  disk_mb DOUBLE, dropped INTEGER, accounted INTEGER, scored INTEGER);
+  rss_base_mb DOUBLE, disk_mb DOUBLE, dropped INTEGER, accounted INTEGER, scored INTEGER);
 CREATE TABLE IF NOT EXISTS soak_checks (soak_id VARCHAR, name VARCHAR, ok BOOLEAN,
   detail VARCHAR);
 """
@@ -43,7 +43,7 @@ def write_tables(db_path: Path, soak: dict, drops: list[dict], samples: list[dic
                 "dropped_at", "expected", "fate", "accounted_at", "latency_sec", "score", "reason"]
         con.executemany(f"INSERT INTO soak_drops VALUES (?{',?' * len(cols)})",
                         [[sid] + [d.get(c) for c in cols] for d in drops])
-        scols = ["t_sec", "rss_mb", "disk_mb", "dropped", "accounted", "scored"]
+        scols = ["t_sec", "rss_mb", "rss_base_mb", "disk_mb", "dropped", "accounted", "scored"]
         con.executemany(f"INSERT INTO soak_samples VALUES (?{',?' * len(scols)})",
                         [[sid] + [s.get(c) for c in scols] for s in samples])
         con.executemany("INSERT INTO soak_checks VALUES (?,?,?,?)",
@@ -61,7 +61,7 @@ def plot(out_dir: Path, drops: list[dict], samples: list[dict], t0: float) -> di
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.plot(ts, [s["dropped"] for s in samples], label="dropped")
-    ax.plot(ts, [s["accounted"] for s in samples], label="accounted (scored/waiting/quarantined)")
+    ax.plot(ts, [s["accounted"] for s in samples], label="accounted (any fate)")
     ax.plot(ts, [s["scored"] for s in samples], label="scored")
     ax.set(xlabel="minutes", ylabel="files", title="Throughput")
     ax.legend(fontsize=8)
@@ -76,10 +76,15 @@ def plot(out_dir: Path, drops: list[dict], samples: list[dict], t0: float) -> di
     paths["latency"] = _save(fig, out_dir / "latency.png")
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.plot(ts, [s["rss_mb"] for s in samples], label="RSS daemon + runs (MB)")
-    ax.plot(ts, [s["disk_mb"] for s in samples], label="disk, data root + DAGSTER_HOME (MB)")
-    ax.set(xlabel="minutes", ylabel="MB", title="Memory and disk")
-    ax.legend(fontsize=8)
+    ax.plot(ts, [s["rss_mb"] for s in samples], color="tab:blue", label="daemon + code server + runs")
+    ax.plot(ts, [s.get("rss_base_mb") for s in samples], color="tab:blue", ls="--",
+            label="daemon + code server")
+    ax.set(xlabel="minutes", title="Memory and disk")
+    ax.set_ylabel("RSS (MB)", color="tab:blue")
+    ax.legend(fontsize=8, loc="upper left")
+    ax2 = ax.twinx()
+    ax2.plot(ts, [s["disk_mb"] for s in samples], color="tab:orange")
+    ax2.set_ylabel("sandbox disk (MB)", color="tab:orange")
     paths["memory"] = _save(fig, out_dir / "memory.png")
     return paths
 

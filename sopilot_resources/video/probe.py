@@ -151,8 +151,7 @@ def quiet_opencv_logs() -> None:
     BEFORE any video is opened: FFmpeg's log level is fixed when OpenCV first uses FFmpeg.
 
     Bad files are reported by typed errors; FFmpeg's own chatter would only add noise."""
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    # FFmpeg's own level: sopilot_resources/__init__.py sets OPENCV_FFMPEG_LOGLEVEL before cv2 loads
     logging = getattr(getattr(cv2, "utils", None), "logging", None)
     if logging is not None and hasattr(logging, "setLogLevel"):
         logging.setLogLevel(logging.LOG_LEVEL_SILENT)

@@ -1,0 +1,81 @@
+"""The inbox sensor's second half: start a pair's run once its inputs exist, and say why a
+pair still waits (a flagged gold, a video or pair run that failed for good)."""
+import time
+
+import dagster as dg
+
+from sopilot_resources.storage.intake import Event
+from sopilot_resources.storage.readiness import pair_ready, pair_scored
+
+from .jobs import PAIR_JOB
+
+#: run queue order: a gold unblocks every trainee of its task, a pair run ends in a score
+PRIORITY, GOLD_PRIORITY, PAIR_PRIORITY = "dagster/priority", "2", "1"
+#: inputs or a score overdue this long: look up whether their runs failed for good
+INFLIGHT_CHECK_SEC = 600
+DONE = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
+
+
+def _failed_for_good(instance, run_key: str, what: str = "the pair's partition") -> str:
+    """A message when every run started for ``run_key`` (retries included) ended failed."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=10)
+    if runs and all(r.status in DONE for r in runs):
+        return (f"its run {runs[0].run_id[:8]} failed ({len(runs)} attempt(s)); see the run's logs, "
+                f"fix the cause, then materialize {what} from the UI")
+    return ""
+
+
+def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict, limit: int) -> list:
+    """Run requests for pending pairs whose inputs are ready (at most ``limit``); updates the
+    cursor's ``inflight`` / ``blocked`` / ``checked`` and the registry's pending list."""
+    runs: list[dg.RunRequest] = []
+    pending = registry.pending_pairs()
+    still, now, blocked_events = [], time.time(), []
+    for pk in pending:
+        if pair_scored(rs.dir, pk):
+            cur["inflight"].pop(pk, None)
+            cur["blocked"].pop(pk, None)
+            continue
+        still.append(pk)
+        if pk in cur["inflight"]:
+            if now - cur["inflight"][pk] > INFLIGHT_CHECK_SEC and pk not in cur["blocked"]:
+                why = _failed_for_good(context.instance, f"pair:{pk}:{ekey}")
+                if why:
+                    context.log.warning(f"pair {pk}: {why}")
+                    cur["blocked"][pk] = why
+            continue
+        if len(runs) >= limit:
+            continue
+        pair = registry.pair(pk)
+        if pair is None:
+            continue
+        ready, why = pair_ready(store, pair, ekey)
+        if ready:
+            runs.append(dg.RunRequest(run_key=f"pair:{pk}:{ekey}", job_name=PAIR_JOB, partition_key=pk,
+                                      tags={"sopilot/task": pair.task, PRIORITY: PAIR_PRIORITY}))
+            cur["inflight"][pk] = now
+            cur["blocked"].pop(pk, None)
+        elif not why and pk not in cur["blocked"]:
+            seen = cur["checked"].setdefault(pk, now)
+            if now - seen > INFLIGHT_CHECK_SEC:  # inputs overdue: did a video run fail?
+                cur["checked"][pk] = now
+                for vkey in (pair.gold_key, pair.trainee_key):
+                    fail = _failed_for_good(context.instance, f"video:{vkey}", f"video partition {vkey}")
+                    if fail:
+                        context.log.warning(f"pair {pk} waits for video {vkey}: {fail}")
+                        cur["blocked"][pk] = f"video {vkey}: {fail}"
+                        break
+        elif why and cur["blocked"].get(pk) != why:
+            context.log.warning(f"pair {pk} waits: {why}")
+            cur["blocked"][pk] = why
+            blocked_events.append(Event("waiting", f"pair {pk} waits: {why}", pair.task, "trainee",
+                                        reason="gold_flagged", video_key=pair.trainee_key, level="warning"))
+    if still != pending:
+        registry.set_pending_pairs(still)
+    if blocked_events:
+        rs.append("ingest_events", [ev.row() for ev in blocked_events], prefix=time.strftime("%Y%m%dT%H%M%S"))
+    keep = set(still)
+    cur["inflight"] = {k: t for k, t in cur["inflight"].items() if k in keep}
+    cur["blocked"] = {k: w for k, w in cur["blocked"].items() if k in keep}
+    cur["checked"] = {k: t for k, t in cur["checked"].items() if k in keep and k not in cur["inflight"]}
+    return runs
