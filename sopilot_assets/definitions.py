@@ -10,6 +10,8 @@ import os
 
 import dagster as dg
 
+from sopilot_assets.schedules import idle_definitions
+
 from sopilot_resources.dagster_resources.engine import (
     AlignerResource, EmbedderResource, ScoringProfileResource)
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
@@ -67,4 +69,5 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
     return dg.Definitions.merge(core, *extra) if extra else core
 
 
-defs = build_definitions()
+# issue 4: idle-time heavy work, the nightly soak, the idle gate resource
+defs = build_definitions(extra=[idle_definitions()])
