@@ -167,13 +167,13 @@ def _stop_group(proc: subprocess.Popen) -> int:
     code = proc.returncode if proc.returncode is not None else -1
     # None: give the code server a moment to exit on its own after dagster dev is gone.
     for sig, grace in ((None, KILL_GRACE_S), (signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 5.0)):
-        if not _group_alive(pgid):
+        if not group_alive(pgid):
             break
         if sig is not None:
             log.info("sending %s to leftover processes of group %d", sig.name, pgid)
             _signal_group(pgid, sig)
         deadline = time.monotonic() + grace
-        while _group_alive(pgid) and time.monotonic() < deadline:
+        while group_alive(pgid) and time.monotonic() < deadline:
             if proc.poll() is None:
                 try:
                     proc.wait(timeout=0.2)
@@ -200,7 +200,7 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """True while any process (zombies excluded) is in process group `pgid`."""
     import psutil
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 
 from sopilot_assets.instance import configure_instance, instance_template, workspace_text
+from sopilot_assets.serve import group_alive
 
 #: set in the sandbox daemon's environment: schedules that would recurse (nightly soak)
 #: or compete (idle-time heavy work) stay quiet there
@@ -121,10 +122,10 @@ class IsolatedPipeline:
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and _group_alive(pgid):
+            while time.monotonic() < deadline and group_alive(pgid):
                 time.sleep(0.3)
                 self.proc.poll()
-            if not _group_alive(pgid):
+            if not group_alive(pgid):
                 break
         self.proc.poll()
 
@@ -139,13 +140,3 @@ def _own_group_die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
     except OSError:
         pass
-
-
-def _group_alive(pgid: int) -> bool:
-    for p in psutil.process_iter(["status"]):
-        try:
-            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid:
-                return True
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return False
