@@ -72,7 +72,7 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
     store = video_store.store()
     main_key = embedder.identity_key(store)
     ledger = ledger_for(store)
-    me = {context.run_id}
+    me = {context.run.run_id}
 
     def gate():
         v = idle_gate.check(context.instance, exclude_run_ids=me)
@@ -83,7 +83,7 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
     total = BacklogResult()
     total = _merge(total, run_backlog(
         rescore_items(store, main_key), ledger,
-        lambda it: rescore_pair(store, it, main_key, config.device, context.run_id), gate=gate,
+        lambda it: rescore_pair(store, it, main_key, config.device, context.run.run_id), gate=gate,
         batch_size=config.batch_size, max_items=limit))
     name, model_dir = heavy_config()
     if model_dir and not (Path(model_dir).expanduser() / "config.json").is_file():

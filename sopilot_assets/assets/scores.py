@@ -107,7 +107,7 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
         apic = alignment_picture(g.vectors, t.vectors, res.alignment.path, bounds, work / "alignment.png", hop_g, hop_t)
         tpic = step_timeline(doc["steps"]["gold"], doc["steps"]["trainee"], doc["deviations"],
                              work / "timeline.png", float(g.ends[-1]), float(t.ends[-1]))
-        write_score_rows(results_store, pair, gold, trainee, doc, key, profile.fingerprint(), context.run_id)
+        write_score_rows(results_store, pair, gold, trainee, doc, key, profile.fingerprint(), context.run.run_id)
         context.log.info(f"{trainee.file_name} vs gold {gold.file_name} (v{pair.gold_version}): "
                          f"{res.score:.1f} -> {res.verdict}, {len(doc['deviations'])} deviations")
         n, m = res.alignment.shape
