@@ -59,12 +59,14 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
               build_score_assets(v), all_scores, task_summary]
     automation = dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),
-        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 15),
+        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 30),
+        run_tags={"dagster/priority": "-1"},  # behind every video and pair run in the queue
         description="Refreshes the roll-ups after new scores.")
     core = dg.Definitions(
         assets=assets, jobs=[video_job, pair_job, rollup_job],
         sensors=[build_inbox_sensor(interval), automation],
         resources=resources or default_resources(),
+        executor=dg.in_process_executor,  # ad hoc runs too: no process per step on a small box
     )
     return dg.Definitions.merge(core, *extra) if extra else core
 

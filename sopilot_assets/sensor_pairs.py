@@ -7,7 +7,9 @@ import dagster as dg
 from sopilot_resources.storage.intake import Event
 from sopilot_resources.storage.readiness import pair_ready, pair_scored
 
+from .batching import batch_request, batch_run_key, contiguous_batches, max_batch_from_env, stored_order, track
 from .jobs import PAIR_JOB
+from .partitions import PAIRS
 
 #: run queue order: a gold unblocks every trainee of its task, a pair run ends in a score
 PRIORITY, GOLD_PRIORITY, PAIR_PRIORITY = "dagster/priority", "2", "1"
@@ -25,10 +27,12 @@ def _failed_for_good(instance, run_key: str, what: str = "the pair's partition")
     return ""
 
 
-def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict, limit: int) -> list:
-    """Run requests for pending pairs whose inputs are ready (at most ``limit``); updates the
-    cursor's ``inflight`` / ``blocked`` / ``checked`` and the registry's pending list."""
-    runs: list[dg.RunRequest] = []
+def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict, limit: int,
+                      pair_adds: list[str] = ()) -> list:
+    """Run requests for pending pairs whose inputs are ready (at most ``limit`` pairs, grouped
+    into partition-range runs); updates the cursor's ``inflight`` / ``blocked`` / ``checked`` /
+    ``batches`` and the registry's pending list. ``pair_adds``: pair partitions this tick adds."""
+    ready: dict[str, str] = {}
     pending = registry.pending_pairs()
     still, now, blocked_events = [], time.time(), []
     for pk in pending:
@@ -44,15 +48,14 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
                     context.log.warning(f"pair {pk}: {why}")
                     cur["blocked"][pk] = why
             continue
-        if len(runs) >= limit:
+        if len(ready) >= limit:
             continue
         pair = registry.pair(pk)
         if pair is None:
             continue
-        ready, why = pair_ready(store, pair, ekey)
-        if ready:
-            runs.append(dg.RunRequest(run_key=f"pair:{pk}:{ekey}", job_name=PAIR_JOB, partition_key=pk,
-                                      tags={"sopilot/task": pair.task, PRIORITY: PAIR_PRIORITY}))
+        ok, why = pair_ready(store, pair, ekey)
+        if ok:
+            ready[pk] = pair.task
             cur["inflight"][pk] = now
             cur["blocked"].pop(pk, None)
         elif not why and pk not in cur["blocked"]:
@@ -74,6 +77,15 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
         registry.set_pending_pairs(still)
     if blocked_events:
         rs.append("ingest_events", [ev.row() for ev in blocked_events], prefix=time.strftime("%Y%m%dT%H%M%S"))
+    runs = []
+    if ready:
+        order = stored_order(context.instance, PAIRS, pair_adds)
+        for keys in contiguous_batches(order, list(ready), max_batch_from_env()):
+            rk = batch_run_key("pair", keys, ekey or "")
+            tasks = {ready[k] for k in keys}
+            runs.append(batch_request(PAIR_JOB, keys, rk, {"sopilot/task": tasks.pop() if len(tasks) == 1 else "several",
+                                                           PRIORITY: PAIR_PRIORITY}))
+            track(cur, "pair", rk, keys)
     keep = set(still)
     cur["inflight"] = {k: t for k, t in cur["inflight"].items() if k in keep}
     cur["blocked"] = {k: w for k, w in cur["blocked"].items() if k in keep}

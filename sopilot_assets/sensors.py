@@ -18,9 +18,10 @@ import dagster as dg
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
-from .jobs import TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB, pair_job, video_job
-from .partitions import PAIRS, VIDEOS
-from .sensor_pairs import GOLD_PRIORITY, PRIORITY, pair_run_requests
+from .jobs import VIDEO_JOB, pair_job, video_job
+from .partitions import PAIRS
+from .sensor_announce import announce, split_failed_batches
+from .sensor_pairs import pair_run_requests
 
 SENSOR = "sopilot_inbox_sensor"
 MAX_ANNOUNCE = 500
@@ -34,7 +35,7 @@ def load_cursor(raw: str | None) -> dict:
         try:
             cur.update(json.loads(raw))
         except json.JSONDecodeError:
-            pass
+            cur["unreadable"] = True
     return cur
 
 
@@ -46,6 +47,9 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
     def sopilot_inbox_sensor(context: dg.SensorEvaluationContext, video_store: VideoStoreResource,
                              embedder: EmbedderResource, results_store: ResultsStoreResource):
         cur = load_cursor(context.cursor)
+        if cur.pop("unreadable", False):
+            context.log.warning("the sensor's saved cursor was unreadable; starting from a fresh one. Videos "
+                                "already taken stay in the registry, so none is lost; some runs may repeat")
         ekey = embedder.identity_key(video_store.store())
         intake = video_store.intake(embedder_key=ekey)
         registry, store = intake.registry, intake.store
@@ -61,24 +65,9 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
         if out.left_for_next_tick:
             context.log.info(f"{out.left_for_next_tick} stable file(s) left for the next tick")
 
-        runs: list[dg.RunRequest] = []
-        adds: dict[str, list[str]] = {VIDEOS: [], PAIRS: []}
         first = int(cur["announced_seq"])
-        entries = registry.log_after(first, MAX_ANNOUNCE)
-        for e in entries:
-            if e["kind"] == "video":
-                rec = registry.video_by_key(e["key"])
-                if rec is None:
-                    continue
-                adds[VIDEOS].append(rec.key)
-                sel = VIDEO_ASSETS if rec.role == "gold" else TRAINEE_ASSETS
-                runs.append(dg.RunRequest(run_key=f"video:{rec.key}", job_name=VIDEO_JOB, partition_key=rec.key,
-                                          asset_selection=[dg.AssetKey(a) for a in sel],
-                                          tags={"sopilot/task": rec.task, "sopilot/role": rec.role,
-                                                PRIORITY: GOLD_PRIORITY if rec.role == "gold" else "0"}))
-            else:
-                adds[PAIRS].append(e["key"])
-            cur["announced_seq"] = e["seq"]
+        runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur)
+        runs += split_failed_batches(context, registry, ekey, cur, time.time())
         # past any hole a crash left in the log (entries are written only by this sensor)
         cur["announced_seq"] = max(cur["announced_seq"], min(registry.last_seq(), first + MAX_ANNOUNCE))
         for key in out.regold:
@@ -87,7 +76,8 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
                                       job_name=VIDEO_JOB, partition_key=key,
                                       asset_selection=[dg.AssetKey("gold_steps")]))
 
-        runs += pair_run_requests(context, registry, store, rs, ekey, cur, MAX_PAIR_REQUESTS - len(runs))
+        runs += pair_run_requests(context, registry, store, rs, ekey, cur, MAX_PAIR_REQUESTS - len(runs),
+                                  pair_adds=adds[PAIRS])
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
         waiting = len(out.tracker_state)

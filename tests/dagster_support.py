@@ -78,6 +78,7 @@ def execute(defs: dg.Definitions, instance: dg.DagsterInstance, run_requests) ->
         sel = rr.asset_selection
         result = job.execute_in_process(
             instance=instance, partition_key=rr.partition_key,
+            tags={**rr.tags, **({"dagster/run_key": rr.run_key} if rr.run_key else {})},
             asset_selection=list(sel) if sel else None, raise_on_error=False)
         out.append(result)
     return out

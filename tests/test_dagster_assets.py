@@ -76,7 +76,7 @@ def test_video_asset_metadata_and_row(embedded):
     assert 11.0 < md["duration_sec"].value < 13.0 and md["fps"].value == pytest.approx(10.0)
     assert md["quality_flags"].value == "none"
     assert md["contact_sheet"].value.endswith("contact_sheet.png")
-    assert "data:image/png;base64," in md["preview"].value
+    assert "data:image/jpeg;base64," in md["preview"].value
     rows = w["rs"].query("SELECT task, role, file_name, width, height FROM videos ORDER BY file_name")
     assert [(r["file_name"], r["role"]) for r in rows] == [
         ("gold.avi", "gold"), ("good.avi", "trainee"), ("swapped.avi", "trainee")]

@@ -1,6 +1,7 @@
 """Shared bits of the asset modules: retry policy, code versions, record lookup, markdown images."""
 
 import base64
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import dagster as dg
 #: transient failures (a busy disk, a killed worker) get two more tries with backoff
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
 GPU_POOL = "gpu"
+# backfill_policy is marked beta in dagster 1.13; the pinned release is what the tests exercise
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+#: backfills from the UI go in runs of up to this many partitions (the sensor batches the same way)
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=16)
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ def video_record(registry, key: str):
 
 
 def md_image(path: Path, alt: str, max_bytes: int = 400_000) -> str:
-    """Markdown that embeds a PNG (data URI) so the UI shows it inline; a link when too big."""
+    """Markdown that embeds a PNG or JPEG (data URI) so the UI shows it inline; a link when too big."""
     data = path.read_bytes()
     if len(data) > max_bytes:
         return f"[{alt}]({path.as_uri()})"
-    return f"![{alt}](data:image/png;base64,{base64.b64encode(data).decode()})"
+    mime = "image/jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+    return f"![{alt}](data:{mime};base64,{base64.b64encode(data).decode()})"

@@ -59,23 +59,36 @@ def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_m
     return emb, path, gate, timings, tap.stack()
 
 
-def embedding_results(rec, emb, path, gate, timings):
-    """The clip_embeddings materialization and its two check results."""
-    problems = embeddings_problems(emb.vectors)
+def embedding_metadata(emb, path, gate, timings) -> dict:
+    """The clip_embeddings materialization's metadata for one video."""
     duration = float(emb.ends[-1]) if len(emb) else 0.0
     wall = float(timings.get("wall_sec", 0.0)) or 1e-9
-    is_gold = rec.role == "gold"
-    yield dg.MaterializeResult(asset_key=ASSET, metadata={
+    return {
         "clips": len(emb), "dim": int(emb.vectors.shape[1]), "embedder": emb.embedder_key,
         "path": dg.MetadataValue.path(str(path)), "realtime_factor": round(duration / wall, 2),
         "decode_sec": round(float(timings.get("decode_sec", 0.0)), 3),
         "embed_sec": round(float(timings.get("embed_sec", 0.0)), 3),
         **{f"share_{k}": round(val, 3) for k, val in gate["fractions"].items()},
-    })
-    yield dg.AssetCheckResult(asset_key=ASSET, check_name="embeddings_valid", passed=not problems,
-                              metadata={"problems": "; ".join(problems) or "none", "clips": len(emb)})
+    }
+
+
+def check_results(done: list[tuple]):
+    """The two check results over the videos of one run; ``done``: (record, embeddings, gate).
+
+    A run over a partition range evaluates each check once: it passes when every video of the
+    run passes, and its metadata names the ones that do not."""
+    bad_emb = {rec.file_name: "; ".join(p) for rec, emb, _ in done if (p := embeddings_problems(emb.vectors))}
+    golds = [(rec, gate) for rec, _, gate in done if rec.role == "gold"]
+    bad_gold = {rec.file_name: gate["message"] for rec, gate in golds if not gate["ok"]}
+    one = done[0] if len(done) == 1 else None
+    yield dg.AssetCheckResult(asset_key=ASSET, check_name="embeddings_valid", passed=not bad_emb, metadata={
+        "videos": len(done), "clips": sum(len(e) for _, e, _ in done),
+        "problems": "; ".join(f"{k}: {v}" for k, v in bad_emb.items()) or "none"})
+    meta = {"videos": len(done), "golds": len(golds),
+            "flags": ", ".join(sorted({f for _, g in golds for f in g["flags"]})) or "none"}
+    if one:
+        meta.update(duration_sec=round(one[2]["duration_sec"], 2), role=one[0].role)
     yield dg.AssetCheckResult(
-        asset_key=ASSET, check_name="gold_quality_gate", passed=bool(gate["ok"] or not is_gold),
-        description=gate["message"] if is_gold else "not a gold video",
-        metadata={"flags": ", ".join(gate["flags"]) or "none",
-                  "duration_sec": round(gate["duration_sec"], 2), "role": rec.role})
+        asset_key=ASSET, check_name="gold_quality_gate", passed=not bad_gold, metadata=meta,
+        description=("; ".join(f"{k}: {v}" for k, v in bad_gold.items()) or
+                     (golds[0][1]["message"] if len(golds) == 1 else "no gold video in this run")))

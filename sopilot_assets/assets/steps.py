@@ -9,7 +9,7 @@ from sopilot_resources.dagster_resources.storage import ResultsStoreResource, Vi
 from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import videos_partitions
-from .common import RETRY, Versions, video_record
+from .common import BACKFILL, RETRY, Versions, video_record
 
 ASSET = "gold_steps"
 
@@ -18,55 +18,75 @@ def build_steps_asset(v: Versions) -> dg.AssetsDefinition:
     @dg.asset(
         name=ASSET, partitions_def=videos_partitions, group_name="videos", deps=["clip_embeddings"],
         retry_policy=RETRY, code_version=v.code(ASSET, 1, v.embedder_key), kinds={"json"},
+        backfill_policy=BACKFILL,
         description="Gold step segments: from <gold>.steps.json when dropped with the gold, "
                     "else detected from the gold's embeddings. Gold partitions only.",
     )
     def gold_steps(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                    embedder: EmbedderResource, results_store: ResultsStoreResource) -> dg.MaterializeResult:
-        from sopilot_resources.embeddings import ClipEmbeddings
-        from sopilot_resources.errors import StepsFileError
-        from sopilot_resources.scoring.steps import detect_steps, load_steps
-
-        store = video_store.store()
-        rec = video_record(video_store.registry(), context.partition_key)
-        if rec.role != "gold":
-            raise dg.Failure(f"{rec.key} is a trainee video; gold_steps applies to gold partitions only",
-                             allow_retries=False)
-        key = embedder.identity_key(store)
-        if key is None:
-            raise dg.Failure(f"embedder {embedder.name} has not embedded any video yet; materialize "
-                             "clip_embeddings first", allow_retries=False)
-        gate = read_json(store.gate_path(rec.sha256, key))
-        if gate is None:
-            raise dg.Failure(f"no embeddings of {rec.file_name} for {key}; materialize clip_embeddings first",
-                             allow_retries=False)
-        if not gate["ok"]:
-            raise dg.Failure(f"{rec.file_name}: {gate['message']}", allow_retries=False)
-        source = "detected"
-        steps = None
-        if rec.sidecar_path:
+        keys = context.partition_keys
+        failed = {}
+        for key in keys:
             try:
-                steps, source = load_steps(store.root / rec.sidecar_path), "sidecar"
-            except StepsFileError as exc:
-                context.log.warning(f"{exc}; detecting steps instead")
-        if steps is None:
-            emb = ClipEmbeddings.load(store.embeddings_path(rec.sha256, key))
-            steps = detect_steps(emb.vectors, emb.starts, emb.ends)
-        docs = [s.to_dict() for s in steps]
-        path = atomic_write_json(store.steps_path(rec.sha256, key), {"source": source, "steps": docs})
-        now = dt.datetime.now(dt.timezone.utc)
-        results_store.store().write("steps", f"gold/{rec.key}", [
-            {"task": rec.task, "video_key": rec.key, "pair_key": None, "role": "gold",
-             "file_name": rec.file_name, "step_index": s["index"], "name": s["name"],
-             "start_sec": s["start_sec"], "end_sec": s["end_sec"], "critical": bool(s["critical"]),
-             "source": source, "written_at": now} for s in docs])
-        context.log.info(f"{rec.file_name}: {len(docs)} steps ({source})")
-        return dg.MaterializeResult(metadata={
-            "steps": len(docs), "source": source, "path": dg.MetadataValue.path(str(path)),
-            "table": dg.MetadataValue.md(
-                "| # | step | start | end | critical |\n|---|---|---|---|---|\n" + "\n".join(
-                    f"| {s['index'] + 1} | {s['name']} | {s['start_sec']:.1f} | {s['end_sec']:.1f} | "
-                    f"{'yes' if s['critical'] else ''} |" for s in docs)),
-        })
+                meta = _steps_of(context, key, video_store, embedder, results_store)
+            except dg.Failure as exc:
+                if len(keys) == 1:
+                    raise
+                failed[key] = exc.description
+                continue
+            context.add_asset_metadata(meta, partition_key=key)
+        if failed:
+            raise dg.Failure(f"{len(failed)} of {len(keys)} partitions failed: " + "; ".join(
+                f"{k}: {m}" for k, m in failed.items()), allow_retries=False)
+        return dg.MaterializeResult()
 
     return gold_steps
+
+
+def _steps_of(context, key: str, video_store, embedder, results_store) -> dict:
+    """Writes the steps of gold partition ``key``; returns the materialization metadata."""
+    from sopilot_resources.embeddings import ClipEmbeddings
+    from sopilot_resources.errors import StepsFileError
+    from sopilot_resources.scoring.steps import detect_steps, load_steps
+
+    store = video_store.store()
+    rec = video_record(video_store.registry(), key)
+    if rec.role != "gold":
+        raise dg.Failure(f"{rec.key} is a trainee video; gold_steps applies to gold partitions only",
+                         allow_retries=False)
+    ekey = embedder.identity_key(store)
+    if ekey is None:
+        raise dg.Failure(f"embedder {embedder.name} has not embedded any video yet; materialize "
+                         "clip_embeddings first", allow_retries=False)
+    gate = read_json(store.gate_path(rec.sha256, ekey))
+    if gate is None:
+        raise dg.Failure(f"no embeddings of {rec.file_name} for {ekey}; materialize clip_embeddings first",
+                         allow_retries=False)
+    if not gate["ok"]:
+        raise dg.Failure(f"{rec.file_name}: {gate['message']}", allow_retries=False)
+    source = "detected"
+    steps = None
+    if rec.sidecar_path:
+        try:
+            steps, source = load_steps(store.root / rec.sidecar_path), "sidecar"
+        except StepsFileError as exc:
+            context.log.warning(f"{exc}; detecting steps instead")
+    if steps is None:
+        emb = ClipEmbeddings.load(store.embeddings_path(rec.sha256, ekey))
+        steps = detect_steps(emb.vectors, emb.starts, emb.ends)
+    docs = [s.to_dict() for s in steps]
+    path = atomic_write_json(store.steps_path(rec.sha256, ekey), {"source": source, "steps": docs})
+    now = dt.datetime.now(dt.timezone.utc)
+    results_store.store().write("steps", f"gold/{rec.key}", [
+        {"task": rec.task, "video_key": rec.key, "pair_key": None, "role": "gold",
+         "file_name": rec.file_name, "step_index": s["index"], "name": s["name"],
+         "start_sec": s["start_sec"], "end_sec": s["end_sec"], "critical": bool(s["critical"]),
+         "source": source, "written_at": now} for s in docs])
+    context.log.info(f"{rec.file_name}: {len(docs)} steps ({source})")
+    return {
+        "steps": len(docs), "source": source, "path": dg.MetadataValue.path(str(path)),
+        "table": dg.MetadataValue.md(
+            "| # | step | start | end | critical |\n|---|---|---|---|---|\n" + "\n".join(
+                f"| {s['index'] + 1} | {s['name']} | {s['start_sec']:.1f} | {s['end_sec']:.1f} | "
+                f"{'yes' if s['critical'] else ''} |" for s in docs)),
+    }

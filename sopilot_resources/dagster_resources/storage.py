@@ -36,8 +36,8 @@ class VideoStoreResource(dg.ConfigurableResource):
 
     data_dir: str = "./data"
     stable_seconds: float = 5.0
-    max_files_per_tick: int = 25
-    tick_budget_sec: float = 30.0
+    max_files_per_tick: int = 100
+    tick_budget_sec: float = 20.0
     max_video_mb: Optional[float] = None
     gold_min_sec: float = 4.0
     gold_max_bad_fraction: float = 0.5
@@ -61,8 +61,8 @@ class VideoStoreResource(dg.ConfigurableResource):
         return cls(
             data_dir=data_dir_from_env(),
             stable_seconds=float(os.environ.get("SOPILOT_STABLE_SECONDS") or 5.0),
-            max_files_per_tick=int(os.environ.get("SOPILOT_MAX_FILES_PER_TICK") or 25),
-            tick_budget_sec=float(os.environ.get("SOPILOT_TICK_BUDGET_SEC") or 30.0),
+            max_files_per_tick=int(os.environ.get("SOPILOT_MAX_FILES_PER_TICK") or 100),
+            tick_budget_sec=float(os.environ.get("SOPILOT_TICK_BUDGET_SEC") or 20.0),
             max_video_mb=None if mb in ("", "none", "0") else float(mb),
             gold_min_sec=float(os.environ.get("SOPILOT_GOLD_MIN_SEC") or 4.0),
             gold_max_bad_fraction=float(os.environ.get("SOPILOT_GOLD_MAX_BAD_FRACTION") or 0.5),

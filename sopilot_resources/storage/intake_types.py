@@ -10,8 +10,8 @@ MAX_FAILURES = 3
 @dataclass(frozen=True)
 class IntakeConfig:
     stable_seconds: float = 5.0
-    max_files_per_tick: int = 25
-    tick_budget_sec: float = 30.0
+    max_files_per_tick: int = 100
+    tick_budget_sec: float = 20.0
     max_bytes: int | None = None
     max_duration_sec: float | None = None
     #: a steps file with no gold video of that name is quarantined after this long

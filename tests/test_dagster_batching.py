@@ -1,0 +1,149 @@
+"""Several partitions per run: how the inbox sensor groups trainee videos and ready pairs into
+partition-range runs, per-partition metadata of such runs, and a failed batch split into
+one run per partition so the one at fault fails alone."""
+import json
+
+import dagster as dg
+import pytest
+from dagster_support import execute, tick, write_steps, write_video
+
+from sopilot_assets.batching import RANGE_END, RANGE_START, batch_request, batch_run_key, contiguous_batches
+from sopilot_resources.storage import ResultsStore
+from test_dagster_sensor import drop, setup
+
+
+def test_contiguous_batches_follow_stored_order_and_cut_evenly():
+    order = [f"k{i}" for i in range(10)]
+    assert contiguous_batches(order, ["k1", "k2", "k3", "k7", "k8"], max_batch=16, parallel=1) == [
+        ["k1", "k2", "k3"], ["k7", "k8"]]
+    # a long stretch: at least `parallel` parts, none over max_batch, sizes within one
+    parts = contiguous_batches(order, order, max_batch=4, parallel=2)
+    assert [len(p) for p in parts] == [4, 4, 2] and sum(parts, []) == order
+    assert contiguous_batches(order, order[:5], max_batch=16, parallel=2) == [order[:3], order[3:5]]
+    assert contiguous_batches(order, ["zz", "k0"], max_batch=16) == [["zz"], ["k0"]]  # unknown key: alone
+    assert contiguous_batches(order, order[:3], max_batch=1) == [["k0"], ["k1"], ["k2"]]
+
+
+def test_batch_request_is_a_partition_or_a_range():
+    one = batch_request("j", ["a"], batch_run_key("video", ["a"]))
+    assert one.partition_key == "a" and one.run_key == "video:a" and RANGE_START not in one.tags
+    many = batch_request("j", ["a", "b", "c"], batch_run_key("pair", ["a", "b", "c"], "emb"), {"x": "1"})
+    assert many.partition_key is None and many.run_key == "pairs:a..c(3):emb"
+    assert (many.tags[RANGE_START], many.tags[RANGE_END], many.tags["x"]) == ("a", "c", "1")
+
+
+@pytest.fixture(scope="module")
+def five(tmp_path_factory):
+    d = tmp_path_factory.mktemp("five")
+    gold = write_video(d / "gold.avi", seed=1, step_sec=1.5)
+    write_steps(gold, step_sec=1.5)
+    return gold, [write_video(d / f"t{i}.avi", seed=20 + i, step_sec=1.5) for i in range(5)]
+
+
+def _meta(inst, asset, key):
+    recs = inst.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=5).records
+    assert len(recs) <= 1, f"{asset} {key} materialized {len(recs)} times"
+    return recs[0].asset_materialization.metadata if recs else None
+
+
+def test_trainees_and_pairs_run_in_batches_with_their_own_metadata(tmp_path, five, monkeypatch):
+    monkeypatch.setenv("SOPILOT_MAX_BATCH", "3")
+    gold, trainees = five
+    res, defs = setup(tmp_path)
+    drop(tmp_path, gold, "task", "gold")
+    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
+    for t in trainees:
+        drop(tmp_path, t, "task", "trainee")
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        gold_rr, *batches = r.run_requests
+        assert gold_rr.partition_key.startswith("task/gold/") and gold_rr.tags["dagster/priority"] == "2"
+        assert [int(b.tags["sopilot/batch_size"]) for b in batches] == [3, 2]
+        assert all(b.partition_key is None and b.run_key.startswith("videos:") for b in batches)
+        assert all(x.success for x in execute(defs, inst, r.run_requests))
+        videos = inst.get_dynamic_partitions("videos")
+        names = {_meta(inst, "video", k)["file_name"].text for k in videos}
+        assert names == {"gold.avi"} | {t.name for t in trainees}  # one materialization each, own metadata
+        assert _meta(inst, "clip_embeddings", videos[3])["clips"].value > 0
+        r = tick(defs, inst, r.cursor, res)
+        cursor = r.cursor
+        assert [int(b.tags.get("sopilot/batch_size", 1)) for b in r.run_requests] == [3, 2]
+        assert all(x.success for x in execute(defs, inst, r.run_requests))
+        pairs = inst.get_dynamic_partitions("pairs")
+        files = {_meta(inst, "pair_score", k)["trainee_file"].text: k for k in pairs}
+        assert sorted(files) == sorted(t.name for t in trainees)
+        assert all(k.split("/")[1].startswith(f[:-4] + "-") for f, k in files.items())
+        assert all(_meta(inst, "pair_alignment", k)["trainee_clips"].value > 0 for k in pairs)
+        rows = ResultsStore(tmp_path / "results", tmp_path / "sopilot.duckdb").query(
+            "SELECT trainee_file FROM scores ORDER BY trainee_file")
+        assert [row["trainee_file"] for row in rows] == sorted(t.name for t in trainees)
+        assert tick(defs, inst, cursor, res).run_requests == []
+
+
+def test_a_failed_batch_is_split_so_the_bad_video_fails_alone(tmp_path, five, monkeypatch):
+    monkeypatch.setenv("SOPILOT_MAX_BATCH", "3")
+    gold, trainees = five
+    res, defs = setup(tmp_path)
+    for t in trainees[:3]:
+        drop(tmp_path, t, "task", "trainee")
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        assert len(r.run_requests) == 2  # 3 trainees, two run slots: 2 + 1
+        batch = next(b for b in r.run_requests if b.partition_key is None)
+        bad_key = batch.tags[RANGE_START]
+        from sopilot_resources.storage import Registry
+
+        rec = Registry(tmp_path / "registry").video_by_key(bad_key)
+        raw = tmp_path / rec.raw_path
+        raw.chmod(0o644)
+        raw.write_bytes(raw.read_bytes()[:2000])  # truncated behind the intake's back
+        results = execute(defs, inst, [batch])
+        assert not results[0].success
+        assert _meta(inst, "video", batch.tags[RANGE_END]) is None  # nothing half-recorded
+        r2 = tick(defs, inst, r.cursor, res)
+        assert sorted(x.run_key for x in r2.run_requests) == sorted(
+            f"video:{k}" for k in inst.get_dynamic_partitions("videos")[:2])
+        assert json.loads(r2.cursor)["batches"] == {}
+        ok = {x.partition_key: x.success for x in zip_runs(r2.run_requests, execute(defs, inst, r2.run_requests))}
+        assert ok[bad_key] is False and sum(ok.values()) == 1
+        assert tick(defs, inst, r2.cursor, res).run_requests == []  # a solo run's failure is final
+
+
+def zip_runs(requests, results):
+    class R:
+        def __init__(self, rr, res):
+            self.partition_key, self.success = rr.partition_key, res.success
+    return [R(a, b) for a, b in zip(requests, results)]
+
+
+def test_a_failed_pair_batch_is_split_into_single_pair_runs(tmp_path, five, monkeypatch):
+    monkeypatch.setenv("SOPILOT_MAX_BATCH", "3")
+    gold, trainees = five
+    res, defs = setup(tmp_path)
+    drop(tmp_path, gold, "task", "gold")
+    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
+    for t in trainees[:4]:
+        drop(tmp_path, t, "task", "trainee")
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        assert all(x.success for x in execute(defs, inst, r.run_requests))
+        r = tick(defs, inst, r.cursor, res)
+        assert len(r.run_requests) == 2 and all(b.partition_key is None for b in r.run_requests)
+        batch = r.run_requests[0]
+        from sopilot_resources.storage import Registry, VideoStore
+
+        pair = Registry(tmp_path / "registry").pair(batch.tags[RANGE_END])
+        trainee = Registry(tmp_path / "registry").video(pair.trainee_sha256)
+        store = VideoStore.at(tmp_path)
+        emb = next(store.video_work(trainee.sha256).rglob("embeddings.npz"))
+        emb.rename(emb.with_suffix(".gone"))  # its embeddings vanish before the pair run
+        assert not execute(defs, inst, [batch])[0].success
+        emb.with_suffix(".gone").rename(emb)
+        r2 = tick(defs, inst, r.cursor, res)
+        singles = [x for x in r2.run_requests if x.partition_key]
+        assert sorted(x.partition_key for x in singles) == sorted(
+            inst.get_dynamic_partitions("pairs")[:2])  # the failed batch's pairs, one run each
+        assert all(x.run_key.startswith("pair:") for x in singles)
+        assert all(x.success for x in execute(defs, inst, singles))
+        assert all(_meta(inst, "pair_score", x.partition_key) for x in singles)
