@@ -144,7 +144,7 @@ def pipeline_time(tree: Path, n: int, timeout: float) -> dict:
                 time.sleep(1)
         time.sleep(10)  # let the code location finish loading; not part of the measured time
         db = root / "data" / "sopilot.duckdb"
-        t0 = time.monotonic()
+        t0, wall0 = time.monotonic(), time.time()
         copy_into_inbox(tree, root / "data" / "inbox")
         first = None
         while (count := _score_count(db)) < n:
@@ -154,7 +154,7 @@ def pipeline_time(tree: Path, n: int, timeout: float) -> dict:
                 raise TimeoutError(f"only {count}/{n} scored after {timeout:.0f} s; see {root}")
             time.sleep(1)
         wall = time.monotonic() - t0
-        runs = _run_stats(root / "data" / "dagster_home")
+        runs = _run_stats(root / "data" / "dagster_home", wall0)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=240)
@@ -163,15 +163,24 @@ def pipeline_time(tree: Path, n: int, timeout: float) -> dict:
     return {"wall_sec": wall, "first_score_sec": first, **runs}
 
 
-def _run_stats(home: Path) -> dict:
+def _run_stats(home: Path, wall0: float) -> dict:
     import dagster as dg
 
     from dagster._core.events import DagsterEventType as T
 
     with dg.DagsterInstance.from_config(str(home)) as inst:
         runs = inst.get_runs()
-        durations, steps = {}, {}
-        for r in runs:
+        durations, steps, failures, timeline = {}, {}, [], []
+        for rec in sorted(inst.get_run_records(), key=lambda x: x.create_timestamp.timestamp()):
+            r = rec.dagster_run
+            timeline.append({"job": r.job_name, "batch": int(r.tags.get("sopilot/batch_size", 1)),
+                             "created": round(rec.create_timestamp.timestamp() - wall0, 1),
+                             "started": round((rec.start_time or wall0) - wall0, 1),
+                             "ended": round((rec.end_time or wall0) - wall0, 1)})
+            if r.status.value == "FAILURE":
+                msgs = [e.message for e in inst.all_logs(r.run_id, of_type={T.STEP_FAILURE, T.RUN_FAILURE})]
+                failures.append({"job": r.job_name, "run_key": r.tags.get("dagster/run_key"),
+                                 "messages": [m[:400] for m in msgs]})
             st = inst.get_run_stats(r.run_id)
             if st.start_time and st.end_time:
                 durations.setdefault(r.job_name, []).append(st.end_time - st.start_time)
@@ -188,7 +197,8 @@ def _run_stats(home: Path) -> dict:
                     for k, v in d.items()}
 
         return {"runs": len(runs), "failed_runs": sum(r.status.value == "FAILURE" for r in runs),
-                "run_sec_by_job": summary(durations), "step_sec": summary(steps)}
+                "run_sec_by_job": summary(durations), "step_sec": summary(steps), "failures": failures,
+                "timeline": timeline}
 
 
 def main() -> None:

@@ -3,8 +3,9 @@ score, into partition-range runs (one process start and one set of imports for m
 
 A run over a range covers every partition stored between its two ends, so a batch is cut
 only from keys that sit next to each other in the partitions' stored (insertion) order; each
-such stretch is split into runs of at most ``max_batch`` keys, and into at least ``parallel``
-runs when it is long enough, so that two run slots both get work.
+such stretch is split into runs of at most ``max_batch`` keys; trainee videos also into at
+least ``parallel`` runs when there are enough, so that both run slots decode. Pairs are not
+spread that way: scoring a pair takes milliseconds, starting a run process seconds.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import dagster as dg
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 #: keys per run at most (env ``SOPILOT_MAX_BATCH``); 1 gives one run per partition
-DEFAULT_MAX_BATCH = 16
+DEFAULT_MAX_BATCH = 25
 
 
 def max_batch_from_env() -> int:
@@ -78,21 +79,33 @@ def stored_order(instance, name: str, adds: Sequence[str] = ()) -> list[str]:
     return keys + [k for k in dict.fromkeys(adds) if k not in have]
 
 
-def track(cur: dict, kind: str, run_key: str, keys: Sequence[str]) -> None:
-    """Remember a multi-key run in the sensor cursor, so its failure can be split up."""
-    if len(keys) > 1:
-        cur.setdefault("batches", {})[run_key] = {"kind": kind, "keys": list(keys)}
+#: a tracked run that Dagster never created (e.g. its run key had been used) is forgotten after this
+NEVER_CREATED_SEC = 300
 
 
-def failed_batches(instance, cur: dict) -> list[tuple[str, str, list[str]]]:
-    """(kind, run key, keys) of tracked batches whose every run (retries included) failed or
-    was canceled; those and the succeeded ones are forgotten, the rest kept."""
+def track(cur: dict, kind: str, run_key: str, keys: Sequence[str], now: float) -> None:
+    """Remember a run in the sensor cursor until it ends: its failure can then be split up,
+    and (videos) its trainees' pairs wait for it, to be scored together in one run."""
+    cur.setdefault("batches", {})[run_key] = {"kind": kind, "keys": list(keys), "since": now}
+
+
+def in_flight(cur: dict, kind: str) -> set[str]:
+    """Keys of tracked ``kind`` runs that have not ended yet."""
+    return {k for b in cur.get("batches", {}).values() if b["kind"] == kind for k in b["keys"]}
+
+
+def failed_batches(instance, cur: dict, now: float) -> list[tuple[str, str, list[str]]]:
+    """(kind, run key, keys) of tracked multi-key runs whose every run (retries included)
+    failed or was canceled; those and the ended ones are forgotten, the rest kept."""
     out = []
     for rk, b in list(cur.get("batches", {}).items()):
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": rk}), limit=10)
+        if not runs and now - b.get("since", now) > NEVER_CREATED_SEC:
+            del cur["batches"][rk]
+            continue
         if not runs or not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs):
             continue  # not started yet, running, or the instance will retry it
-        if not any(r.is_success for r in runs):
+        if len(b["keys"]) > 1 and not any(r.is_success for r in runs):
             out.append((b["kind"], rk, b["keys"]))
         del cur["batches"][rk]
     return out

@@ -13,7 +13,7 @@ from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 
 
-def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: dict):
+def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: dict, now: float):
     """Run requests and partitions to add ({name: keys}) for registry log ``entries``."""
     runs: list[dg.RunRequest] = []
     adds: dict[str, list[str]] = {VIDEOS: [], PAIRS: []}
@@ -41,22 +41,24 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
             runs.append(batch_request(VIDEO_JOB, keys, rk, {
                 "sopilot/task": tasks.pop() if len(tasks) == 1 else "several", "sopilot/role": "trainee",
                 PRIORITY: "0"}, TRAINEE_ASSETS))
-            track(cur, "video", rk, keys)
+            track(cur, "video", rk, keys, now)
     return runs, adds
 
 
 def split_failed_batches(context, registry, ekey: str | None, cur: dict, now: float) -> list[dg.RunRequest]:
     """One run per partition of every batch run that failed for good."""
     runs = []
-    for kind, rk, keys in failed_batches(context.instance, cur):
+    for kind, rk, keys in failed_batches(context.instance, cur, now):
         context.log.warning(f"batch run {rk} failed; retrying its {len(keys)} {kind}s one by one so the "
                             "one at fault fails on its own (see the batch run's logs for the reason)")
         for k in keys:
             if kind == "video":
                 rec = registry.video_by_key(k)
                 if rec is not None:
-                    runs.append(batch_request(VIDEO_JOB, [k], batch_run_key("video", [k]), {
+                    rk1 = batch_run_key("video", [k])
+                    runs.append(batch_request(VIDEO_JOB, [k], rk1, {
                         "sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: "0"}, TRAINEE_ASSETS))
+                    track(cur, "video", rk1, [k], now)
             else:
                 pair = registry.pair(k)
                 if pair is not None:

@@ -7,7 +7,8 @@ import dagster as dg
 from sopilot_resources.storage.intake import Event
 from sopilot_resources.storage.readiness import pair_ready, pair_scored
 
-from .batching import batch_request, batch_run_key, contiguous_batches, max_batch_from_env, stored_order, track
+from .batching import (batch_request, batch_run_key, contiguous_batches, in_flight, max_batch_from_env,
+                       stored_order, track)
 from .jobs import PAIR_JOB
 from .partitions import PAIRS
 
@@ -33,6 +34,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
     into partition-range runs); updates the cursor's ``inflight`` / ``blocked`` / ``checked`` /
     ``batches`` and the registry's pending list. ``pair_adds``: pair partitions this tick adds."""
     ready: dict[str, str] = {}
+    ingesting = in_flight(cur, "video")  # a pair waits for its trainee's whole batch: one pair run per batch
     pending = registry.pending_pairs()
     still, now, blocked_events = [], time.time(), []
     for pk in pending:
@@ -51,7 +53,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
         if len(ready) >= limit:
             continue
         pair = registry.pair(pk)
-        if pair is None:
+        if pair is None or pair.trainee_key in ingesting:
             continue
         ok, why = pair_ready(store, pair, ekey)
         if ok:
@@ -80,12 +82,12 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
     runs = []
     if ready:
         order = stored_order(context.instance, PAIRS, pair_adds)
-        for keys in contiguous_batches(order, list(ready), max_batch_from_env()):
+        for keys in contiguous_batches(order, list(ready), max_batch_from_env(), parallel=1):
             rk = batch_run_key("pair", keys, ekey or "")
             tasks = {ready[k] for k in keys}
             runs.append(batch_request(PAIR_JOB, keys, rk, {"sopilot/task": tasks.pop() if len(tasks) == 1 else "several",
                                                            PRIORITY: PAIR_PRIORITY}))
-            track(cur, "pair", rk, keys)
+            track(cur, "pair", rk, keys, now)
     keep = set(still)
     cur["inflight"] = {k: t for k, t in cur["inflight"].items() if k in keep}
     cur["blocked"] = {k: w for k, w in cur["blocked"].items() if k in keep}

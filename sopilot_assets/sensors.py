@@ -66,8 +66,9 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
             context.log.info(f"{out.left_for_next_tick} stable file(s) left for the next tick")
 
         first = int(cur["announced_seq"])
-        runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur)
-        runs += split_failed_batches(context, registry, ekey, cur, time.time())
+        now = time.time()
+        runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur, now)
+        runs += split_failed_batches(context, registry, ekey, cur, now)
         # past any hole a crash left in the log (entries are written only by this sensor)
         cur["announced_seq"] = max(cur["announced_seq"], min(registry.last_seq(), first + MAX_ANNOUNCE))
         for key in out.regold:

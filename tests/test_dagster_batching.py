@@ -104,7 +104,8 @@ def test_a_failed_batch_is_split_so_the_bad_video_fails_alone(tmp_path, five, mo
         r2 = tick(defs, inst, r.cursor, res)
         assert sorted(x.run_key for x in r2.run_requests) == sorted(
             f"video:{k}" for k in inst.get_dynamic_partitions("videos")[:2])
-        assert json.loads(r2.cursor)["batches"] == {}
+        tracked = json.loads(r2.cursor)["batches"]  # the failed batch is forgotten, its solos followed
+        assert batch.run_key not in tracked and {x.run_key for x in r2.run_requests} <= set(tracked)
         ok = {x.partition_key: x.success for x in zip_runs(r2.run_requests, execute(defs, inst, r2.run_requests))}
         assert ok[bad_key] is False and sum(ok.values()) == 1
         assert tick(defs, inst, r2.cursor, res).run_requests == []  # a solo run's failure is final
@@ -147,3 +148,29 @@ def test_a_failed_pair_batch_is_split_into_single_pair_runs(tmp_path, five, monk
         assert all(x.run_key.startswith("pair:") for x in singles)
         assert all(x.success for x in execute(defs, inst, singles))
         assert all(_meta(inst, "pair_score", x.partition_key) for x in singles)
+
+
+def test_pairs_wait_for_their_trainees_whole_batch_run(tmp_path, five, monkeypatch):
+    """Embeddings land one by one during a batch run; the pairs are requested once the run has
+    ended, together, instead of a trickle of small pair runs that hold the run slots."""
+    monkeypatch.setenv("SOPILOT_MAX_BATCH", "2")
+    gold, trainees = five
+    res, defs = setup(tmp_path)
+    drop(tmp_path, gold, "task", "gold")
+    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
+    for t in trainees[:3]:
+        drop(tmp_path, t, "task", "trainee")
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        gold_rr, first, second = r.run_requests
+        assert int(first.tags["sopilot/batch_size"]) == 2 and second.partition_key
+        execute(defs, inst, [gold_rr, first])
+        unkeyed = dg.RunRequest(job_name=second.job_name, partition_key=second.partition_key,
+                                asset_selection=second.asset_selection, tags={})
+        assert execute(defs, inst, [unkeyed])[0].success  # embeddings exist, its tracked run never ran
+        r = tick(defs, inst, r.cursor, res)
+        assert [x.tags.get("sopilot/batch_size") for x in r.run_requests] == ["2"]  # the third waits
+        cur = json.loads(r.cursor)
+        cur["batches"][second.run_key]["since"] -= 3600  # a run Dagster never created is let go
+        r = tick(defs, inst, json.dumps(cur), res)
+        assert [x.partition_key.split("/")[1][:2] for x in r.run_requests] == ["t2"]

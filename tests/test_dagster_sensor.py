@@ -324,3 +324,16 @@ def test_a_pair_waiting_on_a_failed_video_run_is_reported_once(tmp_path, clips):
         r = tick(defs, inst, json.dumps(cur), res)
         blocked = json.loads(r.cursor)["blocked"]
         assert len(blocked) == 1 and f"video {trainee_key}: its run" in next(iter(blocked.values()))
+
+
+def test_unreadable_cursor_is_replaced_and_nothing_is_taken_twice(tmp_path, clips, capfd):
+    res, defs = setup(tmp_path)
+    drop(tmp_path, clips["t1"], "task", "trainee")
+    with dg.instance_for_test() as inst:
+        r1 = tick(defs, inst, None, res)
+        assert len(r1.run_requests) == 1
+        r2 = tick(defs, inst, "{not json", res)  # a damaged cursor: starts afresh, says so
+        assert "unreadable" not in json.loads(r2.cursor)
+        assert "cursor was unreadable" in capfd.readouterr().err
+        assert [rr.run_key for rr in r2.run_requests] == [rr.run_key for rr in r1.run_requests]
+        assert len(inst.get_dynamic_partitions("videos")) == 1

@@ -13,7 +13,7 @@ GPU_POOL = "gpu"
 # backfill_policy is marked beta in dagster 1.13; the pinned release is what the tests exercise
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 #: backfills from the UI go in runs of up to this many partitions (the sensor batches the same way)
-BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=16)
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=25)
 
 
 @dataclass(frozen=True)
