@@ -17,7 +17,7 @@ import dagster as dg
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 #: keys per run at most (env ``SOPILOT_MAX_BATCH``); 1 gives one run per partition
-DEFAULT_MAX_BATCH = 25
+DEFAULT_MAX_BATCH = 50
 
 
 def max_batch_from_env() -> int:
@@ -90,8 +90,8 @@ def track(cur: dict, kind: str, run_key: str, keys: Sequence[str], now: float) -
 
 
 def in_flight(cur: dict, kind: str) -> set[str]:
-    """Keys of tracked ``kind`` runs that have not ended yet."""
-    return {k for b in cur.get("batches", {}).values() if b["kind"] == kind for k in b["keys"]}
+    """Keys of tracked ``kind`` runs that exist and have not ended (as of ``failed_batches``)."""
+    return {k for b in cur.get("batches", {}).values() if b["kind"] == kind and b.get("running") for k in b["keys"]}
 
 
 def failed_batches(instance, cur: dict, now: float) -> list[tuple[str, str, list[str]]]:
@@ -103,8 +103,9 @@ def failed_batches(instance, cur: dict, now: float) -> list[tuple[str, str, list
         if not runs and now - b.get("since", now) > NEVER_CREATED_SEC:
             del cur["batches"][rk]
             continue
-        if not runs or not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs):
-            continue  # not started yet, running, or the instance will retry it
+        b["running"] = bool(runs) and not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs)
+        if not runs or b["running"]:
+            continue  # not created yet, queued or running, or the instance will retry it
         if len(b["keys"]) > 1 and not any(r.is_success for r in runs):
             out.append((b["kind"], rk, b["keys"]))
         del cur["batches"][rk]

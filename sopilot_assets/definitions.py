@@ -54,7 +54,7 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
     """The graph (assets, jobs, inbox + automation sensors, resources). ``extra``: more
     Definitions merged in (e.g. idle-time schedules and their jobs/resources)."""
     v = versions or versions_from_env()
-    interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 5)
+    interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 3)
     assets = [build_video_assets(v), build_steps_asset(v),
               build_score_assets(v), all_scores, task_summary]
     automation = dg.AutomationConditionSensorDefinition(

@@ -9,18 +9,21 @@ VIDEO_JOB = "sopilot_video_job"
 PAIR_JOB = "sopilot_pair_job"
 ROLLUP_JOB = "sopilot_rollup_job"
 RUN_TAGS = {"dagster/retry_on_asset_or_op_failure": "false"}
+#: the instance config lets at most two "decode" runs go at once, and keeps a third run slot
+#: for scoring, so a batch of pairs never waits behind a batch of videos (and vice versa)
+LANE = "sopilot/lane"
 
 VIDEO_ASSETS = ("video", "clip_embeddings", "gold_steps")
 TRAINEE_ASSETS = ("video", "clip_embeddings")
 
 video_job = dg.define_asset_job(
     VIDEO_JOB, selection=dg.AssetSelection.assets(*VIDEO_ASSETS),
-    executor_def=dg.in_process_executor, tags=RUN_TAGS,
-    description="One video: register (probe, contact sheet), embed, and for a gold its steps.")
+    executor_def=dg.in_process_executor, tags={**RUN_TAGS, LANE: "decode"},
+    description="Videos (one, or a range of trainees): register (probe, contact sheet), embed, and for a gold its steps.")
 pair_job = dg.define_asset_job(
     PAIR_JOB, selection=dg.AssetSelection.assets("pair_alignment", "pair_score"),
-    executor_def=dg.in_process_executor, tags=RUN_TAGS,
-    description="One pair: align the trainee to its gold and score it.")
+    executor_def=dg.in_process_executor, tags={**RUN_TAGS, LANE: "score"},
+    description="Pairs (one or a range): align each trainee to its gold and score it.")
 rollup_job = dg.define_asset_job(
     ROLLUP_JOB, selection=dg.AssetSelection.assets("all_scores", "task_summary"),
     executor_def=dg.in_process_executor, tags=RUN_TAGS,

@@ -51,7 +51,8 @@ def alignment_picture(gold: np.ndarray, trainee: np.ndarray, path: np.ndarray, g
                       max_cells: int = 400) -> Path:
     """gold (N, D), trainee (M, D) clip embeddings; path (K, 2) DTW path of (gold i, trainee j);
     gold_bounds: gold clip indices where steps start. Rows/columns are thinned to at most
-    ``max_cells`` so a 4-hour video draws in the same memory as a short one."""
+    ``max_cells`` so a 4-hour video draws in the same memory as a short one. Also writes a
+    JPEG copy beside the PNG, for showing inline (a cost matrix is noise to PNG's compressor)."""
     g, t = _thin(np.asarray(gold, float), max_cells), _thin(np.asarray(trainee, float), max_cells)
     gn = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
     tn = t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
@@ -76,6 +77,7 @@ def alignment_picture(gold: np.ndarray, trainee: np.ndarray, path: np.ndarray, g
     text(img, f"{lo:.2f}", 540, ax.y1, 0.35)
     text(img, "cosine", 540, (ax.y0 + ax.y1) // 2 - 6, 0.35)
     text(img, "cost", 540, (ax.y0 + ax.y1) // 2 + 8, 0.35)
+    save_jpeg(img, Path(out).with_suffix(".jpg"))
     return save_png(img, out)
 
 

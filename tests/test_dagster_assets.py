@@ -124,7 +124,9 @@ def test_score_pair_materializes_both_assets_with_checks(scored):
     assert sc["deviation_table"].value.schema.columns[0].name == "type"
     for k in ("alignment_png", "timeline_png"):
         assert sc[k].value.endswith(".png")
-    assert sc["report"].value.count("data:image/png;base64,") == 2
+    # timeline inline as PNG, alignment inline as JPEG (a cost matrix is large as PNG)
+    assert sc["report"].value.count("data:image/png;base64,") == 1
+    assert sc["report"].value.count("data:image/jpeg;base64,") == 1
 
 
 def test_scores_in_duckdb(scored):

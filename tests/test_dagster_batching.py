@@ -32,6 +32,17 @@ def test_batch_request_is_a_partition_or_a_range():
     assert (many.tags[RANGE_START], many.tags[RANGE_END], many.tags["x"]) == ("a", "c", "1")
 
 
+def test_a_tracked_run_that_never_appears_is_let_go():
+    from sopilot_assets.batching import failed_batches, in_flight, track
+
+    cur = {}
+    with dg.instance_for_test() as inst:
+        track(cur, "video", "videos:a..b(2)", ["a", "b"], now=1000.0)
+        assert failed_batches(inst, cur, now=1010.0) == [] and "videos:a..b(2)" in cur["batches"]
+        assert in_flight(cur, "video") == set()  # no run yet: nothing is held back for it
+        assert failed_batches(inst, cur, now=1000.0 + 3600) == [] and cur["batches"] == {}
+
+
 @pytest.fixture(scope="module")
 def five(tmp_path_factory):
     d = tmp_path_factory.mktemp("five")
@@ -165,12 +176,16 @@ def test_pairs_wait_for_their_trainees_whole_batch_run(tmp_path, five, monkeypat
         gold_rr, first, second = r.run_requests
         assert int(first.tags["sopilot/batch_size"]) == 2 and second.partition_key
         execute(defs, inst, [gold_rr, first])
+        from dagster._core.storage.dagster_run import DagsterRunStatus
+
+        queued = inst.create_run_for_job(defs.resolve_job_def(second.job_name), tags={
+            "dagster/run_key": second.run_key, "dagster/partition": second.partition_key})
         unkeyed = dg.RunRequest(job_name=second.job_name, partition_key=second.partition_key,
                                 asset_selection=second.asset_selection, tags={})
-        assert execute(defs, inst, [unkeyed])[0].success  # embeddings exist, its tracked run never ran
+        assert execute(defs, inst, [unkeyed])[0].success  # embeddings exist, its own run not ended yet
+        assert inst.get_run_by_id(queued.run_id).status == DagsterRunStatus.NOT_STARTED
         r = tick(defs, inst, r.cursor, res)
         assert [x.tags.get("sopilot/batch_size") for x in r.run_requests] == ["2"]  # the third waits
-        cur = json.loads(r.cursor)
-        cur["batches"][second.run_key]["since"] -= 3600  # a run Dagster never created is let go
-        r = tick(defs, inst, json.dumps(cur), res)
+        inst.report_run_failed(inst.get_run_by_id(queued.run_id))  # its run ends
+        r = tick(defs, inst, r.cursor, res)
         assert [x.partition_key.split("/")[1][:2] for x in r.run_requests] == ["t2"]

@@ -19,7 +19,7 @@ def test_from_env_defaults_and_overrides(tmp_path, monkeypatch):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.chdir(tmp_path)
     vs = VideoStoreResource.from_env()
-    assert vs.data_dir == str(tmp_path / "data") and vs.stable_seconds == 5.0 and vs.max_files_per_tick == 100
+    assert vs.data_dir == str(tmp_path / "data") and vs.stable_seconds == 5.0 and vs.max_files_per_tick == 200
     assert vs.max_video_mb is None
     assert EmbedderResource.from_env().name == "color-motion"
     assert AlignerResource.from_env().device == "auto"

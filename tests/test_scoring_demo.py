@@ -9,10 +9,10 @@ truncated) are rejected by ``sopilot score`` with exit status 2 and one line on 
 
 NOT yet asserted in full, because they do not hold with the current engine and default
 embedder (measured on this set, see docs/bench/accuracy.md): "every correct trainee
-outscores every defective one of its task" (ranking AUC 0.78: undetected defects tie with
+outscores every defective one of its task" (ranking AUC 0.83: undetected defects tie with
 correct performances at 100), and "each defect detected with the right type at the right
-gold step" (4 of 16: missing 2/4, swap 1/2, idle 1/2; repeat, extra, wrong and slow 0), and
-"defective performances do not pass" (11 of 20 do not). For
+gold step" (9 of 16: missing 3/4, swap 1/2, repeat 1/2, extra 2/2, idle 2/2; wrong and
+slow 0), and "defective performances do not pass" (13 of 20 do not). For
 those, the tests below assert the measured level as a regression floor
 (``test_ranking_floor``, ``test_defect_detection_floor``) and print what is missed; the
 issue's targets stay the goal, not these floors.
@@ -34,8 +34,8 @@ from sopilot_resources.scoring.steps import find_sidecar, load_steps
 DEFECT_KINDS = ("missing", "swap", "repeat", "extra", "wrong", "slow", "idle")
 #: regression floors at the measured level less one video's worth (module docstring)
 RANKING_FLOOR = 0.7
-DETECTION_FLOOR = 0.18
-MISSING_FLOOR = 0.25
+DETECTION_FLOOR = 0.5
+MISSING_FLOOR = 0.5
 
 
 @pytest.fixture(scope="module")

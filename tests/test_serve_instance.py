@@ -59,6 +59,11 @@ def test_instance_settings_load_in_dagster(clean_env, tmp_path):
         conc = inst.get_concurrency_config()
         assert conc.pool_config.default_pool_limit == 1
         assert 1 <= conc.run_queue_config.max_concurrent_runs <= 4
+        limits = conc.run_queue_config.tag_concurrency_limits
+        assert {"key": "sopilot/lane", "value": "decode", "limit": 2} in limits  # a slot kept for scoring
+        from sopilot_assets.jobs import pair_job, video_job
+
+        assert video_job.tags["sopilot/lane"] == "decode" and pair_job.tags["sopilot/lane"] == "score"
 
 
 def test_template_rewritten_unless_kept(clean_env, tmp_path):

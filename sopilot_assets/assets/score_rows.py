@@ -31,7 +31,7 @@ def report_md(doc: dict, trainee, gold, apic, tpic) -> str:
         lines.append(f"- **{d['type']}** ({d['severity']}, -{d['penalty']:.1f}): {d['message']}")
     if not doc["deviations"]:
         lines.append("- no deviations")
-    lines += ["", "### Step timeline", md_image(tpic, "step timeline"), "", "### Alignment", md_image(apic, "alignment")]
+    lines += ["", "### Step timeline", md_image(tpic, "step timeline"), "", "### Alignment", md_image(apic.with_suffix(".jpg"), "alignment")]
     return "\n".join(lines)
 
 

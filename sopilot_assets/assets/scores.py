@@ -15,7 +15,7 @@ from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import pairs_partitions
 from .alignment import gold_step_bounds, path_problems, save_alignment
-from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image
+from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image, yield_cpu
 from .score_rows import deviation_table, report_md, write_score_rows
 
 ALIGN, SCORE = "pair_alignment", "pair_score"
@@ -66,6 +66,7 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
     def score_pair(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                    embedder: EmbedderResource, aligner: AlignerResource,
                    scoring_profile: ScoringProfileResource, results_store: ResultsStoreResource):
+        yield_cpu()
         keys = context.partition_keys
         done, failed = [], {}
         for key in keys:
@@ -151,7 +152,7 @@ def _score_one(context, key: str, video_store, embedder, aligner, scoring_profil
         "normalized_cost": round(float(res.alignment.normalized_cost), 4),
         "path": dg.MetadataValue.path(str(apath)),
         "alignment_png": dg.MetadataValue.path(str(apic)),
-        "picture": dg.MetadataValue.md(md_image(apic, "cost matrix with DTW path")),
+        "picture": dg.MetadataValue.md(md_image(apic.with_suffix(".jpg"), "cost matrix with DTW path")),
     }
     smeta = {
         "score": dg.MetadataValue.float(float(res.score)), "verdict": res.verdict,

@@ -12,7 +12,7 @@ from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from ..partitions import videos_partitions
-from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image, video_record
+from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image, video_record, yield_cpu
 from .embeddings import ASSET as EMB, CHECK_SPECS, check_results, embed, embedding_metadata
 
 VIDEO = "video"
@@ -36,6 +36,7 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
     )
     def ingest_video(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                      embedder: EmbedderResource, results_store: ResultsStoreResource):
+        yield_cpu()
         keys = context.partition_keys
         done, failed = [], {}
         for key in keys:

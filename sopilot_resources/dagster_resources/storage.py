@@ -36,7 +36,7 @@ class VideoStoreResource(dg.ConfigurableResource):
 
     data_dir: str = "./data"
     stable_seconds: float = 5.0
-    max_files_per_tick: int = 100
+    max_files_per_tick: int = 200
     tick_budget_sec: float = 20.0
     max_video_mb: Optional[float] = None
     gold_min_sec: float = 4.0
@@ -61,7 +61,7 @@ class VideoStoreResource(dg.ConfigurableResource):
         return cls(
             data_dir=data_dir_from_env(),
             stable_seconds=float(os.environ.get("SOPILOT_STABLE_SECONDS") or 5.0),
-            max_files_per_tick=int(os.environ.get("SOPILOT_MAX_FILES_PER_TICK") or 100),
+            max_files_per_tick=int(os.environ.get("SOPILOT_MAX_FILES_PER_TICK") or 200),
             tick_budget_sec=float(os.environ.get("SOPILOT_TICK_BUDGET_SEC") or 20.0),
             max_video_mb=None if mb in ("", "none", "0") else float(mb),
             gold_min_sec=float(os.environ.get("SOPILOT_GOLD_MIN_SEC") or 4.0),

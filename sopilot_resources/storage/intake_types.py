@@ -10,7 +10,7 @@ MAX_FAILURES = 3
 @dataclass(frozen=True)
 class IntakeConfig:
     stable_seconds: float = 5.0
-    max_files_per_tick: int = 100
+    max_files_per_tick: int = 200
     tick_budget_sec: float = 20.0
     max_bytes: int | None = None
     max_duration_sec: float | None = None
