@@ -37,6 +37,11 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
+def _order(dev: tuple) -> tuple:
+    """Sort key of a (type, gold step or None) pair: None (an extra action before any step) first."""
+    return dev[0], -1 if dev[1] is None else dev[1]
+
+
 def evaluate(root: Path, manifest: dict, with_baseline: bool) -> list[dict]:
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
@@ -68,8 +73,8 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool) -> list[dict]:
         res = score_embeddings(embed(g["path"]), embed(v["path"]), load_steps(side) if side else None)
         row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
-               "found": sorted({(d.type, d.gold_step) for d in res.deviations}),
-               "expected": sorted({(d["type"], d.get("gold_step")) for d in v.get("deviations", [])})}
+               "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
+               "expected": sorted({(d["type"], d.get("gold_step")) for d in v.get("deviations", [])}, key=_order)}
         if with_baseline:
             row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)

@@ -82,7 +82,10 @@ def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], pr
             # the step elsewhere is common; a clearly better one is a real reordering
             out.append(StepStatus(st, crit, True, float(r_best), e.best, False))
         else:
-            out.append(StepStatus(st, crit, False, float(max(r_map, r_best)), None, True))
+            # a squeezed stretch (a camera passing the station, a gesture) is evidence for
+            # only the share of the step's time it covers
+            cover = min(1.0, e.mapped.length / (SQUEEZED * expected[e.index])) if squeezed else 1.0
+            out.append(StepStatus(st, crit, False, float(max(r_map, r_best) * cover), None, True))
     return out, ref
 
 
@@ -210,7 +213,9 @@ def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, 
         if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue
         st = s.step
-        tt = span(tr_tl.t0(e.second.start), tr_tl.t1(e.second.end))
+        # the repeat is the later of the two occurrences (the first may be the weaker match)
+        again = e.second if e.second.start >= e.best.start or not s.in_place else e.best
+        tt = span(tr_tl.t0(again.start), tr_tl.t1(again.end))
         msg = f"step {st.index + 1} '{st.name}' repeated (again at trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
-        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, min(1.0, r2), msg, profile), e.second))
+        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, min(1.0, r2), msg, profile), again))
     return out

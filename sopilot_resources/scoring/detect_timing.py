@@ -26,18 +26,38 @@ def _gold_side(path: np.ndarray, j0: int, j1: int, status: list[StepStatus]):
     return gi, gt, step
 
 
+#: working time no located step explains, this many times ``extra_min_sec`` long (at the
+#: trainee's overall pace), is an extra action even where it resembles something in the
+#: gold. Demo set, in seconds at the overall pace: correct performances leave at most 2.2 s
+#: of work unexplained between steps, extra actions 4.4-4.9 s
+EXTRA_LONG = 1.2
+#: ... provided it looks less like the gold than the steps' own work does (share of ref)
+EXTRA_LONG_DEFICIT = 0.2
+
+
 def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, idle: np.ndarray,
-           ref: float, path, status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+           ref: float, path, status: list[StepStatus], tr_tl: Timeline, profile: Profile,
+           pace: float = 1.0) -> list[Deviation]:
+    """Extra actions: working (not idle) trainee time outside the located steps that either
+    looks like nothing in the gold (its best similarity to any gold clip is 0.6 typical step
+    contrasts below the steps' level) for at least ``extra_min_sec``, or lasts
+    ``EXTRA_LONG`` x that (x the trainee's overall pace ``pace`` when slower than the gold:
+    its moves between steps take longer too) and looks somewhat less like the gold than the
+    steps do."""
     covered = covered.copy()
     for w in extra_spans:
         covered[w.start:w.end] = True
     level = float(np.median(gold_best[covered])) if covered.any() else float(np.median(gold_best))
     unexplained = gold_best < level - 0.6 * ref
+    found = [r for r in runs(~covered & unexplained & ~idle) if tr_tl.seconds(r[1] - r[0]) >= profile.extra_min_sec]
+    for j0, j1 in runs(~covered & ~idle):
+        if (tr_tl.seconds(j1 - j0) >= EXTRA_LONG * profile.extra_min_sec * max(1.0, pace)
+                and level - float(gold_best[j0:j1].mean()) >= EXTRA_LONG_DEFICIT * ref
+                and not any(a < j1 and b > j0 for a, b in found)):
+            found.append((j0, j1))
     devs = []
-    for j0, j1 in runs(~covered & unexplained & ~idle):
+    for j0, j1 in sorted(found):
         sec = tr_tl.seconds(j1 - j0)
-        if sec < profile.extra_min_sec:
-            continue
         _, gt, step = _gold_side(path, j0, j1, status)
         tt = span(tr_tl.t0(j0), tr_tl.t1(j1))
         after = f" after step {step.index + 1} '{step.name}'" if step else ""
@@ -75,7 +95,8 @@ def _pauses(idle: np.ndarray, tl: Timeline, min_sec: float = 2.0) -> np.ndarray:
 
 
 def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.ndarray,
-              gold_idle: np.ndarray, gold_tl: Timeline, tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+              gold_idle: np.ndarray, gold_tl: Timeline, tr_tl: Timeline, profile: Profile,
+              pauses: np.ndarray | None = None) -> list[Deviation]:
     """Compare each found step's time with the gold step's, relative to the trainee's overall
     pace (the median over found steps of the same measure / gold duration: a trainee slower
     everywhere is not slow at one step). A step's span excludes repeats, extra actions and misplaced steps.
@@ -83,7 +104,7 @@ def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.
     ``idle_sec``, which are reported as idle instead) is ``slow_ratio`` x the gold's at that
     pace and 2 s more. Fast: its whole span is at most ``fast_ratio`` x and 2 s less (the
     stillness measure is not trusted to shorten a step)."""
-    t_pause = _pauses(idle, tr_tl, profile.idle_sec)
+    t_pause = _pauses(idle if pauses is None else pauses, tr_tl, profile.idle_sec)
     found = [(s, r) for s, r in zip(status, ranges) if s.found]
     work, whole = [], []
     for s, _ in found:

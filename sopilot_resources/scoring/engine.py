@@ -13,8 +13,11 @@ from ..embeddings import ClipEmbeddings
 from ..errors import StepsFileError
 from . import detect_steps as ds
 from . import detect_timing as dt
+from .adapt import relocate
+from .detect_order import apply_swap
 from .deviation import Deviation
 from .evidence import block_layout, collect_evidence, gold_max_similarity, prepare, step_likelihood
+from .motion import clip_motion, close_gaps, mid_step
 from .profile import Profile, load_profile
 from .segment import procedure_evidence, segment_spans
 from .steps import Step, core_clip_ranges, detect_steps, find_sidecar, load_steps, step_clip_ranges
@@ -52,6 +55,10 @@ class ScoreResult:
             "profile_fingerprint": self.profile.fingerprint(),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+#: a still stretch interrupted by at most this much motion is one pause
+IDLE_GAP_SEC = 1.0
 
 
 def _critical(steps: list[Step], profile: Profile) -> list[bool]:
@@ -95,11 +102,17 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     overall = float(np.clip(tr_tl.seconds(len(trainee)) / max(gold_tl.seconds(len(gold)), 1e-6), 0.5, 2.0))
     gold_clips = np.array([s.duration for s in steps]) / tr_tl.hop
     mapped, placed = segment_spans(like, gold_clips, overall)
+    # keep the feature dimensions that tell the steps apart the same way in both videos
+    # (:mod:`.adapt`), then locate the steps again with them
+    g, tr, like, mapped, placed = relocate(g, tr, core, like, mapped, placed, gold_clips, overall)
     ev, like = collect_evidence(g, tr, core, mapped, like, placed)
     gold_best = gold_max_similarity(g, tr)
-    idle, gold_idle = idle_mask(trainee.motion), idle_mask(gold.motion)
+    gap = max(1, int(round(IDLE_GAP_SEC / tr_tl.hop)))
+    idle, gold_idle = (close_gaps(idle_mask(clip_motion(e)), gap) for e in (trainee, gold))
     proc = procedure_evidence(like, gold_clips, overall)
     status, ref = ds.classify(ev, steps, _critical(steps, profile), profile, gold_clips * overall, proc["recognised"])
+    if proc["recognised"]:
+        apply_swap(status, ev, like, ref, gold_clips, overall)
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
     pace = float(np.median(paces)) if paces else 1.0
     devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile, proc["recognised"])
@@ -107,10 +120,12 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     rep = ds.repeats(status, ev, like, ref, tr_tl, profile, gold_clips * overall)
     devs += [d for d, _ in rep]
     p = alignment.path
-    extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, status, tr_tl, profile)
-    devs += extra + dt.idles(idle, gold_idle, p, status, gold_tl, tr_tl, profile)
+    extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, status,
+                      tr_tl, profile, overall)
+    pauses = idle & ~mid_step(idle, status, tr_tl)  # a pause inside a step makes it slow
+    devs += extra + dt.idles(pauses, gold_idle, p, status, gold_tl, tr_tl, profile)
     elsewhere = [sp for _, sp in rep] + [_trainee_span(d, tr_tl) for d in extra]
-    devs += dt.pace_devs(status, elsewhere, ranges, idle, gold_idle, gold_tl, tr_tl, profile)
+    devs += dt.pace_devs(status, elsewhere, ranges, idle, gold_idle, gold_tl, tr_tl, profile, pauses)
     devs = [d for d in devs if d.confidence >= profile.min_confidence]
     devs.sort(key=lambda d: ((d.trainee_time or d.gold_time or {"start_sec": 0})["start_sec"], d.type))
     t["detect"] = time.perf_counter()
