@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from ..errors import StepsFileError
 
@@ -134,6 +133,8 @@ def detect_steps(
         a, b = sim[i - w:i, i - w:i], sim[i:i + w, i:i + w]
         cross = sim[i - w:i, i:i + w]
         nov[i] = (a.mean() + b.mean()) / 2.0 - cross.mean()
+    from scipy.signal import find_peaks  # here: importing scipy.signal costs ~1 s in every fresh process
+
     spread = np.median(np.abs(nov - np.median(nov))) * 1.4826 + 1e-9
     peaks, _ = find_peaks(nov, distance=max(1, int(round(min_step_sec / hop))),
                           prominence=prominence * spread + 0.02)
