@@ -5,9 +5,12 @@ Cursor (JSON, saved by Dagster with each tick, so it survives restarts):
 ``stability`` (size/mtime/since per inbox file), ``failures`` (per-file error counts),
 ``announced_seq`` (registry log entries already turned into partitions + runs; a crash
 before the cursor is saved re-announces them, which is idempotent: adding a partition twice is
-a no-op and run keys dedupe runs), ``inflight`` (pairs whose run was requested) and
-``blocked`` (pairs waiting on a flagged gold or a failed run, logged once) and ``checked``
-(when a pair's overdue inputs were last looked into).
+a no-op, run keys dedupe runs, and a trainee already embedded is not requested again),
+``inflight`` (pairs whose run was requested), ``batches`` (runs requested over one or more
+partitions, followed until they end: a failed batch is split into one run per partition, and
+a pair waits while its trainee's run is queued or running), ``blocked`` (pairs waiting on a
+flagged gold or a failed run, logged once) and ``checked`` (when a pair's overdue inputs were
+last looked into). An unreadable cursor is logged and replaced by a fresh one.
 """
 
 import json

@@ -45,6 +45,29 @@ def yield_cpu() -> None:
         return
 
 
+def for_each_partition(context, what: str, work) -> list:
+    """``work(key)`` for each partition of the run, in order; returns their results.
+
+    A single-partition run fails as ``work`` does. In a range run a failed partition is
+    logged and the others go on; then the run fails, naming each failed partition and why, so
+    nothing of the range is recorded unless all of it is (the inbox sensor then reruns the
+    range one partition per run). ``what``: the plural noun for messages, e.g. "videos"."""
+    keys = context.partition_keys
+    done, failed = [], {}
+    for key in keys:
+        try:
+            done.append(work(key))
+        except dg.Failure as exc:
+            if len(keys) == 1:
+                raise
+            context.log.error(f"{key}: {exc.description}")
+            failed[key] = exc.description
+    if failed:
+        raise dg.Failure(f"{len(failed)} of {len(keys)} {what} failed: " + "; ".join(
+            f"{k}: {m}" for k, m in failed.items()), allow_retries=False)
+    return done
+
+
 def column_schema(table: str) -> dg.TableSchema:
     """The DuckDB table's columns (from the Parquet schema), shown on the asset's page."""
     from sopilot_resources.storage.results_store import TABLES

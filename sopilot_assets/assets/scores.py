@@ -15,7 +15,7 @@ from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import pairs_partitions
 from .alignment import gold_step_bounds, path_problems, save_alignment
-from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image, yield_cpu
+from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image, yield_cpu
 from .score_rows import deviation_table, report_md, write_score_rows
 
 ALIGN, SCORE = "pair_alignment", "pair_score"
@@ -67,24 +67,15 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
                    embedder: EmbedderResource, aligner: AlignerResource,
                    scoring_profile: ScoringProfileResource, results_store: ResultsStoreResource):
         yield_cpu()
-        keys = context.partition_keys
-        done, failed = [], {}
-        for key in keys:
-            try:
-                path_len, path_bad, score_bad, ameta, smeta = _score_one(
-                    context, key, video_store, embedder, aligner, scoring_profile, results_store)
-            except dg.Failure as exc:
-                if len(keys) == 1:
-                    raise
-                context.log.error(f"{key}: {exc.description}")
-                failed[key] = exc.description
-                continue
+
+        def one(key: str):
+            path_len, path_bad, score_bad, ameta, smeta = _score_one(
+                context, key, video_store, embedder, aligner, scoring_profile, results_store)
             context.add_asset_metadata(ameta, asset_key=ALIGN, partition_key=key)
             context.add_asset_metadata(smeta, asset_key=SCORE, partition_key=key)
-            done.append((key, path_len, path_bad, score_bad))
-        if failed:  # nothing of a range is recorded unless all of it is; the sensor reruns them one by one
-            raise dg.Failure(f"{len(failed)} of {len(keys)} pairs failed: " + "; ".join(
-                f"{k}: {m}" for k, m in failed.items()), allow_retries=False)
+            return key, path_len, path_bad, score_bad
+
+        done = for_each_partition(context, "pairs", one)
         yield dg.MaterializeResult(asset_key=ALIGN)
         pbad = [f"{k}: {'; '.join(b)}" for k, _, b, _ in done if b]
         yield dg.AssetCheckResult(asset_key=ALIGN, check_name="alignment_path_valid", passed=not pbad, metadata={

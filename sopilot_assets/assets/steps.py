@@ -9,7 +9,7 @@ from sopilot_resources.dagster_resources.storage import ResultsStoreResource, Vi
 from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import videos_partitions
-from .common import BACKFILL, RETRY, Versions, video_record
+from .common import BACKFILL, RETRY, Versions, for_each_partition, video_record
 
 ASSET = "gold_steps"
 
@@ -24,20 +24,11 @@ def build_steps_asset(v: Versions) -> dg.AssetsDefinition:
     )
     def gold_steps(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                    embedder: EmbedderResource, results_store: ResultsStoreResource) -> dg.MaterializeResult:
-        keys = context.partition_keys
-        failed = {}
-        for key in keys:
-            try:
-                meta = _steps_of(context, key, video_store, embedder, results_store)
-            except dg.Failure as exc:
-                if len(keys) == 1:
-                    raise
-                failed[key] = exc.description
-                continue
-            context.add_asset_metadata(meta, partition_key=key)
-        if failed:
-            raise dg.Failure(f"{len(failed)} of {len(keys)} partitions failed: " + "; ".join(
-                f"{k}: {m}" for k, m in failed.items()), allow_retries=False)
+        def one(key: str) -> None:
+            context.add_asset_metadata(_steps_of(context, key, video_store, embedder, results_store),
+                                       partition_key=key)
+
+        for_each_partition(context, "golds", one)
         return dg.MaterializeResult()
 
     return gold_steps

@@ -12,7 +12,8 @@ from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from ..partitions import videos_partitions
-from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, md_image, video_record, yield_cpu
+from .common import (BACKFILL, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image,
+                     video_record, yield_cpu)
 from .embeddings import ASSET as EMB, CHECK_SPECS, check_results, embed, embedding_metadata
 
 VIDEO = "video"
@@ -37,23 +38,14 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
     def ingest_video(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                      embedder: EmbedderResource, results_store: ResultsStoreResource):
         yield_cpu()
-        keys = context.partition_keys
-        done, failed = [], {}
-        for key in keys:
-            try:
-                rec, emb, gate, vmeta, emeta = _ingest_one(context, key, video_store, embedder, results_store)
-            except dg.Failure as exc:
-                if len(keys) == 1:
-                    raise
-                context.log.error(f"{key}: {exc.description}")
-                failed[key] = exc.description
-                continue
+
+        def one(key: str):
+            rec, emb, gate, vmeta, emeta = _ingest_one(context, key, video_store, embedder, results_store)
             context.add_asset_metadata(vmeta, asset_key=VIDEO, partition_key=key)
             context.add_asset_metadata(emeta, asset_key=EMB, partition_key=key)
-            done.append((rec, emb, gate))
-        if failed:  # nothing of a range is recorded unless all of it is; the sensor reruns them one by one
-            raise dg.Failure(f"{len(failed)} of {len(keys)} videos failed: " + "; ".join(
-                f"{k}: {m}" for k, m in failed.items()), allow_retries=False)
+            return rec, emb, gate
+
+        done = for_each_partition(context, "videos", one)
         yield dg.MaterializeResult(asset_key=VIDEO)
         yield dg.MaterializeResult(asset_key=EMB)
         yield from check_results(done)
