@@ -30,6 +30,11 @@ REPEAT_MIN_RATIO = 0.85
 #: overall pace; correct performances vary 0.6-1.6x per step) is "squeezed": it counts as
 #: found only with a contrast of SQUEEZED_NEED typical steps
 SQUEEZED, SQUEEZED_NEED = 0.5, 1.0
+#: ... but a step placed in at least this fraction of the gold step's own duration (at the
+#: overall pace only when faster than the gold: a slow overall pace is mostly pauses) is a
+#: fast execution, not a hiding place, when its clearest occurrence anywhere in the video
+#: lies in that span (correct steps vary 0.6-1.6x each, so one can take 0.4 of the overall pace)
+SHORT = 0.45
 #: where the gold's step order is not recognised at all, a step placed in order counts as
 #: found only if it stands out this many times as clearly as the typical step of the video
 UNRECOGNISED_NEED = 1.5
@@ -52,7 +57,8 @@ class StepStatus:
 
 
 def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], profile: Profile,
-             expected: np.ndarray | None = None, recognised: bool = True) -> tuple[list[StepStatus], float]:
+             expected: np.ndarray | None = None, recognised: bool = True,
+             shortest: np.ndarray | None = None) -> tuple[list[StepStatus], float]:
     """Found in place (where the in-order segmentation puts it), found out of place (an
     order-free match away from there), or not found.
 
@@ -60,7 +66,9 @@ def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], pr
        (only when it stands out as clearly as a typical step if it is squeezed into less
        than ``SQUEEZED`` of its expected time, where a skipped step tends to hide; and
        ``UNRECOGNISED_NEED`` times as clearly if the gold's step order is not recognised in
-       the video at all, see :func:`.segment.procedure_evidence`);
+       the video at all, see :func:`.segment.procedure_evidence`); a squeezed step at least
+       ``SHORT`` x ``shortest`` (S,) long (gold clips x min(1, overall pace)) also counts when
+       its clearest order-free occurrence lies in its span;
     2. skipped, but its order-free match lies elsewhere and stands out clearly: out of place;
     3. otherwise not found (missing or done wrongly, decided by :func:`missing_or_wrong`).
     """
@@ -73,8 +81,9 @@ def classify(ev: list[StepEvidence], steps: list[Step], critical: list[bool], pr
         best_ok = r_best >= need and e.owner > -OWNER_MARGIN
         squeezed = expected is not None and e.mapped.length < SQUEEZED * expected[e.index]
         clear = r_map >= (SQUEEZED_NEED if recognised else UNRECOGNISED_NEED)
-        if e.placed and e.mapped_owner > -OWNER_MARGIN and (clear or (not squeezed and recognised)):
-            inside = best_ok and e.best.overlap(e.mapped) >= 0.5 * e.best.length
+        inside = best_ok and e.best.overlap(e.mapped) >= 0.5 * e.best.length
+        fast = inside and shortest is not None and e.mapped.length >= SHORT * shortest[e.index]
+        if e.placed and e.mapped_owner > -OWNER_MARGIN and (clear or ((not squeezed or fast) and recognised)):
             out.append(StepStatus(st, crit, True, float(max(r_map, r_best) if inside else r_map), e.mapped, True))
         elif (best_ok and e.best.overlap(e.mapped) == 0 and r_best >= need + OUT_OF_PLACE_EXTRA
               and r_best >= r_map + OUT_OF_PLACE_EXTRA and e.owner > OWNER_MARGIN):

@@ -110,7 +110,8 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     gap = max(1, int(round(IDLE_GAP_SEC / tr_tl.hop)))
     idle, gold_idle = (close_gaps(idle_mask(clip_motion(e)), gap) for e in (trainee, gold))
     proc = procedure_evidence(like, gold_clips, overall)
-    status, ref = ds.classify(ev, steps, _critical(steps, profile), profile, gold_clips * overall, proc["recognised"])
+    status, ref = ds.classify(ev, steps, _critical(steps, profile), profile, gold_clips * overall,
+                               proc["recognised"], gold_clips * min(overall, 1.0))
     if proc["recognised"]:
         apply_swap(status, ev, like, ref, gold_clips, overall)
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
