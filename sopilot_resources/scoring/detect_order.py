@@ -15,8 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from .detect_steps import StepStatus
+from .deviation import Deviation, make, span, tc
 from .evidence import Span, StepEvidence, _explains
+from .profile import Profile
 from .segment import SEGMENT_SLACK, segment_steps, step_margin
+from .timeline import Timeline
 
 #: a swapped pair must explain this share more of the video than the gold's order
 SWAP_GAIN = 0.005
@@ -67,3 +70,41 @@ def apply_swap(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarra
         st = status[i]
         st.found, st.where, st.in_place = True, Span(a, b, 0.0), True
         st.ratio = float(max(st.ratio, (level - ev[i].base) / ref))
+
+
+def _lis(values: list[float]) -> set[int]:
+    """Indices of one longest strictly increasing subsequence (O(n^2), n = number of steps)."""
+    n = len(values)
+    best, prev = [1] * n, [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if values[j] < values[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    i = int(np.argmax(best)) if n else -1
+    keep = set()
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return keep
+
+
+def order(status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+    found = [s for s in status if s.found]
+    starts = [float(tr_tl.centres[s.where.start]) for s in found]
+    keep = _lis(starts)
+    devs = []
+    for n, s in enumerate(found):
+        if n in keep:
+            continue
+        # the in-order step it jumped over: earlier in gold but later in the trainee, or vice versa
+        others = [(abs(starts[m] - starts[n]), found[m]) for m in keep
+                  if (found[m].step.index < s.step.index) != (starts[m] < starts[n])]
+        other = min(others, key=lambda t: t[0])[1] if others else None
+        st = s.step
+        tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
+        what = f"steps {min(st.index, other.step.index) + 1} and {max(st.index, other.step.index) + 1}" if other else f"step {st.index + 1}"
+        names = f"'{st.name}'" + (f" / '{other.step.name}'" if other else "")
+        msg = f"{what} ({names}) done in the wrong order (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
+        conf = min(1.0, s.ratio, other.ratio if other else 1.0)
+        devs.append(make("order_swap", st, span(st.start_sec, st.end_sec), tt, conf, msg, profile))
+    return devs

@@ -1,4 +1,5 @@
-"""Step-level deviations: missing, done wrongly, out of order, repeated.
+"""Step-level deviations: which steps are found, missing, or done wrongly (order: detect_order.py;
+repeats: detect_repeats.py).
 
 A step counts as *found* when its best order-free match stands out from the step's
 similarity to the rest of the trainee video at least ``match_strictness`` times as much as
@@ -24,8 +25,6 @@ MIN_CONTRAST = 0.12
 OWNER_MARGIN = 0.02
 #: how much more clearly than a found-in-place step an out-of-place occurrence must stand out
 OUT_OF_PLACE_EXTRA = 0.3
-#: a repeat must stand out at least this much (relative to the typical step)
-REPEAT_MIN_RATIO = 0.85
 #: a step placed in less than this fraction of its expected trainee time (gold duration x
 #: overall pace; correct performances vary 0.6-1.6x per step) is "squeezed": it counts as
 #: found only with a contrast of SQUEEZED_NEED typical steps
@@ -39,11 +38,6 @@ SHORT = 0.45
 #: found only if it stands out this many times as clearly as the typical step of the video
 UNRECOGNISED_NEED = 1.5
 UNRECOGNISED_CONF = 0.6
-#: a second full match of a step at least this clear (relative to its best) is a second
-#: occurrence even when no dip in similarity separates the two (a repeat done right after)
-TWIN_RATIO = 0.8
-#: a repeat inside the step's own in-order span needs a span this many times the expected time
-REPEAT_SPAN = 1.6
 
 
 @dataclass
@@ -148,83 +142,3 @@ def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: 
             msg = f"step {st.index + 1} '{st.name}' missing (gold {tc(st.start_sec)}-{tc(st.end_sec)})"
             devs.append(make("missing_step", st, gt, None, conf, msg, profile, s.critical))
     return devs
-
-
-def _lis(values: list[float]) -> set[int]:
-    """Indices of one longest strictly increasing subsequence (O(n^2), n = number of steps)."""
-    n = len(values)
-    best, prev = [1] * n, [-1] * n
-    for i in range(n):
-        for j in range(i):
-            if values[j] < values[i] and best[j] + 1 > best[i]:
-                best[i], prev[i] = best[j] + 1, j
-    i = int(np.argmax(best)) if n else -1
-    keep = set()
-    while i >= 0:
-        keep.add(i)
-        i = prev[i]
-    return keep
-
-
-def order(status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
-    found = [s for s in status if s.found]
-    starts = [float(tr_tl.centres[s.where.start]) for s in found]
-    keep = _lis(starts)
-    devs = []
-    for n, s in enumerate(found):
-        if n in keep:
-            continue
-        # the in-order step it jumped over: earlier in gold but later in the trainee, or vice versa
-        others = [(abs(starts[m] - starts[n]), found[m]) for m in keep
-                  if (found[m].step.index < s.step.index) != (starts[m] < starts[n])]
-        other = min(others, key=lambda t: t[0])[1] if others else None
-        st = s.step
-        tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
-        what = f"steps {min(st.index, other.step.index) + 1} and {max(st.index, other.step.index) + 1}" if other else f"step {st.index + 1}"
-        names = f"'{st.name}'" + (f" / '{other.step.name}'" if other else "")
-        msg = f"{what} ({names}) done in the wrong order (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
-        conf = min(1.0, s.ratio, other.ratio if other else 1.0)
-        devs.append(make("order_swap", st, span(st.start_sec, st.end_sec), tt, conf, msg, profile))
-    return devs
-
-
-def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> bool:
-    """True when something else happens between two occurrences of a step (not one long one)."""
-    lo, hi = min(a.end, b.end), max(a.start, b.start)
-    if hi <= lo:
-        return False
-    return float(like_s[lo:hi].mean() - base) / ref < 0.5
-
-
-def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float, tr_tl: Timeline,
-            profile: Profile, expected: np.ndarray | None = None) -> list[tuple[Deviation, Span]]:
-    """A found step's second order-free occurrence, when it is as long as a real execution
-    (at least ``SQUEEZED`` of the step's expected trainee time), stands out, is explained by
-    no other step better, lies outside the other steps' spans, and is a separate occurrence
-    (a dip in similarity between the two, or nearly as clear as the first)."""
-    located = [s.where for s in status if s.where is not None]
-    need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
-    out = []
-    for s, e in zip(status, ev):
-        if not s.found or e.second is None:
-            continue
-        r2 = e.second_contrast / ref
-        clash = any(w.overlap(e.second) > 0.3 * e.second.length for w in located if w is not s.where)
-        if expected is not None:
-            within = s.in_place and s.where.overlap(e.second) >= 0.5 * e.second.length
-            # inside its own in-order span, the span must be long enough for two executions;
-            # elsewhere, the occurrence itself must be as long as one
-            long_enough = (s.where.length >= REPEAT_SPAN * expected[s.step.index] if within
-                           else e.second.length >= SQUEEZED * expected[s.step.index])
-            if not long_enough:
-                continue
-        distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or e.second_contrast >= TWIN_RATIO * e.contrast
-        if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
-            continue
-        st = s.step
-        # the repeat is the later of the two occurrences (the first may be the weaker match)
-        again = e.second if e.second.start >= e.best.start or not s.in_place else e.best
-        tt = span(tr_tl.t0(again.start), tr_tl.t1(again.end))
-        msg = f"step {st.index + 1} '{st.name}' repeated (again at trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
-        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, min(1.0, r2), msg, profile), again))
-    return out

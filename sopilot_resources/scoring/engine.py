@@ -14,7 +14,8 @@ from ..errors import StepsFileError
 from . import detect_steps as ds
 from . import detect_timing as dt
 from .adapt import relocate
-from .detect_order import apply_swap
+from .detect_order import apply_swap, order
+from .detect_repeats import repeats
 from .deviation import Deviation
 from .evidence import block_layout, collect_evidence, gold_max_similarity, prepare, step_likelihood
 from .motion import clip_motion, close_gaps, mid_step
@@ -117,8 +118,8 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
     pace = float(np.median(paces)) if paces else 1.0
     devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile, proc["recognised"])
-    devs += ds.order(status, tr_tl, profile)
-    rep = ds.repeats(status, ev, like, ref, tr_tl, profile, gold_clips * overall)
+    devs += order(status, tr_tl, profile)
+    rep = repeats(status, ev, like, ref, tr_tl, profile, gold_clips * overall)
     devs += [d for d, _ in rep]
     p = alignment.path
     extra = dt.extras(ds.coverage(status, ev, like, ref), [sp for _, sp in rep], gold_best, idle, ref, p, status,
