@@ -101,7 +101,7 @@ def summarize(rows: list[dict]) -> dict:
                                            [r["score"] for r in sub if r["kind"] != "correct"])
     if rows and "baseline_similarity" in rows[0]:
         # the baseline's threshold is the median similarity of each task's batch
-        ranks, passes_ok, passes_bad = [], [], []
+        passes_ok, passes_bad = [], []
         for task in sorted({r["task"] for r in rows}):
             sub = [r for r in rows if r["task"] == task]
             med = float(np.median([r["baseline_similarity"] for r in sub]))
@@ -113,6 +113,14 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
+def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
+    """(set directory, manifest) of a demo set under ``out``; generated on first use."""
+    root = Path(out) / f"seed{seed}{'-quick' if quick else ''}"
+    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() \
+        else generate_demo(root, seed=seed, quick=quick)
+    return root, manifest
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -120,9 +128,7 @@ def main() -> int:
     ap.add_argument("--out", default="bench_out/accuracy")
     ap.add_argument("--no-baseline", action="store_true")
     a = ap.parse_args()
-    root = Path(a.out) / f"seed{a.seed}{'-quick' if a.quick else ''}"
-    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() \
-        else generate_demo(root, seed=a.seed, quick=a.quick)
+    root, manifest = load_set(a.out, a.seed, a.quick)
     rows = evaluate(root, manifest, not a.no_baseline)
     summary = summarize(rows)
     (root / "results.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))

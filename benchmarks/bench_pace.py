@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sopilot_resources.demo.generate import generate_demo
-from sopilot_resources.demo.retime import pace_factors, retime
-from sopilot_resources.embedders.registry import get_embedder
-from sopilot_resources.ingest import ingest_video
-from sopilot_resources.scoring.engine import score_embeddings
-from sopilot_resources.scoring.steps import find_sidecar, load_steps
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_accuracy import load_set  # noqa: E402
+
+from sopilot_resources.demo.retime import pace_factors, retime  # noqa: E402
+from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
+from sopilot_resources.ingest import ingest_video  # noqa: E402
+from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
+from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
 
 LOW, HIGH = 0.6, 1.6
 
@@ -45,9 +47,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--draws", type=int, default=12)
     a = ap.parse_args()
-    root = Path(a.out) / f"seed{a.seed}{'-quick' if a.quick else ''}"
-    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() \
-        else generate_demo(root, seed=a.seed, quick=a.quick)
+    root, manifest = load_set(a.out, a.seed, a.quick)
     emb = get_embedder("color-motion", device="cpu")
     golds = {v["task"]: v for v in manifest["videos"] if v["role"] == "gold"}
     correct = [v for v in manifest["videos"] if v.get("kind") == "correct"]

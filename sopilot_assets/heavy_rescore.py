@@ -1,6 +1,6 @@
 """Rescore one trainee against its task's current gold with the current profile.
 
-Same engine and the same result rows as the ``pair_score`` asset (its ``_write_rows``), from
+Same engine and the same result rows as the ``pair_score`` asset (``score_rows.write_score_rows``), from
 the embeddings and gold steps the main pipeline already stored, so a rescore costs one
 alignment, no decoding. A new gold gives a new pair key (the old score stays as it was); a
 new profile replaces the pair's rows, exactly as rerunning the stale asset would.
@@ -21,7 +21,7 @@ def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: s
     from sopilot_resources.scoring.profile import load_profile
     from sopilot_resources.scoring.steps import parse_steps
 
-    from .assets.scores import _write_rows
+    from .assets.score_rows import write_score_rows
 
     p = item.payload
     reg = Registry(store.registry_dir)
@@ -42,6 +42,6 @@ def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: s
                       created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     atomic_write_json(store.pair_work(pair.key) / "score.json",
                       {**doc, "pair": pair.to_dict(), "rescored_by": run_id})
-    _write_rows(ResultsStoreResource(data_dir=str(store.root)), pair, gold, trainee, doc,
+    write_score_rows(ResultsStoreResource(data_dir=str(store.root)), pair, gold, trainee, doc,
                 embedder_key, profile.fingerprint(), run_id)
     return {"score": float(res.score), "verdict": res.verdict, "pair_key": pair.key}

@@ -45,7 +45,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
         still.append(pk)
         if pk in cur["inflight"]:
             if now - cur["inflight"][pk] > INFLIGHT_CHECK_SEC and pk not in cur["blocked"]:
-                why = _failed_for_good(context.instance, f"pair:{pk}:{ekey}")
+                why = _failed_for_good(context.instance, batch_run_key("pair", [pk], ekey or ""))
                 if why:
                     context.log.warning(f"pair {pk}: {why}")
                     cur["blocked"][pk] = why
@@ -65,7 +65,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
             if now - seen > INFLIGHT_CHECK_SEC:  # inputs overdue: did a video run fail?
                 cur["checked"][pk] = now
                 for vkey in (pair.gold_key, pair.trainee_key):
-                    fail = _failed_for_good(context.instance, f"video:{vkey}", f"video partition {vkey}")
+                    fail = _failed_for_good(context.instance, batch_run_key("video", [vkey]), f"video partition {vkey}")
                     if fail:
                         context.log.warning(f"pair {pk} waits for video {vkey}: {fail}")
                         cur["blocked"][pk] = f"video {vkey}: {fail}"

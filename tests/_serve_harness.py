@@ -7,6 +7,7 @@ read-only, and run state from the instance's own storage under DAGSTER_HOME.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -88,22 +89,18 @@ class Server:
 
     def remember_tree(self) -> set[int]:
         """Record every process below `sopilot serve` (to prove later that none outlives it)."""
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):  # serve already gone: nothing below it
             for child in psutil.Process(self.proc.pid).children(recursive=True):
                 self.tree.add(child.pid)
-        except psutil.NoSuchProcess:
-            pass
         return self.tree
 
     def survivors(self) -> list[psutil.Process]:
         alive = []
         for pid in self.tree | ({self.proc.pid} if self.proc else set()):
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # gone: not a survivor
                 p = psutil.Process(pid)
                 if p.status() != psutil.STATUS_ZOMBIE:
                     alive.append(p)
-            except psutil.NoSuchProcess:
-                pass
         return alive
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 200.0) -> int:
@@ -127,10 +124,8 @@ class Server:
         self.tree.update(p.pid for p in procs)
         for sig in (signal.SIGSTOP, signal.SIGKILL):  # freeze all first: no handler gets to run
             for p in procs:
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):  # already dead
                     p.send_signal(sig)
-                except psutil.NoSuchProcess:
-                    pass
         psutil.wait_procs(procs, timeout=30)
         self.proc.wait()
         self._log.close()
@@ -142,10 +137,8 @@ class Server:
         if self.proc.poll() is None:
             self.remember_tree()
         for p in self.survivors():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # exited meanwhile
                 p.kill()
-            except psutil.NoSuchProcess:
-                pass
         if self.proc.poll() is None:
             self.proc.wait(timeout=30)
         if not self._log.closed:

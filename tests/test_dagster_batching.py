@@ -51,6 +51,14 @@ def five(tmp_path_factory):
     return gold, [write_video(d / f"t{i}.avi", seed=20 + i, step_sec=1.5) for i in range(5)]
 
 
+def _drop_task(root, gold, trainees) -> None:
+    """The gold with its steps file and ``trainees`` into inbox/task/."""
+    drop(root, gold, "task", "gold")
+    drop(root, gold.with_name("gold.steps.json"), "task", "gold")
+    for t in trainees:
+        drop(root, t, "task", "trainee")
+
+
 def _meta(inst, asset, key):
     recs = inst.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=5).records
@@ -62,10 +70,7 @@ def test_trainees_and_pairs_run_in_batches_with_their_own_metadata(tmp_path, fiv
     monkeypatch.setenv("SOPILOT_MAX_BATCH", "3")
     gold, trainees = five
     res, defs = setup(tmp_path)
-    drop(tmp_path, gold, "task", "gold")
-    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
-    for t in trainees:
-        drop(tmp_path, t, "task", "trainee")
+    _drop_task(tmp_path, gold, trainees)
     with dg.instance_for_test() as inst:
         r = tick(defs, inst, None, res)
         gold_rr, *batches = r.run_requests
@@ -117,26 +122,16 @@ def test_a_failed_batch_is_split_so_the_bad_video_fails_alone(tmp_path, five, mo
             f"video:{k}" for k in inst.get_dynamic_partitions("videos")[:2])
         tracked = json.loads(r2.cursor)["batches"]  # the failed batch is forgotten, its solos followed
         assert batch.run_key not in tracked and {x.run_key for x in r2.run_requests} <= set(tracked)
-        ok = {x.partition_key: x.success for x in zip_runs(r2.run_requests, execute(defs, inst, r2.run_requests))}
+        ok = {rr.partition_key: out.success for rr, out in zip(r2.run_requests, execute(defs, inst, r2.run_requests))}
         assert ok[bad_key] is False and sum(ok.values()) == 1
         assert tick(defs, inst, r2.cursor, res).run_requests == []  # a solo run's failure is final
-
-
-def zip_runs(requests, results):
-    class R:
-        def __init__(self, rr, res):
-            self.partition_key, self.success = rr.partition_key, res.success
-    return [R(a, b) for a, b in zip(requests, results)]
 
 
 def test_a_failed_pair_batch_is_split_into_single_pair_runs(tmp_path, five, monkeypatch):
     monkeypatch.setenv("SOPILOT_MAX_BATCH", "3")
     gold, trainees = five
     res, defs = setup(tmp_path)
-    drop(tmp_path, gold, "task", "gold")
-    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
-    for t in trainees[:4]:
-        drop(tmp_path, t, "task", "trainee")
+    _drop_task(tmp_path, gold, trainees[:4])
     with dg.instance_for_test() as inst:
         r = tick(defs, inst, None, res)
         assert all(x.success for x in execute(defs, inst, r.run_requests))
@@ -167,10 +162,7 @@ def test_pairs_wait_for_their_trainees_whole_batch_run(tmp_path, five, monkeypat
     monkeypatch.setenv("SOPILOT_MAX_BATCH", "2")
     gold, trainees = five
     res, defs = setup(tmp_path)
-    drop(tmp_path, gold, "task", "gold")
-    drop(tmp_path, gold.with_name("gold.steps.json"), "task", "gold")
-    for t in trainees[:3]:
-        drop(tmp_path, t, "task", "trainee")
+    _drop_task(tmp_path, gold, trainees[:3])
     with dg.instance_for_test() as inst:
         r = tick(defs, inst, None, res)
         gold_rr, first, second = r.run_requests

@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from sopilot_assets.assets.scores import _write_rows
+from sopilot_assets.assets.score_rows import write_score_rows
 from sopilot_assets.heavy import heavy_backlog_job, ledger_for
 from sopilot_assets.schedules import heavy_idle_schedule
 from sopilot_resources.dagster_resources.engine import EmbedderResource
@@ -72,7 +72,7 @@ def _setup(tmp_path, monkeypatch, gold2_ok=True):
     steps1 = parse_steps(json.loads(store.steps_path(g1.sha256, key).read_text())["steps"])
     res1 = score_embeddings(embs[g1.sha256], embs[tr.sha256], steps=steps1, profile=Profile())
     rs_res = ResultsStoreResource(data_dir=str(root))
-    _write_rows(rs_res, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
+    write_score_rows(rs_res, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
     rs = ResultsStore(store.results, store.duckdb_path)
     rs.ensure_views()
     return store, rs, key, embs, (g1, g2, tr), res1

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from ..batching import DEFAULT_MAX_BATCH
+
 #: transient failures (a busy disk, a killed worker) get two more tries with backoff
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
 GPU_POOL = "gpu"
 # backfill_policy is marked beta in dagster 1.13; the pinned release is what the tests exercise
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 #: backfills from the UI go in runs of up to this many partitions (the sensor batches the same way)
-BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=50)
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=DEFAULT_MAX_BATCH)
 
 
 @dataclass(frozen=True)

@@ -157,5 +157,3 @@ def _score_one(context, key: str, video_store, embedder, aligner, scoring_profil
     }
     return (len(res.alignment.path), path_problems(res.alignment.path, n, m), score_problems(doc), ameta, smeta)
 
-
-_write_rows = write_score_rows  # the name heavy_rescore.py imports
