@@ -10,8 +10,11 @@ PAIR_JOB = "sopilot_pair_job"
 ROLLUP_JOB = "sopilot_rollup_job"
 RUN_TAGS = {"dagster/retry_on_asset_or_op_failure": "false"}
 #: the instance config lets at most two "decode" runs go at once, and keeps a third run slot
-#: for scoring, so a batch of pairs never waits behind a batch of videos (and vice versa)
+#: for scoring, so a batch of pairs never waits behind a batch of videos (and vice versa). A
+#: gold's run (one video, which all its task's pairs wait for) is tagged GOLD_LANE instead, so
+#: it starts beside two trainee batches rather than holding one of them back.
 LANE = "sopilot/lane"
+GOLD_LANE = "gold"
 
 VIDEO_ASSETS = ("video", "clip_embeddings", "gold_steps")
 TRAINEE_ASSETS = ("video", "clip_embeddings")

@@ -8,7 +8,7 @@ import dagster as dg
 
 from .batching import (batch_request, batch_run_key, contiguous_batches, failed_batches, max_batch_from_env,
                        stored_order, track)
-from .jobs import PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
+from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 
@@ -24,10 +24,10 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
             if rec is None:
                 continue
             adds[VIDEOS].append(rec.key)
-            if rec.role == "gold":  # alone, first in the queue: it unblocks its task's pairs
+            if rec.role == "gold":  # alone, first in the queue, outside the decode lane: it unblocks its task's pairs
                 runs.append(batch_request(VIDEO_JOB, [rec.key], batch_run_key("video", [rec.key]),
                                           {"sopilot/task": rec.task, "sopilot/role": "gold",
-                                           PRIORITY: GOLD_PRIORITY}, VIDEO_ASSETS))
+                                           PRIORITY: GOLD_PRIORITY, LANE: GOLD_LANE}, VIDEO_ASSETS))
             elif not (ekey and store.embeddings_path(rec.sha256, ekey).exists()):  # re-announced, done
                 trainees[rec.key] = rec
         else:

@@ -229,3 +229,20 @@ def test_gpu_work_goes_to_the_gpu_pool_only_with_a_gpu():
     assert pools(build_video_assets(cpu)) == set() and pools(build_score_assets(cpu)) == set()
     assert pools(build_video_assets(gpu)) == {"gpu"} and pools(build_score_assets(gpu)) == {"gpu"}
     assert pools(build_steps_asset(gpu)) == set()  # CPU work never waits for the GPU
+
+
+def test_runs_cap_blas_threads_while_they_work(monkeypatch):
+    """Runs share the cores: while a run works its BLAS pool has one thread, then it is restored."""
+    from threadpoolctl import threadpool_info
+
+    from sopilot_assets.assets.common import shared_machine
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    monkeypatch.setenv("SOPILOT_RUN_NICE", "0")
+    before = blas_threads()
+    assert before, "NumPy's BLAS is not visible to threadpoolctl"
+    with shared_machine():
+        assert blas_threads() == [1] * len(before)
+    assert blas_threads() == before

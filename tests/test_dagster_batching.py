@@ -75,6 +75,7 @@ def test_trainees_and_pairs_run_in_batches_with_their_own_metadata(tmp_path, fiv
         r = tick(defs, inst, None, res)
         gold_rr, *batches = r.run_requests
         assert gold_rr.partition_key.startswith("task/gold/") and gold_rr.tags["dagster/priority"] == "2"
+        assert gold_rr.tags["sopilot/lane"] == "gold" and {b.tags.get("sopilot/lane") for b in batches} == {None}
         assert [int(b.tags["sopilot/batch_size"]) for b in batches] == [3, 2]
         assert all(b.partition_key is None and b.run_key.startswith("videos:") for b in batches)
         assert all(x.success for x in execute(defs, inst, r.run_requests))
@@ -85,7 +86,13 @@ def test_trainees_and_pairs_run_in_batches_with_their_own_metadata(tmp_path, fiv
         r = tick(defs, inst, r.cursor, res)
         cursor = r.cursor
         assert [int(b.tags.get("sopilot/batch_size", 1)) for b in r.run_requests] == [3, 2]
-        assert all(x.success for x in execute(defs, inst, r.run_requests))
+        outs = execute(defs, inst, r.run_requests)
+        assert all(x.success for x in outs)
+        # a batch logs its pairs in one message, a line per pair, after the last one
+        infos = [e.user_message for e in inst.all_logs(outs[0].run_id) if e.level == 20 and not e.is_dagster_event]
+        summary = [m for m in infos if m.startswith("3 pairs done:")]
+        assert len(summary) == 1 and not [m for m in infos if " vs gold " in m and m not in summary]
+        assert sum(f"- {t.name} vs gold gold.avi (v1): " in summary[0] for t in trainees) == 3
         pairs = inst.get_dynamic_partitions("pairs")
         files = {_meta(inst, "pair_score", k)["trainee_file"].text: k for k in pairs}
         assert sorted(files) == sorted(t.name for t in trainees)

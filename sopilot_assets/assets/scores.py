@@ -15,7 +15,7 @@ from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import pairs_partitions
 from .alignment import gold_step_bounds, path_problems, save_alignment
-from .common import BACKFILL, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image, yield_cpu
+from .common import BACKFILL, GPU_POOL, BatchLog, RETRY, Versions, column_schema, for_each_partition, md_image, shared_machine
 from .score_rows import deviation_table, report_md, write_score_rows
 
 ALIGN, SCORE = "pair_alignment", "pair_score"
@@ -66,16 +66,17 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
     def score_pair(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                    embedder: EmbedderResource, aligner: AlignerResource,
                    scoring_profile: ScoringProfileResource, results_store: ResultsStoreResource):
-        yield_cpu()
+        log, golds = BatchLog(context, "pairs"), {}
 
         def one(key: str):
             path_len, path_bad, score_bad, ameta, smeta = _score_one(
-                context, key, video_store, embedder, aligner, scoring_profile, results_store)
+                context, log, golds, key, video_store, embedder, aligner, scoring_profile, results_store)
             context.add_asset_metadata(ameta, asset_key=ALIGN, partition_key=key)
             context.add_asset_metadata(smeta, asset_key=SCORE, partition_key=key)
             return key, path_len, path_bad, score_bad
 
-        done = for_each_partition(context, "pairs", one)
+        with shared_machine():
+            done = for_each_partition(context, "pairs", one, log)
         yield dg.MaterializeResult(asset_key=ALIGN)
         pbad = [f"{k}: {'; '.join(b)}" for k, _, b, _ in done if b]
         yield dg.AssetCheckResult(asset_key=ALIGN, check_name="alignment_path_valid", passed=not pbad, metadata={
@@ -89,8 +90,10 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
     return score_pair
 
 
-def _score_one(context, key: str, video_store, embedder, aligner, scoring_profile, results_store):
-    """Aligns and scores pair ``key``, writes its files and rows. Returns (path length, path
+def _score_one(context, log, golds: dict, key: str, video_store, embedder, aligner, scoring_profile,
+               results_store):
+    """Aligns and scores pair ``key``, writes its files and rows (``golds``: gold embeddings
+    already loaded in this run, by path; a batch shares a few golds). Returns (path length, path
     problems, score problems, pair_alignment metadata, pair_score metadata)."""
     from sopilot_resources.embeddings import ClipEmbeddings
     from sopilot_resources.errors import SopilotError
@@ -114,7 +117,11 @@ def _score_one(context, key: str, video_store, embedder, aligner, scoring_profil
                          f"{'missing' if steps_doc is None else 'ok'}; materialize clip_embeddings "
                          "(and gold_steps for the gold) of those video partitions first",
                          allow_retries=False)
-    g = ClipEmbeddings.load(store.embeddings_path(gold.sha256, ekey))
+    gpath = store.embeddings_path(gold.sha256, ekey)
+    if gpath not in golds:
+        golds[gpath] = ClipEmbeddings.load(gpath)
+        golds[gpath].vectors.setflags(write=False)  # shared by the batch's pairs: never changed
+    g = golds[gpath]
     t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, ekey))
     task = registry.task(pair.task)
     prof_entry = next((p for p in task.profiles if p["sha256"] == pair.profile_sha256), None)
@@ -135,8 +142,8 @@ def _score_one(context, key: str, video_store, embedder, aligner, scoring_profil
     tpic = step_timeline(doc["steps"]["gold"], doc["steps"]["trainee"], doc["deviations"],
                          work / "timeline.png", float(g.ends[-1]), float(t.ends[-1]))
     write_score_rows(results_store, pair, gold, trainee, doc, ekey, profile.fingerprint(), context.run.run_id)
-    context.log.info(f"{trainee.file_name} vs gold {gold.file_name} (v{pair.gold_version}): "
-                     f"{res.score:.1f} -> {res.verdict}, {len(doc['deviations'])} deviations")
+    log.info(f"{trainee.file_name} vs gold {gold.file_name} (v{pair.gold_version}): "
+             f"{res.score:.1f} -> {res.verdict}, {len(doc['deviations'])} deviations")
     n, m = res.alignment.shape
     ameta = {
         "gold_clips": n, "trainee_clips": m, "backend": res.alignment.backend,

@@ -9,7 +9,7 @@ from sopilot_resources.dagster_resources.storage import ResultsStoreResource, Vi
 from sopilot_resources.storage.fsutil import atomic_write_json, read_json
 
 from ..partitions import videos_partitions
-from .common import BACKFILL, RETRY, Versions, for_each_partition, video_record
+from .common import BACKFILL, RETRY, BatchLog, Versions, for_each_partition, video_record
 
 ASSET = "gold_steps"
 
@@ -24,17 +24,19 @@ def build_steps_asset(v: Versions) -> dg.AssetsDefinition:
     )
     def gold_steps(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                    embedder: EmbedderResource, results_store: ResultsStoreResource) -> dg.MaterializeResult:
+        log = BatchLog(context, "golds")
+
         def one(key: str) -> None:
-            context.add_asset_metadata(_steps_of(context, key, video_store, embedder, results_store),
+            context.add_asset_metadata(_steps_of(context, log, key, video_store, embedder, results_store),
                                        partition_key=key)
 
-        for_each_partition(context, "golds", one)
+        for_each_partition(context, "golds", one, log)
         return dg.MaterializeResult()
 
     return gold_steps
 
 
-def _steps_of(context, key: str, video_store, embedder, results_store) -> dict:
+def _steps_of(context, log, key: str, video_store, embedder, results_store) -> dict:
     """Writes the steps of gold partition ``key``; returns the materialization metadata."""
     from sopilot_resources.embeddings import ClipEmbeddings
     from sopilot_resources.errors import StepsFileError
@@ -73,7 +75,7 @@ def _steps_of(context, key: str, video_store, embedder, results_store) -> dict:
          "file_name": rec.file_name, "step_index": s["index"], "name": s["name"],
          "start_sec": s["start_sec"], "end_sec": s["end_sec"], "critical": bool(s["critical"]),
          "source": source, "written_at": now} for s in docs])
-    context.log.info(f"{rec.file_name}: {len(docs)} steps ({source})")
+    log.info(f"{rec.file_name}: {len(docs)} steps ({source})")
     return {
         "steps": len(docs), "source": source, "path": dg.MetadataValue.path(str(path)),
         "table": dg.MetadataValue.md(

@@ -12,8 +12,8 @@ from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from ..partitions import videos_partitions
-from .common import (BACKFILL, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image,
-                     video_record, yield_cpu)
+from .common import (BACKFILL, BatchLog, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image,
+                     video_record, shared_machine)
 from .embeddings import ASSET as EMB, CHECK_SPECS, check_results, embed, embedding_metadata
 
 VIDEO = "video"
@@ -37,15 +37,16 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
     )
     def ingest_video(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                      embedder: EmbedderResource, results_store: ResultsStoreResource):
-        yield_cpu()
+        log = BatchLog(context, "videos")
 
         def one(key: str):
-            rec, emb, gate, vmeta, emeta = _ingest_one(context, key, video_store, embedder, results_store)
+            rec, emb, gate, vmeta, emeta = _ingest_one(context, log, key, video_store, embedder, results_store)
             context.add_asset_metadata(vmeta, asset_key=VIDEO, partition_key=key)
             context.add_asset_metadata(emeta, asset_key=EMB, partition_key=key)
             return rec, emb, gate
 
-        done = for_each_partition(context, "videos", one)
+        with shared_machine():
+            done = for_each_partition(context, "videos", one, log)
         yield dg.MaterializeResult(asset_key=VIDEO)
         yield dg.MaterializeResult(asset_key=EMB)
         yield from check_results(done)
@@ -53,7 +54,7 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
     return ingest_video
 
 
-def _ingest_one(context, key: str, video_store, embedder, results_store):
+def _ingest_one(context, log, key: str, video_store, embedder, results_store):
     """Probe, embed, contact sheet and the ``videos`` row of one video partition.
     Returns (record, embeddings, gate, video metadata, embeddings metadata)."""
     from sopilot_resources.errors import VideoError
@@ -81,9 +82,9 @@ def _ingest_one(context, key: str, video_store, embedder, results_store):
         "probed_at": dt.datetime.now(dt.timezone.utc),
     }])
     wall = float(timings.get("wall_sec", 0.0)) or 1e-9
-    context.log.info(f"{rec.file_name}: {info.duration_sec:.1f} s {info.width}x{info.height} {info.codec} "
-                     f"@ {info.fps:.1f} fps, quality flags: {', '.join(flags) or 'none'}; {len(emb)} clips "
-                     f"with {emb.embedder_key} in {wall:.1f} s")
+    log.info(f"{rec.file_name}: {info.duration_sec:.1f} s {info.width}x{info.height} {info.codec} "
+             f"@ {info.fps:.1f} fps, quality flags: {', '.join(flags) or 'none'}; {len(emb)} clips "
+             f"with {emb.embedder_key} in {wall:.1f} s")
     if rec.role == "gold" and not gate["ok"]:
         context.log.warning(f"{rec.file_name}: {gate['message']}")
     vmeta = {
