@@ -43,5 +43,5 @@ def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: s
     atomic_write_json(store.pair_work(pair.key) / "score.json",
                       {**doc, "pair": pair.to_dict(), "rescored_by": run_id})
     write_score_rows(ResultsStoreResource(data_dir=str(store.root)), pair, gold, trainee, doc,
-                embedder_key, profile.fingerprint(), run_id)
+                     embedder_key, profile.fingerprint(), run_id)
     return {"score": float(res.score), "verdict": res.verdict, "pair_key": pair.key}

@@ -42,18 +42,16 @@ def shared_machine():
       notices finished runs and starts the next ones promptly during a large drop.
     - Caps the BLAS thread pool at ``SOPILOT_RUN_BLAS_THREADS`` (default 1) while the body
       runs. Up to three runs share the cores, and OpenBLAS's idle workers spin while they
-      wait for work: two scoring runs of 50 pairs side by side took 14 s each with two BLAS
-      threads and 5.4 s with one (docs/bench/orchestration.md). A pair's matrices are small
+      wait for work: a 50-pair batch took 14-16 s in the pipeline with two BLAS threads
+      and 5.3-5.6 s with one (docs/bench/orchestration.md). A pair's matrices are small
       (hundreds of clips), so one thread loses nothing there."""
     from threadpoolctl import threadpool_limits
 
     target = int(os.environ.get("SOPILOT_RUN_NICE") or 5)
-    try:
+    with contextlib.suppress(OSError):  # not permitted here: the run keeps its current priority
         current = os.nice(0)
         if target > current:
             os.nice(target - current)
-    except OSError:  # not permitted here: run at the current priority
-        pass
     with threadpool_limits(limits=int(os.environ.get("SOPILOT_RUN_BLAS_THREADS") or 1), user_api="blas"):
         yield
 
