@@ -108,9 +108,15 @@ def coverage(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray,
 
 
 def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: Timeline, tr_tl: Timeline,
-                     idle: np.ndarray, pace: float, profile: Profile, recognised: bool = True) -> list[Deviation]:
+                     idle: np.ndarray, pace: float, profile: Profile, recognised: bool = True,
+                     like: np.ndarray | None = None) -> list[Deviation]:
     """A step not found: ``wrong_step`` where the trainee spends at least half its expected time
     working (not idle, not in another step) between its neighbours, else ``missing_step``.
+    A stretch of work is one step done differently, never several: where unfound steps share
+    one (a skipped step next to a barely recognised one), they claim it in order of how well
+    they match it (``like`` (S, M), the step likelihood, minus each step's base; without it,
+    in gold order), and a step left without enough free time is missing. Skipping a step is
+    far more common than doing two neighbours both differently.
     Confidence: 1 - 0.4 x (how clearly it still matched / match_strictness); at least
     ``UNRECOGNISED_CONF`` when the gold's step order is not recognised at all (then how a step
     compares with the video's other steps says little)."""
@@ -118,10 +124,11 @@ def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: 
     for s in status:
         if s.found:
             taken[s.where.start:s.where.end] = True
+    unfound = [(s, e) for s, e in zip(status, ev) if not s.found]
+    if like is not None:
+        unfound.sort(key=lambda se: -_span_level(like, se[1]))
     devs = []
-    for s, e in zip(status, ev):
-        if s.found:
-            continue
+    for s, e in unfound:
         st = s.step
         free = np.zeros_like(taken)
         free[e.mapped.start:e.mapped.end] = True
@@ -134,6 +141,7 @@ def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: 
         if tr_tl.seconds(int(free.sum())) >= 0.5 * expected:
             j = np.flatnonzero(free)
             s.where, s.found = Span(int(j[0]), int(j[-1]) + 1, e.mapped.sim), False
+            taken[s.where.start:s.where.end] = True
             tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
             msg = (f"step {st.index + 1} '{st.name}' done differently from the gold "
                    f"(trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}, gold {tc(st.start_sec)}-{tc(st.end_sec)})")
@@ -141,4 +149,11 @@ def missing_or_wrong(status: list[StepStatus], ev: list[StepEvidence], gold_tl: 
         else:
             msg = f"step {st.index + 1} '{st.name}' missing (gold {tc(st.start_sec)}-{tc(st.end_sec)})"
             devs.append(make("missing_step", st, gt, None, conf, msg, profile, s.critical))
+    devs.sort(key=lambda d: d.gold_step)
     return devs
+
+
+def _span_level(like: np.ndarray, e: StepEvidence) -> float:
+    """How much more the step's likelihood is over its in-order stretch than its base."""
+    m = e.mapped
+    return float(like[e.index, m.start:m.end].mean() - e.base) if m.length > 0 else -np.inf

@@ -117,7 +117,7 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
         apply_swap(status, ev, like, ref, gold_clips, overall)
     paces = [s.where.length * tr_tl.hop / max(s.step.duration, gold_tl.hop) for s in status if s.found]
     pace = float(np.median(paces)) if paces else 1.0
-    devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile, proc["recognised"])
+    devs = ds.missing_or_wrong(status, ev, gold_tl, tr_tl, idle, pace, profile, proc["recognised"], like)
     devs += order(status, tr_tl, profile)
     rep = repeats(status, ev, like, ref, tr_tl, profile, gold_clips * overall)
     devs += [d for d, _ in rep]
