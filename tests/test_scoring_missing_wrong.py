@@ -41,6 +41,6 @@ def test_shared_stretch_goes_to_the_step_it_resembles(levels, wrong, missing):
 
 
 def test_without_likelihood_the_earlier_step_claims_the_stretch():
-    status, ev, tl, gold_tl, like = _case((0.2, 0.6))
+    status, ev, tl, gold_tl, _ = _case((0.2, 0.6))
     devs = missing_or_wrong(status, ev, gold_tl, tl, np.zeros(20, bool), 1.0, Profile(), True)
     assert {d.gold_step: d.type for d in devs} == {1: "wrong_step", 2: "missing_step"}
