@@ -113,6 +113,13 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
+def add_set_args(ap: argparse.ArgumentParser) -> None:
+    """The options that pick a demo set: --out DIR, --seed N, --quick (see load_set)."""
+    ap.add_argument("--out", default="bench_out/accuracy")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true")
+
+
 def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
     """(set directory, manifest) of a demo set under ``out``; generated on first use."""
     root = Path(out) / f"seed{seed}{'-quick' if quick else ''}"
@@ -123,9 +130,7 @@ def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default="bench_out/accuracy")
+    add_set_args(ap)
     ap.add_argument("--no-baseline", action="store_true")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)

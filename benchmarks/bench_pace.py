@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import load_set  # noqa: E402
+from bench_accuracy import add_set_args, load_set  # noqa: E402
 
 from sopilot_resources.demo.retime import pace_factors, retime  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
@@ -42,9 +42,7 @@ def modes(n_segments: int, draws: int) -> dict[str, list]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="bench_out/accuracy")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--quick", action="store_true")
+    add_set_args(ap)
     ap.add_argument("--draws", type=int, default=12)
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import load_set  # noqa: E402
+from bench_accuracy import add_set_args, load_set  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
@@ -115,9 +115,7 @@ def probe(gold: dict, v: dict, root: Path, gf, emb, cache: dict, a) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="bench_out/accuracy")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--quick", action="store_true")
+    add_set_args(ap)
     ap.add_argument("--fps", type=float, default=2.0)
     ap.add_argument("--min-lasting", type=float, default=6.0, help="seconds a change must last")
     a = ap.parse_args()
