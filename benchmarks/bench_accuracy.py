@@ -9,7 +9,8 @@ as missing at the right gold step, % swaps reported as an order deviation, and t
 per-video table. Writes results.json next to the videos. With ``--detected-steps`` the
 golds' step files are ignored and steps are detected from the gold (as for a gold without a
 sidecar); gold step numbers then differ from the ground truth's, so the missing-step metric
-is left out, and the results go to results-detected.json.
+is left out, the detected boundaries are compared with the step files' (within 1 s), and
+the results go to results-detected.json.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from sopilot_resources.demo.generate import generate_demo  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
 from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
-from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
+from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
 
 
 def auc(pos: list[float], neg: list[float]) -> float:
@@ -83,6 +84,27 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         rows.append(row)
         print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}", flush=True)
     return rows
+
+
+def boundary_match(root: Path, manifest: dict, tol: float = 1.0) -> dict:
+    """Detected gold step boundaries vs the step files' (the middle of the pause between two
+    steps): share of true boundaries with a detected one within ``tol`` s (recall) and share
+    of detected boundaries that are real (precision), over all golds of the set."""
+    emb = get_embedder("color-motion")
+    hit = n_true = n_det = 0
+    for g in (v for v in manifest["videos"] if v["role"] == "gold"):
+        e = ingest_video(root / g["path"], emb)
+        st = load_steps(find_sidecar(root / g["path"]))
+        truth = [(a.end_sec + b.start_sec) / 2 for a, b in zip(st, st[1:])]
+        det = [s.end_sec for s in detect_steps(e.vectors, e.starts, e.ends)[:-1]]
+        free = list(det)
+        for t in truth:
+            near = [x for x in free if abs(x - t) <= tol]
+            if near:
+                free.remove(min(near, key=lambda x: abs(x - t)))
+                hit += 1
+        n_true, n_det = n_true + len(truth), n_det + len(det)
+    return {"boundary_recall": hit / max(1, n_true), "boundary_precision": hit / max(1, n_det)}
 
 
 def summarize(rows: list[dict], detected: bool = False) -> dict:
@@ -140,6 +162,8 @@ def main() -> int:
     root, manifest = load_set(a.out, a.seed, a.quick)
     rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps)
     summary = summarize(rows, a.detected_steps)
+    if a.detected_steps:
+        summary.update(boundary_match(root, manifest))
     (root / ("results-detected.json" if a.detected_steps else "results.json")).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     print(json.dumps(summary, indent=1))
     return 0
