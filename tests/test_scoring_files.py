@@ -76,3 +76,41 @@ def test_detect_steps_finds_boundaries_of_piecewise_sequences():
     steps = detect_steps(x, starts, starts + 0.5)
     assert len(steps) == 4
     assert np.allclose([s.start_sec for s in steps[1:]], [5.0, 12.0, 16.0], atol=0.6)
+
+
+def _novelty_full(x, w):
+    """Reference: the checkerboard novelty from the whole self-similarity matrix."""
+    x = x - x.mean(axis=0, keepdims=True)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    sim, nov = x @ x.T, np.zeros(len(x))
+    for i in range(w, len(x) - w + 1):
+        nov[i] = (sim[i - w:i, i - w:i].mean() + sim[i:i + w, i:i + w].mean()) / 2 - sim[i - w:i, i:i + w].mean()
+    return nov
+
+
+def test_detect_steps_matches_full_matrix_novelty_and_stays_small_on_long_videos(monkeypatch):
+    import tracemalloc
+
+    import scipy.signal
+
+    rng = np.random.default_rng(3)
+    x = np.repeat(rng.normal(size=(12, 16)), 25, axis=0) + rng.normal(scale=0.3, size=(300, 16))
+    starts = np.arange(len(x)) * 0.5
+    seen = {}
+
+    def spy(nov, **kw):
+        seen["nov"] = nov
+        return real(nov, **kw)
+
+    real = scipy.signal.find_peaks
+    monkeypatch.setattr(scipy.signal, "find_peaks", spy)
+    detect_steps(x, starts, starts + 2.0)
+    assert np.allclose(seen["nov"], _novelty_full(x, 4), atol=1e-9)
+    # 4 h at 2 clips/s would need 3.3 GB for the full matrix; here 12000 clips (0.58 GB full)
+    long = rng.normal(size=(12000, 8)).astype(np.float32)
+    t = np.arange(len(long)) * 0.5
+    tracemalloc.start()
+    detect_steps(long, t, t + 2.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20

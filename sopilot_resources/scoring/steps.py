@@ -126,12 +126,11 @@ def detect_steps(
     hop = float(np.median(np.diff(starts))) if n > 1 else 1.0
     x = vectors - vectors.mean(axis=0, keepdims=True)
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-    sim = x @ x.T
     w = max(1, int(round(kernel_sec / hop)))
     nov = np.zeros(n)
-    for i in range(w, n - w + 1):
-        a, b = sim[i - w:i, i - w:i], sim[i:i + w, i:i + w]
-        cross = sim[i - w:i, i:i + w]
+    for i in range(w, n - w + 1):  # only a band around the diagonal: memory O(w^2), not O(N^2)
+        sim = x[i - w:i + w] @ x[i - w:i + w].T
+        a, b, cross = sim[:w, :w], sim[w:, w:], sim[:w, w:]
         nov[i] = (a.mean() + b.mean()) / 2.0 - cross.mean()
     from scipy.signal import find_peaks  # here: importing scipy.signal costs ~1 s in every fresh process
 
