@@ -49,13 +49,11 @@ def register(ref: np.ndarray, img: np.ndarray) -> np.ndarray:
     """(2, 3) affine taking ref coordinates to img's (identity when ECC does not converge)."""
     g = [cv2.GaussianBlur(cv2.cvtColor(x.astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32), (5, 5), 0)
          for x in (ref, img)]
-    warp = np.eye(2, 3, dtype=np.float32)
     try:
-        _, warp = cv2.findTransformECC(g[0], g[1], warp, cv2.MOTION_AFFINE,
-                                       (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 200, 1e-6), None, 1)
-    except cv2.error:
-        pass
-    return warp
+        return cv2.findTransformECC(g[0], g[1], np.eye(2, 3, dtype=np.float32), cv2.MOTION_AFFINE,
+                                    (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 200, 1e-6), None, 1)[1]
+    except cv2.error:  # no convergence (e.g. a nearly uniform picture): compare unregistered
+        return np.eye(2, 3, dtype=np.float32)
 
 
 def match_colours(src: np.ndarray, ref: np.ndarray) -> np.ndarray:
