@@ -127,3 +127,26 @@ def test_mixed_embedders_refused_and_bad_steps():
         score_embeddings(GOLD, other, STEPS)
     with pytest.raises(StepsFileError):
         score_embeddings(GOLD, render(trainee_plan(), P, seed=3), [Step(0, "late", 500.0, 510.0)])
+
+
+def test_random_performances_never_crash_and_penalties_explain_the_score():
+    """Property check over 300 random gold / trainee pairs: 1-8 steps of any length, trainee
+    steps dropped, reordered, stretched, separated by long pauses or replaced by unrelated
+    work, any noise and lighting offset, given or detected steps."""
+    rng = np.random.default_rng(0)
+    for it in range(300):
+        n = int(rng.integers(1, 9))
+        protos_ = protos(n, dim=int(rng.choice([8, 64])), seed=it)
+        plan, steps = gold_plan(list(rng.uniform(0.5, 6, n)), pause=float(rng.uniform(0, 2)))
+        tr = [(-1, float(rng.uniform(0, 3)))]
+        for k in rng.permutation(n)[: int(rng.integers(0, n + 1))]:
+            tr.append((int(k) if rng.random() > 0.1 else n + 1, float(rng.uniform(0.3, 10))))  # n + 1: 'extra'
+            if rng.random() < 0.3:
+                tr.append((-1, float(rng.uniform(0, 12))))
+        gold = render(plan, protos_, seed=it)
+        trainee = render(tr, protos_, noise=float(rng.uniform(0, 1)), offset=float(rng.uniform(-1, 1)), seed=it + 1000)
+        r = score_embeddings(gold, trainee, None if rng.random() < 0.2 else steps)
+        assert r.score == round(max(0.0, 100.0 - r.penalty_total), 2), it
+        assert r.verdict in ("pass", "needs_review", "retrain", "fail"), it
+        assert all(0.0 <= d.confidence <= 1.0 for d in r.deviations), it
+        r.to_dict()
