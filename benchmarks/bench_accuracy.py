@@ -46,11 +46,14 @@ def _order(dev: tuple) -> tuple:
     return dev[0], -1 if dev[1] is None else dev[1]
 
 
-def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False) -> list[dict]:
+def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
+             cache: dict | None = None) -> list[dict]:
+    """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
+    to reuse them afterwards, e.g. for :func:`boundary_match`)."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
-    cache: dict[str, object] = {}
+    cache = {} if cache is None else cache
     base_cache: dict[str, np.ndarray] = {}
 
     def baseline_similarity(gold_rel: str, trainee_rel: str) -> float:
@@ -86,14 +89,14 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
     return rows
 
 
-def boundary_match(root: Path, manifest: dict, tol: float = 1.0) -> dict:
+def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0) -> dict:
     """Detected gold step boundaries vs the step files' (the middle of the pause between two
     steps): share of true boundaries with a detected one within ``tol`` s (recall) and share
-    of detected boundaries that are real (precision), over all golds of the set."""
-    emb = get_embedder("color-motion")
+    of detected boundaries that are real (precision), over all golds of the set.
+    ``embedded``: the golds' embeddings by path (``evaluate``'s cache)."""
     hit = n_true = n_det = 0
     for g in (v for v in manifest["videos"] if v["role"] == "gold"):
-        e = ingest_video(root / g["path"], emb)
+        e = embedded[g["path"]]
         st = load_steps(find_sidecar(root / g["path"]))
         truth = [(a.end_sec + b.start_sec) / 2 for a, b in zip(st, st[1:])]
         det = [s.end_sec for s in detect_steps(e.vectors, e.starts, e.ends)[:-1]]
@@ -160,10 +163,11 @@ def main() -> int:
     ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
-    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps)
+    embedded: dict = {}
+    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded)
     summary = summarize(rows, a.detected_steps)
     if a.detected_steps:
-        summary.update(boundary_match(root, manifest))
+        summary.update(boundary_match(root, manifest, embedded))
     (root / ("results-detected.json" if a.detected_steps else "results.json")).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     print(json.dumps(summary, indent=1))
     return 0

@@ -39,7 +39,11 @@ W, H = 320, 180
 
 
 def frames(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """-> times (T,), frames (T, H, W, 3) float32."""
+    """-> times (T,), frames (T, H, W, 3) float32, from the first frame to the last.
+
+    A second decode beside ``ingest_video``'s, on purpose: stills taken from the clips on the
+    way (``ThumbnailTap``) start 1 s late and end 1 s early (clip middles), and with them the
+    probe separated 1 task set of 5 instead of 3 - the signal is that sensitive."""
     got = [(f.time, cv2.resize(f.rgb, (W, H), interpolation=cv2.INTER_AREA))
            for f in iter_sampled_frames(path, SamplingConfig(target_fps=fps))]
     return np.array([t for t, _ in got]), np.stack([f for _, f in got]).astype(np.float32)
@@ -84,10 +88,11 @@ def lasting_change(d: np.ndarray, min_post: int) -> tuple[np.ndarray, np.ndarray
     return best, when
 
 
-def probe(gold: dict, v: dict, root: Path, gf, emb, cache: dict, a) -> dict:
+def probe(gold: dict, v: dict, root: Path, ge, gf, emb, a) -> dict:
+    """ge: the gold's embeddings, gf: its (times, frames)."""
     gt, gfr = gf
     tt, tfr = frames(root / v["path"], a.fps)
-    ge, te = cache[gold["path"]], ingest_video(root / v["path"], emb)
+    te = ingest_video(root / v["path"], emb)
     path = score_embeddings(ge, te, load_steps(find_sidecar(root / gold["path"]))).alignment.path
     gc, tc = (ge.starts + ge.ends) / 2, (te.starts + te.ends) / 2
     warp = register(np.median(gfr, 0), np.median(tfr, 0))
@@ -121,11 +126,10 @@ def main() -> int:
     emb = get_embedder("color-motion", device="cpu")
     rows = []
     for gold in (v for v in manifest["videos"] if v["role"] == "gold" and v.get("camera") == "fixed"):
-        cache = {gold["path"]: ingest_video(root / gold["path"], emb)}
-        gf = frames(root / gold["path"], a.fps)
+        ge, gf = ingest_video(root / gold["path"], emb), frames(root / gold["path"], a.fps)
         for v in manifest["videos"]:
             if v["role"] == "trainee" and v["task"] == gold["task"] and v["kind"] != "unrelated":
-                r = probe(gold, v, root, gf, emb, cache, a)
+                r = probe(gold, v, root, ge, gf, emb, a)
                 rows.append(r)
                 print(f"{r['kind']:8s} {r['path']:48s} {r['score']:6.1f} at ({r['x']},{r['y']}) from gold "
                       f"{r['gold_time']:.1f} s (after step {r['after_gold_step']}) truth {r['truth']}", flush=True)
