@@ -14,11 +14,20 @@ from sopilot_resources.storage.keys import pair_key, safe_name, video_key
 KEY_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
-def test_sha256_streams_same_as_hashlib(tmp_path):
+@pytest.mark.parametrize("size", [0, 1, 1 << 20, 3 * (1 << 20) + 17])
+def test_sha256_streams_same_as_hashlib(tmp_path, size):
     p = tmp_path / "a.bin"
-    data = os.urandom(3 * (1 << 20) + 17)
+    data = os.urandom(size)
     p.write_bytes(data)
     assert sha256_file(p) == hashlib.sha256(data).hexdigest()
+
+
+def test_sha256_needs_no_python_311_api(tmp_path, monkeypatch):
+    """Python 3.10 has no hashlib.file_digest; hashing must not depend on it (issue 11)."""
+    monkeypatch.delattr(hashlib, "file_digest", raising=False)
+    p = tmp_path / "v.mp4"
+    p.write_bytes(b"frame" * 300_000)
+    assert sha256_file(p) == hashlib.sha256(b"frame" * 300_000).hexdigest()
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path):

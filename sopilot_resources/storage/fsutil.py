@@ -18,8 +18,11 @@ CHUNK = 1 << 20
 
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file, streamed in 1 MiB chunks (never reads the whole file at once)."""
+    h = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _tmp_name(path: Path) -> Path:
