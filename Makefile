@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: setup setup-test demo test chromium bench clean-data
 
-# Default install: no torch, no CuPy, no transformers.
+# Default install: no torch, no transformers.
 $(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip setuptools wheel
