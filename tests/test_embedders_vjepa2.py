@@ -9,14 +9,15 @@ import json
 
 import numpy as np
 import pytest
-import torch
-import transformers
 from embedder_scenes import make_clip
 
-from sopilot_resources.embedders import get_embedder
-from sopilot_resources.embedders.vjepa2 import MODEL_DIR_ENV, VJEPA2Embedder, resample_indices
-from sopilot_resources.errors import EmbedderError
-from sopilot_resources.video.types import Clip
+torch = pytest.importorskip("torch")  # the optional `torch` extra (make test installs it)
+transformers = pytest.importorskip("transformers")
+
+from sopilot_resources.embedders import get_embedder  # noqa: E402
+from sopilot_resources.embedders.vjepa2 import MODEL_DIR_ENV, VJEPA2Embedder, resample_indices  # noqa: E402
+from sopilot_resources.errors import EmbedderError  # noqa: E402
+from sopilot_resources.video.types import Clip  # noqa: E402
 
 CROP = 32
 

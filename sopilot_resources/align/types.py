@@ -10,7 +10,7 @@ import numpy as np
 class Alignment:
     """path: (K, 2) int64 pairs (i gold clip, j trainee clip), monotone, from (0, 0) to (N-1, M-1).
     total_cost: accumulated cost along the path; normalized_cost: total_cost / K.
-    backend: which DP backend produced it ("numba", "torch-cuda", "cupy", ...)."""
+    backend: which DP backend produced it ("numba", "torch-cpu" or "torch-cuda")."""
 
     path: np.ndarray
     total_cost: float

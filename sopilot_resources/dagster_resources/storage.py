@@ -4,8 +4,8 @@ Environment variables (read by ``from_env``; defaults in brackets):
 
     SOPILOT_DATA_DIR               [./data]  data root (inbox, raw, quarantine, archive, work, results)
     SOPILOT_STABLE_SECONDS         [5]       a file is taken once size+mtime held this long
-    SOPILOT_MAX_FILES_PER_TICK     [25]      inbox files handled per sensor tick
-    SOPILOT_TICK_BUDGET_SEC        [30]      stop taking files after this long in one tick
+    SOPILOT_MAX_FILES_PER_TICK     [200]     inbox files handled per sensor tick
+    SOPILOT_TICK_BUDGET_SEC        [20]      stop taking files after this long in one tick
     SOPILOT_MAX_VIDEO_MB           [none]    larger videos are quarantined (too_large)
     SOPILOT_GOLD_MIN_SEC           [4]       gold quality gate: shortest acceptable gold
     SOPILOT_GOLD_MAX_BAD_FRACTION  [0.5]     gold quality gate: max share of dark/blurry/frozen/over-exposed clips
