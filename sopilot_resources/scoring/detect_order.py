@@ -97,14 +97,18 @@ def order(status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[D
         if n in keep:
             continue
         # the in-order step it jumped over: earlier in gold but later in the trainee, or vice versa
-        others = [(abs(starts[m] - starts[n]), found[m]) for m in keep
+        others = [(abs(starts[m] - starts[n]), m) for m in keep
                   if (found[m].step.index < s.step.index) != (starts[m] < starts[n])]
-        other = min(others, key=lambda t: t[0])[1] if others else None
+        m = min(others, key=lambda t: t[0])[1] if others else None
+        other = found[m] if m is not None else None
         st = s.step
         tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
-        what = f"steps {min(st.index, other.step.index) + 1} and {max(st.index, other.step.index) + 1}" if other else f"step {st.index + 1}"
-        names = f"'{st.name}'" + (f" / '{other.step.name}'" if other else "")
-        msg = f"{what} ({names}) done in the wrong order (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
+        # each number beside its own name, the misplaced step (gold_step) first
+        what = "done out of order"
+        if other:
+            what = (f"done {'before' if starts[n] < starts[m] else 'after'} step {other.step.index + 1} "
+                    f"'{other.step.name}', against the gold's order")
+        msg = f"step {st.index + 1} '{st.name}' {what} (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
         conf = min(1.0, s.ratio, other.ratio if other else 1.0)
         devs.append(make("order_swap", st, span(st.start_sec, st.end_sec), tt, conf, msg, profile))
     return devs

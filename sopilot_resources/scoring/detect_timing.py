@@ -79,7 +79,9 @@ def idles(idle: np.ndarray, gold_idle: np.ndarray, path, status: list[StepStatus
         if excess < profile.idle_sec:
             continue
         tt = span(tr_tl.t0(j0), tr_tl.t1(j1))
-        msg = f"idle for {sec:.0f} s (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}), {excess:.0f} s longer than the gold"
+        after = f" after step {step.index + 1} '{step.name}'" if step else ""
+        msg = (f"idle for {sec:.0f} s{after} (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}), "
+               f"{excess:.0f} s longer than the gold")
         conf = min(1.0, 0.8 + 0.2 * (excess - profile.idle_sec) / profile.idle_sec)
         devs.append(make("long_idle", step, gt, tt, conf, msg, profile))
     return devs

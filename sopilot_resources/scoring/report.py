@@ -22,7 +22,7 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
             lines.append(f"  - [{d.severity}] {d.message}  (-{d.penalty:.1f}, confidence {d.confidence:.2f})")
     else:
         lines.append("No deviations: the trainee followed the SOP.")
-    lines += ["", "Steps (gold -> trainee):"]
+    lines += ["", "Steps (gold -> trainee), numbered from 1 as in the messages:"]
     where = {s["index"]: s for s in result.steps_trainee}
     width = max((len(s.name) for s in result.steps_gold), default=4)
     for s in result.steps_gold:
