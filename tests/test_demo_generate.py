@@ -15,14 +15,30 @@ KINDS = {"correct", *DEVIATION_TYPES, "unrelated"}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     stale = out / "t01_valve" / "trainee"
     stale.mkdir(parents=True)
     (stale / "t01_from_an_older_run.mp4").write_bytes(b"old")
     (stale / "notes.txt").write_text("not ours to delete")
-    manifest = generate_demo(out, seed=0, quick=True)
-    return out, manifest
+    calls = []
+    manifest = generate_demo(out, seed=0, quick=True, progress=lambda *a: calls.append((*a, (out / a[2]).is_file())))
+    return out, manifest, calls
+
+
+@pytest.fixture(scope="module")
+def demo(demo_run):
+    return demo_run[:2]
+
+
+def test_progress_reports_each_finished_video_once(demo_run):
+    """`sopilot demo` and `serve --demo` build on this callback: (done, total, path) per video,
+    in order, and the file is complete on disk when it is called."""
+    _, manifest, calls = demo_run
+    n = len(manifest["videos"])
+    assert [c[0] for c in calls] == list(range(1, n + 1)) and {c[1] for c in calls} == {n}
+    assert sorted(c[2] for c in calls) == sorted(v["path"] for v in manifest["videos"])
+    assert all(c[3] for c in calls)
 
 
 def test_regenerating_replaces_old_videos_only(demo):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -188,14 +188,18 @@ def _remove_stale(out: Path, tasks: list[TaskSpec], keep: set[str]) -> None:
                     f.unlink()
 
 
-def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, workers: int | None = None) -> dict:
+def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, workers: int | None = None,
+                  progress: Callable[[int, int, str], None] | None = None) -> dict:
     """Render the demo set into ``out_dir`` and return its manifest (also written to manifest.json).
 
     Videos and sidecars of an earlier run left in the task folders are removed.
 
     quick: two tasks (one per footage style), two correct trainees each, 5 steps, small frames -
     for tests. workers: videos rendered at once in threads (default: CPU count; OpenCV drawing,
-    NumPy and the ffmpeg encoder subprocess run outside the GIL).
+    NumPy and the ffmpeg encoder subprocess run outside the GIL). progress: called as
+    ``progress(done, total, path)`` in the calling thread as soon as each video is complete on disk
+    (``path`` relative to ``out_dir``, e.g. ``t01_valve/trainee/t01_missing_x.mkv``); the steps
+    sidecars are all written before the first video.
     """
     out = Path(out_dir)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -217,14 +221,20 @@ def generate_demo(out_dir: str | Path, seed: int = 0, quick: bool = False, worke
     order = sorted(range(len(jobs)), key=lambda k: -jobs[k].cost())
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     records: list[dict | None] = [None] * len(jobs)
+
+    def finished(k: int, rec: dict) -> None:
+        records[k] = rec
+        if progress is not None:
+            progress(sum(r is not None for r in records), len(jobs), rec["path"])
+
     if n_workers == 1:
         for k in order:
-            records[k] = _render(jobs[k], str(out))
+            finished(k, _render(jobs[k], str(out)))
     else:
         with ThreadPoolExecutor(n_workers) as pool:
-            futs = {k: pool.submit(_render, jobs[k], str(out)) for k in order}
-            for k, fut in futs.items():
-                records[k] = fut.result()
+            futs = {pool.submit(_render, jobs[k], str(out)): k for k in order}
+            for fut in as_completed(futs):
+                finished(futs[fut], fut.result())
     _remove_stale(out, tasks, {rec["path"] for rec in records} | {m["steps_file"] for m in task_meta.values()})
     for rec in records:
         if rec["role"] == "gold":
