@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IncompatibleEmbeddingsError
+from .stills import Stills
 from .video.types import QUALITY_FLAGS
 
 
@@ -17,7 +18,9 @@ class ClipEmbeddings:
     quality: (N, len(QUALITY_FLAGS)) bool, columns in QUALITY_FLAGS order;
     motion: (N,) float32 mean absolute frame difference in [0, 1] (idle detection);
     embedder: the embedder identity dict (name, version, parameters);
-    video: VideoInfo.to_dict(); sampling: SamplingConfig.to_dict()."""
+    video: VideoInfo.to_dict(); sampling: SamplingConfig.to_dict();
+    stills: the video's still pictures (:class:`~.stills.Stills`), None when not kept
+    (embeddings made before stills existed, or ingest with ``stills_fps=0``)."""
 
     vectors: np.ndarray
     starts: np.ndarray
@@ -27,6 +30,7 @@ class ClipEmbeddings:
     embedder: dict
     video: dict = field(default_factory=dict)
     sampling: dict = field(default_factory=dict)
+    stills: "Stills | None" = None
 
     def __len__(self) -> int:
         return int(self.vectors.shape[0])
@@ -49,6 +53,7 @@ class ClipEmbeddings:
         np.savez_compressed(
             tmp, vectors=self.vectors, starts=self.starts, ends=self.ends,
             quality=self.quality, motion=self.motion, meta=np.array(meta),
+            **(self.stills.to_arrays() if self.stills is not None else {}),
         )
         tmp.replace(path)  # atomic: never a half-written file under the final name
         return path
@@ -59,7 +64,7 @@ class ClipEmbeddings:
             meta = json.loads(str(z["meta"]))
             return cls(
                 vectors=z["vectors"], starts=z["starts"], ends=z["ends"],
-                quality=z["quality"], motion=z["motion"], **meta,
+                quality=z["quality"], motion=z["motion"], stills=Stills.from_arrays(z), **meta,
             )
 
     def quality_fraction(self) -> dict[str, float]:

@@ -18,6 +18,8 @@ import numpy as np
 
 from .embedders.base import Embedder
 from .embeddings import ClipEmbeddings
+from .stills import STILLS_FPS
+from .stills_tap import StillsTap
 from .video.types import QUALITY_FLAGS, Clip, SamplingConfig
 
 _MOTION_SIZE = (80, 48)  # (W, H) of the grey image motion is measured on
@@ -97,7 +99,7 @@ def _produce(clips: Iterator[Clip], out: queue.Queue, stop: threading.Event, clo
 
 def ingest_video(path: str | os.PathLike, embedder: Embedder, sampling: SamplingConfig = SamplingConfig(),
                  mask=None, batch_clips: int = 64, timings: dict | None = None,
-                 _stop: threading.Event | None = None) -> ClipEmbeddings:
+                 _stop: threading.Event | None = None, stills_fps: float = STILLS_FPS) -> ClipEmbeddings:
     """Decode, sample and embed one video into ClipEmbeddings (see its docstring for fields).
 
     batch_clips bounds the decoded clips waiting for the embedder. If ``timings`` is a dict
@@ -139,10 +141,11 @@ def ingest_video(path: str | os.PathLike, embedder: Embedder, sampling: Sampling
             motion.append(meter.measure(item))
             yield item
 
+    tap = StillsTap(embedder, stills_fps) if stills_fps > 0 else None
     t_embed = time.perf_counter()
     producer.start()
     try:
-        vectors = np.asarray(embedder.embed_clips(stream()), dtype=np.float32)
+        vectors = np.asarray((tap or embedder).embed_clips(stream()), dtype=np.float32)
     finally:
         stop.set()  # on error, or if the embedder stopped early: let the reader thread go
         producer.join()
@@ -162,6 +165,7 @@ def ingest_video(path: str | os.PathLike, embedder: Embedder, sampling: Sampling
         embedder=embedder.identity(),
         video=info.to_dict(),
         sampling=sampling.to_dict(),
+        stills=tap.stills() if tap is not None else None,
     )
 
 

@@ -1,0 +1,98 @@
+"""Still pictures of a video kept beside its clip embeddings, so scoring never decodes it again.
+
+The scene-state evidence of the scoring engine (:mod:`sopilot_resources.scene`) compares what
+the work area looks like before and after each step; it needs pictures, not clip vectors.
+:class:`~.stills_tap.StillsTap` wraps the embedder during ingest and keeps the sampled frames (already
+resized to ``SamplingConfig.max_side`` and privacy-masked) at ``fps`` frames a second, as JPEG:
+at the defaults (2 fps, 320 px, quality 90) about 1 MB per minute of demo video, and never
+more than ``BYTES_PER_MINUTE`` (busy or noisy pictures are encoded at a lower quality).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import cv2
+import numpy as np
+
+
+#: stills per second kept at ingest (0 keeps none)
+STILLS_FPS = 2.0
+JPEG_QUALITY = 90
+#: the budget: at most this many bytes per minute of video; a still that would take more
+#: than its share is encoded again at lower qualities (noisy or busy pictures)
+BYTES_PER_MINUTE = 1_800_000
+LOWER_QUALITIES = (80, 70, 55, 40)
+
+
+@dataclass
+class Stills:
+    """times: (T,) float64 seconds; jpeg: (B,) uint8, the T JPEG files one after the other;
+    offsets: (T + 1,) int64, still i is ``jpeg[offsets[i]:offsets[i + 1]]``."""
+
+    times: np.ndarray
+    jpeg: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return int(len(self.times))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.jpeg.nbytes + self.times.nbytes + self.offsets.nbytes)
+
+    def frame(self, i: int) -> np.ndarray:
+        """(H, W, 3) uint8 RGB of still i."""
+        buf = self.jpeg[int(self.offsets[i]):int(self.offsets[i + 1])]
+        bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise ValueError(f"still {i} does not decode")
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    def frames(self, idx: Iterable[int] | None = None) -> np.ndarray:
+        """(n, H, W, 3) uint8 RGB of the stills ``idx`` (all when None)."""
+        idx = range(len(self)) if idx is None else list(idx)
+        return np.stack([self.frame(i) for i in idx]) if len(idx) else np.zeros((0, 1, 1, 3), np.uint8)
+
+    def between(self, t0: float, t1: float) -> np.ndarray:
+        """Indices of the stills with t0 <= time <= t1."""
+        return np.flatnonzero((self.times >= t0 - 1e-6) & (self.times <= t1 + 1e-6))
+
+    def to_arrays(self, prefix: str = "stills_") -> dict[str, np.ndarray]:
+        return {f"{prefix}times": self.times, f"{prefix}jpeg": self.jpeg, f"{prefix}offsets": self.offsets}
+
+    @classmethod
+    def from_arrays(cls, z, prefix: str = "stills_") -> "Stills | None":
+        """From a mapping (e.g. an open npz) holding :meth:`to_arrays`' keys; None if absent."""
+        if f"{prefix}times" not in z:
+            return None
+        return cls(np.asarray(z[f"{prefix}times"], np.float64), np.asarray(z[f"{prefix}jpeg"], np.uint8),
+                   np.asarray(z[f"{prefix}offsets"], np.int64))
+
+    @classmethod
+    def from_frames(cls, frames: Iterable[np.ndarray], times: Iterable[float],
+                    quality: int = JPEG_QUALITY) -> "Stills":
+        """From RGB uint8 frames (H, W, 3) and their times."""
+        blobs = [encode(f, quality) for f in frames]
+        offsets = np.zeros(len(blobs) + 1, np.int64)
+        offsets[1:] = np.cumsum([len(b) for b in blobs])
+        jpeg = np.concatenate(blobs) if blobs else np.zeros(0, np.uint8)
+        return cls(np.asarray(list(times), np.float64), jpeg, offsets)
+
+
+def encode_within(rgb: np.ndarray, max_bytes: int, quality: int = JPEG_QUALITY) -> np.ndarray:
+    """JPEG of ``rgb`` at ``quality``, or at the first of LOWER_QUALITIES that fits ``max_bytes``
+    (the lowest when none does)."""
+    buf = encode(rgb, quality)
+    for q in (q for q in LOWER_QUALITIES if q < quality):
+        if len(buf) <= max_bytes:
+            break
+        buf = encode(rgb, q)
+    return buf
+
+
+def encode(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buf.reshape(-1)

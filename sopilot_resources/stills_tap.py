@@ -1,0 +1,60 @@
+"""``StillsTap``: keeps still pictures (:mod:`.stills`) while a video is being embedded (no second decode)."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .embedders.base import Embedder
+from .stills import BYTES_PER_MINUTE, JPEG_QUALITY, STILLS_FPS, Stills, encode_within
+from .video.types import Clip
+
+
+class StillsTap(Embedder):
+    """An Embedder that passes every clip to ``inner`` unchanged and keeps, from the clips'
+    frames, the first frame at or after each multiple of ``1 / fps`` seconds (each sampled
+    frame is looked at once, however many overlapping clips hold it). Its identity is the
+    inner embedder's: embeddings made through it are the same as without it."""
+
+    def __init__(self, inner: Embedder, fps: float = STILLS_FPS, quality: int = JPEG_QUALITY):
+        self.inner = inner
+        self.name, self.version = inner.name, inner.version
+        self.period = 1.0 / fps
+        self.quality = int(quality)
+        self.max_bytes = int(BYTES_PER_MINUTE / 60.0 / fps)
+        self._blobs: list[np.ndarray] = []
+        self._times: list[float] = []
+        self._last_index = -1
+        self._next_t = 0.0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def params(self) -> dict:
+        return self.inner.params()
+
+    def identity(self) -> dict:
+        return self.inner.identity()
+
+    def _tap(self, clips: Iterable[Clip]) -> Iterator[Clip]:
+        for c in clips:
+            for k, fi in enumerate(c.frame_indices):
+                t = float(c.times[k])
+                if int(fi) <= self._last_index:
+                    continue
+                self._last_index = int(fi)
+                if t + 1e-6 >= self._next_t:
+                    self._blobs.append(encode_within(c.frames[k], self.max_bytes, self.quality))
+                    self._times.append(t)
+                    self._next_t = (np.floor(t / self.period + 1e-6) + 1) * self.period
+            yield c
+
+    def embed_clips(self, clips: Iterable[Clip]) -> np.ndarray:
+        return self.inner.embed_clips(self._tap(clips))
+
+    def stills(self) -> Stills:
+        offsets = np.zeros(len(self._blobs) + 1, np.int64)
+        offsets[1:] = np.cumsum([len(b) for b in self._blobs])
+        jpeg = np.concatenate(self._blobs) if self._blobs else np.zeros(0, np.uint8)
+        return Stills(np.asarray(self._times, np.float64), jpeg, offsets)
