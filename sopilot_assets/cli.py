@@ -1,41 +1,47 @@
-"""``sopilot`` command line: score, demo, serve, soak.
+"""``sopilot`` command line: score, demo, results, serve, soak.
 
 Every user error ends with exit status 2 and one line on stderr; no tracebacks
-(set SOPILOT_DEBUG=1 to see one).
+(set SOPILOT_DEBUG=1 to see one). Exit statuses are listed in ``EXIT_CODES``.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
+from .score_cli import EXIT_BELOW, VERDICTS, cmd_score, sopilot_version
 
-def _cmd_score(a: argparse.Namespace) -> int:
-    from sopilot_resources.scoring.engine import score_videos
-    from sopilot_resources.scoring.report import render
-
-    res = score_videos(a.gold, a.trainee, steps_path=a.steps, profile_path=a.profile,
-                       embedder=a.embedder, device=a.device, model_dir=a.model_dir)
-    if a.json:
-        print(json.dumps(res.to_dict(), indent=None if a.compact else 2))
-    else:
-        print(render(res, a.gold, a.trainee))
-    return 0
+EXIT_CODES = f"""exit status:
+  0    done (score: the verdict is at or above --fail-below, when given)
+  1    unexpected error (one line on stderr; SOPILOT_DEBUG=1 shows the traceback)
+  2    bad input: a missing, unreadable or non-video file, a bad option value
+  {EXIT_BELOW}    score --fail-below: the verdict is worse than the threshold
+  130  interrupted (Ctrl-C)"""
 
 
 def _cmd_demo(a: argparse.Namespace) -> int:
     from sopilot_resources.demo.generate import generate_demo
 
-    manifest = generate_demo(a.out, seed=a.seed, quick=a.quick)
+    from .progress import CountProgress
+
+    with CountProgress() as progress:
+        manifest = generate_demo(a.out, seed=a.seed, quick=a.quick, progress=progress)
     print(f"wrote {len(manifest.get('videos', []))} demo videos to {a.out} (ground truth: {a.out}/manifest.json)")
     return 0
+
+
+def _cmd_results(a: argparse.Namespace) -> int:
+    from .instance import resolve_data_root
+    from .results_cli import run_results
+
+    return run_results(resolve_data_root(a.data_dir), a.task, a.trainee, a.format)
 
 
 def _cmd_serve(a: argparse.Namespace) -> int:
     from sopilot_assets.serve import serve
 
-    return serve(host=a.host, port=a.port, data_dir=a.data_dir, demo=a.demo)
+    return serve(host=a.host, port=a.port, data_dir=a.data_dir, demo=a.demo, quick_demo=a.quick,
+                 verbose=a.verbose)
 
 
 def _cmd_soak(a: argparse.Namespace) -> int:
@@ -44,35 +50,79 @@ def _cmd_soak(a: argparse.Namespace) -> int:
     return run_soak_cli(a.duration, rate_per_min=a.rate, data_dir=a.data_dir)
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after each help text (not the empty ones), the epilog kept as written."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sopilot", description="Score trainee work videos against a gold SOP video.")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("score", help="score a trainee video against a gold video")
-    s.add_argument("gold")
-    s.add_argument("trainee")
-    s.add_argument("--steps", help="gold steps JSON (default: <gold name>.steps.json beside the gold)")
-    s.add_argument("--profile", help="task profile JSON (weights, thresholds, critical steps)")
-    s.add_argument("--embedder", default=os.environ.get("SOPILOT_EMBEDDER", "color-motion"))
-    s.add_argument("--model-dir", default=os.environ.get("SOPILOT_MODEL_DIR"), help="local model directory (vjepa2)")
-    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    s.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    from sopilot_resources.embedders import available_embedders
+
+    from .results_cli import FORMATS
+
+    data_help = "data root (default: $SOPILOT_DATA_DIR, else ./data)"
+    p = argparse.ArgumentParser(prog="sopilot", description="Score trainee work videos against a gold SOP video.",
+                                epilog=EXIT_CODES, formatter_class=_Help)
+    p.add_argument("--version", action="version", version=f"sopilot {sopilot_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def cmd(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, epilog=EXIT_CODES, formatter_class=_Help)
+
+    s = cmd("score", "score a trainee video against a gold video")
+    s.add_argument("gold", help="the gold-standard video of the task")
+    s.add_argument("trainee", help="the trainee's video")
+    s.add_argument("--steps", help="gold steps JSON (default: <gold name>.steps.json beside the gold, "
+                                    "else steps detected automatically)")
+    s.add_argument("--profile", help="task profile JSON (weights, thresholds, critical steps; docs/scoring.md)")
+    s.add_argument("--embedder", choices=list(available_embedders()),
+                   default=os.environ.get("SOPILOT_EMBEDDER", "color-motion"),
+                   help="clip embedder ($SOPILOT_EMBEDDER)")
+    s.add_argument("--model-dir", default=os.environ.get("SOPILOT_MODEL_DIR"),
+                   help="local model directory for vjepa2 (default: $SOPILOT_MODEL_DIR)")
+    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to compute")
+    s.add_argument("--json", action="store_true", help="one JSON object on stdout (schema: docs/scoring.md)")
     s.add_argument("--compact", action="store_true", help="with --json: on one line")
-    s.set_defaults(func=_cmd_score)
-    d = sub.add_parser("demo", help="generate the synthetic demo videos with ground truth")
-    d.add_argument("--out", required=True)
-    d.add_argument("--seed", type=int, default=0)
+    s.add_argument("--fail-below", choices=VERDICTS[:-1], metavar="{" + ",".join(VERDICTS[:-1]) + "}",
+                   help=f"exit with status {EXIT_BELOW} when the verdict is worse than this "
+                        f"(order: {' > '.join(VERDICTS)}); the result is printed first")
+    s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress lines on stderr (default: only when stderr is a terminal)")
+    s.set_defaults(func=cmd_score)
+
+    d = cmd("demo", "generate the synthetic demo videos with ground truth (progress on stderr)")
+    d.add_argument("--out", required=True, help="output folder (created; earlier demo videos in it are replaced)")
+    d.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same videos")
     d.add_argument("--quick", action="store_true", help="a smaller, faster set (for tests)")
     d.set_defaults(func=_cmd_demo)
-    v = sub.add_parser("serve", help="start the Dagster webserver and daemon")
-    v.add_argument("--host", default="127.0.0.1")
-    v.add_argument("--port", type=int, default=3000)
-    v.add_argument("--data-dir", default=None, help="data root (default: $SOPILOT_DATA_DIR or ./data)")
-    v.add_argument("--demo", action="store_true", help="first drop the demo videos into the inbox")
+
+    r = cmd("results", "list every scored trainee from the results DuckDB (read-only; works while serve runs)")
+    r.add_argument("--task", help="only this task (e.g. t01_valve)")
+    r.add_argument("--trainee", metavar="NAME", help="only this trainee video (file name, with or without extension)")
+    r.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    r.add_argument("--data-dir", default=None, help=data_help)
+    r.set_defaults(func=_cmd_results)
+
+    v = cmd("serve", "start the Dagster UI and daemon (Ctrl-C stops both)")
+    v.add_argument("--host", default="127.0.0.1", help="interface to listen on; the UI has no login, so "
+                                                       "anything but loopback logs a warning")
+    v.add_argument("--port", type=int, default=3000, help="UI port")
+    v.add_argument("--data-dir", default=None, help=data_help)
+    v.add_argument("--demo", action="store_true",
+                   help="also render the demo videos; each goes into the inbox as soon as it is done")
+    v.add_argument("--quick", action="store_true", help="with --demo: the small demo set (fewer tasks and videos, smaller frames)")
+    v.add_argument("--verbose", action="store_true",
+                   help="also show Dagster's routine daemon and run-event log lines")
     v.set_defaults(func=_cmd_serve)
-    k = sub.add_parser("soak", help="drive videos through the real pipeline and check invariants")
-    k.add_argument("--duration", default="10m", help="e.g. 90s, 10m, 24h")
+
+    k = cmd("soak", "drive videos through the real pipeline and check invariants (docs/idle_and_soak.md)")
+    k.add_argument("--duration", default="10m", help="how long, e.g. 90s, 10m, 24h")
     k.add_argument("--rate", type=float, default=6.0, help="files dropped per minute")
-    k.add_argument("--data-dir", default=None)
+    k.add_argument("--data-dir", default=None, help=data_help + "; the soak works in <data root>/soak/")
     k.set_defaults(func=_cmd_soak)
     return p
 
