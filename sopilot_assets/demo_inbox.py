@@ -1,10 +1,10 @@
-"""Put the demo set into the inbox: the first half of the README's main command.
+"""Put a demo set into the inbox: what `serve --demo`, the soak and the e2e tests drop.
 
-The demo (helper D's `generate_demo`) is generated once into `<data root>/demo_src/<full|quick>/`
-and then copied into `<data root>/inbox/<task>/<gold|trainee>/`. Each file is copied under a hidden
-temporary name and renamed into place, so the inbox sensor never sees a half-written file; gold
-step sidecars land before their gold video, golds before trainees. Dropping the demo twice is
-harmless: the sensor dedupes by content hash.
+The demo (`generate_demo`) is generated once into `<data root>/demo_src/<full|quick>/` (see
+`demo_feed.py` for `serve --demo`, which feeds videos in while they are rendered). Each file is
+copied under a hidden temporary name and renamed into place (`place`), so the inbox sensor never
+sees a half-written file; gold step sidecars land before their gold video, golds before trainees.
+Dropping the demo twice is harmless: the sensor dedupes by content hash.
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from pathlib import Path
 log = logging.getLogger("sopilot.serve")
 
 
+def demo_dir(data_root: Path, quick: bool = False) -> Path:
+    """Where the demo set is kept once rendered: `<data root>/demo_src/<full|quick>/`."""
+    return Path(data_root) / "demo_src" / ("quick" if quick else "full")
+
+
 def demo_source(data_root: Path, quick: bool = False, seed: int = 0) -> Path:
     """Generate the demo set under the data root unless already there; return its folder."""
-    out = Path(data_root) / "demo_src" / ("quick" if quick else "full")
+    out = demo_dir(data_root, quick)
     if not (out / "manifest.json").exists():
         from sopilot_resources.demo.generate import generate_demo
 
@@ -30,6 +35,15 @@ def demo_source(data_root: Path, quick: bool = False, seed: int = 0) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         os.replace(tmp, out)
     return out
+
+
+def place(src: Path, dest: Path) -> Path:
+    """Copy `src` to `dest` under a hidden temporary name beside it, then rename it into place."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.copying")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)
+    return dest
 
 
 def _drop_order(path: Path) -> tuple[int, str]:
@@ -48,20 +62,4 @@ def copy_into_inbox(src: Path, inbox: Path) -> list[Path]:
         for p in Path(src).rglob("*")
         if p.is_file() and p.parent != Path(src) and not p.name.startswith(".")
     ]
-    written = []
-    for f in sorted(files, key=_drop_order):
-        dest = Path(inbox) / f.relative_to(src)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.copying")
-        shutil.copyfile(f, tmp)
-        os.replace(tmp, dest)
-        written.append(dest)
-    return written
-
-
-def stage_demo(data_root: Path, quick: bool = False, seed: int = 0) -> list[Path]:
-    """Generate (once) and drop the demo set into `<data root>/inbox/`; return the files dropped."""
-    src = demo_source(data_root, quick=quick, seed=seed)
-    written = copy_into_inbox(src, Path(data_root) / "inbox")
-    log.info("dropped %d demo files into %s", len(written), Path(data_root) / "inbox")
-    return written
+    return [place(f, Path(inbox) / f.relative_to(src)) for f in sorted(files, key=_drop_order)]

@@ -1,7 +1,9 @@
 """`sopilot serve`: the Dagster webserver and daemon on the project's instance, stopped cleanly.
 
-Runs `dagster dev -w <DAGSTER_HOME>/sopilot_workspace.yaml -h HOST -p PORT` in its own process
-group with DAGSTER_HOME and SOPILOT_DATA_DIR set (absolute). Ctrl-C or SIGTERM is forwarded as
+Runs `dagster dev -w <DAGSTER_HOME>/sopilot_workspace.yaml -h HOST -p PORT --log-level warning`
+(`info` with `verbose`) in its own process group with DAGSTER_HOME and SOPILOT_DATA_DIR set
+(absolute). With `demo`, the demo videos are fed into the inbox in the background while the server
+starts (`demo_feed.py`). Ctrl-C or SIGTERM is forwarded as
 SIGINT to `dagster dev`, which shuts its webserver, daemon and code server down; whatever is still
 alive in the group after that (a run worker mid-step) is terminated, then killed. A lock file in
 DAGSTER_HOME keeps a second server off the same instance.
@@ -10,6 +12,7 @@ DAGSTER_HOME keeps a second server off the same instance.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import logging
 import os
 import signal
@@ -33,30 +36,46 @@ def serve(
     data_dir: str | os.PathLike | None = None,
     demo: bool = False,
     quick_demo: bool = False,
+    verbose: bool = False,
 ) -> int:
     """Start the webserver + daemon; block until Ctrl-C/SIGTERM; return the exit code (0 = clean).
 
-    `demo=True` first copies the demo set into `<data root>/inbox/` (see `stage_demo`).
+    `demo=True` feeds the demo set into `<data root>/inbox/` while the server runs (`DemoFeed`);
+    `verbose=True` also shows Dagster's routine daemon lines and every run event.
     """
     _setup_logging()
     data_root = resolve_data_root(data_dir)
     (data_root / "inbox").mkdir(parents=True, exist_ok=True)
-    home, workspace = prepare_dagster_home(data_root)
+    home, workspace = prepare_dagster_home(data_root, verbose=verbose)
     lock = _lock_home(home)
     if lock is None:
         log.error("another `sopilot serve` already uses DAGSTER_HOME=%s", home)
         return 1
     try:
+        _warn_if_exposed(host)
         configure_instance(home)
         _ensure_results_views(data_root)
+        feed = None
         if demo:
-            from sopilot_assets.demo_inbox import stage_demo
+            from sopilot_assets.demo_feed import DemoFeed
 
-            stage_demo(data_root, quick=quick_demo)
+            feed = DemoFeed(data_root, quick=quick_demo)
         log.info("data root %s, DAGSTER_HOME %s", data_root, home)
-        return _run_dagster_dev(host, port, data_root, home, workspace)
+        return _run_dagster_dev(host, port, data_root, home, workspace, feed=feed, verbose=verbose)
     finally:
         lock.close()
+
+
+def _warn_if_exposed(host: str) -> None:
+    """The UI has no login: say so when it listens anywhere but on loopback."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        loopback = False
+    if not loopback:
+        log.warning("--host %s: the Dagster UI has no login; anyone who can reach this address can see "
+                    "every result and launch or delete runs. Keep it on 127.0.0.1 or put a proxy with "
+                    "authentication in front", host)
 
 
 def _ensure_results_views(data_root: Path) -> None:
@@ -64,7 +83,7 @@ def _ensure_results_views(data_root: Path) -> None:
     from sopilot_resources.dagster_resources.storage import ResultsStoreResource
 
     path = ResultsStoreResource(data_dir=str(data_root)).store().ensure_views()
-    log.info("results: %s (read-only: duckdb -readonly %s)", path, path)
+    log.info("results: %s (list them: sopilot results --data-dir %s)", path, data_root)
 
 
 def _setup_logging() -> None:
@@ -113,8 +132,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def _run_dagster_dev(host: str, port: int, data_root: Path, home: Path, workspace: Path) -> int:
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-h", host, "-p", str(port)]
+def dagster_dev_command(workspace: Path, host: str, port: int, verbose: bool = False) -> list[str]:
+    """`dagster dev`; quiet (warnings and errors only from its daemon and webserver) unless verbose.
+
+    SOPilot's own lines are not affected: sensor lines come from the code server, run lines at INFO
+    from the run workers (dagster.yaml `python_logs`), serve's lines from this process."""
+    quiet = [] if verbose else ["-W", "ignore:Function `dev_command` is superseded"]  # dagster's own CLI nag
+    return [sys.executable, *quiet, "-m", "dagster", "dev", "-w", str(workspace), "-h", host, "-p", str(port),
+            "--log-level", "info" if verbose else "warning"]
+
+
+def _run_dagster_dev(host: str, port: int, data_root: Path, home: Path, workspace: Path,
+                     feed=None, verbose: bool = False) -> int:
+    cmd = dagster_dev_command(workspace, host, port, verbose)
     stop = {"signal": None}
 
     def on_signal(signum, _frame):
@@ -125,7 +155,9 @@ def _run_dagster_dev(host: str, port: int, data_root: Path, home: Path, workspac
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         proc = subprocess.Popen(cmd, env=_child_env(data_root, home), preexec_fn=_die_with_parent)
-        log.info("started %s (pid %d)", " ".join(cmd[2:]), proc.pid)
+        log.info("started %s (pid %d)", " ".join(cmd[cmd.index("dagster"):]), proc.pid)
+        if feed is not None:
+            feed.start()
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         ready = False
         while proc.poll() is None and stop["signal"] is None:
@@ -133,6 +165,8 @@ def _run_dagster_dev(host: str, port: int, data_root: Path, home: Path, workspac
             if not ready and _responds(f"{url}/server_info"):
                 ready = True
                 log.info("Dagster UI ready at %s (sensors and automation run by default)", url)
+        if feed is not None:
+            feed.stop()
         if stop["signal"] is None:
             log.error("dagster dev exited unexpectedly with code %s", proc.returncode)
             _stop_group(proc)

@@ -36,9 +36,10 @@ def resolve_dagster_home(data_root: Path) -> Path:
     return Path(env).expanduser().resolve() if env else data_root / "dagster_home"
 
 
-def instance_template() -> str:
-    """The shipped dagster.yaml text."""
-    return resources.files(__package__).joinpath("dagster.yaml").read_text(encoding="utf-8")
+def instance_template(verbose: bool = False) -> str:
+    """The shipped dagster.yaml text; ``verbose``: runs also print Dagster's DEBUG events."""
+    text = resources.files(__package__).joinpath("dagster.yaml").read_text(encoding="utf-8")
+    return text.replace("python_log_level: INFO", "python_log_level: DEBUG") if verbose else text
 
 
 def workspace_text() -> str:
@@ -51,18 +52,18 @@ def workspace_text() -> str:
     )
 
 
-def prepare_dagster_home(data_root: Path) -> tuple[Path, Path]:
+def prepare_dagster_home(data_root: Path, verbose: bool = False) -> tuple[Path, Path]:
     """Create DAGSTER_HOME, write dagster.yaml and the workspace file; return (home, workspace).
 
     dagster.yaml is rewritten from the template on every start (so upgrades apply) unless
-    `SOPILOT_KEEP_DAGSTER_YAML=1` and the file exists.
+    `SOPILOT_KEEP_DAGSTER_YAML=1` and the file exists. ``verbose``: see `instance_template`.
     """
     home = resolve_dagster_home(data_root)
     home.mkdir(parents=True, exist_ok=True)
     yaml_path = home / "dagster.yaml"
     keep = os.environ.get("SOPILOT_KEEP_DAGSTER_YAML", "") in ("1", "true", "yes")
     if not (keep and yaml_path.exists()):
-        _write_if_changed(yaml_path, instance_template())
+        _write_if_changed(yaml_path, instance_template(verbose))
     workspace = home / WORKSPACE_FILE
     _write_if_changed(workspace, workspace_text())
     return home, workspace
