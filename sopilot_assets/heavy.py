@@ -67,7 +67,7 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
                   embedder: EmbedderResource) -> dg.Output[dict]:
     from sopilot_resources.heavy.rescore import rescore_items
 
-    from .heavy_rescore import rescore_pair
+    from .heavy_rescore import record_rescore, rescore_pair
 
     store = video_store.store()
     main_key = embedder.identity_key(store)
@@ -83,7 +83,8 @@ def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
     total = BacklogResult()
     total = _merge(total, run_backlog(
         rescore_items(store, main_key), ledger,
-        lambda it: rescore_pair(store, it, main_key, config.device, context.run.run_id), gate=gate,
+        lambda it: record_rescore(context, rescore_pair(store, it, main_key, config.device, context.run.run_id)),
+        gate=gate,
         batch_size=config.batch_size, max_items=limit))
     name, model_dir = heavy_config()
     if model_dir and not (Path(model_dir).expanduser() / "config.json").is_file():

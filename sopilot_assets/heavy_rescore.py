@@ -1,47 +1,67 @@
-"""Rescore one trainee against its task's current gold with the current profile.
+"""Rescore one trainee against its task's current gold with the current profile, and make the
+result visible where people look.
 
-Same engine and the same result rows as the ``pair_score`` asset (``score_rows.write_score_rows``), from
-the embeddings and gold steps the main pipeline already stored, so a rescore costs one
-alignment, no decoding. A new gold gives a new pair key (the old score stays as it was); a
-new profile replaces the pair's rows, exactly as rerunning the stale asset would.
+Scoring is ``sopilot_resources.pair_scoring.score_stored_pair``, the same function the
+``pair_score`` asset runs, from the embeddings and gold steps the pipeline already stored (one
+alignment, no decoding). A new gold gives a new pair (the old score stays as it was); a new
+profile replaces the pair's rows, exactly as rerunning the stale asset would. The pair is then
+registered (its record carries the profile it was scored with, so a rerun from the UI gives the
+same score), added as a ``pairs`` partition, and ``pair_alignment`` / ``pair_score`` materializations
+with the asset's own metadata are recorded for it: the rescored pair shows in the UI like any other.
 """
 import datetime as dt
+import os
+
+import dagster as dg
 
 from sopilot_resources.heavy.runner import WorkItem
-from sopilot_resources.storage.fsutil import atomic_write_json, read_json
-from sopilot_resources.storage.registry import PairRecord, Registry
-from sopilot_resources.storage.video_store import VideoStore
+from sopilot_resources.pair_scoring import StoredPairScore, score_stored_pair
+from sopilot_resources.pair_report import summary_md
+from sopilot_resources.pair_report.text import Header
+from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoStore
+
+from .assets.pair_metadata import pair_metadata
+from .partitions import PAIRS
+
+ALIGN, SCORE = "pair_alignment", "pair_score"
 
 
 def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: str = "auto",
-                 run_id: str = "") -> dict:
-    from sopilot_resources.dagster_resources.storage import ResultsStoreResource
-    from sopilot_resources.embeddings import ClipEmbeddings
-    from sopilot_resources.scoring.engine import score_embeddings
-    from sopilot_resources.scoring.profile import load_profile
-    from sopilot_resources.scoring.steps import parse_steps
-
-    from .assets.score_rows import write_score_rows
-
+                 run_id: str = "") -> StoredPairScore:
     p = item.payload
     reg = Registry(store.registry_dir)
-    gold, trainee = reg.video(p["gold_sha256"]), reg.video(p["trainee_sha256"])
-    steps_doc = read_json(store.steps_path(gold.sha256, embedder_key))
-    if steps_doc is None:
-        raise RuntimeError(f"gold {gold.file_name}: no steps under {embedder_key} yet; "
-                           "materialize its gold_steps first")
-    g = ClipEmbeddings.load(store.embeddings_path(gold.sha256, embedder_key))
-    t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
-    profile = load_profile(p["profile_path"])
-    res = score_embeddings(g, t, steps=parse_steps(steps_doc["steps"]), profile=profile,
-                           device=device)
-    doc = res.to_dict()
-    pair = PairRecord(key=p["pair_key"], task=p["task"], gold_key=gold.key,
-                      trainee_key=trainee.key, gold_sha256=gold.sha256,
-                      trainee_sha256=trainee.sha256, gold_version=int(p["gold_version"]),
-                      created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    atomic_write_json(store.pair_work(pair.key) / "score.json",
-                      {**doc, "pair": pair.to_dict(), "rescored_by": run_id})
-    write_score_rows(ResultsStoreResource(data_dir=str(store.root)), pair, gold, trainee, doc,
-                     embedder_key, profile.fingerprint(), run_id)
-    return {"score": float(res.score), "verdict": res.verdict, "pair_key": pair.key}
+    pair = reg.pair(p["pair_key"]) or PairRecord(
+        key=p["pair_key"], task=p["task"], gold_key=p["gold_key"], trainee_key=p["trainee_key"],
+        gold_sha256=p["gold_sha256"], trainee_sha256=p["trainee_sha256"], gold_version=int(p["gold_version"]),
+        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    pair.profile_sha256 = p.get("profile_sha256")  # the task's profile now (None: the default)
+    reg.put_pair(pair)
+    return score_stored_pair(store, ResultsStore(store.results, store.duckdb_path), pair, embedder_key,
+                             default_profile=os.environ.get("SOPILOT_PROFILE") or None, device=device,
+                             run_id=run_id, note={"rescored_by": run_id})
+
+
+def record_rescore(context: dg.OpExecutionContext, s: StoredPairScore) -> dict:
+    """Adds the pair's partition (if new) and records its two asset materializations with the
+    same metadata as a ``score_pair`` run; returns the ledger entry."""
+    key = s.pair.key
+    if not context.instance.has_dynamic_partition(PAIRS, key):
+        context.instance.add_dynamic_partitions(PAIRS, [key])
+    ameta, smeta = pair_metadata(s)
+    tags = {"dagster/code_version": _code_version(), "sopilot/rescored": context.run.run_id}
+    for asset, meta in ((ALIGN, ameta), (SCORE, smeta)):
+        context.log_event(dg.AssetMaterialization(
+            asset_key=asset, partition=key, metadata=meta, tags=tags,
+            description=summary_md(s.doc, Header.from_doc(s.doc)) if asset == SCORE else None))
+    context.log.info(f"rescored {s.trainee.file_name} vs gold {s.gold.file_name} (v{s.pair.gold_version}): "
+                     f"{s.result.score:.1f} -> {s.result.verdict}, partition {key}")
+    return {"score": float(s.result.score), "verdict": s.result.verdict, "pair_key": key}
+
+
+def _code_version() -> str:
+    """The pair assets' code version as the code location computes it (from the environment),
+    so the UI does not show a rescored partition stale."""
+    from .assets.scores import pair_code_version
+    from .definitions import versions_from_env
+
+    return pair_code_version(versions_from_env())

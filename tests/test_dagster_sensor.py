@@ -74,7 +74,7 @@ def test_sensor_registers_partitions_and_requests_runs(tmp_path, clips):
         assert inst.get_dynamic_partitions("videos") == [
             "task/gold/gold-" + _sha8(clips["gold"]), "task/trainee/t1-" + _sha8(clips["t1"])]
         pairs = inst.get_dynamic_partitions("pairs")
-        assert pairs == [f"task/t1-{_sha8(clips['t1'])}__vs__gold-{_sha8(clips['gold'])}"]
+        assert pairs == [f"task/t1-{_sha8(clips['t1'])}/gold-v1"]
         by_key = {rr.partition_key: rr for rr in r.run_requests}
         gold_rr = by_key["task/gold/gold-" + _sha8(clips["gold"])]
         assert gold_rr.job_name == "sopilot_video_job"
@@ -227,7 +227,7 @@ def test_trainee_before_gold_waits_then_pairs_and_new_gold_becomes_current(tmp_p
         assert reg.task("task").waiting_trainees == ["task/trainee/t1-" + _sha8(clips["t1"])]
         drop(tmp_path, clips["gold"], "task", "gold")
         r = tick(defs, inst, r.cursor, res)
-        p1 = f"task/t1-{_sha8(clips['t1'])}__vs__gold-{_sha8(clips['gold'])}"
+        p1 = f"task/t1-{_sha8(clips['t1'])}/gold-v1"
         assert inst.get_dynamic_partitions("pairs") == [p1]
         assert reg.task("task").waiting_trainees == []
         # a second gold (other bytes) becomes current v2; the next trainee pairs with it only
@@ -239,7 +239,7 @@ def test_trainee_before_gold_waits_then_pairs_and_new_gold_becomes_current(tmp_p
         drop(tmp_path, t3, "task", "trainee")
         tick(defs, inst, r.cursor, res)
         pairs = inst.get_dynamic_partitions("pairs")
-        assert pairs == [p1, f"task/t3-{_sha8(t3)}__vs__gold2-{_sha8(clips['t2'])}"]
+        assert pairs == [p1, f"task/t3-{_sha8(t3)}/gold-v2"]
 
 
 def test_task_profile_is_versioned_and_bad_one_quarantined(tmp_path, clips):

@@ -9,7 +9,8 @@ import pytest
 
 from sopilot_resources.storage import ResultsStore, VideoStore, move_file, sha256_file, unique_path
 from sopilot_resources.storage.fsutil import atomic_write_json, read_json
-from sopilot_resources.storage.keys import pair_key, safe_name, video_key
+from sopilot_resources.storage.keys import legacy_pair_key, pair_key, safe_name, video_key
+from sopilot_resources.storage.registry import PairRecord, Registry
 
 KEY_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -93,9 +94,22 @@ def test_partition_keys_are_readable_and_valid():
     k = video_key("assembly", "trainee", "Run 03 (final)...v2.mp4", sha)
     assert k == "assembly/trainee/Run_03_final_.v2-abababab"
     assert KEY_RE.match(k) and "..." not in k and k.endswith("-abababab")
-    p = pair_key("assembly", "run.mp4", sha, "gold.mp4", "cd" * 32)
-    assert p == "assembly/run-abababab__vs__gold-cdcdcdcd"
+    p = pair_key("assembly", "run.mp4", sha, 2)
+    assert p == "assembly/run-abababab/gold-v2" and KEY_RE.match(p)
+    assert legacy_pair_key("assembly", "run.mp4", sha, "gold.mp4", "cd" * 32) == "assembly/run-abababab__vs__gold-cdcdcdcd"
     assert safe_name("...") == "x" and safe_name("a/b,c[d]|e") == "a_b_c_d_e"
+
+
+def test_pairs_made_under_the_old_key_scheme_keep_their_keys(tmp_path):
+    reg = Registry(tmp_path / "registry")
+    t, g = "ab" * 32, "cd" * 32
+    args = ("assembly", "run.mp4", t, "gold.mp4", g, 1)
+    assert reg.pair_key_for(*args) == "assembly/run-abababab/gold-v1"  # new pair: the short key
+    old = legacy_pair_key(*args[:5])
+    reg.put_pair(PairRecord(key=old, task="assembly", gold_key="g", trainee_key="t", gold_sha256=g,
+                            trainee_sha256=t, gold_version=1, created_at=""))
+    assert reg.pair_key_for(*args) == old and reg.pair(old).trainee_sha256 == t
+    assert reg.pair_key_for("assembly", "run.mp4", t, "gold2.mp4", "ef" * 32, 2) == "assembly/run-abababab/gold-v2"
 
 
 def test_results_partition_rewrite_replaces_rows(tmp_path):

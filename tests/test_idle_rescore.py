@@ -9,18 +9,19 @@ import json
 import os
 
 import dagster as dg
+import pytest
 
-from sopilot_assets.assets.score_rows import write_score_rows
 from sopilot_assets.heavy import heavy_backlog_job, ledger_for
 from sopilot_assets.schedules import heavy_idle_schedule
 from sopilot_resources.dagster_resources.engine import EmbedderResource
-from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.dagster_resources.storage import VideoStoreResource
 from sopilot_resources.embedders.registry import get_embedder
 from sopilot_resources.ingest import ingest_video
 from sopilot_resources.scoring.engine import score_embeddings
 from sopilot_resources.scoring.profile import Profile
 from sopilot_resources.scoring.steps import detect_steps, parse_steps
 from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoRecord, VideoStore, pair_key
+from sopilot_resources.storage.score_rows import write_score_rows
 from sopilot_resources.storage.registry import TaskRecord
 from tests.test_idle_schedules import SimulatedLoad
 from tests.video_synth import textured, write_video
@@ -66,14 +67,14 @@ def _setup(tmp_path, monkeypatch, gold2_ok=True):
     golds = [{"version": g.gold_version, "key": g.key, "sha256": g.sha256, "file_name": g.file_name,
               "registered_at": g.registered_at} for g in (g1, g2)]
     reg.put_task(TaskRecord(task="task", golds=golds))
-    pk1 = pair_key("task", tr.file_name, tr.sha256, g1.file_name, g1.sha256)
+    pk1 = pair_key("task", tr.file_name, tr.sha256, 1)
     pair1 = PairRecord(key=pk1, task="task", gold_key=g1.key, trainee_key=tr.key, gold_sha256=g1.sha256,
                        trainee_sha256=tr.sha256, gold_version=1, created_at=dt.datetime.now().isoformat())
+    reg.put_pair(pair1)
     steps1 = parse_steps(json.loads(store.steps_path(g1.sha256, key).read_text())["steps"])
     res1 = score_embeddings(embs[g1.sha256], embs[tr.sha256], steps=steps1, profile=Profile())
-    rs_res = ResultsStoreResource(data_dir=str(root))
-    write_score_rows(rs_res, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
     rs = ResultsStore(store.results, store.duckdb_path)
+    write_score_rows(rs, pair1, g1, tr, res1.to_dict(), key, Profile().fingerprint(), "seed-run")
     rs.ensure_views()
     return store, rs, key, embs, (g1, g2, tr), res1
 
@@ -132,3 +133,68 @@ def test_new_gold_rescore(tmp_path, monkeypatch):
         assert [(x["gold_version"], x["profile_fingerprint"]) for x in rows] == [
             (1, Profile().fingerprint()), (2, new_fp)]  # one row per pair: v2's replaced
         assert rows[1]["run_id"] == r3.run_id
+
+
+def test_a_rescored_pair_shows_in_the_ui_like_any_other(tmp_path, monkeypatch):
+    """The pair against the new gold becomes a `pairs` partition with pair_alignment /
+    pair_score materializations carrying the asset's own metadata and code version, and is
+    registered, so a rerun from the UI scores it the same way."""
+    from sopilot_assets.definitions import build_definitions
+    from sopilot_assets.schedules import idle_definitions
+    from tests.dagster_support import resources as dagster_resources
+
+    store, rs, key, embs, (g1, g2, tr), _ = _setup(tmp_path, monkeypatch)
+    res = {**dagster_resources(store.root), "idle_gate": SimulatedLoad()}
+    defs = build_definitions(resources=res, extra=[dg.Definitions(jobs=[heavy_backlog_job])])
+    pk2 = pair_key("task", tr.file_name, tr.sha256, 2)
+    with dg.instance_for_test() as inst:
+        r = defs.resolve_job_def("heavy_backlog_job").execute_in_process(
+            instance=inst, run_config={"ops": {"heavy_backlog": {"config": {"device": "cpu"}}}})
+        assert r.success and r.output_for_node("heavy_backlog")["done"] == [f"rescore/{pk2}/v2/{Profile().fingerprint()}"]
+        assert inst.get_dynamic_partitions("pairs") == [pk2]
+        graph = defs.resolve_asset_graph()
+        for asset in ("pair_alignment", "pair_score"):
+            ev = inst.fetch_materializations(dg.AssetKey(asset), limit=5).records
+            assert [e.partition_key for e in ev] == [pk2] and ev[0].run_id == r.run_id
+            mat = ev[0].asset_materialization
+            assert mat.tags["dagster/code_version"] == graph.get(dg.AssetKey(asset)).code_version
+        md = mat.metadata
+        row = rs.query("SELECT score, verdict FROM scores WHERE pair_key = ?", [pk2])[0]
+        assert md["verdict"].value == row["verdict"] and md["score"].value == pytest.approx(row["score"])
+        assert "data:image/png;base64," in md["report"].value and len(md["summary"].value) < 1000
+        assert row["verdict"].replace("_", " ").upper() in mat.description
+        pair = Registry(store.registry_dir).pair(pk2)
+        assert (pair.gold_sha256, pair.trainee_sha256, pair.gold_version) == (g2.sha256, tr.sha256, 2)
+        doc = json.loads((store.pair_work(pk2) / "score.json").read_text())
+        assert doc["rescored_by"] == r.run_id and doc["files"] == {"gold": "gold2.mp4", "trainee": "trainee3.mp4"}
+        # a rerun from the UI (the asset on that partition) gives the same score
+        ui = defs.resolve_job_def("sopilot_pair_job").execute_in_process(instance=inst, partition_key=pk2)
+        assert ui.success
+        again = rs.query("SELECT score, run_id FROM scores WHERE pair_key = ?", [pk2])[0]
+        assert again["score"] == pytest.approx(row["score"]) and again["run_id"] == ui.run_id
+
+
+def test_a_pair_scored_under_its_old_key_is_not_rescored(tmp_path, monkeypatch):
+    """Data from before the short pair keys: the trainee's score against the current gold sits
+    under the old key, so nothing is pending (the backlog compares content, not keys)."""
+    from sopilot_resources.heavy.rescore import rescore_items
+    from sopilot_resources.storage.keys import legacy_pair_key
+
+    store, rs, key, embs, (g1, g2, tr), res1 = _setup(tmp_path, monkeypatch)
+    assert [it.payload["pair_key"] for it in rescore_items(store, key)] == [pair_key("task", tr.file_name, tr.sha256, 2)]
+    old = legacy_pair_key("task", tr.file_name, tr.sha256, g2.file_name, g2.sha256)
+    pair = PairRecord(key=old, task="task", gold_key=g2.key, trainee_key=tr.key, gold_sha256=g2.sha256,
+                      trainee_sha256=tr.sha256, gold_version=2, created_at="")
+    Registry(store.registry_dir).put_pair(pair)
+    write_score_rows(rs, pair, g2, tr, res1.to_dict(), key, Profile().fingerprint(), "old-run")
+    assert rescore_items(store, key) == []
+    # a new profile then rescores that pair under the key it has
+    ppath = store.raw / "profiles" / "task" / "p1.json"
+    ppath.parent.mkdir(parents=True, exist_ok=True)
+    ppath.write_text(json.dumps({"pass_min": 97.0}))
+    task = Registry(store.registry_dir).task("task")
+    task.profile = {"sha256": "p1", "path": str(ppath.relative_to(store.root)), "file_name": "profile.json",
+                    "registered_at": "", "version": 1}
+    task.profiles = [task.profile]
+    Registry(store.registry_dir).put_task(task)
+    assert [(it.payload["pair_key"], it.payload["profile_sha256"]) for it in rescore_items(store, key)] == [(old, "p1")]

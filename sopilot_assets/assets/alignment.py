@@ -1,10 +1,7 @@
-"""Alignment of a pair: validity of the DTW path, saving it, and its picture."""
-
-from pathlib import Path
+"""Alignment of a pair: validity of the DTW path, where the gold steps start on it (saved by
+``sopilot_resources.pair_scoring``)."""
 
 import numpy as np
-
-from sopilot_resources.storage.fsutil import atomic_write_bytes
 
 ASSET = "pair_alignment"
 
@@ -25,16 +22,6 @@ def path_problems(path: np.ndarray, n: int, m: int) -> list[str]:
     if bad.any():
         out.append(f"{int(bad.sum())} moves that are not (1,0), (0,1) or (1,1)")
     return out
-
-
-def save_alignment(path_out: Path, alignment) -> Path:
-    import io
-
-    buf = io.BytesIO()
-    np.savez_compressed(buf, path=alignment.path, total_cost=alignment.total_cost,
-                        normalized_cost=alignment.normalized_cost, shape=np.asarray(alignment.shape),
-                        backend=np.array(alignment.backend))
-    return atomic_write_bytes(path_out, buf.getvalue())
 
 
 def gold_step_bounds(steps: list[dict], starts: np.ndarray) -> list[int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-from ..storage.keys import pair_key
 from ..storage.readiness import pair_ready
 from ..storage.registry import PairRecord, Registry, TaskRecord
 from ..storage.results_store import ResultsStore
@@ -48,7 +47,8 @@ def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[Wo
     if not rows:
         return []
     scored_trainees = {(r["task"], r["trainee_sha256"]) for r in rows}
-    have = {(r["pair_key"], r["profile_fingerprint"]) for r in rows}
+    # by content, not by key: a pair keeps the key it was made with (see storage.keys)
+    have = {(r["trainee_sha256"], r["gold_sha256"], r["profile_fingerprint"]) for r in rows}
     pending = set(reg.pending_pairs())
     videos = reg.videos()
     items = []
@@ -60,8 +60,9 @@ def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[Wo
         for v in videos:
             if v.task != task.task or v.role != "trainee" or (v.task, v.sha256) not in scored_trainees:
                 continue
-            key = pair_key(task.task, v.file_name, v.sha256, gold["file_name"], gold["sha256"])
-            if key in pending or (key, fp) in have:
+            key = reg.pair_key_for(task.task, v.file_name, v.sha256, gold["file_name"], gold["sha256"],
+                                   int(gold["version"]))
+            if key in pending or (v.sha256, gold["sha256"], fp) in have:
                 continue
             pair = PairRecord(key=key, task=task.task, gold_key=gold["key"], trainee_key=v.key,
                               gold_sha256=gold["sha256"], trainee_sha256=v.sha256,
@@ -75,5 +76,5 @@ def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[Wo
                 "pair_key": key, "task": task.task, "trainee_key": v.key,
                 "trainee_sha256": v.sha256, "gold_key": gold["key"], "gold_sha256": gold["sha256"],
                 "gold_version": gold["version"], "profile_fingerprint": fp,
-                "profile_path": profile_path(store, task)}))
+                "profile_sha256": (task.profile or {}).get("sha256")}))
     return items

@@ -1,9 +1,15 @@
-"""Readable Dagster partition keys.
+"""Short, readable Dagster partition keys, task and trainee first.
+
+``videos``: ``<task>/<role>/<file stem>-<hash8>``, e.g. ``assembly/trainee/run-03-1a2b3c4d``.
+``pairs``: ``<task>/<trainee stem>-<hash8>/gold-v<n>``, e.g. ``assembly/run-03-1a2b3c4d/gold-v2``:
+the trainee scored against its task's gold version n. Unique (a trainee is scored against a
+gold version at most once; gold versions are numbered per task and never reused) and stable
+(built from what never changes: the file name as dropped, the bytes' hash, the gold version).
+Pairs made before this scheme keep their keys (``<task>/<trainee>-<hash8>__vs__<gold>-<hash8>``):
+nothing parses a pair key, every reader looks pairs up in the registry.
 
 Dagster forbids ``...`` and control characters in partition keys; ``,``, ``[``, ``]`` and ``|``
-confuse partition-range syntax in the UI. Keys here use only ``[A-Za-z0-9._-]`` plus ``/`` and
-``__vs__`` separators, e.g. ``assembly/trainee/run-03-1a2b3c4d`` and
-``assembly/run-03-1a2b3c4d__vs__gold-9f8e7d6c``.
+confuse partition-range syntax in the UI. Keys use only ``[A-Za-z0-9._-]`` and ``/``.
 """
 from __future__ import annotations
 
@@ -30,8 +36,14 @@ def video_key(task: str, role: str, file_name: str, sha256: str) -> str:
     return f"{safe_name(task)}/{role}/{safe_name(stem_of(file_name))}-{sha256[:SHORT_HASH]}"
 
 
-def pair_key(task: str, trainee_file: str, trainee_sha: str, gold_file: str, gold_sha: str) -> str:
-    """``<task>/<trainee stem>-<hash8>__vs__<gold stem>-<hash8>``."""
+def pair_key(task: str, trainee_file: str, trainee_sha: str, gold_version: int) -> str:
+    """``<task>/<trainee stem>-<hash8>/gold-v<gold version>``."""
+    return f"{safe_name(task)}/{safe_name(stem_of(trainee_file), 40)}-{trainee_sha[:SHORT_HASH]}/gold-v{int(gold_version)}"
+
+
+def legacy_pair_key(task: str, trainee_file: str, trainee_sha: str, gold_file: str, gold_sha: str) -> str:
+    """The key pairs had before ``pair_key``: ``<task>/<trainee stem>-<hash8>__vs__<gold stem>-<hash8>``.
+    A pair registered under it keeps it (see ``pairing`` and the rescoring backlog)."""
     t = f"{safe_name(stem_of(trainee_file), 40)}-{trainee_sha[:SHORT_HASH]}"
     g = f"{safe_name(stem_of(gold_file), 40)}-{gold_sha[:SHORT_HASH]}"
     return f"{safe_name(task)}/{t}__vs__{g}"

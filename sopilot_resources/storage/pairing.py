@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from .fsutil import read_json
 from .intake_types import Event
-from .keys import pair_key
 from .registry import PairRecord, TaskRecord, VideoRecord
 from .video_store import utc_now
 
@@ -82,7 +81,8 @@ class PairingMixin:
                 self._pair(task, gold, trainee, events)
 
     def _pair(self, task: TaskRecord, gold: VideoRecord, trainee: VideoRecord, events: list[Event]) -> None:
-        key = pair_key(task.task, trainee.file_name, trainee.sha256, gold.file_name, gold.sha256)
+        key = self.registry.pair_key_for(task.task, trainee.file_name, trainee.sha256, gold.file_name,
+                                         gold.sha256, int(gold.gold_version or 0))
         if self.registry.pair(key) is None:
             self.registry.put_pair(PairRecord(
                 key=key, task=task.task, gold_key=gold.key, trainee_key=trainee.key,

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .fsutil import atomic_write_json, read_json
-from .keys import SHORT_HASH
+from .keys import SHORT_HASH, legacy_pair_key, pair_key
 
 
 @dataclass
@@ -156,6 +156,15 @@ class Registry:
     def pair(self, key: str) -> PairRecord | None:
         doc = read_json(self.pair_path(key))
         return PairRecord(**doc) if doc else None
+
+    def pair_key_for(self, task: str, trainee_file: str, trainee_sha: str, gold_file: str, gold_sha: str,
+                     gold_version: int) -> str:
+        """The key of the pair (trainee, gold): the one it is registered under when it was made
+        with the older key scheme (``keys.legacy_pair_key``), else ``keys.pair_key``."""
+        legacy = legacy_pair_key(task, trainee_file, trainee_sha, gold_file, gold_sha)
+        if self.pair_path(legacy).exists():
+            return legacy
+        return pair_key(task, trainee_file, trainee_sha, gold_version)
 
     def put_pair(self, rec: PairRecord) -> None:
         atomic_write_json(self.pair_path(rec.key), rec.to_dict())

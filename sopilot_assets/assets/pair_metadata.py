@@ -1,0 +1,81 @@
+"""What a scored pair shows in the UI: its pictures (drawn into the pair's work folder), the
+HTML report beside them, and the metadata of ``pair_alignment`` / ``pair_score``. Used by the
+``score_pair`` asset and by the idle-time rescoring, so both record the same page."""
+
+from pathlib import Path
+
+import numpy as np
+
+import dagster as dg
+
+from sopilot_resources.pair_report import Header, deviation_rows, load_pair_figures, render_html, report_md, summary_md
+from sopilot_resources.pair_scoring import StoredPairScore
+from sopilot_resources.storage.fsutil import atomic_write_bytes
+
+from .alignment import gold_step_bounds
+from .common import md_image
+
+DEVIATION_COLUMNS = [
+    ("#", "int", "deviation number in this score"),
+    ("deviation", "string", "kind of deviation"),
+    ("step #", "string", "gold step number, counting from 1 as in the messages (DuckDB's gold_step + 1)"),
+    ("step name", "string", "gold step name"),
+    ("gold time", "string", "where the step is in the gold (MM:SS)"),
+    ("trainee time", "string", "where it happened in the trainee video (MM:SS)"),
+    ("severity", "string", "critical / quality / efficiency"),
+    ("points", "float", "points taken off the score"),
+    ("what happened", "string", "the deviation in words"),
+]
+
+
+def deviation_table(doc: dict) -> dg.MetadataValue:
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord(r) for r in deviation_rows(doc)],
+        schema=dg.TableSchema(columns=[dg.TableColumn(n, t, description=d) for n, t, d in DEVIATION_COLUMNS]))
+
+
+def draw_pictures(s: StoredPairScore) -> tuple[Path, Path]:
+    """Alignment (PNG + JPEG copy) and step timeline of a scored pair, in its work folder."""
+    from sopilot_resources.plots import alignment_picture, step_timeline
+
+    g, t, doc = s.gold_emb, s.trainee_emb, s.doc
+    hop_g = float(np.median(np.diff(g.starts))) if len(g) > 1 else 0.5
+    hop_t = float(np.median(np.diff(t.starts))) if len(t) > 1 else 0.5
+    apic = alignment_picture(g.vectors, t.vectors, s.result.alignment.path,
+                             gold_step_bounds(doc["steps"]["gold"], g.starts), s.work / "alignment.png", hop_g, hop_t)
+    tpic = step_timeline(doc["steps"]["gold"], doc["steps"]["trainee"], doc["deviations"], s.work / "timeline.png",
+                         float(g.ends[-1]), float(t.ends[-1]))
+    return apic, tpic
+
+
+def pair_metadata(s: StoredPairScore) -> tuple[dict, dict]:
+    """Draws the pictures and the HTML report; returns (pair_alignment, pair_score) metadata.
+    ``summary`` comes first and is short enough for the UI to show it without a click."""
+    apic, tpic = draw_pictures(s)
+    doc, res = s.doc, s.result
+    header = Header.from_doc(doc)
+    figs = load_pair_figures(s.work, doc)
+    html = atomic_write_bytes(s.work / "report.html", render_html(
+        doc, header, figs, footer=f"pair {s.pair.key} - embedder {s.embedder_key} - profile "
+                                  f"{s.profile.fingerprint()}").encode())
+    n, m = res.alignment.shape
+    ameta = {
+        "gold_clips": n, "trainee_clips": m, "backend": res.alignment.backend,
+        "normalized_cost": round(float(res.alignment.normalized_cost), 4),
+        "path": dg.MetadataValue.path(str(s.alignment_path)),
+        "alignment_png": dg.MetadataValue.path(str(apic)),
+        "picture": dg.MetadataValue.md(md_image(apic.with_suffix(".jpg"), "cost matrix with DTW path")),
+    }
+    smeta = {
+        "summary": dg.MetadataValue.md(summary_md(doc, header)),
+        "score": dg.MetadataValue.float(float(res.score)), "verdict": res.verdict,
+        "deviation_table": deviation_table(doc),
+        "report": dg.MetadataValue.md(report_md(doc, header, figs)),
+        "report_html": dg.MetadataValue.path(str(html)),
+        "task": s.pair.task, "trainee_file": s.trainee.file_name, "gold_file": s.gold.file_name,
+        "gold_version": s.pair.gold_version, "deviations": len(doc["deviations"]),
+        "penalty_total": round(res.penalty_total, 2), "profile": s.profile.fingerprint(),
+        "alignment_png": dg.MetadataValue.path(str(apic)),
+        "timeline_png": dg.MetadataValue.path(str(tpic)),
+    }
+    return ameta, smeta
