@@ -4,11 +4,13 @@
   ships (OpenCV's pip wheel cannot encode H.264). Long keyframe interval (10 s), like a camera.
 - ``mp4v`` / ``mp4v_mov`` / ``mp4v_mkv``: MPEG-4 part 2 in .mp4 / .mov / .mkv.
 - ``mjpg``: Motion-JPEG in .avi.
+- ``hevc`` / ``hevc_mkv``: H.265 in .mp4 (``hvc1`` tag) / .mkv (libx265, ultrafast preset).
+- ``vp9`` / ``vp8``: VP9 / VP8 in .webm (libvpx, real-time speed settings).
 
 Everything goes through ffmpeg when it is there, with a fixed quantizer: OpenCV's writers give
 no rate control (its MPEG-4 files of noisy 720p footage came out ~8x larger, its MJPEG ~3x).
-Without imageio-ffmpeg, :func:`resolve_codec` falls back to ``cv2.VideoWriter`` (H.264 then
-degrades to MPEG-4; the manifest records the codec actually used).
+Without imageio-ffmpeg, :func:`resolve_codec` falls back to ``cv2.VideoWriter`` (H.264, H.265,
+VP9 and VP8 then degrade to MPEG-4; the manifest records the codec actually used).
 """
 from __future__ import annotations
 
@@ -26,15 +28,25 @@ class Codec:
     fourcc: str  # what a probe reports
     ffmpeg_args: tuple[str, ...] = ()  # encoder options when written through ffmpeg
     opencv: bool = False  # written through cv2.VideoWriter (only without ffmpeg)
+    fallback: str = ""  # codec key to use instead when ffmpeg is missing ("" = this one, through OpenCV)
 
 
 _MPEG4 = ("-c:v", "mpeg4", "-q:v", "6", "-pix_fmt", "yuv420p")
+_HEVC = ("-c:v", "libx265", "-preset", "ultrafast", "-crf", "30", "-x265-params", "log-level=error")
+_VPX = ("-deadline", "realtime", "-threads", "1")  # libvpx's own threads made VP8 ~20x slower here
 CODECS = {
-    "h264": Codec("h264", ".mp4", "avc1", ("-c:v", "libx264", "-preset", "veryfast", "-crf", "27", "-pix_fmt", "yuv420p")),
+    "h264": Codec("h264", ".mp4", "avc1", ("-c:v", "libx264", "-preset", "veryfast", "-crf", "27", "-pix_fmt", "yuv420p"),
+                  fallback="mp4v"),
     "mp4v": Codec("mp4v", ".mp4", "mp4v", _MPEG4),
     "mp4v_mov": Codec("mp4v_mov", ".mov", "mp4v", _MPEG4),
     "mp4v_mkv": Codec("mp4v_mkv", ".mkv", "mp4v", _MPEG4),
     "mjpg": Codec("mjpg", ".avi", "MJPG", ("-c:v", "mjpeg", "-q:v", "12", "-pix_fmt", "yuvj420p")),
+    "hevc": Codec("hevc", ".mp4", "hevc", (*_HEVC, "-tag:v", "hvc1", "-pix_fmt", "yuv420p"), fallback="mp4v"),
+    "hevc_mkv": Codec("hevc_mkv", ".mkv", "hevc", (*_HEVC, "-pix_fmt", "yuv420p"), fallback="mp4v_mkv"),
+    "vp9": Codec("vp9", ".webm", "VP90", ("-c:v", "libvpx-vp9", "-crf", "36", "-b:v", "0", *_VPX, "-cpu-used", "8", "-pix_fmt", "yuv420p"),
+                 fallback="mp4v"),
+    "vp8": Codec("vp8", ".webm", "VP80", ("-c:v", "libvpx", "-crf", "30", "-b:v", "700k", *_VPX, "-cpu-used", "16", "-pix_fmt", "yuv420p"),
+                 fallback="mp4v"),
 }
 
 
@@ -50,14 +62,12 @@ def ffmpeg_exe() -> str | None:
 
 
 def resolve_codec(key: str) -> Codec:
-    """The codec to use for ``key``: without ffmpeg, H.264 degrades to MPEG-4 and MJPEG goes
-    through OpenCV's own writer."""
+    """The codec to use for ``key``: without ffmpeg, H.264 / H.265 / VP9 / VP8 degrade to MPEG-4
+    and MJPEG goes through OpenCV's own writer."""
     codec = CODECS[key]
     if ffmpeg_exe() is not None:
         return codec
-    if key == "h264":
-        codec = CODECS["mp4v"]
-    return replace(codec, opencv=True)
+    return replace(CODECS[codec.fallback or key], opencv=True)
 
 
 class VideoSink:
