@@ -1,9 +1,10 @@
 """Static workstation scenery: a textured bench with bins, fixtures, buttons and jigs.
 
 A :class:`Layout` describes a workstation in world units (see :mod:`.geometry`);
-:func:`render_background` paints it once per video at that video's resolution. Everything that
-changes during a performance (parts placed, screws seated, lamps lit) is drawn later by the
-actions, on top of this background.
+:func:`render_background` paints it once per video at that video's resolution: bench surface
+and wall (:mod:`.textures`), soft shadows, the station's objects and its clutter
+(:mod:`.props`). Everything that changes during a performance (parts placed, screws seated,
+lamps lit) is drawn later by the actions, on top of this background.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import cv2
 import numpy as np
 
 from .geometry import SHIFT, Projection
+from .props import PROP_PAINTERS
+from .terminal_block import BLOCK_PAINTERS
+from .textures import texture
 
 Color = tuple[int, int, int]  # BGR, as OpenCV draws
 
@@ -28,6 +32,9 @@ class Obj:
     h: float
     color: Color = (120, 120, 120)
     part_color: Color = (90, 90, 90)  # what a bin holds
+    angle: float = 0.0  # radians (clutter props)
+    seed: int = 0  # detail drawn at random (props, textured mats)
+    texture: str = ""  # surface family of a mat ("" = plain colour)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,9 @@ class Layout:
     world_w: world width in view heights (16/9 for a fixed 16:9 view, more for panning).
     anchors: named world points the procedure's actions go to.
     arm_scale: arm size relative to a close-up bench (< 1 for a far, wide view).
+    surface / wall: texture families (:mod:`.textures`) of the bench top and the wall behind it.
+    clutter: props around the bench that no step uses (painted like objects, after them).
+    shadow: (dx, dy) world offset of the soft shadows objects cast (the station's light).
     """
 
     name: str
@@ -49,26 +59,13 @@ class Layout:
     wall_color: Color = (150, 160, 165)
     wall_h: float = 0.12
     extra_anchors: tuple[str, ...] = field(default=())  # spots no SOP step uses
+    surface: str = "wood"
+    wall: str = "paint"
+    clutter: tuple[Obj, ...] = ()
+    shadow: tuple[float, float] = (0.01, 0.015)
 
     def anchor(self, name: str) -> tuple[float, float]:
         return self.anchors[name]
-
-
-def _lowfreq(rng: np.random.Generator, cells: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
-    """Smooth random field in [-1, 1] of shape size=(H, W), independent of the pixel size."""
-    small = rng.uniform(-1.0, 1.0, size=cells).astype(np.float32)
-    return cv2.resize(small, (size[1], size[0]), interpolation=cv2.INTER_CUBIC)
-
-
-def _bench_texture(layout: Layout, h: int, w: int) -> np.ndarray:
-    """(h, w, 3) uint8 wood-like bench top: blotches plus horizontal grain."""
-    rng = np.random.default_rng(layout.texture_seed)
-    cols = max(4, int(round(10 * (layout.world_w + 2 * PAD))))
-    blotch = _lowfreq(rng, (int(10 * (1 + 2 * PAD)), cols), (h, w))
-    grain = _lowfreq(rng, (160, max(4, cols // 3)), (h, w))
-    shade = 1.0 + 0.08 * blotch + 0.035 * grain
-    img = np.asarray(layout.bench_color, np.float32)[None, None, :] * shade[:, :, None]
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def _rect(img, p: Projection, x0, y0, x1, y1, color, thickness=-1):
@@ -133,8 +130,17 @@ def paint_box(img, p: Projection, o: Obj) -> None:
 
 
 def paint_mat(img, p: Projection, o: Obj) -> None:
-    """Coloured anti-static mat marking a station area."""
-    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+    """Coloured mat marking a station area; textured (``o.texture``) or plain."""
+    if not o.texture:
+        _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, o.color)
+        return
+    x0, y0 = (int(round(v / (1 << SHIFT))) for v in p.pt(o.x - o.w / 2, o.y - o.h / 2))
+    x1, y1 = (int(round(v / (1 << SHIFT))) for v in p.pt(o.x + o.w / 2, o.y + o.h / 2))
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, img.shape[1]), min(y1, img.shape[0])
+    if cx1 > cx0 and cy1 > cy0:
+        patch = texture(o.texture, o.color, (o.w, o.h), (x1 - x0, y1 - y0), o.seed)
+        img[cy0:cy1, cx0:cx1] = patch[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+    _rect(img, p, o.x - o.w / 2, o.y - o.h / 2, o.x + o.w / 2, o.y + o.h / 2, _dim(o.color, 0.7), p.w(0.004))
 
 
 def paint_dust(img, p: Projection, o: Obj) -> None:
@@ -148,10 +154,27 @@ def paint_dust(img, p: Projection, o: Obj) -> None:
 PAINTERS = {
     "bin": paint_bin, "fixture": paint_fixture, "button": paint_button, "jig": paint_jig,
     "rack": paint_rack, "panel": paint_panel, "box": paint_box, "mat": paint_mat, "dust": paint_dust,
+    **PROP_PAINTERS, **BLOCK_PAINTERS,
 }
+FLAT = {"mat", "dust", "paper", "rail", "wire_end"}  # lie flat: no shadow
 
 
-PAD = 0.25  # world units painted around the nominal world, for reframed / shaking cameras
+PAD = 0.4  # world units painted around the nominal world, for reframed / rolled / drifting cameras
+
+
+def _shadows(img: np.ndarray, proj: Projection, objs: list[Obj], offset: tuple[float, float]) -> None:
+    """Darken the bench where the raised objects cast soft shadows (in place)."""
+    small = 4  # shadows are soft: work at a quarter of the resolution
+    h, w = img.shape[:2]
+    mask = np.zeros((h // small + 1, w // small + 1, 3), np.uint8)
+    sp = Projection(proj.scale / small, (proj.origin_x - offset[0] * proj.scale) / small,
+                    (proj.origin_y - offset[1] * proj.scale) / small)
+    for o in objs:
+        if o.kind not in FLAT:
+            PAINTERS[o.kind](mask, sp, o)
+    soft = cv2.GaussianBlur((mask.max(axis=2) > 0).astype(np.float32), (0, 0), max(0.5, 0.008 * sp.scale))
+    shade = 1.0 - 0.35 * cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
+    img[:] = cv2.multiply(img, cv2.merge([shade] * 3), dtype=cv2.CV_8U)
 
 
 def render_background(layout: Layout, scale: float) -> tuple[np.ndarray, Projection]:
@@ -163,9 +186,15 @@ def render_background(layout: Layout, scale: float) -> tuple[np.ndarray, Project
     w = int(round((layout.world_w + 2 * PAD) * scale))
     h = int(round((1.0 + 2 * PAD) * scale))
     proj = Projection(scale, -PAD * scale, -PAD * scale)
-    img = _bench_texture(layout, h, w)
+    world = (layout.world_w + 2 * PAD, 1.0 + 2 * PAD)
+    img = texture(layout.surface, layout.bench_color, world, (w, h), layout.texture_seed)
     wall_px = int(round((PAD + layout.wall_h) * scale))
-    img[:wall_px] = (img[:wall_px].astype(np.float32) * 0.4 + np.asarray(layout.wall_color, np.float32) * 0.6).astype(np.uint8)
-    for o in layout.objects:
+    wall = texture(layout.wall, layout.wall_color, (world[0], PAD + layout.wall_h), (w, wall_px), layout.texture_seed + 1)
+    img[:wall_px] = wall
+    edge = max(1, int(round(0.008 * scale)))
+    img[wall_px:wall_px + edge] = (img[wall_px:wall_px + edge] * 0.55).astype(np.uint8)  # bench's back edge
+    objs = [*layout.objects, *layout.clutter]
+    _shadows(img, proj, objs, layout.shadow)
+    for o in objs:
         PAINTERS[o.kind](img, proj, o)
     return img, proj
