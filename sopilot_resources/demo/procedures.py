@@ -1,10 +1,13 @@
-"""The demo's procedures: three workstations and the SOP performed at each.
+"""The demo's procedures: four workstations and the SOP performed at each.
 
 - ``t01_valve`` - style ``wide_small``: a fixed wide view of a bench; eight look-alike bins,
   small parts, most steps at the same small fixture.
 - ``t02_pump_line`` - style ``pan_stations``: six stations in a row; the (body-worn) camera
   pans with the performer, each step happens at another station.
 - ``t03_bracket`` - style ``bench``: a close, fixed view of one bench with medium-size parts.
+- ``t04_terminals`` - style ``small_parts``: a fixed view of a row of eight identical screw
+  terminals, wires of similar colours and a tray of look-alike jumpers; every step acts on one
+  terminal of the row, and its wrong variant on the neighbouring one.
 
 Each step is an :class:`~.actions.Action` placed at the layout's anchors.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 
 from . import actions as A
 from .scene import Layout, Obj
+from .terminal_actions import Jumper, Marker, TerminalScrew
+from .terminal_block import SCREW_R, terminal_pitch, terminal_points
 
 ASPECT = 16.0 / 9.0
 
@@ -32,7 +37,7 @@ class StepSpec:
 class TaskSpec:
     key: str
     title: str
-    style: str  # "wide_small" | "pan_stations" | "bench"
+    style: str  # "wide_small" | "pan_stations" | "bench" | "small_parts"
     layout: Layout
     steps: tuple[StepSpec, ...]
     camera: str = "fixed"  # "fixed" | "pan"
@@ -116,6 +121,38 @@ def _bracket() -> TaskSpec:
     return TaskSpec("t03_bracket", "Bracket assembly, close bench view", "bench", layout, steps, shoulder_y=1.3)
 
 
+def _terminals() -> TaskSpec:
+    block = Obj("terminals", 0.9, 0.42, 0.512, 0.24, (185, 185, 178), (235, 235, 230))
+    pts, pitch = terminal_points(block), terminal_pitch(block)
+    wires = [(0.66, 0.8, (175, 105, 35)), (0.8, 0.83, (160, 115, 60)), (0.98, 0.81, (150, 110, 45)), (1.12, 0.84, (45, 75, 120))]
+    objs = [Obj("rail", 0.9, 0.42, 0.8, 0.1, (175, 175, 170)), block]
+    objs += [Obj("wire_end", x, y, 0.009, 0.5, c, angle=1.0 + k) for k, (x, y, c) in enumerate(wires)]
+    objs += [Obj("jumper_tray", 0.33, 0.62, 0.26, 0.1, (120, 120, 125), (60, 80, 200)),
+             Obj("bin", 1.5, 0.62, 0.1, 0.08, (230, 230, 230), (200, 200, 200)), Obj("box", 1.55, 0.3, 0.16, 0.12, (95, 140, 170))]
+    scr, ent, mark = pts["screw"], pts["entry"], pts["marker"]
+
+    def mid(a, b):
+        return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+
+    jumper_y = block.y + 0.02
+    anchors = {"wire_a": wires[1][:2], "wire_b": wires[2][:2], "t3_entry": ent[2], "t3_screw": scr[2], "t4_entry": ent[3],
+               "t4_screw": scr[3], "jumper": (mid(ent[5], ent[6])[0], jumper_y), "tray": (0.33 - 0.26 / 12, 0.62),
+               "marker": mid(mark[2], mark[3]), "roll": (1.5, 0.62), "spare": (0.28, 0.86), "shelf": (1.55, 0.88)}
+    layout = Layout("terminal block (small parts)", ASPECT, (140, 150, 155), tuple(objs), anchors, texture_seed=44, arm_scale=0.85,
+                    extra_anchors=("spare", "shelf"))
+    r = pitch * SCREW_R
+    steps = (
+        StepSpec(A.Cable("insert wire T3", ent[2], wires[1][2], 0.03, src=anchors["wire_a"], alt_at=ent[1])),
+        StepSpec(TerminalScrew("tighten T3", scr[2], size=r, alt_at=scr[1]), critical=True),
+        StepSpec(A.Cable("insert wire T4", ent[3], wires[2][2], 0.03, src=anchors["wire_b"], alt_at=ent[4])),
+        StepSpec(TerminalScrew("tighten T4", scr[3], size=r, alt_at=scr[4]), critical=True),
+        StepSpec(Jumper("fit jumper T6-T7", anchors["jumper"], (60, 80, 200), pitch * 1.5, src=anchors["tray"],
+                        alt_at=(mid(ent[6], ent[7])[0], jumper_y))),
+        StepSpec(Marker("mark T3-T4", anchors["marker"], size=0.05, src=anchors["roll"], alt_at=mid(mark[3], mark[4]))),
+    )
+    return TaskSpec("t04_terminals", "Terminal block wiring, small look-alike parts", "small_parts", layout, steps, shoulder_y=1.2)
+
+
 def all_tasks() -> list[TaskSpec]:
-    """The three demo tasks, in order (quick mode uses the first two: one per footage style)."""
-    return [_valve(), _pump_line(), _bracket()]
+    """The four demo tasks, in order (quick mode uses the first two: one per footage style)."""
+    return [_valve(), _pump_line(), _bracket(), _terminals()]
