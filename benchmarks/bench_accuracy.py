@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_sopilot import clip_features as baseline_features  # noqa: E402
 
 from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
-from sopilot_resources.demo.generate import generate_demo  # noqa: E402
+from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
 from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
@@ -149,11 +149,17 @@ def add_set_args(ap: argparse.ArgumentParser) -> None:
 
 
 def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
-    """(set directory, manifest) of a demo set under ``out``; generated on first use."""
-    root = Path(out) / f"seed{seed}{'-quick' if quick else ''}"
-    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() \
-        else generate_demo(root, seed=seed, quick=quick)
-    return root, manifest
+    """(set directory, manifest) of a demo set under ``out``; generated on first use.
+
+    Each generator version has its own directory (``seed0``, ``seed0-v2``, ``seed0-quick-v2`` ...),
+    and a manifest from another generator version there is regenerated, never reused."""
+    version = f"-v{GENERATOR_VERSION}" if GENERATOR_VERSION > 1 else ""
+    root = Path(out) / f"seed{seed}{'-quick' if quick else ''}{version}"
+    if (root / "manifest.json").is_file():
+        manifest = json.loads((root / "manifest.json").read_text())
+        if manifest.get("generator_version", 1) == GENERATOR_VERSION:
+            return root, manifest
+    return root, generate_demo(root, seed=seed, quick=quick)
 
 
 def main() -> int:
