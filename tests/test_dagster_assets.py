@@ -157,6 +157,24 @@ def test_rollups(scored):
     assert "good.avi" in csv_text and "swapped.avi" in csv_text
     row = w["rs"].query("SELECT * FROM task_summary")[0]
     assert row["task"] == "assembly" and row["n_scored"] == 2 and row["current_gold"] == "gold.avi"
+    # every trainee with its latest verdict and score, worst first, on the page and in DuckDB
+    md = res.asset_materializations_for_node("task_summary")[0].metadata
+    table = md["trainees"].value
+    assert [c.name for c in table.schema.columns][:4] == ["task", "trainee", "verdict", "score"]
+    recs = [r.data for r in table.records]
+    scores = {r["trainee_file"]: r for r in w["rs"].query("SELECT * FROM scores")}
+    assert {r["trainee"] for r in recs} == {"good.avi", "swapped.avi"}
+    for r in recs:
+        assert r["verdict"] == scores[r["trainee"]]["verdict"] and r["partition"] == scores[r["trainee"]]["pair_key"]
+    assert recs[-1]["trainee"] == "good.avi" and recs[-1]["what went wrong"] == "-"  # a pass: last
+    swapped = next(r for r in recs if r["trainee"] == "swapped.avi")
+    first = w["rs"].query("SELECT type, gold_step, gold_step_name FROM deviations WHERE trainee_file = 'swapped.avi' "
+                          "ORDER BY penalty DESC LIMIT 1")[0]
+    assert swapped["what went wrong"].startswith(
+        f"{first['type'].replace('_', ' ')} step {first['gold_step'] + 1} \"{first['gold_step_name']}\"")
+    rows = w["rs"].query("SELECT trainee_file, verdict, score FROM trainee_summary ORDER BY trainee_file")
+    assert [(r["trainee_file"], r["verdict"]) for r in rows] == [
+        (t, scores[t]["verdict"]) for t in ("good.avi", "swapped.avi")]
 
 
 def test_dark_gold_is_flagged_and_its_trainee_waits(embedded):

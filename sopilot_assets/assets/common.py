@@ -107,9 +107,10 @@ def for_each_partition(context, what: str, work, log: BatchLog | None = None) ->
 
 def column_schema(table: str) -> dg.TableSchema:
     """The DuckDB table's columns (from the Parquet schema), shown on the asset's page."""
-    from sopilot_resources.storage.results_store import TABLES
+    from sopilot_resources.storage.results_store import COLUMN_NOTES, TABLES
 
-    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in TABLES[table]])
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=COLUMN_NOTES.get(f.name))
+                                   for f in TABLES[table]])
 
 
 def video_record(registry, key: str):

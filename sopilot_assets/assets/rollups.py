@@ -1,8 +1,8 @@
 """Unpartitioned roll-ups over every pair's score, refreshed automatically after new scores.
 
 ``all_scores``: the latest score of every pair as a CSV people can open, plus a table in the
-UI. ``task_summary``: per task, how many were scored and how (Parquet -> DuckDB view
-``task_summary``)."""
+UI. ``task_summary``: each trainee's latest verdict and score (DuckDB view ``trainee_summary``,
+a table on the asset's page) and per task how many were scored and how (view ``task_summary``)."""
 
 import csv
 import datetime as dt
@@ -26,6 +26,25 @@ SELECT task, count(*) AS n_scored, avg(score) AS mean_score, min(score) AS min_s
        count(*) FILTER (verdict = 'fail') AS n_fail, max(scored_at) AS last_scored_at
 FROM scores GROUP BY task ORDER BY task
 """
+
+
+#: each trainee's newest result: against its newest gold, latest scoring; deviations worst first,
+#: step numbers 1-based as in the messages
+TRAINEES_SQL = """
+WITH latest AS (
+  SELECT task, trainee_file, verdict, score, n_deviations, n_critical, gold_file, gold_version, scored_at,
+         pair_key, trainee_key, trainee_sha256 FROM scores
+  QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY gold_version DESC, scored_at DESC) = 1),
+dev AS (
+  SELECT pair_key, string_agg(replace(type, '_', ' ') || CASE WHEN gold_step IS NULL THEN ''
+                               ELSE printf(' step %d "%s"', gold_step + 1, gold_step_name) END,
+                              '; ' ORDER BY penalty DESC) AS what_went_wrong
+  FROM deviations GROUP BY pair_key)
+SELECT latest.*, coalesce(dev.what_went_wrong, '') AS what_went_wrong
+FROM latest LEFT JOIN dev USING (pair_key) ORDER BY task, trainee_file
+"""
+#: rows of the inline table (the DuckDB table has them all)
+MAX_TABLE_ROWS = 500
 
 
 @dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
@@ -54,12 +73,16 @@ def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResourc
 
 
 @dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
-          retry_policy=RETRY, code_version="task_summary.v1", kinds={"duckdb"},
-          metadata={"dagster/column_schema": column_schema("task_summary")},
-          description="Per task: pairs scored, mean / min score, verdict counts, current gold.")
+          retry_policy=RETRY, code_version="task_summary.v2", kinds={"duckdb"},
+          metadata={"dagster/column_schema": column_schema("trainee_summary")},
+          description="Every trainee's latest verdict and score (table `trainees` here, DuckDB table "
+                      "trainee_summary), and per task: pairs scored, mean / min score, verdict counts, "
+                      "current gold (DuckDB table task_summary).")
 def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                  results_store: ResultsStoreResource) -> dg.MaterializeResult:
     rs = results_store.store()
+    trainees = rs.query(TRAINEES_SQL)
+    rs.write("trainee_summary", "summary", trainees)
     rows = rs.query(SUMMARY_SQL)
     registry = video_store.registry()
     for r in rows:
@@ -70,5 +93,21 @@ def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResou
     md += "\n".join(f"| {r['task']} | {r['n_scored']} | {r['mean_score']:.1f} | {r['n_pass']} | "
                     f"{r['n_needs_review']} | {r['n_retrain']} | {r['n_fail']} | "
                     f"{r['current_gold']} (v{r['gold_version']}) |" for r in rows)
-    return dg.MaterializeResult(metadata={"tasks": len(rows), "summary": dg.MetadataValue.md(md),
-                                          "updated_at": dt.datetime.now(dt.timezone.utc).isoformat()})
+    return dg.MaterializeResult(metadata={
+        "trainees": trainee_table(trainees), "tasks": len(rows), "summary": dg.MetadataValue.md(md),
+        "updated_at": dt.datetime.now(dt.timezone.utc).isoformat()})
+
+
+def trainee_table(rows: list[dict]) -> dg.MetadataValue:
+    """Each trainee's latest result, worst verdict first (shown inline on the asset's page)."""
+    order = {"fail": 0, "retrain": 1, "needs_review": 2, "pass": 3}
+    rows = sorted(rows, key=lambda r: (order.get(r["verdict"], 0), r["task"], r["score"]))[:MAX_TABLE_ROWS]
+    cols = [("task", "string"), ("trainee", "string"), ("verdict", "string"), ("score", "float"),
+            ("what went wrong", "string"), ("gold", "string"), ("scored at", "string"), ("partition", "string")]
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({
+            "task": r["task"], "trainee": r["trainee_file"], "verdict": r["verdict"],
+            "score": round(float(r["score"]), 1), "what went wrong": r["what_went_wrong"] or "-",
+            "gold": f"{r['gold_file']} (v{r['gold_version']})", "scored at": str(r["scored_at"])[:19],
+            "partition": r["pair_key"]}) for r in rows],
+        schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in cols]))

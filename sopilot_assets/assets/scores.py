@@ -55,8 +55,13 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
             dg.AssetSpec(SCORE, code_version=code, kinds={"duckdb"},
                          metadata={"dagster/column_schema": column_schema("scores")},
                          deps=[ALIGN, dg.AssetDep("gold_steps", partition_mapping=NO_PARTITIONS)],
-                         description="Score 0-100, verdict and deviations of the trainee vs its gold; "
-                                     "rows in DuckDB tables scores, deviations, steps."),
+                         description="Score 0-100, verdict and deviations of a trainee vs its gold. Pick the "
+                                     "partition `<task>/<trainee>-<hash>/gold-v<n>` (Partitions tab): `summary` "
+                                     "shows the verdict and what went wrong, `deviation_table` each deviation "
+                                     "(step # from 1), `report` the step timeline picture, `report_html` a "
+                                     "self-contained HTML file (also `sopilot report TRAINEE`). Every trainee's "
+                                     "latest verdict: asset task_summary. Rows in DuckDB tables scores, "
+                                     "deviations, steps."),
         ],
         check_specs=[
             dg.AssetCheckSpec("alignment_path_valid", asset=ALIGN,

@@ -7,7 +7,8 @@ none. ``sopilot.duckdb`` only holds views over ``results/<table>/*.parquet``; it
 once (built under a temporary name, then renamed), so any number of runs can write while
 people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
 
-Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, steps, task_summary.
+Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, steps, task_summary,
+trainee_summary, quarantine.
 """
 from __future__ import annotations
 
@@ -59,6 +60,23 @@ TABLES: dict[str, pa.Schema] = {
         ("mean_score", F), ("min_score", F), ("n_pass", I), ("n_needs_review", I),
         ("n_retrain", I), ("n_fail", I), ("last_scored_at", T),
     ]),
+    "trainee_summary": pa.schema([
+        ("task", S), ("trainee_file", S), ("verdict", S), ("score", F), ("n_deviations", I),
+        ("n_critical", I), ("what_went_wrong", S), ("gold_file", S), ("gold_version", I),
+        ("scored_at", T), ("pair_key", S), ("trainee_key", S), ("trainee_sha256", S),
+    ]),
+    "quarantine": pa.schema([
+        ("quarantined_at", T), ("file_name", S), ("task", S), ("role", S), ("inbox_path", S),
+        ("reason", S), ("message", S), ("what_to_do", S), ("stored_path", S), ("sha256", S),
+    ]),
+}
+
+#: what a column's numbers mean where the name alone does not say (shown in the UI's column schema)
+COLUMN_NOTES = {
+    "gold_step": "gold step index, 0-based: messages and UI tables say step gold_step + 1",
+    "step_index": "step index, 0-based: messages and UI tables say step step_index + 1",
+    "gold_version": "the task's gold version, from 1 (v1 = first gold dropped)",
+    "idx": "position of the deviation in the pair's score, 0-based",
 }
 
 EMPTY_FILE = "_schema.parquet"  # zero rows: keeps each glob non-empty so views always resolve
