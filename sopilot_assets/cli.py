@@ -1,4 +1,4 @@
-"""``sopilot`` command line: score, demo, results, serve, soak.
+"""``sopilot`` command line: score, demo, results, report, serve, soak.
 
 Every user error ends with exit status 2 and one line on stderr; no tracebacks
 (set SOPILOT_DEBUG=1 to see one). Exit statuses are listed in ``EXIT_CODES``.
@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 
+from .report_cli import add_report_parser
 from .score_cli import EXIT_BELOW, VERDICTS, cmd_score, sopilot_version
 
 EXIT_CODES = f"""exit status:
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fail-below", choices=VERDICTS[:-1], metavar="{" + ",".join(VERDICTS[:-1]) + "}",
                    help=f"exit with status {EXIT_BELOW} when the verdict is worse than this "
                         f"(order: {' > '.join(VERDICTS)}); the result is printed first")
+    s.add_argument("--report-dir", metavar="DIR",
+                   help="also write the result as one self-contained HTML file, DIR/<trainee>.html")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress lines on stderr (default: only when stderr is a terminal)")
     s.set_defaults(func=cmd_score)
@@ -106,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=FORMATS, default="table", help="output format")
     r.add_argument("--data-dir", default=None, help=data_help)
     r.set_defaults(func=_cmd_results)
+
+    add_report_parser(sub, cmd, data_help)
 
     v = cmd("serve", "start the Dagster UI and daemon (Ctrl-C stops both)")
     v.add_argument("--host", default="127.0.0.1", help="interface to listen on; the UI has no login, so "

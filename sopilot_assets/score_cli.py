@@ -72,4 +72,8 @@ def cmd_score(a: argparse.Namespace) -> int:
         print(json.dumps(json_doc(res, a), indent=None if a.compact else 2))
     else:
         print(render(res, a.gold, a.trainee))
+    if a.report_dir:
+        from .report_cli import write_score_report
+
+        write_score_report(res, a.gold, a.trainee, a.report_dir)
     return exit_status(res.verdict, a.fail_below)

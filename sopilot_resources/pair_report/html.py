@@ -59,7 +59,8 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
         f'{COLOURS.get(verdict, "#59636e")}">{escape(verdict_label(verdict))}</span></h1>',
         f'<p class="score">{doc["score"]:.1f} / 100</p>',
         f'<p>Scored {escape(header.against())}'
-        + (f' <span class="muted">({escape(header.scored_at)} UTC)</span>' if header.scored_at else "") + "</p>",
+        + (f' <span class="muted">({escape(header.scored_at[:16].replace("T", " "))} UTC)</span>'
+           if header.scored_at else "") + "</p>",
         "<h2>What went wrong</h2>",
     ]
     if rows:
