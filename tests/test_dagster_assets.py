@@ -128,6 +128,11 @@ def test_score_pair_materializes_both_assets_with_checks(scored):
     # timeline inline as PNG, alignment inline as JPEG (a cost matrix is large as PNG)
     assert sc["report"].value.count("data:image/png;base64,") == 1
     assert sc["report"].value.count("data:image/jpeg;base64,") == 1
+    # the summary first and short enough for the UI to show inline; an HTML file to mail beside it
+    assert list(sc)[0] == "summary" and len(sc["summary"].value) < 1000
+    assert sc["verdict"].value.replace("_", " ").upper() in sc["summary"].value
+    html = open(sc["report_html"].value).read()
+    assert html.startswith("<!doctype html>") and "http" not in html and html.count("data:image/") == 2
 
 
 def test_scores_in_duckdb(scored):
