@@ -74,6 +74,7 @@ class DemoFeed:
         self.inbox = Path(data_root) / "inbox"
         self.cache = demo_dir(data_root, quick)
         self.staging = self.cache.with_name(self.cache.name + ".tmp")
+        self.render_log = self.cache.with_name(self.cache.name + ".render.log")  # the child's stderr
         self.quick, self.seed = quick, seed
         self.arrivals = _Arrivals(self.staging, self.inbox)
         self.proc: subprocess.Popen | None = None
@@ -123,15 +124,20 @@ class DemoFeed:
         shutil.rmtree(self.staging, ignore_errors=True)
         cmd = [sys.executable, "-m", __name__, str(self.staging), "--seed", str(self.seed),
                "--parent-pid", str(os.getpid()), *(["--quick"] if self.quick else [])]
-        with self._lock:
+        self.render_log.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.render_log, "wb") as errors:
             if self._stopping.is_set():
                 return
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                         start_new_session=True)
         log.info("demo: rendering the demo videos into %s; each goes into %s as soon as it is done",
                  self.staging, self.inbox)
         t0, moved, total = time.monotonic(), 0, 0
         for line in self.proc.stdout:
-            msg = json.loads(line)
+            try:
+                msg = json.loads(line)
+            except ValueError:  # not ours (a library printing on stdout)
+                continue
             total = msg["total"]
             for rel in self.arrivals.finished(msg["path"]):
                 moved += 1
@@ -140,8 +146,9 @@ class DemoFeed:
         if self._stopping.is_set():
             return
         if code != 0:
-            log.error("demo: rendering failed (exit code %s); %d of %s videos are in the inbox", code, moved,
-                      total or "?")
+            tail = self.render_log.read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            log.error("demo: rendering failed (exit code %s: %s; all of it in %s); %d of %s videos are in the inbox",
+                      code, tail[0], self.render_log, moved, total or "?")
             return
         for rel in self.arrivals.flush():
             moved += 1

@@ -53,8 +53,10 @@ def wait_until(predicate, timeout: float, interval: float = 1.0, what: str = "co
 class Server:
     """One `sopilot serve` process on a free port with its own data root (and DAGSTER_HOME)."""
 
-    def __init__(self, data_root: Path, log_path: Path, port: int | None = None, env: dict | None = None):
+    def __init__(self, data_root: Path, log_path: Path, port: int | None = None, env: dict | None = None,
+                 args: tuple[str, ...] = ()):
         self.data_root = Path(data_root)
+        self.args = tuple(args)  # more `sopilot serve` options, e.g. ("--demo",)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
@@ -70,7 +72,7 @@ class Server:
     def start(self) -> "Server":
         self.data_root.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        cmd = [sys.executable, "-m", "sopilot_assets.cli", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "sopilot_assets.cli", "serve", "--port", str(self.port), *self.args]
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.data_root)
         return self
 

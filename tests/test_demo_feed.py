@@ -4,6 +4,7 @@ ends the render child and its encoders."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -84,3 +85,16 @@ def test_stop_ends_the_render_and_its_encoders(tmp_path):
     gone, alive = psutil.wait_procs(tree, timeout=10)
     assert not alive, [p.cmdline()[:3] for p in alive]
     assert not (feed.cache / "manifest.json").exists()  # an interrupted render is not kept as the cache
+
+
+def test_a_failed_render_is_one_error_line(tmp_path, caplog, monkeypatch):
+    feed = DemoFeed(tmp_path / "data", quick=True)
+    feed.staging.parent.mkdir(parents=True)
+    feed.staging.write_text("a file where the render goes")  # generate_demo refuses it
+    monkeypatch.setattr(logging.getLogger("sopilot.serve"), "propagate", True)  # serve may have turned it off
+    with caplog.at_level(logging.INFO, logger="sopilot.serve"):
+        assert feed.start().join(120)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "demo: rendering failed (exit code 1: " in errors[0]
+    assert "demo output must be a directory" in errors[0] and str(feed.render_log) in errors[0]
+    assert not (feed.cache / "manifest.json").exists() and not list((tmp_path / "data" / "inbox").rglob("*.*"))

@@ -1,13 +1,16 @@
 """`sopilot serve` stops cleanly: SIGTERM mid-run and Ctrl-C (SIGINT) leave no process behind,
-exit 0, and no run stuck "in progress"; a second server on the same DAGSTER_HOME is refused."""
+exit 0, and no run stuck "in progress"; a second server on the same DAGSTER_HOME is refused;
+with --demo the UI answers while the demo still renders, and Ctrl-C then stops the render too."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
 
 import dagster as dg
+import psutil
 import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
@@ -57,3 +60,28 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert code == 0
     assert not survivors
     assert (srv.dagster_home / "dagster.yaml").exists() and (srv.data_root / "sopilot.duckdb").exists()
+
+
+def _cmdlines(pids) -> list[str]:
+    out = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):  # exited meanwhile
+            out.append(" ".join(psutil.Process(pid).cmdline()))
+    return out
+
+
+def test_demo_renders_behind_the_ui_and_ctrl_c_stops_it(tmp_path):
+    art = artifacts_dir("e2e_ctrl_c_demo")
+    srv = Server(tmp_path / "data", art / "serve.log", args=("--demo",)).start()
+    cache = srv.data_root / "demo_src" / "full"
+    try:
+        srv.wait_ready()
+        rendering = any("sopilot_assets.demo_feed" in c for c in _cmdlines(srv.remember_tree()))
+        assert rendering and not (cache / "manifest.json").exists()  # the UI did not wait for the demo
+        code = srv.stop(signal.SIGINT)
+        survivors = srv.survivors()
+    finally:
+        srv.kill_everything()
+    assert code == 0
+    assert not survivors, f"left running: {[p.cmdline()[:4] for p in survivors]}"
+    assert not (cache / "manifest.json").exists()  # a half-rendered set is not kept as the cache
