@@ -17,6 +17,7 @@ from sopilot_resources.dagster_resources.engine import (
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
 from .assets.common import Versions
+from .assets.quarantine import quarantine_spec
 from .assets.rollups import all_scores, task_summary
 from .assets.scores import build_score_assets
 from .assets.steps import build_steps_asset
@@ -56,7 +57,7 @@ def build_definitions(resources: dict | None = None, versions: Versions | None =
     v = versions or versions_from_env()
     interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 3)
     assets = [build_video_assets(v), build_steps_asset(v),
-              build_score_assets(v), all_scores, task_summary]
+              build_score_assets(v), all_scores, task_summary, quarantine_spec]
     automation = dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),
         default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 30),

@@ -21,6 +21,9 @@ import dagster as dg
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 
+from sopilot_resources.storage.quarantine import refresh_quarantine_table, tick_text
+
+from .assets.quarantine import quarantine_event
 from .jobs import VIDEO_JOB, pair_job, video_job
 from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
@@ -84,10 +87,15 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
                                   pair_adds=adds[PAIRS])
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
-        waiting = len(out.tracker_state)
-        skip = None if (runs or requests or out.events) else (
-            f"{waiting} inbox file(s) not taken yet (settling or left alone)" if waiting else "inbox empty")
-        return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=requests,
-                               cursor=json.dumps(cur, separators=(",", ":")), skip_reason=skip)
+        text = tick_text(out.events, len(out.tracker_state))
+        rejected = [ev for ev in out.events if ev.action == "quarantined"]
+        asset_events = []
+        if rejected or not rs.part_path("quarantine", "current").exists():
+            rows = refresh_quarantine_table(store, rs)
+            if rejected:
+                asset_events.append(quarantine_event(rejected, rows, str(store.quarantine_dir), text))
+        # a tick without runs says what it did (rejections first), never a bare "0 runs requested"
+        return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=requests, asset_events=asset_events,
+                               cursor=json.dumps(cur, separators=(",", ":")), skip_reason=None if runs else text)
 
     return sopilot_inbox_sensor

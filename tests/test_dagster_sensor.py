@@ -337,3 +337,52 @@ def test_unreadable_cursor_is_replaced_and_nothing_is_taken_twice(tmp_path, clip
         assert "cursor was unreadable" in capfd.readouterr().err
         assert [rr.run_key for rr in r2.run_requests] == [rr.run_key for rr in r1.run_requests]
         assert len(inst.get_dynamic_partitions("videos")) == 1
+
+
+def test_rejections_are_named_in_the_tick_and_kept_in_the_quarantine_table(tmp_path, clips):
+    from sopilot_resources.storage import ResultsStore
+
+    res, defs = setup(tmp_path)
+    inbox = tmp_path / "inbox"
+    (inbox / "task" / "trainee").mkdir(parents=True)
+    (inbox / "task" / "trainee" / "empty.mp4").write_bytes(b"")
+    (inbox / "task" / "trainee" / "garbage.mp4").write_bytes(os.urandom(5000))
+    drop(tmp_path, clips["t2"], "task", "reviewer")
+    rs = ResultsStore(tmp_path / "results", tmp_path / "sopilot.duckdb")
+    with dg.instance_for_test() as inst:
+        r = tick(defs, inst, None, res)
+        # no run: the tick's message names each file, its reason and what to do
+        assert r.run_requests == []
+        text = r.skip_reason.skip_message
+        assert text.startswith("3 file(s) quarantined: ")
+        for part in ("task/trainee/empty.mp4 (empty_file: re-copy the file",
+                     "task/trainee/garbage.mp4 (unreadable: re-export", "task/reviewer/t2.avi (unknown_role: move it"):
+            assert part in text
+        # the quarantine asset gets a materialization listing them
+        [mat] = r.asset_events
+        assert mat.asset_key == dg.AssetKey("quarantine") and mat.description == text
+        assert sorted(rec.data["reason"] for rec in mat.metadata["rejected"].records) == [
+            "empty_file", "unknown_role", "unreadable"]
+        assert mat.metadata["files_in_quarantine"].value == 3
+        rows = rs.query("SELECT file_name, inbox_path, reason, what_to_do, stored_path FROM quarantine ORDER BY file_name")
+        assert [(x["file_name"], x["reason"], x["stored_path"]) for x in rows] == [
+            ("empty.mp4", "empty_file", "quarantine/empty.mp4"), ("garbage.mp4", "unreadable", "quarantine/garbage.mp4"),
+            ("t2.avi", "unknown_role", "quarantine/t2.avi")]
+        assert all(x["what_to_do"] for x in rows)
+
+        # next tick: nothing new, no event, a plain message
+        (inbox / "task" / "trainee" / "copying.mp4.part").write_bytes(b"x")
+        r = tick(defs, inst, r.cursor, res)
+        assert r.asset_events == [] and r.skip_reason.skip_message.startswith("1 ignored")
+
+        # a person takes a file away; a tick that also starts runs still records its rejection
+        (tmp_path / "quarantine" / "empty.mp4").unlink()
+        drop(tmp_path, clips["gold"], "task", "gold")
+        (inbox / "task" / "trainee" / "notes.txt").write_text("hello")
+        r = tick(defs, inst, r.cursor, res)
+        assert r.run_requests and r.skip_reason is None
+        [mat] = r.asset_events
+        assert [rec.data["file"] for rec in mat.metadata["rejected"].records] == ["task/trainee/notes.txt"]
+        names = [x["file_name"] for x in rs.query("SELECT file_name FROM quarantine ORDER BY file_name")]
+        assert names == ["garbage.mp4", "notes.txt", "t2.avi"]
+    assert dg.AssetKey("quarantine") in {s.key for s in defs.resolve_all_asset_specs()}

@@ -17,6 +17,7 @@ from .inbox import InboxEntry, StabilityTracker, scan, sidecar_for
 from .intake_types import MAX_FAILURES, Event, IntakeConfig, TickOutcome
 from .keys import video_key
 from .pairing import PairingMixin
+from .quarantine import remedy
 from .registry import Registry, VideoRecord
 from .sidecars import SidecarMixin
 from .video_store import VideoStore, utc_now
@@ -151,14 +152,7 @@ class Intake(PairingMixin, SidecarMixin):
     # --- helpers ----------------------------------------------------------------------------
     def _quarantine(self, path: Path, e: InboxEntry, reason: str, message: str,
                     events: list[Event], sha256: str = "") -> None:
-        todo = {
-            "empty_file": "re-copy the file; it arrived empty",
-            "unreadable": "re-export or re-copy the video, then drop it again",
-            "truncated": "the copy is incomplete; copy it again",
-            "unsupported_format": "convert to mp4/mov/mkv/webm/avi and drop it again",
-            "unknown_role": f"move it to inbox/{e.task or '<task>'}/gold/ or /trainee/",
-            "bad_location": "move it to inbox/<task>/gold/ or inbox/<task>/trainee/",
-        }.get(reason, "fix the file and drop it again")
+        todo = remedy(reason, e.task)
         dst = self.store.quarantine(path, reason, message, todo, task=e.task, role=e.role, sha256=sha256)
         events.append(Event("quarantined", f"{e.rel if path == e.path else path.name}: {message} -> "
                             f"quarantined as {self._rel(dst)} ({todo})", e.task, e.role, path.name,
