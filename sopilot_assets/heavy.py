@@ -1,6 +1,10 @@
 """`heavy_backlog_job`: idle-time heavy work (rescoring after a gold/profile change, then
 re-embedding with the heavy embedder), in batches, checking the idle gate between batches.
 
+A rescored pair is scored by the same function as the ``pair_score`` asset and shows in the UI like
+any other: its ``pairs`` partition is added and its pair_alignment / pair_score materializations are
+recorded with the asset's metadata (``heavy_rescore.py``).
+
 A busy machine stops the run cleanly (success, with ``stopped`` in its metadata); the
 ledger (``<data root>/heavy/ledger.json``) remembers what is done, so the next idle window
 resumes at the first unfinished item. Launched by ``heavy_idle_schedule`` (schedules.py).

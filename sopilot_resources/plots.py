@@ -107,5 +107,5 @@ def step_timeline(gold_steps: list[dict], trainee_steps: list[dict], deviations:
             x0, x1 = int(ax.px(span["start_sec"])), int(ax.px(span["end_sec"]))
             cv2.line(img, (x0, y), (max(x1, x0 + 2), y), (220, 20, 20), 3)
             text(img, d["type"], max(x1, x0 + 2) + 4, y + 4, 0.35, (220, 20, 20))
-    ax.frame(img, "time (s)   numbers: gold step; red: deviations", yticks=False)
+    ax.frame(img, "time (s)   numbers: gold step # (from 1); red: deviations", yticks=False)
     return save_png(img, out)
