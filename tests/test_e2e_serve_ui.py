@@ -83,6 +83,10 @@ def _check_ui(url: str, row: dict, art) -> None:
             assert meta["trainee_file"] == row["trainee_file"]
             assert meta["gold_file"] == row["gold_file"]
             expect(page.get_by_text("deviation_table", exact=True)).to_be_visible()
+            # the summary is shown without a click: its verdict label is on the page
+            label = row["verdict"].replace("_", " ").upper()
+            summary = page.locator("tr").filter(has=page.get_by_text(re.compile("^summary$"))).first
+            expect(summary.get_by_text(label).first).to_be_visible()
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(art / "score_metadata.png"), full_page=True)
         finally:

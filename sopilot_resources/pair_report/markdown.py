@@ -4,7 +4,7 @@ inline picture sit behind "Show Markdown"), ``report_md`` the whole report with 
 from __future__ import annotations
 
 from .figures import PairFigures
-from .text import STEP_NOTE, Header, step_no, verdict_label
+from .text import STEP_NOTE, Header, verdict_label
 
 #: the UI shows markdown metadata inline below this many characters
 INLINE_LIMIT = 1000
@@ -13,8 +13,8 @@ MAX_PICTURE_BYTES = 400_000
 
 
 def _line(d: dict) -> str:
-    where = f"step {step_no(d['gold_step'])} " if d["gold_step"] is not None else ""
-    return f"- **{d['type'].replace('_', ' ')}** {where}(-{d['penalty']:.1f}): {d['message']}"
+    """The message names the step (1-based), e.g. "step 3 'insert stem' missing (...)"."""
+    return f"- **{d['type'].replace('_', ' ')}** (-{d['penalty']:.1f}): {d['message']}"
 
 
 def summary_md(doc: dict, header: Header, limit: int = INLINE_LIMIT) -> str:
