@@ -46,10 +46,30 @@ def _order(dev: tuple) -> tuple:
     return dev[0], -1 if dev[1] is None else dev[1]
 
 
+def embeddings_on_disk(root: Path, rel: str, emb) -> object:
+    """The video's embeddings (with stills), ingested once and kept under ``root/.emb_cache``
+    (keyed by the embedder and the stills rate, so a change of either ingests again)."""
+    from sopilot_resources.embeddings import ClipEmbeddings
+    from sopilot_resources.stills import STILLS_FPS
+
+    path = root / ".emb_cache" / f"{emb.key()}-s{STILLS_FPS:g}" / (rel.replace("/", "__") + ".npz")
+    if path.is_file():
+        return ClipEmbeddings.load(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return ingest_video(root / rel, emb).save(path) and ClipEmbeddings.load(path)
+
+
+def _step_of(dev: dict) -> int | None:
+    """A ground-truth deviation's gold step; for an extra action or a pause, the step before it
+    (the engine reports those after the located step they follow)."""
+    return dev.get("gold_step") if dev.get("gold_step") is not None else dev.get("after_gold_step")
+
+
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
-             cache: dict | None = None) -> list[dict]:
+             cache: dict | None = None, scene: bool = True) -> list[dict]:
     """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
-    to reuse them afterwards, e.g. for :func:`boundary_match`)."""
+    to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
+    comparison (pictures) besides the clips."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
@@ -67,7 +87,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
 
     def embed(rel: str):
         if rel not in cache:
-            cache[rel] = ingest_video(root / rel, emb)
+            cache[rel] = embeddings_on_disk(root, rel, emb)
         return cache[rel]
 
     rows = []
@@ -77,15 +97,17 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         g = golds[v["task"]]
         side = None if detected else find_sidecar(root / g["path"])
         t0 = time.perf_counter()
-        res = score_embeddings(embed(g["path"]), embed(v["path"]), load_steps(side) if side else None)
+        res = score_embeddings(embed(g["path"]), embed(v["path"]), load_steps(side) if side else None, scene=scene)
         row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
-               "expected": sorted({(d["type"], d.get("gold_step")) for d in v.get("deviations", [])}, key=_order)}
+               "expected": sorted({(d["type"], _step_of(d)) for d in v.get("deviations", [])}, key=_order),
+               "scene": sorted({(d.type, d.gold_step) for d in res.deviations if d.evidence}, key=_order)}
         if with_baseline:
             row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)
-        print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}", flush=True)
+        print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}"
+              + (f" scene={row['scene']}" if row["scene"] else ""), flush=True)
     return rows
 
 
@@ -123,6 +145,7 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
         hits = [any(t == dev and (dev == "order_swap" or s in {e[1] for e in r["expected"]}) for t, s in map(tuple, r["found"]))
                 for r in sel]
         out[f"{kind}_detected"] = float(np.mean(hits)) if sel else float("nan")
+    out["per_kind"] = per_kind(rows)
     for style in sorted({r["style"] for r in rows}):
         sub = [r for r in rows if r["style"] == style]
         out[f"auc_{style or 'all'}"] = auc([r["score"] for r in sub if r["kind"] == "correct"],
@@ -138,6 +161,32 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
         out["baseline_auc"] = auc([r["baseline_similarity"] for r in ok], [r["baseline_similarity"] for r in bad])
         out["baseline_correct_pass"] = float(np.mean(passes_ok)) if passes_ok else float("nan")
         out["baseline_defective_not_pass"] = float(np.mean(passes_bad)) if passes_bad else float("nan")
+    return out
+
+
+DEFECT_TYPES = {"missing": "missing_step", "swap": "order_swap", "repeat": "repeated_step", "extra": "extra_action",
+                "wrong": "wrong_step", "slow": "slow_step", "idle": "long_idle"}
+
+
+def per_kind(rows: list[dict]) -> dict:
+    """Per defect kind: videos, caught (not ``pass``), typed (a deviation of the right type
+    reported), located (of the right type at the right gold step: for a swap either step,
+    for an extra action or a pause the step it follows)."""
+    out = {}
+    for kind, dev in DEFECT_TYPES.items():
+        sel = [r for r in rows if r["kind"] == kind]
+        if not sel:
+            continue
+        typed = located = 0
+        for r in sel:
+            found = [tuple(f) for f in r["found"] if f[0] == dev]
+            steps = {e[1] for e in map(tuple, r["expected"]) if e[0] == dev}
+            if dev == "order_swap":
+                steps |= {s + 1 for s in steps}
+            typed += bool(found)
+            located += any(f[1] in steps for f in found)
+        out[kind] = {"videos": len(sel), "caught": sum(r["verdict"] != "pass" for r in sel),
+                     "typed": typed, "located": located}
     return out
 
 
@@ -167,14 +216,16 @@ def main() -> int:
     add_set_args(ap)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files")
+    ap.add_argument("--no-scene", action="store_true", help="clips only: no scene comparison (pictures)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
-    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded)
+    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene)
     summary = summarize(rows, a.detected_steps)
     if a.detected_steps:
         summary.update(boundary_match(root, manifest, embedded))
-    (root / ("results-detected.json" if a.detected_steps else "results.json")).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
+    name = f"results{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}.json"
+    (root / name).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -57,13 +57,13 @@ def _seconds(gold: str, trainee: str, doc: dict) -> tuple[float, float]:
 
 def write_score_report(res, gold: str, trainee: str, report_dir: str | Path) -> Path:
     """The HTML report of a ``sopilot score`` result: ``<report_dir>/<trainee stem>.html``."""
-    from sopilot_resources.pair_report import Figure, Header, PairFigures, draw_timeline, render_html
+    from sopilot_resources.pair_report import Figure, Header, PairFigures, draw_timeline, render_html, scene_figures
     from sopilot_resources.pair_report.figures import TIMELINE_CAPTION
 
     doc = res.to_dict()
     with tempfile.TemporaryDirectory() as tmp:
         png = draw_timeline(doc, Path(tmp) / "timeline.png", _seconds(gold, trainee, doc))
-        figs = PairFigures(figures=[Figure.from_file(png, TIMELINE_CAPTION)])
+        figs = PairFigures(figures=[Figure.from_file(png, TIMELINE_CAPTION)], by_deviation=scene_figures(res, doc))
     html = render_html(doc, Header(Path(trainee).name, Path(gold).name), figs, footer=_footer(doc))
     out = atomic_write_bytes(Path(report_dir) / report_name(Path(trainee).name), html.encode())
     print(f"report: {out}", file=sys.stderr)

@@ -111,7 +111,7 @@ def test_score_is_explained_by_penalties_and_serializes():
     assert set(doc) >= {"score", "verdict", "deviations", "steps", "metrics", "embedder", "timings"}
     d = doc["deviations"][0]
     assert set(d) == {"type", "gold_step", "gold_step_name", "gold_time", "trainee_time", "severity",
-                      "confidence", "penalty", "message"}
+                      "confidence", "penalty", "message", "evidence"}
     assert 0.0 <= d["confidence"] <= 1.0
 
 

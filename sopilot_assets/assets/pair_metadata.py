@@ -8,7 +8,8 @@ import numpy as np
 
 import dagster as dg
 
-from sopilot_resources.pair_report import Header, deviation_rows, load_pair_figures, render_html, report_md, summary_md
+from sopilot_resources.pair_report import (Header, deviation_rows, load_pair_figures, render_html, report_md,
+                                           save_deviation_figures, scene_figures, summary_md)
 from sopilot_resources.pair_scoring import StoredPairScore
 from sopilot_resources.storage.fsutil import atomic_write_bytes
 
@@ -54,6 +55,7 @@ def pair_metadata(s: StoredPairScore) -> tuple[dict, dict]:
     apic, tpic = draw_pictures(s)
     doc, res = s.doc, s.result
     header = Header.from_doc(doc)
+    save_deviation_figures(s.work, doc, scene_figures(res, doc))
     figs = load_pair_figures(s.work, doc)
     html = atomic_write_bytes(s.work / "report.html", render_html(
         doc, header, figs, footer=f"pair {s.pair.key} - embedder {s.embedder_key} - profile "

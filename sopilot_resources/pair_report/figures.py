@@ -48,6 +48,16 @@ TIMELINE_CAPTION = ("Step timeline: gold steps (top) and where the trainee did t
 ALIGNMENT_CAPTION = "Alignment: cost of matching trainee clips (x) to gold clips (y), DTW path in red"
 
 
+def scene_figures(result, doc: dict) -> dict[int, list[Figure]]:
+    """Pictures of the scene comparison (gold's end beside the trainee's, the difference
+    outlined) for the deviations of ``doc`` that rest on it; ``result``: the ScoreResult."""
+    from ..scene.figures import deviation_pictures
+
+    scene = getattr(result, "scene", None)
+    pics = deviation_pictures(getattr(scene, "outcome", None), doc.get("deviations", []))
+    return {i: [Figure(caption, data) for caption, data in figs] for i, figs in pics.items()}
+
+
 def save_deviation_figures(work: Path, doc: dict, by_deviation: Mapping[int, Sequence[Figure]]) -> Path:
     """Writes each deviation's pictures into ``work/deviations/`` and the list
     ``figures.json``: ``[{"deviation": i, "message": ..., "caption": ..., "file": ...}, ...]``

@@ -24,6 +24,9 @@ class Deviation:
     confidence: float
     penalty: float
     message: str
+    #: what the deviation rests on beyond the clips (e.g. the scene comparison: where the
+    #: pictures differ, how clearly, when); None when the clips alone decided
+    evidence: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,7 +44,8 @@ def span(start: float, end: float) -> dict:
 
 
 def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dict | None,
-         confidence: float, message: str, profile: Profile, critical: bool = False) -> Deviation:
+         confidence: float, message: str, profile: Profile, critical: bool = False,
+         evidence: dict | None = None) -> Deviation:
     """Build a deviation; penalty = profile weight x confidence."""
     confidence = float(min(1.0, max(0.0, confidence)))
     if kind in ("missing_step", "wrong_step"):
@@ -56,4 +60,5 @@ def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dic
         gold_step_name=None if step is None else step.name,
         gold_time=gold_time, trainee_time=trainee_time, severity=severity,
         confidence=round(confidence, 3), penalty=round(weight * confidence, 2), message=message,
+        evidence=evidence,
     )

@@ -37,6 +37,8 @@ class ScoreResult:
     alignment: Alignment
     profile: Profile
     timings: dict = field(default_factory=dict)
+    #: the scene comparison behind the picture-based deviations (None: not run)
+    scene: object | None = field(default=None, repr=False)
 
     @property
     def penalty_total(self) -> float:
@@ -85,8 +87,10 @@ def _check_steps(steps: list[Step], gold: ClipEmbeddings) -> None:
 
 
 def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[Step] | None = None,
-                     profile: Profile | None = None, device: str = "auto") -> ScoreResult:
-    """Score a trainee against a gold. steps: gold steps (None: detected from the gold)."""
+                     profile: Profile | None = None, device: str = "auto", scene: bool = True) -> ScoreResult:
+    """Score a trainee against a gold. steps: gold steps (None: detected from the gold).
+    scene: also compare what the steps left behind in the pictures (both videos' stills,
+    :mod:`..scene`); without stills on both sides the clips decide alone."""
     profile = profile or Profile()
     gold.check_compatible(trainee)
     t = {"start": time.perf_counter()}
@@ -128,6 +132,17 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     devs += extra + dt.idles(pauses, gold_idle, p, status, gold_tl, tr_tl, profile)
     elsewhere = [sp for _, sp in rep] + [_trainee_span(d, tr_tl) for d in extra]
     devs += dt.pace_devs(status, elsewhere, ranges, idle, gold_idle, gold_tl, tr_tl, profile, pauses)
+    t["clips"] = time.perf_counter()
+    evidence = None
+    if scene:
+        from ..scene import scene_evidence
+        from .detect_scene import scene_deviations
+
+        evidence = scene_evidence(gold.stills, trainee.stills, [(s.start_sec, s.end_sec) for s in steps],
+                                  keep_pictures=True)
+        devs = scene_deviations(evidence, devs, status, steps, tr_tl, float(trainee.ends[-1]), profile,
+                                gold.stills.times if gold.stills is not None else np.zeros(0),
+                                trainee.stills.times if trainee.stills is not None else np.zeros(0))
     devs = [d for d in devs if d.confidence >= profile.min_confidence]
     devs.sort(key=lambda d: ((d.trainee_time or d.gold_time or {"start_sec": 0})["start_sec"], d.type))
     t["detect"] = time.perf_counter()
@@ -152,9 +167,12 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
         "penalty_total": round(penalty, 2),
         "gold_clips": len(gold), "trainee_clips": len(trainee),
         "alignment_backend": alignment.backend,
+        **(evidence.metrics() if evidence is not None else {}),
     }
-    timings = {"align_sec": t["align"] - t["start"], "detect_sec": t["detect"] - t["align"]}
-    return ScoreResult(score, verdict, devs, steps, trainee_steps, metrics, gold.embedder, alignment, profile, timings)
+    timings = {"align_sec": t["align"] - t["start"], "detect_sec": t["detect"] - t["align"],
+               "scene_sec": t["detect"] - t["clips"]}
+    return ScoreResult(score, verdict, devs, steps, trainee_steps, metrics, gold.embedder, alignment, profile, timings,
+                       scene=evidence)
 
 
 def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: str | Path | None = None,

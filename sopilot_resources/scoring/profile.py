@@ -12,7 +12,7 @@ from ..errors import ProfileError
 DEFAULT_PENALTIES = {
     "missing_step": 40.0,
     "missing_critical_step": 50.0,
-    "wrong_step": 20.0,
+    "wrong_step": 35.0,
     "wrong_critical_step": 35.0,
     "order_swap": 20.0,
     "repeated_step": 20.0,

@@ -1,0 +1,15 @@
+"""Scene-state evidence: what each step leaves behind in the work area, gold vs trainee.
+
+Clip embeddings tell *which* step is being done; these pictures tell whether its result looks
+like the gold's. Plain NumPy/OpenCV on the stills kept at ingest (:mod:`..stills`).
+
+- :mod:`.pictures` - decoded stills, the settled scene without the performer, lighting removed;
+- :mod:`.register` - trainee pictures mapped onto the gold's (ORB + RANSAC homography, ECC);
+- :mod:`.regions` - per gold step, the region its result changes;
+- :mod:`.outcome` - what both performances left behind, and their lasting differences;
+- :mod:`.evidence` - all of it for one pair (what the scoring engine calls).
+"""
+from .evidence import SceneEvidence, scene_evidence
+from .outcome import LastingDifference, Outcome
+
+__all__ = ["LastingDifference", "Outcome", "SceneEvidence", "scene_evidence"]

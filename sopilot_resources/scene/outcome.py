@@ -1,0 +1,186 @@
+"""What the whole performance left behind: the work area at the end, gold vs trainee.
+
+A step's result is often hidden while the performer keeps working on the same spot, but what
+the procedure leaves behind is there at the end. Both videos' settled scenes at the start and
+at the end are registered onto the gold's and compared; a *lasting difference* is a region
+where the two end scenes differ clearly more than the two start scenes did there (clutter that
+was different from the first frame cancels out), judged against this pair's own noise (the
+spread of the start-scene difference over the whole picture).
+
+Each lasting difference says where (its region), how clear (``strength``: its median lasting
+difference in noise units), and whether the gold changed there during its video (a result the
+trainee did not reproduce) or only the trainee did (work the gold never does). When it
+happened is read from each video's own timeline of that region (:func:`change_time`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .regions import slack_distance
+from .pictures import StillCache, flatten_light, match_colours, settled
+from .register import register
+
+#: seconds of settled scene taken at the start and at the end
+EDGE_SEC = 2.5
+#: a lasting difference: lasting difference above LASTING_K noise units, at least MIN_AREA
+#: px (320 px wide pictures), away from the picture border (where the performer's body enters)
+LASTING_K, MIN_AREA, BORDER = 4.0, 12, 0.05
+#: a region "changed" in a video when its start-to-end difference is above this many noise units
+CHANGED_K = 3.0
+
+
+@dataclass
+class LastingDifference:
+    """box: (x0, y0, x1, y1) still pixels; area px; strength: median lasting difference / noise;
+    gold_changed / trainee_changed: share of the region each video changed from start to end;
+    gold_time / trainee_time: (earliest, latest) seconds between which the region took its end
+    look in each video (None: not found); gold_seen / trainee_seen: (T,) bool, the stills in
+    which the region was visible; mask: (H, W) bool."""
+
+    box: tuple[int, int, int, int]
+    area: int
+    strength: float
+    gold_changed: float
+    trainee_changed: float
+    gold_time: tuple[float, float] | None = None
+    trainee_time: tuple[float, float] | None = None
+    gold_seen: np.ndarray | None = field(default=None, repr=False)
+    trainee_seen: np.ndarray | None = field(default=None, repr=False)
+    mask: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """"result" where the gold changed the region (the trainee's result differs or is
+        missing), "foreign" where only the trainee changed it."""
+        return "result" if self.gold_changed >= 0.3 else "foreign"
+
+    def to_dict(self) -> dict:
+        return {"box": list(self.box), "area_px": self.area, "strength": round(self.strength, 2),
+                "kind": self.kind, "gold_changed": round(self.gold_changed, 2),
+                "trainee_changed": round(self.trainee_changed, 2),
+                "gold_time": None if self.gold_time is None else [round(x, 2) for x in self.gold_time],
+                "trainee_time": None if self.trainee_time is None else [round(x, 2) for x in self.trainee_time]}
+
+
+@dataclass
+class Outcome:
+    """differences: the lasting differences, clearest first; registered: the end scenes could
+    be mapped onto each other; noise: the pair's noise unit; pictures: gold/trainee end scenes
+    (H, W, 3) for figures."""
+
+    differences: list[LastingDifference]
+    registered: bool
+    noise: float = 0.0
+    pictures: dict = field(default_factory=dict, repr=False)
+    lasting: np.ndarray | None = field(default=None, repr=False)  # (H, W) lasting difference, noise units
+    trainee_change: np.ndarray | None = field(default=None, repr=False)  # (H, W) trainee start -> end, noise units
+
+    def done_like_gold(self, region: np.ndarray) -> bool | None:
+        """Did the trainee leave ``region`` (a gold step's) as the gold did: changed from its
+        start, and not differing at the end? None when the pictures cannot tell."""
+        if self.lasting is None or region is None or region.sum() == 0:
+            return None
+        same = float(np.mean(self.lasting[region] < 0.5 * LASTING_K))
+        changed = float(np.mean(np.nan_to_num(self.trainee_change[region]) > CHANGED_K))
+        return same >= 0.8 and changed >= 0.5
+
+
+def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
+    return settled(c.window(0.0, EDGE_SEC)), settled(c.window(end - EDGE_SEC, end))
+
+
+def _robust_scale(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return 1.0
+    med = float(np.median(x))
+    return max(med + 1.4826 * float(np.median(np.abs(x - med))), 1.0)
+
+
+def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end: np.ndarray,
+                 warp=None, size=None) -> list[tuple[float, float, np.ndarray] | None]:
+    """When each region of ``masks`` took its end look in video ``c`` (flattened pictures in the
+    gold's frame; ``warp``: this video's registration, None for the gold). Per region
+    (earliest, latest, seen): the change happened between the last still in which the region
+    is seen closer to ``start`` than to ``end`` and the first one after it seen closer to
+    ``end``; ``seen`` (T,) bool says in which stills the region was visible (the performer
+    hides it while working on it). None when it is never seen. Each still is decoded once."""
+    if not masks:
+        return []
+    times = c.stills.times
+    closer = np.full((len(masks), len(times)), np.nan)
+    for i in range(len(times)):
+        img = c.get(i)
+        f = flatten_light(warp.apply(img, size) if warp is not None else img)
+        da, db = np.abs(f - end).sum(-1), np.abs(f - start).sum(-1)
+        for k, m in enumerate(masks):
+            a, b = da[m], db[m]
+            ok = np.isfinite(a) & np.isfinite(b)
+            # the performer over the region: it looks like neither the start nor the end
+            near = np.minimum(a[ok], b[ok]) < 0.5 * np.abs(a[ok] - b[ok]) + 1e-3 if ok.any() else ok[ok]
+            if ok.sum() >= 0.3 * m.sum() and near.mean() >= 0.5:
+                closer[k, i] = float(np.mean(a[ok] < b[ok]))
+    out = []
+    for v in closer:
+        seen = np.isfinite(v)
+        if not seen.any():
+            out.append(None)
+            continue
+        before = np.flatnonzero(seen & (v < 0.5))
+        lo = int(before[-1]) if before.size else 0
+        after = np.flatnonzero(seen & (v >= 0.5) & (np.arange(len(v)) > lo))
+        hi = int(after[0]) if after.size else len(v) - 1
+        out.append((float(times[lo]), float(times[hi]), seen))
+    return out
+
+
+def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_pictures: bool = False) -> Outcome:
+    """The lasting differences between what the gold and the trainee left behind, at least
+    ``min_strength`` noise units clear (when each happened is looked up only for those)."""
+    g_end, t_end = float(g.stills.times[-1]), float(t.stills.times[-1])
+    gi, gf = _scenes(g, g_end)
+    ti, tf = _scenes(t, t_end)
+    size = (gf.shape[1], gf.shape[0])
+    reg_f, reg_i = register(gf, tf), register(gi, ti)
+    if not reg_f.ok:
+        return Outcome([], False)
+    if not reg_i.ok:
+        reg_i = reg_f
+    wf, wi = match_colours(reg_f.apply(tf, size), gf), match_colours(reg_i.apply(ti, size), gi)
+    fgi, fgf, fti, ftf = (flatten_light(x) for x in (gi, gf, wi, wf))
+    d_end, d_start = slack_distance(fgf, ftf), slack_distance(fgi, fti)
+    noise = _robust_scale(d_start)
+    lasting = np.nan_to_num(d_end - d_start) / noise
+    cand = (lasting > LASTING_K).astype(np.uint8)
+    cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    cand = cv2.dilate(cand, np.ones((3, 3), np.uint8))
+    h, w = cand.shape
+    m = int(round(BORDER * h))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
+    gold_change = np.abs(fgf - fgi).sum(-1) / noise
+    trainee_change = np.abs(ftf - fti).sum(-1) / noise
+    out = []
+    for k in range(1, n):
+        x, y, bw, bh, area = stats[k]
+        if area < MIN_AREA or x < m or y < m or x + bw > w - m or y + bh > h - m:
+            continue
+        mask = labels == k
+        out.append(LastingDifference(
+            (int(x), int(y), int(x + bw), int(y + bh)), int(area), float(np.median(lasting[mask])),
+            float(np.mean(np.nan_to_num(gold_change[mask]) > CHANGED_K)),
+            float(np.mean(np.nan_to_num(trainee_change[mask]) > CHANGED_K)), mask=mask))
+    out = [d for d in out if d.strength >= min_strength]
+    gold_side = [d for d in out if d.gold_changed >= 0.3]
+    for d, when in zip(gold_side, change_times(g, [d.mask for d in gold_side], fgi, fgf)):
+        if when is not None:
+            d.gold_time, d.gold_seen = when[:2], when[2]
+    tr_side = [d for d in out if d.trainee_changed >= 0.3]
+    for d, when in zip(tr_side, change_times(t, [d.mask for d in tr_side], fti, ftf, reg_f, size)):
+        if when is not None:
+            d.trainee_time, d.trainee_seen = when[:2], when[2]
+    out.sort(key=lambda d: -d.strength * d.area)
+    pics = {"gold_end": gf, "trainee_end": wf} if keep_pictures else {}
+    return Outcome(out, True, noise, pics, lasting=lasting, trainee_change=trainee_change)

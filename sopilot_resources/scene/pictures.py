@@ -1,0 +1,96 @@
+"""Pictures for scene comparison: decoded stills, settled states, lighting removed.
+
+Images are float32 (H, W, 3) RGB in 0-255; NaN marks pixels never seen unoccluded.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..stills import Stills
+
+#: a pixel is taken as the performer (moving arm, hand, tool) in one still of a window when it
+#: differs from the window's per-pixel median by this many times the window's typical
+#: difference (and at least MOVE_FLOOR grey levels summed over RGB)
+MOVE_K, MOVE_FLOOR = 4.0, 24.0
+#: the performer's outline is blurred by motion and compression: masks grow by this many px
+MASK_GROW = 3
+#: the high-pass that removes lighting gradients (sigma, px at 320 px wide)
+LIGHT_SIGMA = 10.0
+
+
+class StillCache:
+    """Decoded stills of one video as float32, each decoded once, resized to ``size`` (W, H)."""
+
+    def __init__(self, stills: Stills, size: tuple[int, int] | None = None):
+        self.stills = stills
+        first = stills.frame(0)
+        self.size = size or (first.shape[1], first.shape[0])
+        self._cache: dict[int, np.ndarray] = {}
+
+    def get(self, i: int) -> np.ndarray:
+        if i not in self._cache:
+            img = self.stills.frame(i)
+            if (img.shape[1], img.shape[0]) != self.size:
+                img = cv2.resize(img, self.size, interpolation=cv2.INTER_AREA)
+            self._cache[i] = img.astype(np.float32)
+        return self._cache[i]
+
+    def window(self, t0: float, t1: float) -> np.ndarray:
+        """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""
+        idx = self.stills.between(t0, t1)
+        if len(idx) == 0:
+            idx = [int(np.argmin(np.abs(self.stills.times - (t0 + t1) / 2)))]
+        return np.stack([self.get(int(i)) for i in idx])
+
+
+def settled(frames: np.ndarray) -> np.ndarray:
+    """(n, H, W, 3) stills of one short window -> (H, W, 3) the scene without what moved.
+
+    Per pixel, the mean of the stills in which the pixel is not taken by the performer
+    (differs from the window's median by much more than the window's typical difference);
+    NaN where it is taken in every one. One still: returned as it is."""
+    if len(frames) == 1:
+        return frames[0].copy()
+    med = np.median(frames, axis=0)
+    dev = np.abs(frames - med).sum(-1)
+    thr = max(MOVE_K * float(np.median(dev)), MOVE_FLOOR)
+    kernel = np.ones((2 * MASK_GROW + 1, 2 * MASK_GROW + 1), np.uint8)
+    still = np.stack([cv2.dilate((d > thr).astype(np.uint8), kernel) == 0 for d in dev])
+    n = still.sum(0)
+    total = np.einsum("nhwc,nhw->hwc", frames, still.astype(np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / n[..., None]
+    out[n == 0] = np.nan
+    return out.astype(np.float32)
+
+
+def flatten_light(img: np.ndarray) -> np.ndarray:
+    """(H, W, 3) -> the same minus its blurred self (lighting ramps, gain and white-balance
+    offsets go; edges, parts and marks stay), lightly smoothed against noise. NaN-safe: NaN
+    pixels are filled from their neighbourhood for the blur and stay NaN in the result."""
+    bad = ~np.isfinite(img).all(-1)
+    x = img
+    if bad.any():
+        fill = np.nanmedian(img.reshape(-1, 3), axis=0) if (~bad).any() else np.zeros(3, np.float32)
+        x = np.where(bad[..., None], fill, img).astype(np.float32)
+    out = cv2.GaussianBlur(x - cv2.GaussianBlur(x, (0, 0), LIGHT_SIGMA), (0, 0), 0.8)
+    out[bad] = np.nan
+    return out
+
+
+def match_colours(src: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """``src`` with each channel mapped by the straight line ``a x + b`` that best takes its
+    quantiles (5-95 %, over the pixels both show) onto ``ref``'s: camera gain, offset and
+    colour cast, without clipping the parts whose colours lie beyond the bulk of the picture
+    (a full quantile mapping would flatten a saturated lamp or label); NaN stays NaN."""
+    ok = np.isfinite(src).all(-1) & np.isfinite(ref).all(-1)
+    if ok.sum() < 64:
+        return src
+    q = np.linspace(0.05, 0.95, 19)
+    out = np.empty_like(src)
+    for c in range(3):
+        a, b = np.quantile(src[..., c][ok], q), np.quantile(ref[..., c][ok], q)
+        gain, offset = np.polyfit(a, b, 1) if np.ptp(a) > 1e-3 else (1.0, float(np.mean(b - a)))
+        out[..., c] = src[..., c] * gain + offset
+    return out

@@ -1,0 +1,91 @@
+"""Where each gold step changes the work area: the region its result occupies.
+
+For a gold step [a, b] the scene is taken *settled* (:func:`.pictures.settled`: the performer
+removed) in a window before it and a window after it (:func:`windows`); their difference,
+lighting removed, is the step's change. Its region is where two such estimates, with windows
+moved apart by 0.75 s, are both large and alike (the performer, caught in one window and not
+in the other, is not a change of the scene), and the two estimates must correlate
+(``RELIABLE``): a step that leaves nothing visible, or whose result the performer hides in
+every window, has no region, and its pictures judge nothing.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .pictures import StillCache, flatten_light, settled
+
+REACH = 1.5
+#: the gold's change region: pixels whose change exceeds REGION_K x the picture's median change
+#: (and REGION_FLOOR summed grey levels); smaller than MIN_REGION px: nothing visible changed
+REGION_K, REGION_FLOOR, MIN_REGION = 8.0, 15.0, 6
+#: the gold's change must correlate this well with itself when its windows move by a second
+RELIABLE = 0.7
+
+
+def windows(spans: list[tuple[float, float]], s: int, end: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(before, after) windows of step s among ``spans`` (seconds) of a video ``end`` s long:
+    from the end of the step before (at most REACH s earlier) to just after the start, and from
+    just before the end to the start of the next step (at most REACH s into it)."""
+    a, b = spans[s]
+    lo = min(spans[s - 1][1], a - 0.5) if s > 0 else a - 2 * REACH
+    hi = max(spans[s + 1][0], b + 0.5) if s + 1 < len(spans) else b + 2 * REACH
+    return (max(0.0, max(lo, a - REACH - 0.5)), a + 0.25), (b - 0.25, min(end, min(hi, b + REACH + 0.5)))
+
+
+def slack_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(H, W): per pixel, the smallest |a - b| (summed over channels) over 1 px shifts of b
+    (registration is good to about a pixel); NaN where either is NaN."""
+    out = np.full(a.shape[:2], np.inf, np.float32)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            d = np.abs(a - np.roll(b, (dy, dx), (0, 1))).sum(-1)
+            out = np.fmin(out, d)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _corr(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = x - x.mean(), y - y.mean()
+    return float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-6))
+
+
+def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
+    """(before, after) settled pictures of gold step s, windows moved apart by ``shift`` s."""
+    (b0, b1), (a0, a1) = windows(spans, s, end)
+    return settled(g.window(b0 - shift, b1 - shift)), settled(g.window(a0 + shift, a1 + shift))
+
+
+def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where two estimates (H, W, 3) of one change are both large and alike (the
+    performer, caught in one window and not the other, is not a change of the scene)."""
+    m1, m2 = np.nan_to_num(np.abs(d1).sum(-1)), np.nan_to_num(np.abs(d2).sum(-1))
+    same = np.nan_to_num((d1 * d2).sum(-1)) > 0.5 * m1 * m2 / 3.0
+    thr = max(REGION_K * float(np.median(m1)), REGION_FLOOR)
+    region = (m1 > thr) & (m2 > 0.5 * thr) & same
+    return cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
+
+
+def gold_regions(g: StillCache, spans: list[tuple[float, float]], end: float) -> list[np.ndarray | None]:
+    """Per gold step, the (H, W) bool region its result changes, or None when the step leaves
+    nothing visible that two estimates agree on (``RELIABLE``)."""
+    out = []
+    for s in range(len(spans)):
+        g0, g1 = gold_change(g, spans, s, end)
+        s0, s1 = gold_change(g, spans, s, end, shift=0.75)
+        d1 = flatten_light(g1) - flatten_light(g0)
+        d2 = flatten_light(s1) - flatten_light(s0)
+        region = consistent_region(d1, d2)
+        ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
+        good = ok.sum() >= MIN_REGION and _corr(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
+        out.append(region if good else None)
+    return out
+
+
+def outline(img: np.ndarray, mask: np.ndarray, colour=(255, 40, 40)) -> np.ndarray:
+    """(H, W, 3) uint8 copy of ``img`` with the outline of ``mask`` drawn on it."""
+    out = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=0.0), 0, 255).astype(np.uint8))
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8))
+    contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(out, contours, -1, colour, 1)
+    return out

@@ -1,0 +1,110 @@
+"""Register a trainee picture onto the gold's: the camera was put back elsewhere, rolled, zoomed,
+or (body-worn) looks at the station from another place.
+
+ORB features matched across the two pictures and a RANSAC homography (OpenCV), which copes
+with large offsets, roll and zoom; when too few features agree, ECC (an affine warp that
+maximises the correlation of the two pictures) from the identity. A registration is accepted
+only when it makes the pictures agree better than before and well in absolute terms; else it
+is reported as failed and the caller falls back to the clip evidence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: a registration is accepted when the warped trainee correlates with the gold at least this
+#: well (high-passed grey, pixels both show)
+MIN_AGREEMENT = 0.35
+MIN_INLIERS = 12
+
+
+@dataclass
+class Registration:
+    """warp: (3, 3) homography taking gold pixel coordinates to the trainee's; ok: usable;
+    agreement: correlation of the high-passed pictures after warping; method: orb | ecc | none."""
+
+    warp: np.ndarray
+    ok: bool
+    agreement: float
+    method: str
+
+    def apply(self, img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        """The trainee picture ``img`` seen from the gold's camera (``size`` = (W, H)); pixels
+        outside the trainee's view are NaN."""
+        x = np.nan_to_num(img, nan=-1e4).astype(np.float32)
+        out = cv2.warpPerspective(x, self.warp, size, flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(-1e4, -1e4, -1e4))
+        out[out < -1.0] = np.nan
+        return out
+
+
+def _grey(img: np.ndarray) -> np.ndarray:
+    x = np.nan_to_num(img, nan=float(np.nanmedian(img)) if np.isfinite(img).any() else 0.0)
+    return cv2.cvtColor(np.clip(x, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+
+def _hp(g: np.ndarray) -> np.ndarray:
+    f = g.astype(np.float32)
+    return cv2.GaussianBlur(f - cv2.GaussianBlur(f, (0, 0), 6.0), (0, 0), 1.0)
+
+
+def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
+    """Correlation of the high-passed grey pictures, ``img`` warped by ``warp`` (3x3)."""
+    a = _hp(_grey(ref))
+    b = cv2.warpPerspective(_hp(_grey(img)), warp, (a.shape[1], a.shape[0]),
+                            flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP, borderValue=np.nan)
+    ok = np.isfinite(b)
+    if ok.sum() < 0.3 * ok.size:
+        return 0.0
+    x, y = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    return float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-6))
+
+
+def _orb(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
+    orb = cv2.ORB_create(nfeatures=800, scaleFactor=1.2, nlevels=6, edgeThreshold=15, patchSize=15)
+    ka, da = orb.detectAndCompute(ga, None)
+    kb, db = orb.detectAndCompute(gb, None)
+    if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, db, k=2)
+    good = [m for m, *rest in pairs if rest and m.distance < 0.8 * rest[0].distance]
+    if len(good) < MIN_INLIERS:
+        return None
+    pa = np.float32([ka[m.queryIdx].pt for m in good])
+    pb = np.float32([kb[m.trainIdx].pt for m in good])
+    h, inl = cv2.findHomography(pa, pb, cv2.RANSAC, 3.0)
+    if h is None or inl is None or int(inl.sum()) < MIN_INLIERS:
+        return None
+    return h
+
+
+def _ecc(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
+    a, b = (cv2.GaussianBlur(g.astype(np.float32), (5, 5), 0) for g in (ga, gb))
+    try:
+        w = cv2.findTransformECC(a, b, np.eye(2, 3, dtype=np.float32), cv2.MOTION_AFFINE,
+                                 (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-5), None, 1)[1]
+    except cv2.error:  # no convergence (a picture with no structure)
+        return None
+    return np.vstack([w, [0, 0, 1]]).astype(np.float64)
+
+
+def register(ref: np.ndarray, img: np.ndarray) -> Registration:
+    """Register ``img`` (trainee, (H', W', 3)) onto ``ref`` (gold, (H, W, 3)); NaN allowed."""
+    ga, gb = _grey(ref), _grey(img)
+    eye = np.eye(3)
+    base = agreement(ref, img, eye) if ga.shape == gb.shape else 0.0
+    best = Registration(eye, base >= MIN_AGREEMENT, base, "none")
+    for method, fn in (("orb", _orb), ("ecc", _ecc)):
+        if fn is _ecc and ga.shape != gb.shape:
+            continue
+        h = fn(ga, gb)
+        if h is None:
+            continue
+        a = agreement(ref, img, h)
+        if a > best.agreement + 0.01:
+            best = Registration(h, a >= MIN_AGREEMENT, a, method)
+        if best.ok and best.agreement > 0.8:
+            break
+    return best

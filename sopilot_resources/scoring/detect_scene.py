@@ -1,0 +1,143 @@
+"""Deviations from the scene comparison (:mod:`sopilot_resources.scene`): what the steps left
+behind, not how they looked while being done.
+
+- A **lasting difference where the gold changed the scene** (the trainee's result differs, or
+  is not there) belongs to the gold step during which the gold made that change: a step the
+  clips found is then ``wrong_step``; one they report missing or wrong keeps its deviation,
+  with the pictures as evidence and at least their confidence.
+- A **lasting difference where only the trainee changed the scene** is work the gold never
+  does: during a located step, that step done at the wrong place (``wrong_step``); between
+  steps, an ``extra_action`` (unless the clips already report one there).
+- **Both ways**: a step the clips report missing or wrong whose region (where the gold's step
+  changes the scene) the trainee changed and left as the gold did is taken as done.
+
+Differences that only appear at the very end of a video (the performer's last pose), whose
+moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
+not used. Each scene deviation carries ``evidence`` (what differs, where, how clearly, when).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scene import LastingDifference, SceneEvidence
+from .deviation import Deviation, make, span, tc
+from .detect_steps import StepStatus
+from .profile import Profile
+from .steps import Step
+from .timeline import Timeline
+
+#: a lasting difference counts when it stands out this many noise units of the pair
+STRONG = 8.0
+#: ... and has settled this many seconds before the trainee video ends (not the last pose)
+FINAL_SEC = 2.0
+#: a moment belongs to a step from LEAD s before its start to TAIL s after its end
+LEAD, TAIL = 0.5, 1.0
+
+
+def confidence(strength: float) -> float:
+    """0.5 at STRONG, rising 0.05 per noise unit above it, at most 0.9."""
+    return float(np.clip(0.5 + 0.05 * (strength - STRONG), 0.5, 0.9))
+
+
+def step_at(spans: list[tuple[float, float] | None], when: tuple[float, float], times: np.ndarray,
+            seen: np.ndarray | None, regions: list | None = None, mask: np.ndarray | None = None) -> int | None:
+    """The step during which a region changed, ``when`` = (earliest, latest) seconds: among the
+    steps (``spans``, with LEAD / TAIL slack) overlapping that stretch, the one whose own
+    region (``regions``) covers the changed one most, else the one during which the region was
+    hidden longest (the performer works where the hand is: the region cannot be seen while
+    it changes); ``times``/``seen``: the video's still times and where the region was seen.
+    None when no step overlaps."""
+    lo, hi = when
+    cands = [i for i, sp in enumerate(spans) if sp is not None and sp[0] - LEAD <= hi and lo <= sp[1] + TAIL]
+    if not cands:
+        return None
+    if regions is not None and mask is not None:
+        cover = [float(regions[i][mask].mean()) if regions[i] is not None else 0.0 for i in cands]
+        if max(cover) >= 0.2:
+            return cands[int(np.argmax(cover))]
+    if seen is None:
+        return cands[-1]
+
+    def hidden(i: int) -> float:
+        a, b = spans[i]
+        sel = (times >= a) & (times <= b)
+        return float(1.0 - seen[sel].mean()) if sel.any() else 0.0
+
+    return max(cands, key=lambda i: (hidden(i), -i))
+
+
+def _evidence(d: LastingDifference, note: str) -> dict:
+    return {"source": "scene", "finding": note, **d.to_dict()}
+
+
+def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> bool:
+    if d.strength < STRONG:
+        return False
+    if d.kind == "result":
+        return d.gold_time is not None and d.gold_time[0] <= gold_last_end + TAIL and (
+            d.trainee_time is None or d.trainee_time[0] <= trainee_end - FINAL_SEC)
+    return d.trainee_time is not None and d.trainee_time[0] <= trainee_end - FINAL_SEC
+
+
+def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[StepStatus], steps: list[Step],
+                     tr_tl: Timeline, trainee_end: float, profile: Profile,
+                     gold_times: np.ndarray, trainee_times: np.ndarray) -> list[Deviation]:
+    """``devs`` (the clips' deviations) revised and extended by the scene comparison;
+    ``gold_times`` / ``trainee_times``: the two videos' still times."""
+    if not scene.usable:
+        return devs
+    out = scene.outcome
+    gold_spans = [(s.start_sec, s.end_sec) for s in steps]
+    tr_spans = [None if st.where is None else (tr_tl.t0(st.where.start), tr_tl.t1(st.where.end)) for st in status]
+    by_step = {d.gold_step: d for d in devs if d.type in ("missing_step", "wrong_step")}
+    # both ways: a step whose region the trainee changed and left as the gold did is done
+    for s, region in enumerate(scene.regions):
+        d = by_step.get(s)
+        if d is not None and out.done_like_gold(region):
+            devs = [x for x in devs if x is not d]
+            del by_step[s]
+    added: dict[int, Deviation] = {}
+    extras = [d for d in devs if d.type == "extra_action"]
+    for diff in (d for d in out.differences if _usable(d, gold_spans[-1][1], trainee_end)):
+        if diff.kind == "result":
+            s = step_at(gold_spans, diff.gold_time, gold_times, diff.gold_seen, scene.regions, diff.mask)
+            if s is None:
+                s = max([i for i, (_, b) in enumerate(gold_spans) if b <= diff.gold_time[0]], default=None)
+            note = "the trainee's result differs from the gold's, or is not there"
+        else:
+            s = step_at(tr_spans, diff.trainee_time, trainee_times, diff.trainee_seen)
+            note = "the trainee changed a place the gold's procedure does not touch"
+        if s is None:
+            devs += _extra(diff, extras, status, tr_spans, profile)
+            continue
+        if s in by_step:  # the clips already report it: the pictures back them up
+            d = by_step[s]
+            d.evidence = d.evidence or _evidence(diff, note)
+            continue
+        if s in added or not status[s].found:
+            continue
+        st = status[s]
+        where = tr_spans[s]
+        msg = (f"step {s + 1} '{st.step.name}' done differently: {note} "
+               f"(trainee {tc(where[0])}-{tc(where[1])}, gold {tc(st.step.start_sec)}-{tc(st.step.end_sec)})")
+        added[s] = make("wrong_step", st.step, span(st.step.start_sec, st.step.end_sec), span(*where),
+                        confidence(diff.strength), msg, profile, st.critical, evidence=_evidence(diff, note))
+    return devs + list(added.values())
+
+
+def _extra(diff: LastingDifference, extras: list[Deviation], status: list[StepStatus],
+           tr_spans: list, profile: Profile) -> list[Deviation]:
+    """An extra action ending at the trainee moment of ``diff``, unless the clips report one there."""
+    t0, t1 = (float(x) for x in diff.trainee_time)
+    t0 = max(0.0, min(t0, t1 - 1.0))
+    for d in extras:
+        tt = d.trainee_time or {}
+        if tt.get("start_sec", 1e9) - 2.0 <= t1 and t0 <= tt.get("end_sec", -1e9) + 2.0:
+            d.evidence = d.evidence or _evidence(diff, "the trainee changed a place no gold step touches")
+            return []
+    before = [i for i, sp in enumerate(tr_spans) if sp is not None and sp[1] <= t1]
+    step = status[max(before, key=lambda i: tr_spans[i][1])].step if before else None
+    after = f" after step {step.index + 1} '{step.name}'" if step else ""
+    msg = f"extra action{after}: something changed at {tc(t1)} where the gold's procedure changes nothing"
+    return [make("extra_action", step, None, span(t0, t1), confidence(diff.strength), msg, profile,
+                 evidence=_evidence(diff, "the trainee changed a place no gold step touches"))]

@@ -1,0 +1,83 @@
+"""The scene comparison (sopilot_resources.scene) on synthetic stills (tests/scene_synth.py)."""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from sopilot_resources.scene import scene_evidence
+from sopilot_resources.scene.pictures import settled
+from sopilot_resources.scene.register import register
+from sopilot_resources.scoring.detect_scene import STRONG
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scene_synth import SPOTS, gold_take, stills  # noqa: E402
+
+GOLD = gold_take()
+SPANS = GOLD.spans
+
+
+def _strong(ev):
+    return [d for d in ev.outcome.differences if d.strength >= STRONG]
+
+
+def test_settled_removes_a_moving_arm():
+    rng = np.random.default_rng(0)
+    scene = rng.uniform(80, 160, (60, 80, 3)).astype(np.float32)
+    frames = np.stack([scene.copy() for _ in range(6)])
+    for k, f in enumerate(frames):  # a dark bar at another place in every still
+        f[:, 10 * k:10 * k + 8] = 20.0
+    out = settled(frames)
+    ok = np.isfinite(out).all(-1)
+    assert ok.mean() > 0.9
+    assert np.abs(out[ok] - scene[ok]).max() < 1e-3
+
+
+def test_registration_recovers_a_moved_and_rolled_camera():
+    g = stills(GOLD).frame(0).astype(np.float32)
+    t = stills(replace(GOLD, angle=3.0, shift=(6.0, -4.0), gain=0.85)).frame(0).astype(np.float32)
+    reg = register(g, t)
+    assert reg.ok and reg.agreement > 0.6
+    back = reg.apply(t, (g.shape[1], g.shape[0]))
+    inner = (slice(30, -30), slice(40, -40))
+    assert np.nanmedian(np.abs(back[inner] / 0.85 - g[inner])) < 12  # aligned to about a pixel
+
+
+def test_a_correct_take_from_another_camera_leaves_no_lasting_difference():
+    take = replace(GOLD, spans=[(a * 1.2 + 0.5, b * 1.2 + 0.5) for a, b in SPANS], angle=-2.5,
+                   shift=(5.0, 3.0), gain=1.15, prop=(40, 150), seed=3)
+    ev = scene_evidence(stills(GOLD), stills(take), SPANS)
+    assert ev.usable
+    assert _strong(ev) == []  # the prop was there from the first frame: not a change
+
+
+def test_a_part_put_one_place_off_is_a_result_difference_and_a_foreign_change():
+    spots = list(SPOTS[:4])
+    spots[2] = (185, 135)
+    ev = scene_evidence(stills(GOLD), stills(replace(GOLD, spots=spots, seed=4)), SPANS)
+    strong = _strong(ev)
+    kinds = {d.kind for d in strong}
+    assert kinds == {"result", "foreign"}
+    res = next(d for d in strong if d.kind == "result")
+    a, b = SPANS[2]
+    assert res.gold_time[0] <= b + 1.0 and res.gold_time[1] >= a  # it happened during step 3
+    x, y = SPOTS[2]
+    assert res.box[0] <= x <= res.box[2] and res.box[1] <= y <= res.box[3]
+
+
+def test_a_step_left_out_and_an_extra_part():
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    ev = scene_evidence(stills(GOLD), stills(replace(GOLD, spots=spots, extra=(10.0, (40, 40)), seed=5)), SPANS)
+    strong = _strong(ev)
+    res = [d for d in strong if d.kind == "result"]
+    foreign = [d for d in strong if d.kind == "foreign"]
+    assert len(res) == 1 and res[0].box[0] <= SPOTS[1][0] <= res[0].box[2]
+    assert len(foreign) == 1 and foreign[0].trainee_time[0] <= 10.5 <= foreign[0].trainee_time[1] + 0.5
+
+
+def test_no_stills_means_no_scene_evidence():
+    ev = scene_evidence(None, stills(GOLD), SPANS)
+    assert not ev.usable and ev.notes and ev.metrics()["scene_compared"] is False
