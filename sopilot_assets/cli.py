@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model-dir", default=os.environ.get("SOPILOT_MODEL_DIR"),
                    help="local model directory for vjepa2 (default: $SOPILOT_MODEL_DIR)")
     s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to compute")
+    s.add_argument("--scene", action=argparse.BooleanOptionalAction, default=True,
+                   help="also compare what the steps left behind in the pictures (--no-scene: clip evidence only)")
     s.add_argument("--json", action="store_true", help="one JSON object on stdout (schema: docs/scoring.md)")
     s.add_argument("--compact", action="store_true", help="with --json: on one line")
     s.add_argument("--fail-below", choices=VERDICTS[:-1], metavar="{" + ",".join(VERDICTS[:-1]) + "}",

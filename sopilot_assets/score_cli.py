@@ -64,7 +64,7 @@ def cmd_score(a: argparse.Namespace) -> int:
     text = f"decoding and scoring {Path(a.trainee).name} against {Path(a.gold).name} ({a.embedder})"
     with phase(text, show):
         res = score_videos(a.gold, a.trainee, steps_path=a.steps, profile_path=a.profile,
-                           embedder=a.embedder, device=a.device, model_dir=a.model_dir)
+                           embedder=a.embedder, device=a.device, model_dir=a.model_dir, scene=a.scene)
     if show:
         parts = ", ".join(f"{k.removesuffix('_sec')} {v:.1f} s" for k, v in res.timings.items() if k != "total_sec")
         print(f"done in {res.timings.get('total_sec', 0.0):.1f} s ({parts}): {res.verdict}", file=sys.stderr)

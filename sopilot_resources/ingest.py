@@ -171,7 +171,7 @@ def ingest_video(path: str | os.PathLike, embedder: Embedder, sampling: Sampling
 
 def ingest_pair(gold_path: str | os.PathLike, trainee_path: str | os.PathLike, embedder: Embedder,
                 sampling: SamplingConfig = SamplingConfig(), mask=None, batch_clips: int = 64,
-                timings: dict | None = None) -> tuple[ClipEmbeddings, ClipEmbeddings]:
+                timings: dict | None = None, stills_fps: float = STILLS_FPS) -> tuple[ClipEmbeddings, ClipEmbeddings]:
     """Ingest gold and trainee concurrently (two threads, one shared thread-safe embedder).
 
     If either fails, the other is stopped and the first error (gold checked first) is raised.
@@ -181,7 +181,7 @@ def ingest_pair(gold_path: str | os.PathLike, trainee_path: str | os.PathLike, e
     tg: dict = {}
     tt: dict = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sopilot-ingest") as pool:
-        futures = [pool.submit(ingest_video, p, embedder, sampling, mask, batch_clips, t, stop)
+        futures = [pool.submit(ingest_video, p, embedder, sampling, mask, batch_clips, t, stop, stills_fps)
                    for p, t in ((gold_path, tg), (trainee_path, tt))]
         wait(futures, return_when=FIRST_EXCEPTION)
         if any(f.done() and f.exception() is not None for f in futures):

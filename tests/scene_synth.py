@@ -47,7 +47,7 @@ def bench(seed: int = 7) -> np.ndarray:
     return tex
 
 
-def _square(img, xy, colour, off=20, r=6):
+def _square(img, xy, colour, off=20, r=8):
     x, y = xy[0] + off, xy[1] + off
     cv2.rectangle(img, (x - r, y - r), (x + r, y + r), colour, -1)
 

@@ -28,13 +28,16 @@ EDGE_SEC = 2.5
 #: a lasting difference: lasting difference above LASTING_K noise units, at least MIN_AREA
 #: px (320 px wide pictures), away from the picture border (where the performer's body enters)
 LASTING_K, MIN_AREA, BORDER = 4.0, 12, 0.05
-#: a region "changed" in a video when its start-to-end difference is above this many noise units
+#: a region "changed" in a video when its start-to-end difference is above this many units of
+#: that video's own start-to-end noise
 CHANGED_K = 3.0
+#: a gold step's region counts as left as the gold did when this share of it agrees
+DONE_SHARE = 0.7
 
 
 @dataclass
 class LastingDifference:
-    """box: (x0, y0, x1, y1) still pixels; area px; strength: median lasting difference / noise;
+    """box: (x0, y0, x1, y1) still pixels; area px; strength: median lasting difference / noise over the region;
     gold_changed / trainee_changed: share of the region each video changed from start to end;
     gold_time / trainee_time: (earliest, latest) seconds between which the region took its end
     look in each video (None: not found); gold_seen / trainee_seen: (T,) bool, the stills in
@@ -76,16 +79,34 @@ class Outcome:
     noise: float = 0.0
     pictures: dict = field(default_factory=dict, repr=False)
     lasting: np.ndarray | None = field(default=None, repr=False)  # (H, W) lasting difference, noise units
-    trainee_change: np.ndarray | None = field(default=None, repr=False)  # (H, W) trainee start -> end, noise units
+    flat: dict = field(default_factory=dict, repr=False)  # gold/trainee start/end, flattened, gold's frame
 
-    def done_like_gold(self, region: np.ndarray) -> bool | None:
-        """Did the trainee leave ``region`` (a gold step's) as the gold did: changed from its
-        start, and not differing at the end? None when the pictures cannot tell."""
-        if self.lasting is None or region is None or region.sum() == 0:
+    def done_like_gold(self, region: np.ndarray | None) -> bool | None:
+        """Did the trainee leave ``region`` (where a gold step changes the scene) as the gold
+        did? Not when a lasting difference lies in it; otherwise, over the part of the region
+        that still differs from the gold's start at its end (at least a fifth of it), where both
+        videos show it: yes when the trainee's end looks like the
+        gold's end rather than its start (DONE_SHARE of them), the trainee's start like the
+        gold's start (it did change the region: half of them), and no lasting difference is
+        there (DONE_SHARE under half the lasting threshold). None when the pictures cannot tell."""
+        if self.lasting is None or region is None:
             return None
-        same = float(np.mean(self.lasting[region] < 0.5 * LASTING_K))
-        changed = float(np.mean(np.nan_to_num(self.trainee_change[region]) > CHANGED_K))
-        return same >= 0.8 and changed >= 0.5
+        f = self.flat
+        kept = region & (np.nan_to_num(f["gold_change"]) > CHANGED_K)  # still changed at the gold's end
+        if kept.sum() < max(4 * MIN_AREA, 0.2 * region.sum()):
+            return None  # the step's change does not last, or the region is mostly something else
+        if any((d.mask & region).sum() >= 0.1 * d.area for d in self.differences):
+            return False  # a lasting difference lies in the region
+        region = kept
+        end_g, end_s = slack_distance(f["gold_end"], f["trainee_end"]), slack_distance(f["gold_start"], f["trainee_end"])
+        st_g, st_e = slack_distance(f["gold_start"], f["trainee_start"]), slack_distance(f["gold_end"], f["trainee_start"])
+        ok = region & np.isfinite(end_g) & np.isfinite(end_s) & np.isfinite(st_g) & np.isfinite(st_e)
+        if ok.sum() < 0.5 * region.sum():
+            return None
+        after = float(np.mean(end_g[ok] < end_s[ok]))
+        started = float(np.mean(st_g[ok] < st_e[ok]))
+        same = float(np.mean(self.lasting[ok] < 0.5 * LASTING_K))
+        return after >= DONE_SHARE and started >= 0.5 and same >= DONE_SHARE
 
 
 def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +181,9 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
     h, w = cand.shape
     m = int(round(BORDER * h))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
-    gold_change = np.abs(fgf - fgi).sum(-1) / noise
-    trainee_change = np.abs(ftf - fti).sum(-1) / noise
+    # each video's own change, in units of that video's own start-to-end noise
+    gold_change, trainee_change = (slack_distance(a, b) for a, b in ((fgi, fgf), (fti, ftf)))
+    gold_change, trainee_change = gold_change / _robust_scale(gold_change), trainee_change / _robust_scale(trainee_change)
     out = []
     for k in range(1, n):
         x, y, bw, bh, area = stats[k]
@@ -183,4 +205,5 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
             d.trainee_time, d.trainee_seen = when[:2], when[2]
     out.sort(key=lambda d: -d.strength * d.area)
     pics = {"gold_end": gf, "trainee_end": wf} if keep_pictures else {}
-    return Outcome(out, True, noise, pics, lasting=lasting, trainee_change=trainee_change)
+    flat = {"gold_start": fgi, "gold_end": fgf, "trainee_start": fti, "trainee_end": ftf, "gold_change": gold_change}
+    return Outcome(out, True, noise, pics, lasting=lasting, flat=flat)

@@ -8,8 +8,9 @@ behind, not how they looked while being done.
 - A **lasting difference where only the trainee changed the scene** is work the gold never
   does: during a located step, that step done at the wrong place (``wrong_step``); between
   steps, an ``extra_action`` (unless the clips already report one there).
-- **Both ways**: a step the clips report missing or wrong whose region (where the gold's step
-  changes the scene) the trainee changed and left as the gold did is taken as done.
+- **Both ways**: a step the clips report done wrongly (the trainee worked there, but not like
+  the gold) whose region (where the gold's step changes the scene) the trainee changed and
+  left as the gold did is taken as done.
 
 Differences that only appear at the very end of a video (the performer's last pose), whose
 moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
@@ -20,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scene import LastingDifference, SceneEvidence
+from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
 from .detect_steps import StepStatus
 from .profile import Profile
@@ -79,6 +81,13 @@ def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> b
     return d.trainee_time is not None and d.trainee_time[0] <= trainee_end - FINAL_SEC
 
 
+def _settled_in_time(s: int, gold_spans, tr_spans, gold_times: np.ndarray, trainee_end: float) -> bool:
+    """Step s ended, in both videos, before their end scenes (the last EDGE_SEC s) were taken."""
+    g_end = float(gold_times[-1]) if len(gold_times) else gold_spans[-1][1]
+    ok = gold_spans[s][1] <= g_end - EDGE_SEC
+    return ok and (tr_spans[s] is None or tr_spans[s][1] <= trainee_end - EDGE_SEC)
+
+
 def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[StepStatus], steps: list[Step],
                      tr_tl: Timeline, trainee_end: float, profile: Profile,
                      gold_times: np.ndarray, trainee_times: np.ndarray) -> list[Deviation]:
@@ -90,10 +99,13 @@ def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[S
     gold_spans = [(s.start_sec, s.end_sec) for s in steps]
     tr_spans = [None if st.where is None else (tr_tl.t0(st.where.start), tr_tl.t1(st.where.end)) for st in status]
     by_step = {d.gold_step: d for d in devs if d.type in ("missing_step", "wrong_step")}
-    # both ways: a step whose region the trainee changed and left as the gold did is done
+    # both ways: a step the trainee worked on that did not look like the gold's (wrong_step
+    # from the clips), whose region the trainee changed and left as the gold did, is done. A
+    # step the trainee hardly spent time on (missing_step) is not overruled: the regions of
+    # small parts are not precise enough to prove it was done
     for s, region in enumerate(scene.regions):
         d = by_step.get(s)
-        if d is not None and out.done_like_gold(region):
+        if d is not None and d.type == "wrong_step" and out.done_like_gold(region):
             devs = [x for x in devs if x is not d]
             del by_step[s]
     added: dict[int, Deviation] = {}
@@ -110,6 +122,8 @@ def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[S
         if s is None:
             devs += _extra(diff, extras, status, tr_spans, profile)
             continue
+        if not _settled_in_time(s, gold_spans, tr_spans, gold_times, trainee_end):
+            continue  # its result had not settled when a video's end scene was taken
         if s in by_step:  # the clips already report it: the pictures back them up
             d = by_step[s]
             d.evidence = d.evidence or _evidence(diff, note)

@@ -11,6 +11,7 @@ from ..align import align_embeddings
 from ..align.types import Alignment
 from ..embeddings import ClipEmbeddings
 from ..errors import StepsFileError
+from ..stills import STILLS_FPS
 from . import detect_steps as ds
 from . import detect_timing as dt
 from .adapt import relocate
@@ -177,8 +178,9 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
 
 def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: str | Path | None = None,
                  profile_path: str | Path | None = None, embedder: str = "color-motion", device: str = "auto",
-                 model_dir: str | None = None) -> ScoreResult:
-    """Decode both videos (concurrently), embed, and score. Steps: steps_path, else the gold's sidecar."""
+                 model_dir: str | None = None, scene: bool = True) -> ScoreResult:
+    """Decode both videos (concurrently), embed, and score. Steps: steps_path, else the gold's
+    sidecar. scene=False: clips only (no stills kept, no pictures compared)."""
     from ..embedders.registry import get_embedder
     from ..ingest import ingest_pair
 
@@ -187,9 +189,9 @@ def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: st
     steps = load_steps(side) if side else None
     t0 = time.perf_counter()
     emb = get_embedder(embedder, device=device, model_dir=model_dir)
-    gold, trainee = ingest_pair(gold_path, trainee_path, emb)
+    gold, trainee = ingest_pair(gold_path, trainee_path, emb, stills_fps=STILLS_FPS if scene else 0.0)
     t1 = time.perf_counter()
-    result = score_embeddings(gold, trainee, steps, profile, device=device)
+    result = score_embeddings(gold, trainee, steps, profile, device=device, scene=scene)
     result.timings = {"ingest_sec": t1 - t0, **result.timings, "total_sec": time.perf_counter() - t0}
     result.metrics["steps_source"] = str(side) if side else "detected"
     return result
