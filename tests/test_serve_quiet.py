@@ -41,9 +41,10 @@ def _said_hello(context) -> None:
 def test_runs_print_info_but_store_every_event(clean_env, tmp_path, capfd):
     """The run console shows the asset's own line, not STEP_START & co.; the event log keeps them."""
     home, _ = prepare_dagster_home(tmp_path / "data")
-    job = dg.Definitions(assets=[_said_hello], jobs=[dg.define_asset_job("hello", [_said_hello])]).resolve_job_def("hello")
     with dg.DagsterInstance.from_config(str(home)) as inst:
-        result = job.execute_in_process(instance=inst)
+        # dg.materialize, not Definitions(...).resolve_job_def: resolving Definitions reads the
+        # defs-state storage of whatever instance an earlier test left current
+        result = dg.materialize([_said_hello], instance=inst)
         stored = {e.dagster_event.event_type_value for e in inst.all_logs(result.run_id) if e.dagster_event}
     printed = capfd.readouterr().err
     assert "sopilot says hello" in printed

@@ -3,25 +3,45 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from ..stills import Stills
 from .outcome import LASTING_K, Outcome, outcome
-from .pictures import StillCache
-from .regions import gold_regions
+from .pictures import StillCache, settled
+from .regions import GoldChange, gold_changes
+from .search import TraineeScenes, change_anywhere, gold_is_fixed, trainee_scenes
 
 
 @dataclass
 class SceneEvidence:
     """outcome: what the two performances left behind (None: no stills, or not registered);
-    regions: per gold step, the region its result changes (None: nothing visible);
-    seconds: time spent; notes: why evidence is missing."""
+    changes: per gold step, what its result changes (None: nothing visible); seconds: time
+    spent; notes: why evidence is missing. The trainee's scenes for :meth:`made_anywhere` are
+    sampled and registered on first use only."""
 
     outcome: Outcome | None
-    regions: list[np.ndarray | None] = field(default_factory=list, repr=False)
+    changes: list[GoldChange | None] = field(default_factory=list, repr=False)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    _search: Callable[[], TraineeScenes] | None = field(default=None, repr=False)
+    _scenes: TraineeScenes | None = field(default=None, repr=False)
+
+    @property
+    def regions(self) -> list[np.ndarray | None]:
+        return [None if c is None else c.region for c in self.changes]
+
+    def made_anywhere(self, s: int, span: tuple[float, float]):
+        """(agreement, magnitude, observed, when) of gold step s's change (the step at ``span``
+        gold seconds), searched for over the trainee's video (:mod:`.search`), or None when
+        the step's result is not visible or no trainee scene registers."""
+        gc = self.changes[s] if s < len(self.changes) else None
+        if gc is None or self._search is None:
+            return None
+        if self._scenes is None:
+            self._scenes = self._search()
+        return change_anywhere(gc, span, self._scenes)
 
     @property
     def usable(self) -> bool:
@@ -32,15 +52,17 @@ class SceneEvidence:
             return {"scene_compared": False, "scene_note": "; ".join(self.notes) or None}
         return {"scene_compared": True, "scene_noise": round(self.outcome.noise, 2),
                 "scene_differences": len(self.outcome.differences),
-                "scene_steps_with_region": sum(r is not None for r in self.regions),
+                "scene_steps_with_region": sum(c is not None for c in self.changes),
                 "scene_sec": round(self.seconds, 3)}
 
 
 def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list[tuple[float, float]],
-                   min_strength: float = LASTING_K, keep_pictures: bool = False) -> SceneEvidence:
+                   min_strength: float = LASTING_K, keep_pictures: bool = False,
+                   to_gold: Callable[[float], float] | None = None) -> SceneEvidence:
     """Compare what the gold and the trainee left behind, and where each gold step works.
 
-    gold_spans: (start, end) seconds per gold step. No stills on either side (embeddings made
+    gold_spans: (start, end) seconds per gold step; to_gold: trainee seconds -> the gold seconds
+    the alignment pairs them with (needed to search a moving camera's scenes). No stills on either side (embeddings made
     before stills were kept): no evidence, and the engine scores from the clips alone."""
     t0 = time.perf_counter()
     if gold is None or trainee is None or len(gold) < 2 or len(trainee) < 2:
@@ -51,5 +73,11 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     out = outcome(g, t, min_strength=min_strength, keep_pictures=keep_pictures)
     notes = [] if out.registered else ["the trainee's end scene could not be registered onto the gold's "
                                        "(another station or camera view?): pictures not compared"]
-    regions = gold_regions(g, gold_spans, float(gold.times[-1])) if out.registered else []
-    return SceneEvidence(out, regions, time.perf_counter() - t0, notes)
+    changes = gold_changes(g, gold_spans, float(gold.times[-1])) if out.registered else []
+    fixed = gold_is_fixed(g)
+    gold_end = settled(g.window(float(gold.times[-1]) - 2.0, float(gold.times[-1])))
+
+    def search() -> TraineeScenes:
+        return trainee_scenes(t, g, fixed, gold_end, to_gold or (lambda x: x))
+
+    return SceneEvidence(out, changes, time.perf_counter() - t0, notes, _search=search if out.registered else None)

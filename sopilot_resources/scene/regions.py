@@ -10,6 +10,8 @@ every window, has no region, and its pictures judge nothing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -66,10 +68,22 @@ def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
 
 
-def gold_regions(g: StillCache, spans: list[tuple[float, float]], end: float) -> list[np.ndarray | None]:
-    """Per gold step, the (H, W) bool region its result changes, or None when the step leaves
-    nothing visible that two estimates agree on (``RELIABLE``)."""
-    out = []
+@dataclass
+class GoldChange:
+    """What gold step ``index`` changes: ``region`` (H, W) bool, the settled scene ``before``
+    and ``after`` it (H, W, 3) and the change (after - before, lighting removed)."""
+
+    index: int
+    region: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    change: np.ndarray
+
+
+def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) -> list[GoldChange | None]:
+    """Per gold step, what its result changes, or None when the step leaves nothing visible
+    that two estimates agree on (``RELIABLE``)."""
+    out: list[GoldChange | None] = []
     for s in range(len(spans)):
         g0, g1 = gold_change(g, spans, s, end)
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
@@ -78,14 +92,5 @@ def gold_regions(g: StillCache, spans: list[tuple[float, float]], end: float) ->
         region = consistent_region(d1, d2)
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
         good = ok.sum() >= MIN_REGION and _corr(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
-        out.append(region if good else None)
-    return out
-
-
-def outline(img: np.ndarray, mask: np.ndarray, colour=(255, 40, 40)) -> np.ndarray:
-    """(H, W, 3) uint8 copy of ``img`` with the outline of ``mask`` drawn on it."""
-    out = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=0.0), 0, 255).astype(np.uint8))
-    grown = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8))
-    contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    cv2.drawContours(out, contours, -1, colour, 1)
+        out.append(GoldChange(s, region, g0, g1, d1) if good else None)
     return out

@@ -6,11 +6,12 @@ behind, not how they looked while being done.
   clips found is then ``wrong_step``; one they report missing or wrong keeps its deviation,
   with the pictures as evidence and at least their confidence.
 - A **lasting difference where only the trainee changed the scene** is work the gold never
-  does: during a located step, that step done at the wrong place (``wrong_step``); between
-  steps, an ``extra_action`` (unless the clips already report one there).
-- **Both ways**: a step the clips report done wrongly (the trainee worked there, but not like
-  the gold) whose region (where the gold's step changes the scene) the trainee changed and
-  left as the gold did is taken as done.
+  does: during a located step and next to where that step works (``NEAR_PX``), that step done
+  at the wrong place (``wrong_step``); otherwise an ``extra_action`` (unless the clips already
+  report one there).
+- **Both ways**: a step the clips report missing or done wrongly is taken as done when the
+  trainee made the gold step's change (the same change, in the same region) between the steps
+  found around it.
 
 Differences that only appear at the very end of a video (the performer's last pose), whose
 moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
@@ -18,6 +19,7 @@ not used. Each scene deviation carries ``evidence`` (what differs, where, how cl
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from ..scene import LastingDifference, SceneEvidence
@@ -34,6 +36,13 @@ STRONG = 8.0
 FINAL_SEC = 2.0
 #: a moment belongs to a step from LEAD s before its start to TAIL s after its end
 LEAD, TAIL = 0.5, 1.0
+#: a change where the gold changes nothing, within this many pixels (320 px stills) of the
+#: region of the step during which it was made, is that step done at the wrong place; farther
+#: away, it is an extra action
+NEAR_PX = 12
+#: both ways: the trainee made a step's change when it correlates this well with the gold's,
+#: at a size within DONE_MAG of it
+DONE_AGREE, DONE_MAG = 0.75, (0.5, 2.0)
 
 
 def confidence(strength: float) -> float:
@@ -81,6 +90,24 @@ def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> b
     return d.trainee_time is not None and d.trainee_time[0] <= trainee_end - FINAL_SEC
 
 
+def _back(d: Deviation, diff: LastingDifference, note: str) -> None:
+    """The pictures back deviation ``d`` up: their evidence, and at least their confidence."""
+    if d.evidence is None:
+        d.evidence = _evidence(diff, note)
+    conf = confidence(diff.strength)
+    if conf > d.confidence:
+        d.penalty = round(d.penalty / max(d.confidence, 1e-6) * conf, 2)
+        d.confidence = round(conf, 3)
+
+
+def _near(mask: np.ndarray, region: np.ndarray | None) -> bool:
+    """Does ``mask`` lie within NEAR_PX of a step's ``region`` (a part put one place off)?"""
+    if region is None:
+        return False
+    grown = cv2.dilate(region.astype(np.uint8), np.ones((2 * NEAR_PX + 1, 2 * NEAR_PX + 1), np.uint8)) > 0
+    return bool((grown & mask).any())
+
+
 def _settled_in_time(s: int, gold_spans, tr_spans, gold_times: np.ndarray, trainee_end: float) -> bool:
     """Step s ended, in both videos, before their end scenes (the last EDGE_SEC s) were taken."""
     g_end = float(gold_times[-1]) if len(gold_times) else gold_spans[-1][1]
@@ -99,13 +126,11 @@ def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[S
     gold_spans = [(s.start_sec, s.end_sec) for s in steps]
     tr_spans = [None if st.where is None else (tr_tl.t0(st.where.start), tr_tl.t1(st.where.end)) for st in status]
     by_step = {d.gold_step: d for d in devs if d.type in ("missing_step", "wrong_step")}
-    # both ways: a step the trainee worked on that did not look like the gold's (wrong_step
-    # from the clips), whose region the trainee changed and left as the gold did, is done. A
-    # step the trainee hardly spent time on (missing_step) is not overruled: the regions of
-    # small parts are not precise enough to prove it was done
-    for s, region in enumerate(scene.regions):
-        d = by_step.get(s)
-        if d is not None and d.type == "wrong_step" and out.done_like_gold(region):
+    # both ways: a step the clips report missing or wrong whose change the trainee made, like
+    # the gold's and where the gold's is, between the steps around it, is done
+    for s, d in list(by_step.items()):
+        made = scene.made_anywhere(s, gold_spans[s])
+        if made is not None and made[0] >= DONE_AGREE and DONE_MAG[0] <= made[1] <= DONE_MAG[1] and made[2] >= 0.5:
             devs = [x for x in devs if x is not d]
             del by_step[s]
     added: dict[int, Deviation] = {}
@@ -119,14 +144,15 @@ def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[S
         else:
             s = step_at(tr_spans, diff.trainee_time, trainee_times, diff.trainee_seen)
             note = "the trainee changed a place the gold's procedure does not touch"
+            if s is not None and not _near(diff.mask, scene.regions[s] if s < len(scene.regions) else None):
+                s = None  # far from where this step works: extra work, not this step misplaced
         if s is None:
             devs += _extra(diff, extras, status, tr_spans, profile)
             continue
         if not _settled_in_time(s, gold_spans, tr_spans, gold_times, trainee_end):
             continue  # its result had not settled when a video's end scene was taken
         if s in by_step:  # the clips already report it: the pictures back them up
-            d = by_step[s]
-            d.evidence = d.evidence or _evidence(diff, note)
+            _back(by_step[s], diff, note)
             continue
         if s in added or not status[s].found:
             continue
@@ -147,7 +173,7 @@ def _extra(diff: LastingDifference, extras: list[Deviation], status: list[StepSt
     for d in extras:
         tt = d.trainee_time or {}
         if tt.get("start_sec", 1e9) - 2.0 <= t1 and t0 <= tt.get("end_sec", -1e9) + 2.0:
-            d.evidence = d.evidence or _evidence(diff, "the trainee changed a place no gold step touches")
+            _back(d, diff, "the trainee changed a place no gold step touches")
             return []
     before = [i for i, sp in enumerate(tr_spans) if sp is not None and sp[1] <= t1]
     step = status[max(before, key=lambda i: tr_spans[i][1])].step if before else None

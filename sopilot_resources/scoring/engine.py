@@ -79,6 +79,16 @@ def _trainee_span(d: Deviation, tl: Timeline):
     return Span(j0, max(j0 + 1, j1), 0.0)
 
 
+def _to_gold(path: np.ndarray, gold_tl: Timeline, tr_tl: Timeline):
+    """trainee seconds -> the gold seconds the DTW path pairs them with."""
+    tj, gi = tr_tl.centres[path[:, 1]], gold_tl.centres[path[:, 0]]
+
+    def to_gold(t: float) -> float:
+        return float(np.interp(t, tj, gi))
+
+    return to_gold
+
+
 def _check_steps(steps: list[Step], gold: ClipEmbeddings) -> None:
     end = float(gold.ends[-1])
     for s in steps:
@@ -140,7 +150,7 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
         from .detect_scene import scene_deviations
 
         evidence = scene_evidence(gold.stills, trainee.stills, [(s.start_sec, s.end_sec) for s in steps],
-                                  keep_pictures=True)
+                                  keep_pictures=True, to_gold=_to_gold(alignment.path, gold_tl, tr_tl))
         devs = scene_deviations(evidence, devs, status, steps, tr_tl, float(trainee.ends[-1]), profile,
                                 gold.stills.times if gold.stills is not None else np.zeros(0),
                                 trainee.stills.times if trainee.stills is not None else np.zeros(0))

@@ -16,7 +16,7 @@ DEFAULT_PENALTIES = {
     "wrong_critical_step": 35.0,
     "order_swap": 20.0,
     "repeated_step": 20.0,
-    "extra_action": 20.0,
+    "extra_action": 35.0,
     "slow_step": 20.0,
     "fast_step": 20.0,
     "long_idle": 20.0,

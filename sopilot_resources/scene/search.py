@@ -1,0 +1,99 @@
+"""Where in the trainee's video does a gold step's change happen, if anywhere?
+
+The clips place a step only where its motion looks like the gold's; the pictures can find its
+*result* wherever it was made. The trainee's settled scene is sampled every ``STATE_STEP`` s
+and registered onto the gold's frame: the gold's end scene when the gold's camera is fixed (one
+reference for every step), else the gold's scene at the moment the alignment pairs with it (a
+camera that moves between stations; then only trainee moments paired with the neighbourhood of
+the step are searched). For a step, every pair of sampled scenes 0.5-3 gold-step durations
+apart is compared over the step's region: the pair whose change correlates best with the
+gold's is where the trainee made it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .pictures import StillCache, flatten_light, settled
+from .regions import MIN_REGION, GoldChange, _corr
+from .register import agreement, register
+
+#: the trainee's scene is sampled every STATE_STEP s (settled over +-STATE_HALF s)
+STATE_STEP, STATE_HALF = 1.0, 0.75
+#: the gold's camera counts as fixed when its first and last scenes agree this well unwarped
+FIXED_AGREE = 0.7
+#: with a moving camera, trainee moments paired with gold moments this far (s) outside a step
+#: are not searched for it
+NEAR_SEC = 2.0
+
+
+@dataclass
+class TraineeScenes:
+    """times (K,): trainee seconds; flat: K flattened scenes in the gold's frame (None: not
+    registered); gold_times (K,): the gold moment each was registered onto (fixed camera: all
+    NaN, any gold moment)."""
+
+    times: np.ndarray
+    flat: list[np.ndarray | None]
+    gold_times: np.ndarray
+
+
+def gold_is_fixed(g: StillCache) -> bool:
+    end = float(g.stills.times[-1])
+    a, b = settled(g.window(0.0, 2.0)), settled(g.window(end - 2.0, end))
+    return agreement(a, b, np.eye(3)) >= FIXED_AGREE
+
+
+def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarray,
+                   to_gold: Callable[[float], float]) -> TraineeScenes:
+    """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
+    seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene)."""
+    end = float(t.stills.times[-1])
+    times = np.arange(STATE_HALF, max(end - STATE_HALF, STATE_HALF) + 1e-6, STATE_STEP)
+    size = (gold_end.shape[1], gold_end.shape[0])
+    flat, gold_times = [], []
+    for x in times:
+        scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
+        if fixed:
+            ref, gt = gold_end, np.nan
+        else:
+            gt = float(to_gold(x))
+            ref = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
+        reg = register(ref, scene)
+        flat.append(flatten_light(reg.apply(scene, size)) if reg.ok else None)
+        gold_times.append(gt)
+    return TraineeScenes(times, flat, np.asarray(gold_times))
+
+
+def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
+                    ) -> tuple[float, float, float, float] | None:
+    """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
+    (agreement, magnitude, observed share of the region, trainee seconds of the later scene);
+    None when no pair of registered scenes shows the region."""
+    duration = max(span[1] - span[0], STATE_STEP)
+    near = np.isnan(scenes.gold_times) | ((scenes.gold_times >= span[0] - NEAR_SEC)
+                                          & (scenes.gold_times <= span[1] + NEAR_SEC))
+    ys, xs = np.nonzero(gc.region)
+    box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3))
+    region, change = gc.region[box], gc.change[box]
+    best = None
+    for j in range(len(scenes.times)):
+        if scenes.flat[j] is None or not near[j]:
+            continue
+        later = scenes.flat[j][box]
+        for i in range(j):
+            gap = scenes.times[j] - scenes.times[i]
+            if scenes.flat[i] is None or not near[i] or not (0.5 * duration <= gap <= 3.0 * duration + STATE_STEP):
+                continue
+            dt = later - scenes.flat[i][box]
+            seen = region & np.isfinite(dt).all(-1) & np.isfinite(change).all(-1)
+            if seen.sum() < max(MIN_REGION, 0.5 * region.sum()):
+                continue
+            a, b = change[seen].ravel(), dt[seen].ravel()
+            cand = (_corr(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
+                    float(seen.sum() / region.sum()), float(scenes.times[j]))
+            if best is None or cand[0] > best[0]:
+                best = cand
+    return best
