@@ -60,3 +60,13 @@ def test_from_frames_keeps_pixels_close():
     img = np.ascontiguousarray(img) + rng.integers(0, 3, img.shape, dtype=np.uint8)
     st = Stills.from_frames([img, img[::-1]], [0.0, 0.5])
     assert len(st) == 2 and np.abs(st.frame(0).astype(int) - img).mean() < 3
+
+
+def test_contact_sheet_thumbnails_come_from_the_stills():
+    from sopilot_assets.assets.embeddings import thumbnails
+
+    img = np.full((18, 32, 3), 100, np.uint8)
+    st = Stills.from_frames([img] * 30, np.arange(30) * 0.5)
+    frames, times = thumbnails(st)
+    assert frames.shape == (12, 18, 32, 3) and times[0] == 0.0 and times[-1] == 14.5
+    assert thumbnails(None)[0].shape[0] == 0

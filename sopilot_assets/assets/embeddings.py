@@ -1,5 +1,5 @@
 """Clip embeddings of one video (made in the same op as ``video``, see videos.py): computing
-them with thumbnails tapped on the way, and the checks ``embeddings_valid`` and
+them (with the stills kept at ingest, from which the contact sheet's thumbnails come), and the checks ``embeddings_valid`` and
 ``gold_quality_gate``."""
 import numpy as np
 
@@ -38,14 +38,11 @@ def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_m
     Returns (ClipEmbeddings, path, gate, timings, thumbnails (frames, times))."""
     from sopilot_resources.errors import SopilotError
     from sopilot_resources.ingest import ingest_video
-    from sopilot_resources.thumbnails import ThumbnailTap
-
     embedder = resource.get()
-    tap = ThumbnailTap(embedder, duration_sec, n=12)
     key = embedder.key()
     timings: dict = {}
     try:
-        emb = ingest_video(store.root / rec.raw_path, tap, timings=timings)
+        emb = ingest_video(store.root / rec.raw_path, embedder, timings=timings)
     except SopilotError as exc:
         raise dg.Failure(f"{rec.file_name} cannot be embedded: {exc}. Replace the video (drop a good "
                          f"copy into inbox/{rec.task}/{rec.role}/)", allow_retries=False) from None
@@ -56,7 +53,16 @@ def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_m
     gate = gold_gate(emb, gate_min_sec, gate_max_bad)
     gate["role"] = rec.role
     atomic_write_json(store.gate_path(rec.sha256, key), gate)
-    return emb, path, gate, timings, tap.stack()
+    return emb, path, gate, timings, thumbnails(emb.stills)
+
+
+def thumbnails(stills, n: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """(n, H, W, 3) uint8 frames and (n,) times evenly spread over the video, from its stills;
+    empty arrays when it has none."""
+    if stills is None or len(stills) == 0:
+        return np.zeros((0, 1, 1, 3), np.uint8), np.zeros(0)
+    idx = np.unique(np.linspace(0, len(stills) - 1, min(n, len(stills))).round().astype(int))
+    return stills.frames(idx), stills.times[idx]
 
 
 def embedding_metadata(emb, path, gate, timings) -> dict:
