@@ -59,6 +59,23 @@ def embeddings_on_disk(root: Path, rel: str, emb) -> object:
     return ingest_video(root / rel, emb).save(path) and ClipEmbeddings.load(path)
 
 
+def widen(steps: list, by: float, end: float) -> list:
+    """Steps as a person annotates them who counts the approach and the retreat of the hand:
+    each widened by ``by`` s at both ends, within the video, and where two would overlap they
+    meet half-way between their annotated edges."""
+    from dataclasses import replace
+
+    out = []
+    for k, st in enumerate(steps):
+        a, b = max(0.0, st.start_sec - by), min(end, st.end_sec + by)
+        if k > 0:
+            a = max(a, (steps[k - 1].end_sec + st.start_sec) / 2)
+        if k + 1 < len(steps):
+            b = min(b, (st.end_sec + steps[k + 1].start_sec) / 2)
+        out.append(replace(st, start_sec=a, end_sec=b))
+    return out
+
+
 def _step_of(dev: dict) -> int | None:
     """A ground-truth deviation's gold step; for an extra action or a pause, the step before it
     (the engine reports those after the located step they follow)."""
@@ -66,7 +83,7 @@ def _step_of(dev: dict) -> int | None:
 
 
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
-             cache: dict | None = None, scene: bool = True) -> list[dict]:
+             cache: dict | None = None, scene: bool = True, wide: float = 0.0) -> list[dict]:
     """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips."""
@@ -97,7 +114,10 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         g = golds[v["task"]]
         side = None if detected else find_sidecar(root / g["path"])
         t0 = time.perf_counter()
-        res = score_embeddings(embed(g["path"]), embed(v["path"]), load_steps(side) if side else None, scene=scene)
+        steps = load_steps(side) if side else None
+        if steps and wide:
+            steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
+        res = score_embeddings(embed(g["path"]), embed(v["path"]), steps, scene=scene)
         row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
@@ -217,14 +237,18 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files")
     ap.add_argument("--no-scene", action="store_true", help="clips only: no scene comparison (pictures)")
+    ap.add_argument("--wide-steps", type=float, default=0.0, metavar="SEC",
+                    help="widen every annotated gold step by SEC at both ends (approach and retreat annotated)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
-    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene)
+    rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene,
+                    wide=a.wide_steps)
     summary = summarize(rows, a.detected_steps)
     if a.detected_steps:
         summary.update(boundary_match(root, manifest, embedded))
-    name = f"results{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}.json"
+    name = (f"results{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
+            f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
     (root / name).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     print(json.dumps(summary, indent=1))
     return 0
