@@ -1,0 +1,142 @@
+"""``Settings``: every SOPilot setting, typed, with its default and the variable it is read from.
+
+The meaning of each is in docs/operations.md ("Settings"). Read once, where a process starts:
+the code location (``sopilot_assets/definitions.py``), the ``sopilot`` command line.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
+
+from . import timing as t
+from . import values as v
+from .values import DeprecatedSettingWarning, SettingsError
+
+_ROOTS = ("data_dir", "dagster_home")  # made absolute when Settings is built
+
+
+def setting(var: str, default: Any, parse, *aliases: str):
+    """A field read from ``var`` (or, deprecated, one of ``aliases``) with ``parse``."""
+    return field(default=default, metadata={"var": var, "parse": parse, "aliases": aliases})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = setting("SOPILOT_DATA_DIR", Path("data"), v.path)
+    dagster_home: Optional[Path] = setting("DAGSTER_HOME", None, v.path)
+    keep_dagster_yaml: bool = setting("SOPILOT_KEEP_DAGSTER_YAML", False, v.flag)
+    debug: bool = setting("SOPILOT_DEBUG", False, v.flag)
+    # the engine
+    embedder: str = setting("SOPILOT_EMBEDDER", "color-motion", v.embedder_name)
+    model_dir: Optional[Path] = setting("SOPILOT_MODEL_DIR", None, v.path,
+                                        "SOPILOT_VJEPA2_DIR", "SOPILOT_HEAVY_MODEL_DIR")
+    device: str = setting("SOPILOT_DEVICE", "auto", v.choice("auto", "cpu", "cuda"))
+    profile: Optional[Path] = setting("SOPILOT_PROFILE", None, v.existing_file)
+    # the inbox sensor and the gold gate
+    stable_seconds: float = setting("SOPILOT_STABLE_SECONDS", 5.0, v.number(float, low=0))
+    max_files_per_tick: int = setting("SOPILOT_MAX_FILES_PER_TICK", 200, v.number(int, low=1))
+    tick_budget_sec: float = setting("SOPILOT_TICK_BUDGET_SEC", 20.0, v.number(float, positive=True))
+    max_video_mb: Optional[float] = setting("SOPILOT_MAX_VIDEO_MB", None, v.size_mb)
+    gold_min_sec: float = setting("SOPILOT_GOLD_MIN_SEC", 4.0, v.number(float, low=0))
+    gold_max_bad_fraction: float = setting("SOPILOT_GOLD_MAX_BAD_FRACTION", 0.5, v.number(float, 0, 1))
+    sensor_interval: int = setting("SOPILOT_SENSOR_INTERVAL", 3, v.number(int, low=1))
+    max_batch: int = setting("SOPILOT_MAX_BATCH", 50, v.number(int, low=1))
+    # decoding and scoring runs
+    run_nice: int = setting("SOPILOT_RUN_NICE", 5, v.number(int, 0, 19))
+    run_blas_threads: int = setting("SOPILOT_RUN_BLAS_THREADS", 1, v.number(int, low=1))
+    # the idle gate
+    idle_max_cpu_percent: Optional[float] = setting("SOPILOT_IDLE_MAX_CPU_PERCENT", 50.0, v.limit())
+    idle_max_ram_percent: Optional[float] = setting("SOPILOT_IDLE_MAX_RAM_PERCENT", 50.0, v.limit())
+    idle_max_gpu_util_percent: Optional[float] = setting("SOPILOT_IDLE_MAX_GPU_UTIL_PERCENT", None, v.limit())
+    idle_max_gpu_mem_percent: Optional[float] = setting("SOPILOT_IDLE_MAX_GPU_MEM_PERCENT", None, v.limit())
+    idle_max_active_runs: Optional[int] = setting("SOPILOT_IDLE_MAX_ACTIVE_RUNS", 0, v.limit(int))
+    idle_quiet_hours: Optional[str] = setting("SOPILOT_IDLE_QUIET_HOURS", None, v.quiet_hours)
+    idle_cpu_sample_sec: float = setting("SOPILOT_IDLE_CPU_SAMPLE_SEC", 0.5, v.number(float, positive=True))
+    # idle-time heavy work
+    heavy_embedder: str = setting("SOPILOT_HEAVY_EMBEDDER", "vjepa2", v.embedder_name)
+    heavy_batch: int = setting("SOPILOT_HEAVY_BATCH", 4, v.number(int, low=1))
+    heavy_cron: str = setting("SOPILOT_HEAVY_CRON", "*/5 * * * *", t.cron)
+    heavy_schedule: bool = setting("SOPILOT_HEAVY_SCHEDULE", True, v.schedule_on)
+    # the nightly soak
+    soak_cron: str = setting("SOPILOT_SOAK_CRON", "0 2 * * *", t.cron)
+    soak_timezone: Optional[str] = setting("SOPILOT_SOAK_TIMEZONE", None, t.timezone)
+    soak_schedule: bool = setting("SOPILOT_SOAK_SCHEDULE", True, v.schedule_on)
+    soak_duration_sec: float = setting("SOPILOT_SOAK_DURATION", 1800.0, t.duration)
+    soak_rate_per_min: float = setting("SOPILOT_SOAK_RATE", 6.0, v.number(float, positive=True))
+    soak_max_rss_mb: float = setting("SOPILOT_SOAK_MAX_RSS_MB", 8192.0, v.number(float, positive=True))
+    soak_rss_slack_mb: float = setting("SOPILOT_SOAK_RSS_SLACK_MB", 512.0, v.number(float, low=0))
+    soak_max_disk_mb_per_file: float = setting("SOPILOT_SOAK_MAX_DISK_MB_PER_FILE", 50.0,
+                                               v.number(float, positive=True))
+    soak_child: bool = setting("SOPILOT_SOAK_CHILD", False, v.flag)
+    #: field name -> (variable, its text) for every setting read from the environment
+    sources: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        for name in _ROOTS:
+            p = getattr(self, name)
+            if p is not None:
+                object.__setattr__(self, name, Path(p).expanduser().resolve())
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Every setting from ``environ`` (default ``os.environ``); an unset or empty variable
+        gives the default. A bad value raises one ``SettingsError`` line naming the variable; a
+        deprecated name gives a ``DeprecatedSettingWarning``."""
+        env = os.environ if environ is None else environ
+        got, sources = {}, {}
+        for f in fields(cls):
+            if "var" not in f.metadata:
+                continue
+            found = _lookup(env, f.metadata["var"], f.metadata["aliases"])
+            if found is None:
+                continue
+            var, raw = found
+            try:
+                got[f.name] = f.metadata["parse"](raw.strip())
+            except ValueError as exc:
+                raise SettingsError(f"{var}={raw!r}: {exc} (every setting: docs/operations.md)") from None
+            sources[f.name] = (var, raw)
+        got.setdefault("soak_timezone", t.local_timezone_name(env))
+        return cls(**got, sources=MappingProxyType(sources))
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        return cls.__dataclass_fields__[name].default
+
+    @classmethod
+    def variables(cls) -> dict[str, tuple[str, ...]]:
+        """Field name -> (variable, deprecated aliases ...), in declaration order."""
+        return {f.name: (f.metadata["var"], *f.metadata["aliases"]) for f in fields(cls) if "var" in f.metadata}
+
+    def variable_for(self, name: str) -> str | None:
+        """The variable setting ``name`` came from when it holds the value exactly as written
+        (so a resource can read it as ``dg.EnvVar``), else None (a default, or text that was
+        normalized: a relative path made absolute, ``CPU`` made ``cpu``)."""
+        var, raw = self.sources.get(name, (None, None))
+        return var if var and raw == str(getattr(self, name)) else None
+
+    @property
+    def dagster_home_dir(self) -> Path:
+        """DAGSTER_HOME when set, else ``<data root>/dagster_home``."""
+        return self.dagster_home or self.data_dir / "dagster_home"
+
+    def with_data_dir(self, data_dir: str | os.PathLike | None) -> "Settings":
+        """These settings with another data root (e.g. ``--data-dir``); None keeps this one."""
+        return self if data_dir is None else replace(self, data_dir=Path(data_dir))
+
+
+def _lookup(env: Mapping[str, str], var: str, aliases: tuple[str, ...]) -> tuple[str, str] | None:
+    """(variable, text) of ``var`` or a deprecated alias; several set differently is an error."""
+    found = [(name, env[name]) for name in (var, *aliases) if (env.get(name) or "").strip()]
+    if len({raw.strip() for _, raw in found}) > 1:
+        raise SettingsError(f"{' and '.join(n for n, _ in found)} are set to different values; "
+                            f"set {var} only")
+    for name, _ in found:
+        if name != var:
+            warnings.warn(f"{name} is deprecated and will be removed: set {var} instead "
+                          f"(read as {var} for now)", DeprecatedSettingWarning, stacklevel=3)
+    return found[0] if found else None
