@@ -3,25 +3,19 @@ score, into partition-range runs (one process start and one set of imports for m
 
 A run over a range covers every partition stored between its two ends, so a batch is cut
 only from keys that sit next to each other in the partitions' stored (insertion) order; each
-such stretch is split into runs of at most ``max_batch`` keys; trainee videos also into at
+such stretch is split into runs of at most ``max_batch`` keys (SOPILOT_MAX_BATCH; 1 gives one
+run per partition); trainee videos also into at
 least ``parallel`` runs when there are enough, so that both run slots decode. Pairs are not
 spread that way: scoring a pair takes milliseconds, starting a run process seconds.
 """
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-#: keys per run at most (env ``SOPILOT_MAX_BATCH``); 1 gives one run per partition
-DEFAULT_MAX_BATCH = 50
-
-
-def max_batch_from_env() -> int:
-    return max(1, int(os.environ.get("SOPILOT_MAX_BATCH") or DEFAULT_MAX_BATCH))
 
 
 def contiguous_batches(order: Sequence[str], members: Iterable[str], max_batch: int,

@@ -6,8 +6,10 @@ Every user error ends with exit status 2 and one line on stderr; no tracebacks
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+import warnings
+
+from sopilot_resources.settings import Settings, SettingsError
 
 from .report_cli import add_report_parser
 from .score_cli import EXIT_BELOW, VERDICTS, cmd_score, sopilot_version
@@ -32,23 +34,22 @@ def _cmd_demo(a: argparse.Namespace) -> int:
 
 
 def _cmd_results(a: argparse.Namespace) -> int:
-    from .instance import resolve_data_root
     from .results_cli import run_results
 
-    return run_results(resolve_data_root(a.data_dir), a.task, a.trainee, a.format)
+    return run_results(a.settings.with_data_dir(a.data_dir).data_dir, a.task, a.trainee, a.format)
 
 
 def _cmd_serve(a: argparse.Namespace) -> int:
     from sopilot_assets.serve import serve
 
-    return serve(host=a.host, port=a.port, data_dir=a.data_dir, demo=a.demo, quick_demo=a.quick,
-                 verbose=a.verbose)
+    return serve(a.settings.with_data_dir(a.data_dir), host=a.host, port=a.port, demo=a.demo,
+                 quick_demo=a.quick, verbose=a.verbose)
 
 
 def _cmd_soak(a: argparse.Namespace) -> int:
     from sopilot_assets.soak.cli import run_soak_cli
 
-    return run_soak_cli(a.duration, rate_per_min=a.rate, data_dir=a.data_dir)
+    return run_soak_cli(a.duration, a.rate, a.settings.with_data_dir(a.data_dir))
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -60,14 +61,17 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpF
         return super()._get_help_string(action)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
+    """The parser; defaults that a setting gives come from ``settings`` (default: built-in)."""
     from sopilot_resources.embedders import available_embedders
 
     from .results_cli import FORMATS
 
+    settings = settings or Settings()
     data_help = "data root (default: $SOPILOT_DATA_DIR, else ./data)"
     p = argparse.ArgumentParser(prog="sopilot", description="Score trainee work videos against a gold SOP video.",
                                 epilog=EXIT_CODES, formatter_class=_Help)
+    p.set_defaults(settings=settings)
     p.add_argument("--version", action="version", version=f"sopilot {sopilot_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -80,12 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", help="gold steps JSON (default: <gold name>.steps.json beside the gold, "
                                     "else steps detected automatically)")
     s.add_argument("--profile", help="task profile JSON (weights, thresholds, critical steps; docs/scoring.md)")
-    s.add_argument("--embedder", choices=list(available_embedders()),
-                   default=os.environ.get("SOPILOT_EMBEDDER", "color-motion"),
+    s.add_argument("--embedder", choices=list(available_embedders()), default=settings.embedder,
                    help="clip embedder ($SOPILOT_EMBEDDER)")
-    s.add_argument("--model-dir", default=os.environ.get("SOPILOT_MODEL_DIR"),
+    s.add_argument("--model-dir", default=settings.model_dir,
                    help="local model directory for vjepa2 (default: $SOPILOT_MODEL_DIR)")
-    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to compute")
+    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default=settings.device,
+                   help="where to compute ($SOPILOT_DEVICE)")
     s.add_argument("--scene", action=argparse.BooleanOptionalAction, default=True,
                    help="also compare what the steps left behind in the pictures (--no-scene: clip evidence only)")
     s.add_argument("--json", action="store_true", help="one JSON object on stdout (schema: docs/scoring.md)")
@@ -128,17 +132,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = cmd("soak", "drive videos through the real pipeline and check invariants (docs/idle_and_soak.md)")
     k.add_argument("--duration", default="10m", help="how long, e.g. 90s, 10m, 24h")
-    k.add_argument("--rate", type=float, default=6.0, help="files dropped per minute")
+    k.add_argument("--rate", type=float, default=settings.soak_rate_per_min,
+                   help="files dropped per minute ($SOPILOT_SOAK_RATE)")
     k.add_argument("--data-dir", default=None, help=data_help + "; the soak works in <data root>/soak/")
     k.set_defaults(func=_cmd_soak)
     return p
+
+
+def read_settings() -> Settings:
+    """The settings from the environment; a deprecated variable name is one warning line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        settings = Settings.from_env()
+    for w in caught:
+        print(f"sopilot: warning: {w.message}", file=sys.stderr)
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
     from sopilot_resources.errors import SopilotError
     from sopilot_resources.video import quiet_opencv_logs
 
-    args = build_parser().parse_args(argv)
+    try:
+        settings = read_settings()
+    except SettingsError as exc:
+        print(f"sopilot: error: {exc}", file=sys.stderr)
+        return 2
+    args = build_parser(settings).parse_args(argv)
     quiet_opencv_logs()
     try:
         return int(args.func(args) or 0)
@@ -149,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print("sopilot: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
-        if os.environ.get("SOPILOT_DEBUG"):
+        if settings.debug:
             raise
         print(f"sopilot: error: {type(exc).__name__}: {exc} (set SOPILOT_DEBUG=1 for details)", file=sys.stderr)
         return 1

@@ -1,12 +1,12 @@
 """The SOPilot code location: ``dagster dev -w workspace.yaml`` (or ``sopilot serve``) loads ``defs``.
 
-Resources come from environment variables (see docs/dagster.md). Code versions carry the
-embedder identity and the default scoring profile's fingerprint, so changing either shows the
-affected assets stale in the UI.
+The settings are read from the environment once, here, when the code location loads
+(``Settings.from_env()``, every variable in docs/operations.md), and passed to what needs them:
+resources (``dg.EnvVar`` where a variable is set), sensors, schedules, asset builders. Code
+versions carry the embedder identity and the default scoring profile's fingerprint, so changing
+either shows the affected assets stale in the UI.
 """
 from __future__ import annotations
-
-import os
 
 import dagster as dg
 
@@ -14,7 +14,9 @@ from sopilot_assets.schedules import idle_definitions
 
 from sopilot_resources.dagster_resources.engine import (
     AlignerResource, EmbedderResource, ScoringProfileResource)
+from sopilot_resources.dagster_resources.env import plain
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.settings import Settings
 
 from .assets.common import Versions
 from .assets.quarantine import quarantine_spec
@@ -28,49 +30,55 @@ from .sensors import build_inbox_sensor
 AUTOMATION_SENSOR = "sopilot_automation_sensor"
 
 
-def default_resources() -> dict:
+def default_resources(settings: Settings) -> dict:
     return {
-        "video_store": VideoStoreResource.from_env(),
-        "results_store": ResultsStoreResource.from_env(),
-        "embedder": EmbedderResource.from_env(),
-        "aligner": AlignerResource.from_env(),
-        "scoring_profile": ScoringProfileResource.from_env(),
+        "video_store": VideoStoreResource.from_settings(settings),
+        "results_store": ResultsStoreResource.from_settings(settings),
+        "embedder": EmbedderResource.from_settings(settings),
+        "aligner": AlignerResource.from_settings(settings),
+        "scoring_profile": ScoringProfileResource.from_settings(settings),
     }
 
 
-def versions_from_env() -> Versions:
-    """The values code versions carry, resolved now (not as EnvVar placeholders)."""
-    emb = EmbedderResource(name=os.environ.get("SOPILOT_EMBEDDER") or "color-motion",
-                           device=os.environ.get("SOPILOT_DEVICE") or "auto",
-                           model_dir=os.environ.get("SOPILOT_VJEPA2_DIR") or None)
-    prof = ScoringProfileResource(profile_path=os.environ.get("SOPILOT_PROFILE") or None)
-    aligner = AlignerResource(device=os.environ.get("SOPILOT_DEVICE") or "auto")
+def versions_from_settings(settings: Settings) -> Versions:
+    """The values code versions carry, from the settings' values (not EnvVar placeholders)."""
+    emb = EmbedderResource(name=settings.embedder, device=settings.device,
+                           model_dir=plain(settings, "model_dir"))
+    prof = ScoringProfileResource(profile_path=plain(settings, "profile"))
+    aligner = AlignerResource(device=settings.device)
     return Versions(embedder_key=emb.fingerprint(), profile_fingerprint=prof.fingerprint(),
                     gpu_embed=emb.uses_gpu, gpu_align=aligner.uses_gpu)
 
 
-def build_definitions(resources: dict | None = None, versions: Versions | None = None,
-                      sensor_interval_sec: int | None = None,
-                      extra: list[dg.Definitions] = ()) -> dg.Definitions:
-    """The graph (assets, jobs, inbox + automation sensors, resources). ``extra``: more
-    Definitions merged in (e.g. idle-time schedules and their jobs/resources)."""
-    v = versions or versions_from_env()
-    interval = sensor_interval_sec or int(os.environ.get("SOPILOT_SENSOR_INTERVAL") or 3)
-    assets = [build_video_assets(v), build_steps_asset(v),
-              build_score_assets(v), all_scores, task_summary, quarantine_spec]
+def build_definitions(settings: Settings | None = None, resources: dict | None = None,
+                      versions: Versions | None = None, extra: list[dg.Definitions] = ()) -> dg.Definitions:
+    """The graph (assets, jobs, inbox + automation sensors, resources) under ``settings``
+    (default: read from the environment now). ``extra``: more Definitions merged in (e.g.
+    idle-time schedules and their jobs/resources)."""
+    s = settings or Settings.from_env()
+    v = versions or versions_from_settings(s)
+    assets = [build_video_assets(v, s), build_steps_asset(v),
+              build_score_assets(v, s), all_scores, task_summary, quarantine_spec]
     automation = dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary),
-        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(interval, 30),
+        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(s.sensor_interval, 30),
         run_tags={"dagster/priority": "-1"},  # behind every video and pair run in the queue
         description="Refreshes the roll-ups after new scores.")
     core = dg.Definitions(
         assets=assets, jobs=[video_job, pair_job, rollup_job],
-        sensors=[build_inbox_sensor(interval), automation],
-        resources=resources or default_resources(),
+        sensors=[build_inbox_sensor(s), automation],
+        resources=resources or default_resources(s),
         executor=dg.in_process_executor,  # ad hoc runs too: no process per step on a small box
     )
     return dg.Definitions.merge(core, *extra) if extra else core
 
 
-# issue 4: idle-time heavy work, the nightly soak, the idle gate resource
-defs = build_definitions(extra=[idle_definitions()])
+def code_location(settings: Settings | None = None) -> dg.Definitions:
+    """Everything the code location serves: the graph, plus idle-time heavy work, the nightly
+    soak and the idle gate (issue 4), all under one ``Settings`` (default: the environment)."""
+    s = settings or Settings.from_env()
+    v = versions_from_settings(s)
+    return build_definitions(s, versions=v, extra=[idle_definitions(s, v)])
+
+
+defs = code_location()

@@ -10,7 +10,6 @@ same score), added as a ``pairs`` partition, and ``pair_alignment`` / ``pair_sco
 with the asset's own metadata are recorded for it: the rescored pair shows in the UI like any other.
 """
 import datetime as dt
-import os
 
 import dagster as dg
 
@@ -27,7 +26,8 @@ ALIGN, SCORE = "pair_alignment", "pair_score"
 
 
 def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: str = "auto",
-                 run_id: str = "") -> StoredPairScore:
+                 run_id: str = "", default_profile: str | None = None) -> StoredPairScore:
+    """``default_profile``: the profile of a task without its own (the SOPILOT_PROFILE setting)."""
     p = item.payload
     reg = Registry(store.registry_dir)
     pair = reg.pair(p["pair_key"]) or PairRecord(
@@ -37,18 +37,19 @@ def rescore_pair(store: VideoStore, item: WorkItem, embedder_key: str, device: s
     pair.profile_sha256 = p.get("profile_sha256")  # the task's profile now (None: the default)
     reg.put_pair(pair)
     return score_stored_pair(store, ResultsStore(store.results, store.duckdb_path), pair, embedder_key,
-                             default_profile=os.environ.get("SOPILOT_PROFILE") or None, device=device,
+                             default_profile=default_profile, device=device,
                              run_id=run_id, note={"rescored_by": run_id})
 
 
-def record_rescore(context: dg.OpExecutionContext, s: StoredPairScore) -> dict:
+def record_rescore(context: dg.OpExecutionContext, s: StoredPairScore, code_version: str) -> dict:
     """Adds the pair's partition (if new) and records its two asset materializations with the
-    same metadata as a ``score_pair`` run; returns the ledger entry."""
+    same metadata as a ``score_pair`` run; returns the ledger entry. ``code_version``: the pair
+    assets' code version in this code location, so the UI does not show the partition stale."""
     key = s.pair.key
     if not context.instance.has_dynamic_partition(PAIRS, key):
         context.instance.add_dynamic_partitions(PAIRS, [key])
     ameta, smeta = pair_metadata(s)
-    tags = {"dagster/code_version": _code_version(), "sopilot/rescored": context.run.run_id}
+    tags = {"dagster/code_version": code_version, "sopilot/rescored": context.run.run_id}
     for asset, meta in ((ALIGN, ameta), (SCORE, smeta)):
         context.log_event(dg.AssetMaterialization(
             asset_key=asset, partition=key, metadata=meta, tags=tags,
@@ -57,11 +58,3 @@ def record_rescore(context: dg.OpExecutionContext, s: StoredPairScore) -> dict:
                      f"{s.result.score:.1f} -> {s.result.verdict}, partition {key}")
     return {"score": float(s.result.score), "verdict": s.result.verdict, "pair_key": key}
 
-
-def _code_version() -> str:
-    """The pair assets' code version as the code location computes it (from the environment),
-    so the UI does not show a rescored partition stale."""
-    from .assets.scores import pair_code_version
-    from .definitions import versions_from_env
-
-    return pair_code_version(versions_from_env())

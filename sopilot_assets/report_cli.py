@@ -30,9 +30,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     from sopilot_resources.pair_report.find import latest_scored
     from sopilot_resources.storage.video_store import VideoStore
 
-    from .instance import resolve_data_root
-
-    root = resolve_data_root(a.data_dir)
+    root = a.settings.with_data_dir(a.data_dir).data_dir
     store = VideoStore.at(root)
     if not store.registry_dir.is_dir():
         raise SopilotError(f"{root}: no SOPilot data here (no registry/); give --data-dir or set SOPILOT_DATA_DIR")

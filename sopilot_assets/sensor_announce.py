@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .batching import (batch_request, batch_run_key, contiguous_batches, failed_batches, max_batch_from_env,
-                       stored_order, track)
+from .batching import batch_request, batch_run_key, contiguous_batches, failed_batches, stored_order, track
 from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 
 
-def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: dict, now: float):
-    """Run requests and partitions to add ({name: keys}) for registry log ``entries``."""
+def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: dict, now: float,
+             max_batch: int):
+    """Run requests and partitions to add ({name: keys}) for registry log ``entries``; trainees
+    in runs of at most ``max_batch`` videos."""
     runs: list[dg.RunRequest] = []
     adds: dict[str, list[str]] = {VIDEOS: [], PAIRS: []}
     trainees = {}
@@ -35,7 +36,7 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
         cur["announced_seq"] = e["seq"]
     if trainees:
         order = stored_order(context.instance, VIDEOS, adds[VIDEOS])
-        for keys in contiguous_batches(order, list(trainees), max_batch_from_env()):
+        for keys in contiguous_batches(order, list(trainees), max_batch):
             tasks = {trainees[k].task for k in keys}
             rk = batch_run_key("video", keys)
             runs.append(batch_request(VIDEO_JOB, keys, rk, {

@@ -7,8 +7,7 @@ import dagster as dg
 from sopilot_resources.storage.intake import Event
 from sopilot_resources.storage.readiness import pair_ready, pair_scored
 
-from .batching import (batch_request, batch_run_key, contiguous_batches, in_flight, max_batch_from_env,
-                       stored_order, track)
+from .batching import batch_request, batch_run_key, contiguous_batches, in_flight, stored_order, track
 from .jobs import PAIR_JOB
 from .partitions import PAIRS
 
@@ -29,10 +28,11 @@ def _failed_for_good(instance, run_key: str, what: str = "the pair's partition")
 
 
 def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict, limit: int,
-                      pair_adds: list[str] = ()) -> list:
+                      max_batch: int, pair_adds: list[str] = ()) -> list:
     """Run requests for pending pairs whose inputs are ready (at most ``limit`` pairs, grouped
     into partition-range runs); updates the cursor's ``inflight`` / ``blocked`` / ``checked`` /
-    ``batches`` and the registry's pending list. ``pair_adds``: pair partitions this tick adds."""
+    ``batches`` and the registry's pending list. ``max_batch``: pairs per run at most;
+    ``pair_adds``: pair partitions this tick adds."""
     ready: dict[str, str] = {}
     ingesting = in_flight(cur, "video")  # a pair waits for its trainee's whole batch: one pair run per batch
     pending = registry.pending_pairs()
@@ -82,7 +82,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
     runs = []
     if ready:
         order = stored_order(context.instance, PAIRS, pair_adds)
-        for keys in contiguous_batches(order, list(ready), max_batch_from_env(), parallel=1):
+        for keys in contiguous_batches(order, list(ready), max_batch, parallel=1):
             rk = batch_run_key("pair", keys, ekey or "")
             tasks = {ready[k] for k in keys}
             runs.append(batch_request(PAIR_JOB, keys, rk, {"sopilot/task": tasks.pop() if len(tasks) == 1 else "several",

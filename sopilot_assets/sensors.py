@@ -20,6 +20,7 @@ import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.settings import Settings
 
 from sopilot_resources.storage.quarantine import refresh_quarantine_table, tick_text
 
@@ -45,8 +46,11 @@ def load_cursor(raw: str | None) -> dict:
     return cur
 
 
-def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
-    @dg.sensor(name=SENSOR, minimum_interval_seconds=interval_sec, jobs=[video_job, pair_job],
+def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
+    """Ticks every SOPILOT_SENSOR_INTERVAL seconds; runs of at most SOPILOT_MAX_BATCH partitions."""
+    max_batch = settings.max_batch
+
+    @dg.sensor(name=SENSOR, minimum_interval_seconds=settings.sensor_interval, jobs=[video_job, pair_job],
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Moves stable files from inbox/<task>/<gold|trainee>/ into the raw "
                            "store, adds video and pair partitions, and starts their runs.")
@@ -73,7 +77,8 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
 
         first = int(cur["announced_seq"])
         now = time.time()
-        runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur, now)
+        runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur, now,
+                              max_batch)
         runs += split_failed_batches(context, registry, ekey, cur, now)
         # past any hole a crash left in the log (entries are written only by this sensor)
         cur["announced_seq"] = max(cur["announced_seq"], min(registry.last_seq(), first + MAX_ANNOUNCE))
@@ -84,7 +89,7 @@ def build_inbox_sensor(interval_sec: int = 5) -> dg.SensorDefinition:
                                       asset_selection=[dg.AssetKey("gold_steps")]))
 
         runs += pair_run_requests(context, registry, store, rs, ekey, cur, MAX_PAIR_REQUESTS - len(runs),
-                                  pair_adds=adds[PAIRS])
+                                  max_batch, pair_adds=adds[PAIRS])
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
         text = tick_text(out.events, len(out.tracker_state))

@@ -22,7 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sopilot_assets.instance import configure_instance, prepare_dagster_home, resolve_data_root
+from sopilot_assets.instance import configure_instance, prepare_dagster_home
+from sopilot_resources.settings import Settings
 
 log = logging.getLogger("sopilot.serve")
 
@@ -31,22 +32,23 @@ KILL_GRACE_S = 10.0
 
 
 def serve(
+    settings: Settings,
     host: str = "127.0.0.1",
     port: int = 3000,
-    data_dir: str | os.PathLike | None = None,
     demo: bool = False,
     quick_demo: bool = False,
     verbose: bool = False,
 ) -> int:
     """Start the webserver + daemon; block until Ctrl-C/SIGTERM; return the exit code (0 = clean).
 
+    ``settings``: the data root (``--data-dir`` applied), DAGSTER_HOME, SOPILOT_KEEP_DAGSTER_YAML.
     `demo=True` feeds the demo set into `<data root>/inbox/` while the server runs (`DemoFeed`);
     `verbose=True` also shows Dagster's routine daemon lines and every run event.
     """
     _setup_logging()
-    data_root = resolve_data_root(data_dir)
+    data_root = settings.data_dir
     (data_root / "inbox").mkdir(parents=True, exist_ok=True)
-    home, workspace = prepare_dagster_home(data_root, verbose=verbose)
+    home, workspace = prepare_dagster_home(settings, verbose=verbose)
     lock = _lock_home(home)
     if lock is None:
         log.error("another `sopilot serve` already uses DAGSTER_HOME=%s", home)

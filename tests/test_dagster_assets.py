@@ -11,8 +11,11 @@ from sopilot_assets.assets.rollups import all_scores, task_summary
 from sopilot_assets.assets.scores import build_score_assets
 from sopilot_assets.assets.steps import build_steps_asset
 from sopilot_assets.assets.videos import build_video_assets
-from sopilot_assets.definitions import build_definitions, versions_from_env
+from sopilot_assets.definitions import build_definitions, versions_from_settings
+from sopilot_resources.settings import Settings
 from sopilot_resources.storage import Registry, ResultsStore
+
+S = Settings()  # the built-in defaults (run limits of the asset builders)
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +30,8 @@ def world(tmp_path_factory):
     write_video(inbox / "night/gold/dark.avi", seed=4, dark=True)
     write_video(inbox / "night/trainee/t.avi", seed=5)
     res = resources(root)
-    v = versions_from_env()
-    defs = build_definitions(resources=res, versions=v)
+    v = versions_from_settings(S)
+    defs = build_definitions(S, resources=res, versions=v)
     with dg.instance_for_test() as inst:
         r = tick(defs, inst, None, res)
         yield {"root": root, "res": res, "v": v, "defs": defs, "inst": inst, "cursor": r.cursor,
@@ -57,7 +60,7 @@ def checks(res):
 
 
 def video_assets(w):
-    return [build_video_assets(w["v"]), build_steps_asset(w["v"])]
+    return [build_video_assets(w["v"], S), build_steps_asset(w["v"])]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +110,7 @@ def test_gold_steps_refuses_a_trainee(embedded):
 @pytest.fixture(scope="module")
 def scored(embedded):
     w = embedded
-    score = build_score_assets(w["v"])
+    score = build_score_assets(w["v"], S)
     for name in ("good.avi", "swapped.avi"):
         w["pair:" + name] = materialize(w, [score], pair_of(w, name))
     return w
@@ -148,7 +151,7 @@ def test_scores_in_duckdb(scored):
 
 def test_rescoring_a_pair_replaces_its_rows(scored):
     w = scored
-    materialize(w, [build_score_assets(w["v"])], pair_of(w, "good.avi"))
+    materialize(w, [build_score_assets(w["v"], S)], pair_of(w, "good.avi"))
     n = w["rs"].query("SELECT count(*) AS n FROM scores WHERE trainee_file = 'good.avi'")[0]["n"]
     assert n == 1
 
@@ -218,7 +221,8 @@ def test_code_versions_carry_embedder_and_profile():
     c = Versions(embedder_key="color-motion-v1-aaaa", profile_fingerprint="p2")
 
     def cv(v, builder, key):
-        return builder(v).code_versions_by_key[dg.AssetKey(key)]
+        asset = builder(v) if builder is build_steps_asset else builder(v, S)
+        return asset.code_versions_by_key[dg.AssetKey(key)]
 
     assert cv(a, build_video_assets, "clip_embeddings") != cv(b, build_video_assets, "clip_embeddings")
     assert cv(a, build_steps_asset, "gold_steps") != cv(b, build_steps_asset, "gold_steps")
@@ -228,7 +232,8 @@ def test_code_versions_carry_embedder_and_profile():
 
 
 def test_definitions_module_loads(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOPILOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SOPILOT_DATA_DIR", str(tmp_path.resolve()))
+    monkeypatch.setenv("SOPILOT_SENSOR_INTERVAL", "7")
     import importlib
 
     import sopilot_assets.definitions as mod
@@ -239,8 +244,11 @@ def test_definitions_module_loads(tmp_path, monkeypatch):
         "sopilot_video_job", "sopilot_pair_job", "sopilot_rollup_job"}
     assert {s.name for s in defs.sensors} == {"sopilot_inbox_sensor", "sopilot_automation_sensor"}
     assert defs.resolve_job_def("sopilot_video_job").executor_def.name == "in_process"
+    # settings read once at load: a variable that is set reaches the resource as a dg.EnvVar
+    # (the UI shows the variable; each run reads it), the sensor gets its interval
     store = defs.resources["video_store"]
-    assert store.data_dir == str(tmp_path.resolve())
+    assert isinstance(store.data_dir, dg.EnvVar) and store.data_dir.env_var_name == "SOPILOT_DATA_DIR"
+    assert defs.resolve_sensor_def("sopilot_inbox_sensor").minimum_interval_seconds == 7
 
 
 def test_gpu_work_goes_to_the_gpu_pool_only_with_a_gpu():
@@ -250,12 +258,12 @@ def test_gpu_work_goes_to_the_gpu_pool_only_with_a_gpu():
     def pools(assets_def):
         return set(assets_def.op.pools)
 
-    assert pools(build_video_assets(cpu)) == set() and pools(build_score_assets(cpu)) == set()
-    assert pools(build_video_assets(gpu)) == {"gpu"} and pools(build_score_assets(gpu)) == {"gpu"}
+    assert pools(build_video_assets(cpu, S)) == set() and pools(build_score_assets(cpu, S)) == set()
+    assert pools(build_video_assets(gpu, S)) == {"gpu"} and pools(build_score_assets(gpu, S)) == {"gpu"}
     assert pools(build_steps_asset(gpu)) == set()  # CPU work never waits for the GPU
 
 
-def test_runs_cap_blas_threads_while_they_work(monkeypatch):
+def test_runs_cap_blas_threads_while_they_work():
     """Runs share the cores: while a run works its BLAS pool has one thread, then it is restored."""
     from threadpoolctl import threadpool_info
 
@@ -264,9 +272,8 @@ def test_runs_cap_blas_threads_while_they_work(monkeypatch):
     def blas_threads():
         return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
-    monkeypatch.setenv("SOPILOT_RUN_NICE", "0")
     before = blas_threads()
     assert before, "NumPy's BLAS is not visible to threadpoolctl"
-    with shared_machine():
+    with shared_machine(nice=0, blas_threads=1):
         assert blas_threads() == [1] * len(before)
     assert blas_threads() == before

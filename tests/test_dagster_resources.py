@@ -1,4 +1,5 @@
-"""Resources: environment variables, embedder identity without loading a model."""
+"""Resources: built from Settings (dg.EnvVar where a variable is set), embedder identity without
+loading a model."""
 import json
 
 import pytest
@@ -9,38 +10,48 @@ from dagster_support import write_video
 from sopilot_assets.assets.embeddings import embed
 from sopilot_resources.dagster_resources.engine import AlignerResource, EmbedderResource, ScoringProfileResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.settings import Settings
 from sopilot_resources.storage import VideoStore
 from sopilot_resources.storage.registry import VideoRecord
 
 
-def test_from_env_defaults_and_overrides(tmp_path, monkeypatch):
-    for k in ("SOPILOT_DATA_DIR", "SOPILOT_STABLE_SECONDS", "SOPILOT_MAX_FILES_PER_TICK", "SOPILOT_EMBEDDER",
-              "SOPILOT_DEVICE", "SOPILOT_PROFILE", "SOPILOT_MAX_VIDEO_MB"):
-        monkeypatch.delenv(k, raising=False)
+def test_resources_from_settings_defaults_and_overrides(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    vs = VideoStoreResource.from_env()
+    defaults = Settings.from_env({})
+    vs = VideoStoreResource.from_settings(defaults)
     assert vs.data_dir == str(tmp_path / "data") and vs.stable_seconds == 5.0 and vs.max_files_per_tick == 200
     assert vs.max_video_mb is None
-    assert EmbedderResource.from_env().name == "color-motion"
-    assert AlignerResource.from_env().device == "auto"
-    monkeypatch.setenv("SOPILOT_DATA_DIR", str(tmp_path / "elsewhere"))
-    monkeypatch.setenv("SOPILOT_STABLE_SECONDS", "1.5")
-    monkeypatch.setenv("SOPILOT_MAX_VIDEO_MB", "200")
-    monkeypatch.setenv("SOPILOT_DEVICE", "cpu")
-    vs = VideoStoreResource.from_env()
-    assert vs.data_dir == str(tmp_path / "elsewhere") and vs.stable_seconds == 1.5
-    assert vs.intake().config.max_bytes == 200_000_000
-    assert ResultsStoreResource.from_env().store().duckdb_path == tmp_path / "elsewhere" / "sopilot.duckdb"
+    assert EmbedderResource.from_settings(defaults).name == "color-motion"
+    assert AlignerResource.from_settings(defaults).device == "auto"
+    assert ScoringProfileResource.from_settings(defaults).profile_path is None
+    env = {"SOPILOT_DATA_DIR": str(tmp_path / "elsewhere"), "SOPILOT_STABLE_SECONDS": "1.5",
+           "SOPILOT_MAX_VIDEO_MB": "200", "SOPILOT_DEVICE": "cpu"}
+    s = Settings.from_env(env)
+    vs = VideoStoreResource.from_settings(s)
     # set variables are EnvVars (shown as such in the UI), resolved when the resource is used
-    aligner = AlignerResource.from_env()
+    assert isinstance(vs.data_dir, dg.EnvVar) and vs.data_dir.env_var_name == "SOPILOT_DATA_DIR"
+    assert vs.stable_seconds == 1.5 and vs.max_video_mb == 200
+    assert ResultsStoreResource.from_settings(s).data_dir.env_var_name == "SOPILOT_DATA_DIR"
+    aligner = AlignerResource.from_settings(s)
     assert isinstance(aligner.device, dg.EnvVar)
+    for k, val in env.items():
+        monkeypatch.setenv(k, val)
 
     @dg.asset
-    def probe_device(aligner: AlignerResource) -> str:
-        return aligner.resolved()
+    def probe(aligner: AlignerResource, video_store: VideoStoreResource) -> tuple:
+        return aligner.resolved(), video_store.store().root, video_store.intake().config.max_bytes
 
-    res = dg.materialize([probe_device], resources={"aligner": aligner})
-    assert res.output_for_node("probe_device") == "cpu"
+    res = dg.materialize([probe], resources={"aligner": aligner, "video_store": vs})
+    assert res.output_for_node("probe") == ("cpu", tmp_path / "elsewhere", 200_000_000)
+
+
+def test_a_normalized_value_is_passed_as_checked_not_as_envvar(tmp_path, monkeypatch):
+    """``CPU`` and a relative data root are accepted by Settings as ``cpu`` and an absolute
+    path; the resource gets those values, never text Settings did not check."""
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"SOPILOT_DEVICE": "CPU", "SOPILOT_DATA_DIR": "rel"})
+    assert AlignerResource.from_settings(s).device == "cpu"
+    assert VideoStoreResource.from_settings(s).data_dir == str(tmp_path / "rel")
 
 
 def test_bad_device_is_a_clear_failure():

@@ -15,7 +15,8 @@ torch = pytest.importorskip("torch")  # the optional `torch` extra (make test in
 transformers = pytest.importorskip("transformers")
 
 from sopilot_resources.embedders import get_embedder  # noqa: E402
-from sopilot_resources.embedders.vjepa2 import MODEL_DIR_ENV, VJEPA2Embedder, resample_indices  # noqa: E402
+from sopilot_resources.embedders.vjepa2 import VJEPA2Embedder, resample_indices  # noqa: E402
+from sopilot_resources.settings import Settings  # noqa: E402
 from sopilot_resources.errors import EmbedderError  # noqa: E402
 from sopilot_resources.video.types import Clip  # noqa: E402
 
@@ -81,9 +82,11 @@ def test_identity_is_stable_and_device_free(emb, model_dir):
     assert VJEPA2Embedder(model_dir, device="cpu", num_frames=8).key() != emb.key()
 
 
-def test_model_dir_from_environment(model_dir, monkeypatch):
-    monkeypatch.setenv(MODEL_DIR_ENV, str(model_dir))
-    assert get_embedder("vjepa2", device="cpu").dim == 48
+def test_model_dir_comes_through_settings(model_dir, monkeypatch):
+    monkeypatch.setenv("SOPILOT_MODEL_DIR", str(model_dir))
+    with pytest.raises(EmbedderError, match="SOPILOT_MODEL_DIR"):
+        get_embedder("vjepa2", device="cpu")  # the toolbox reads no variable itself
+    assert get_embedder("vjepa2", device="cpu", model_dir=Settings.from_env().model_dir).dim == 48
 
 
 def test_short_and_odd_clips_are_resampled(emb):
@@ -96,9 +99,8 @@ def test_short_and_odd_clips_are_resampled(emb):
     np.testing.assert_array_equal(resample_indices(3, 4), [0, 1, 1, 2])
 
 
-def test_missing_or_bad_model_dir_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.delenv(MODEL_DIR_ENV, raising=False)
-    with pytest.raises(EmbedderError, match=MODEL_DIR_ENV):
+def test_missing_or_bad_model_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbedderError, match="--model-dir DIR .* or set SOPILOT_MODEL_DIR"):
         get_embedder("vjepa2")
     with pytest.raises(EmbedderError, match="no config.json"):
         get_embedder("vjepa2", model_dir=tmp_path / "nowhere")

@@ -93,20 +93,18 @@ def test_malformed_quiet_hours_rejected(bad):
         IdleBudget(quiet_hours=bad)
 
 
-def test_resource_from_env(monkeypatch):
+def test_resource_from_settings():
     from sopilot_resources.dagster_resources.idle_gate import IdleGateResource
+    from sopilot_resources.settings import Settings, SettingsError
 
-    monkeypatch.setenv("SOPILOT_IDLE_MAX_CPU_PERCENT", "70%")
-    monkeypatch.setenv("SOPILOT_IDLE_MAX_RAM_PERCENT", "none")
-    monkeypatch.setenv("SOPILOT_IDLE_MAX_GPU_UTIL_PERCENT", "90")
-    monkeypatch.setenv("SOPILOT_IDLE_MAX_ACTIVE_RUNS", "2")
-    monkeypatch.setenv("SOPILOT_IDLE_QUIET_HOURS", "22:00-06:00")
-    b = IdleGateResource.from_env().budget()
+    s = Settings.from_env({"SOPILOT_IDLE_MAX_CPU_PERCENT": "70%", "SOPILOT_IDLE_MAX_RAM_PERCENT": "none",
+                           "SOPILOT_IDLE_MAX_GPU_UTIL_PERCENT": "90", "SOPILOT_IDLE_MAX_ACTIVE_RUNS": "2",
+                           "SOPILOT_IDLE_QUIET_HOURS": "22:00-06:00"})
+    b = IdleGateResource.from_settings(s).budget()
     assert (b.max_cpu_percent, b.max_ram_percent, b.max_gpu_util_percent, b.max_gpu_mem_percent,
             b.max_active_runs, b.quiet_hours) == (70.0, None, 90.0, None, 2, "22:00-06:00")
-    monkeypatch.setenv("SOPILOT_IDLE_MAX_CPU_PERCENT", "half")
-    with pytest.raises(IdleConfigError, match="SOPILOT_IDLE_MAX_CPU_PERCENT"):
-        IdleGateResource.from_env()
+    with pytest.raises(SettingsError, match="SOPILOT_IDLE_MAX_CPU_PERCENT='half'"):
+        Settings.from_env({"SOPILOT_IDLE_MAX_CPU_PERCENT": "half"})
 
 
 def test_gate_uses_injected_sampler_and_clock():

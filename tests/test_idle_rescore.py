@@ -11,8 +11,7 @@ import os
 import dagster as dg
 import pytest
 
-from sopilot_assets.heavy import heavy_backlog_job, ledger_for
-from sopilot_assets.schedules import heavy_idle_schedule
+from sopilot_assets.heavy import ledger_for
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import VideoStoreResource
 from sopilot_resources.embedders.registry import get_embedder
@@ -23,7 +22,7 @@ from sopilot_resources.scoring.steps import detect_steps, parse_steps
 from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoRecord, VideoStore, pair_key
 from sopilot_resources.storage.score_rows import write_score_rows
 from sopilot_resources.storage.registry import TaskRecord
-from tests.test_idle_schedules import SimulatedLoad
+from tests.test_idle_schedules import SimulatedLoad, idle
 from tests.video_synth import textured, write_video
 
 
@@ -84,7 +83,7 @@ def test_flagged_gold_is_not_rescored_against(tmp_path, monkeypatch):
     resources = {"idle_gate": SimulatedLoad(), "embedder": EmbedderResource(),
                  "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
     with dg.instance_for_test() as inst:
-        res = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
+        res = idle()[1](dg.build_schedule_context(instance=inst, resources=resources))
     assert isinstance(res, dg.SkipReason) and "0 rescores pending" in res.skip_message
 
 
@@ -92,6 +91,7 @@ def test_new_gold_rescore(tmp_path, monkeypatch):
     store, rs, key, embs, (g1, g2, tr), res1 = _setup(tmp_path, monkeypatch)
     resources = {"idle_gate": SimulatedLoad(), "embedder": EmbedderResource(),
                  "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
+    heavy_backlog_job, heavy_idle_schedule, _ = idle()
     with dg.instance_for_test() as inst:
         req = heavy_idle_schedule(dg.build_schedule_context(instance=inst, resources=resources))
         assert isinstance(req, dg.RunRequest)
@@ -140,12 +140,11 @@ def test_a_rescored_pair_shows_in_the_ui_like_any_other(tmp_path, monkeypatch):
     pair_score materializations carrying the asset's own metadata and code version, and is
     registered, so a rerun from the UI scores it the same way."""
     from sopilot_assets.definitions import build_definitions
-    from sopilot_assets.schedules import idle_definitions
     from tests.dagster_support import resources as dagster_resources
 
     store, rs, key, embs, (g1, g2, tr), _ = _setup(tmp_path, monkeypatch)
     res = {**dagster_resources(store.root), "idle_gate": SimulatedLoad()}
-    defs = build_definitions(resources=res, extra=[dg.Definitions(jobs=[heavy_backlog_job])])
+    defs = build_definitions(resources=res, extra=[dg.Definitions(jobs=[idle()[0]])])
     pk2 = pair_key("task", tr.file_name, tr.sha256, 2)
     with dg.instance_for_test() as inst:
         r = defs.resolve_job_def("heavy_backlog_job").execute_in_process(
@@ -198,3 +197,15 @@ def test_a_pair_scored_under_its_old_key_is_not_rescored(tmp_path, monkeypatch):
     task.profiles = [task.profile]
     Registry(store.registry_dir).put_task(task)
     assert [(it.payload["pair_key"], it.payload["profile_sha256"]) for it in rescore_items(store, key)] == [(old, "p1")]
+
+
+def test_the_default_profile_setting_applies_to_tasks_without_their_own(tmp_path, monkeypatch):
+    """SOPILOT_PROFILE reaches the backlog through Settings: its fingerprint names the work."""
+    from sopilot_resources.heavy.rescore import rescore_items
+
+    store, rs, key, *_ = _setup(tmp_path, monkeypatch)
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"pass_min": 99.0}))
+    assert [it.payload["profile_fingerprint"] for it in rescore_items(store, key)] == [Profile().fingerprint()]
+    items = rescore_items(store, key, default_profile=str(strict))
+    assert [it.payload["profile_fingerprint"] for it in items] == [Profile(pass_min=99.0).fingerprint()]

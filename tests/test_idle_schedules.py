@@ -14,11 +14,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sopilot_assets.heavy import HEAVY_TAG, heavy_backlog_job, ledger_for
-from sopilot_assets.schedules import heavy_idle_schedule, nightly_soak_schedule
+from sopilot_assets.definitions import versions_from_settings
+from sopilot_assets.heavy import HEAVY_TAG, build_heavy_job, ledger_for
+from sopilot_assets.schedules import build_schedules
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.idle_gate import IdleGateResource
 from sopilot_resources.dagster_resources.storage import VideoStoreResource
+from sopilot_resources.settings import Settings
 from sopilot_resources.storage import Registry, VideoRecord, VideoStore
 from tests.video_synth import textured, write_video
 
@@ -65,8 +67,8 @@ def tiny_vjepa2(tmp_path_factory):
 def data_root(tmp_path, monkeypatch):
     root = tmp_path / "data"
     monkeypatch.setenv("SOPILOT_DATA_DIR", str(root))
-    monkeypatch.delenv("SOPILOT_VJEPA2_DIR", raising=False)
-    monkeypatch.delenv("SOPILOT_HEAVY_MODEL_DIR", raising=False)
+    for k in ("SOPILOT_MODEL_DIR", "SOPILOT_VJEPA2_DIR", "SOPILOT_HEAVY_MODEL_DIR"):
+        monkeypatch.delenv(k, raising=False)
     monkeypatch.delenv("SOPILOT_SOAK_CHILD", raising=False)
     store = VideoStore.at(root).ensure()
     reg = Registry(store.registry_dir)
@@ -87,9 +89,17 @@ def resources(gate):
             "video_store": VideoStoreResource(data_dir=os.environ["SOPILOT_DATA_DIR"])}
 
 
+def idle():
+    """(heavy_backlog_job, heavy_idle_schedule, nightly_soak_schedule) under the settings the
+    environment holds now, as the code location builds them when it loads."""
+    s = Settings.from_env()
+    job = build_heavy_job(s, versions_from_settings(s))
+    return (job, *build_schedules(s, job))
+
+
 def tick(instance, gate):
     ctx = dg.build_schedule_context(instance=instance, resources=resources(gate))
-    return heavy_idle_schedule(ctx)
+    return idle()[1](ctx)
 
 
 def test_busy_skips_with_numbers(data_root):
@@ -109,9 +119,9 @@ def test_idle_without_model_dir_says_backlog_empty(data_root):
 
 
 def test_active_heavy_run_blocks_a_second(data_root, monkeypatch, tiny_vjepa2):
-    monkeypatch.setenv("SOPILOT_VJEPA2_DIR", str(tiny_vjepa2))
+    monkeypatch.setenv("SOPILOT_MODEL_DIR", str(tiny_vjepa2))
     with dg.instance_for_test() as inst:
-        run = inst.create_run_for_job(heavy_backlog_job, tags={HEAVY_TAG: "1"})
+        run = inst.create_run_for_job(idle()[0], tags={HEAVY_TAG: "1"})
         inst.handle_run_event(run.run_id, dg.DagsterEvent(
             event_type_value="PIPELINE_START", job_name=run.job_name))
         res = tick(inst, SimulatedLoad())
@@ -121,16 +131,18 @@ def test_active_heavy_run_blocks_a_second(data_root, monkeypatch, tiny_vjepa2):
 def test_soak_child_and_nightly_busy(data_root, monkeypatch):
     with dg.instance_for_test() as inst:
         ctx = dg.build_schedule_context(instance=inst, resources={"idle_gate": SimulatedLoad(cpu=90)})
-        res = nightly_soak_schedule(ctx)
+        res = idle()[2](ctx)
         assert isinstance(res, dg.SkipReason) and "CPU 90 % > 50 % budget" in res.skip_message
         ctx = dg.build_schedule_context(instance=inst, resources={"idle_gate": SimulatedLoad()})
-        assert isinstance(nightly_soak_schedule(ctx), dg.RunRequest)
+        assert isinstance(idle()[2](ctx), dg.RunRequest)
         monkeypatch.setenv("SOPILOT_SOAK_CHILD", "1")
         assert isinstance(tick(inst, SimulatedLoad()), dg.SkipReason)
+        assert "no soak of the soak" in idle()[2](ctx).skip_message
 
 
 def test_launch_interrupt_resume(data_root, monkeypatch, tiny_vjepa2, tmp_path):
-    monkeypatch.setenv("SOPILOT_VJEPA2_DIR", str(tiny_vjepa2))
+    monkeypatch.setenv("SOPILOT_MODEL_DIR", str(tiny_vjepa2))
+    heavy_backlog_job = idle()[0]
     store = VideoStore.at(data_root)
     script = tmp_path / "load.json"
     with dg.instance_for_test() as inst:
@@ -173,21 +185,31 @@ def test_launch_interrupt_resume(data_root, monkeypatch, tiny_vjepa2, tmp_path):
 
 
 def test_bad_model_dir_is_named_not_launched(data_root, monkeypatch, tmp_path):
-    monkeypatch.setenv("SOPILOT_VJEPA2_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("SOPILOT_MODEL_DIR", str(tmp_path / "nowhere"))
     with dg.instance_for_test() as inst:
         res = tick(inst, SimulatedLoad())
     assert isinstance(res, dg.SkipReason) and "has no config.json" in res.skip_message
 
 
-def test_idle_definitions_merge_into_the_code_location():
-    from sopilot_assets.definitions import build_definitions
-    from sopilot_assets.schedules import idle_definitions
+def test_idle_definitions_merge_into_the_code_location(tmp_path):
+    from sopilot_assets.definitions import code_location
 
     with dg.instance_for_test():  # loading consults an instance; never a stale global one
-        defs = build_definitions(extra=[idle_definitions()])
+        defs = code_location(Settings(data_dir=tmp_path))
         dg.Definitions.validate_loadable(defs)
         repo = defs.get_repository_def()
     assert {"heavy_idle_schedule", "nightly_soak_schedule"} <= {s.name for s in repo.schedule_defs}
     assert {"heavy_backlog_job", "soak_job"} <= set(repo.job_names)
     nightly = repo.get_schedule_def("nightly_soak_schedule")
-    assert nightly.cron_schedule == "0 2 * * *" and nightly.execution_timezone
+    assert nightly.cron_schedule == "0 2 * * *"
+
+
+def test_schedules_follow_the_settings(tmp_path):
+    s = Settings.from_env({"SOPILOT_DATA_DIR": str(tmp_path), "SOPILOT_HEAVY_CRON": "*/7 * * * *",
+                           "SOPILOT_HEAVY_SCHEDULE": "off", "SOPILOT_SOAK_CRON": "30 3 * * *",
+                           "SOPILOT_SOAK_TIMEZONE": "Europe/Berlin"})
+    heavy, nightly = build_schedules(s, build_heavy_job(s, versions_from_settings(s)))
+    assert heavy.cron_schedule == "*/7 * * * *"
+    assert heavy.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert nightly.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert (nightly.cron_schedule, nightly.execution_timezone) == ("30 3 * * *", "Europe/Berlin")

@@ -8,13 +8,8 @@ import yaml
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from sopilot_assets.demo_inbox import copy_into_inbox
-from sopilot_assets.instance import (
-    GPU_POOL,
-    configure_instance,
-    prepare_dagster_home,
-    resolve_dagster_home,
-    resolve_data_root,
-)
+from sopilot_assets.instance import GPU_POOL, configure_instance, prepare_dagster_home
+from sopilot_resources.settings import Settings
 
 
 @pytest.fixture
@@ -27,24 +22,25 @@ def clean_env(monkeypatch):
 
 def test_data_root_and_home_defaults(clean_env, tmp_path):
     clean_env.chdir(tmp_path)
-    root = resolve_data_root()
-    assert root == (tmp_path / "data").resolve()
-    assert resolve_dagster_home(root) == root / "dagster_home"
+    s = Settings.from_env()
+    assert s.data_dir == (tmp_path / "data").resolve()
+    assert s.dagster_home_dir == s.data_dir / "dagster_home"
     clean_env.setenv("SOPILOT_DATA_DIR", str(tmp_path / "elsewhere"))
-    assert resolve_data_root() == tmp_path / "elsewhere"
-    assert resolve_data_root(tmp_path / "explicit") == tmp_path / "explicit"
+    assert Settings.from_env().data_dir == tmp_path / "elsewhere"
+    assert Settings.from_env().with_data_dir(tmp_path / "explicit").data_dir == tmp_path / "explicit"  # --data-dir
+    assert Settings.from_env().with_data_dir("rel").data_dir == tmp_path / "rel"
 
 
 def test_dagster_home_env_is_honoured(clean_env, tmp_path):
     clean_env.setenv("DAGSTER_HOME", str(tmp_path / "my_home"))
-    home, workspace = prepare_dagster_home(tmp_path / "data")
+    home, workspace = prepare_dagster_home(Settings.from_env().with_data_dir(tmp_path / "data"))
     assert home == tmp_path / "my_home"
     assert (home / "dagster.yaml").exists() and workspace.parent == home
     assert not (tmp_path / "data" / "dagster_home").exists()
 
 
 def test_instance_settings_load_in_dagster(clean_env, tmp_path):
-    home, workspace = prepare_dagster_home(tmp_path / "data")
+    home, workspace = prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
     assert yaml.safe_load(workspace.read_text())["load_from"][0]["python_module"] == {
         "module_name": "sopilot_assets.definitions",
         "location_name": "sopilot",
@@ -67,18 +63,18 @@ def test_instance_settings_load_in_dagster(clean_env, tmp_path):
 
 
 def test_template_rewritten_unless_kept(clean_env, tmp_path):
-    home, _ = prepare_dagster_home(tmp_path / "data")
+    home, _ = prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
-    prepare_dagster_home(tmp_path / "data")
+    prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
     assert "enabled: false" in (home / "dagster.yaml").read_text()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
     clean_env.setenv("SOPILOT_KEEP_DAGSTER_YAML", "1")
-    prepare_dagster_home(tmp_path / "data")
+    prepare_dagster_home(Settings.from_env().with_data_dir(tmp_path / "data"))
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
 
 
 def test_configure_sets_gpu_pool_and_fails_orphaned_runs(clean_env, tmp_path):
-    home, _ = prepare_dagster_home(tmp_path / "data")
+    home, _ = prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
     with dg.DagsterInstance.from_config(str(home)) as inst:
         started = inst.add_run(DagsterRun(job_name="j", run_id="a" * 32, status=DagsterRunStatus.STARTED))
         done = inst.add_run(DagsterRun(job_name="j", run_id="b" * 32, status=DagsterRunStatus.SUCCESS))

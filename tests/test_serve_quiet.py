@@ -9,6 +9,7 @@ import pytest
 
 from sopilot_assets.instance import prepare_dagster_home
 from sopilot_assets.serve import _warn_if_exposed, dagster_dev_command
+from sopilot_resources.settings import Settings
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_dagster_dev_is_quiet_unless_verbose(tmp_path):
 
 @pytest.mark.parametrize("verbose, level", [(False, "INFO"), (True, "DEBUG")])
 def test_instance_run_log_level(clean_env, tmp_path, verbose, level):
-    home, _ = prepare_dagster_home(tmp_path / "data", verbose=verbose)
+    home, _ = prepare_dagster_home(Settings(data_dir=tmp_path / "data"), verbose=verbose)
     with dg.DagsterInstance.from_config(str(home)) as inst:
         assert inst.python_log_level == level
 
@@ -40,7 +41,7 @@ def _said_hello(context) -> None:
 
 def test_runs_print_info_but_store_every_event(clean_env, tmp_path, capfd):
     """The run console shows the asset's own line, not STEP_START & co.; the event log keeps them."""
-    home, _ = prepare_dagster_home(tmp_path / "data")
+    home, _ = prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
     with dg.DagsterInstance.from_config(str(home)) as inst:
         # dg.materialize, not Definitions(...).resolve_job_def: resolving Definitions reads the
         # defs-state storage of whatever instance an earlier test left current

@@ -12,8 +12,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from sopilot_assets.soak.assets import soak_report
+from sopilot_assets.soak.assets import build_soak_report
 from sopilot_assets.soak.run import soak_passed
+from sopilot_resources.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_short_real_soak(corpus, tmp_path, monkeypatch):
     cfg = {"duration": "35s", "rate_per_min": 12, "corpus_dir": str(corpus), "bad_every": 4,
            "drain_sec": float(os.environ.get("SOPILOT_SOAK_TEST_DRAIN_SEC") or 150)}
     with dg.instance_for_test() as inst:
-        res = dg.materialize([soak_report], instance=inst,
+        res = dg.materialize([build_soak_report(Settings.from_env())], instance=inst,
                              run_config={"ops": {"soak_report": {"config": cfg}}})
     assert res.success
     meta = res.asset_materializations_for_node("soak_report")[0].metadata

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..batching import DEFAULT_MAX_BATCH
+from sopilot_resources.settings import Settings
 
 #: transient failures (a busy disk, a killed worker) get two more tries with backoff
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
 GPU_POOL = "gpu"
 # backfill_policy is marked beta in dagster 1.13; the pinned release is what the tests exercise
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
-#: backfills from the UI go in runs of up to this many partitions (the sensor batches the same way)
-BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=DEFAULT_MAX_BATCH)
+#: backfills from the UI go in runs of up to this many partitions (the sensor's default batch)
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=Settings.default("max_batch"))
 
 
 @dataclass(frozen=True)
@@ -34,25 +34,24 @@ class Versions:
 
 
 @contextlib.contextmanager
-def shared_machine():
+def shared_machine(nice: int, blas_threads: int):
     """How a decoding or scoring run behaves on a machine it shares with other runs.
 
-    - Lowers this run process's CPU priority to ``SOPILOT_RUN_NICE`` (default 5; 0 keeps it;
-      only ever raised), so the control plane (daemon, sensor ticks, code server, UI) still
+    - Lowers this run process's CPU priority to ``nice`` (SOPILOT_RUN_NICE; 0 keeps it; only
+      ever raised), so the control plane (daemon, sensor ticks, code server, UI) still
       notices finished runs and starts the next ones promptly during a large drop.
-    - Caps the BLAS thread pool at ``SOPILOT_RUN_BLAS_THREADS`` (default 1) while the body
+    - Caps the BLAS thread pool at ``blas_threads`` (SOPILOT_RUN_BLAS_THREADS) while the body
       runs. Up to three runs share the cores, and OpenBLAS's idle workers spin while they
       wait for work: a 50-pair batch took 14-16 s in the pipeline with two BLAS threads
       and 5.3-5.6 s with one (docs/bench/orchestration.md). A pair's matrices are small
       (hundreds of clips), so one thread loses nothing there."""
     from threadpoolctl import threadpool_limits
 
-    target = int(os.environ.get("SOPILOT_RUN_NICE") or 5)
     with contextlib.suppress(OSError):  # not permitted here: the run keeps its current priority
         current = os.nice(0)
-        if target > current:
-            os.nice(target - current)
-    with threadpool_limits(limits=int(os.environ.get("SOPILOT_RUN_BLAS_THREADS") or 1), user_api="blas"):
+        if nice > current:
+            os.nice(nice - current)
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
         yield
 
 

@@ -9,6 +9,7 @@ import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import AlignerResource, EmbedderResource, ScoringProfileResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.settings import Settings
 
 from ..partitions import pairs_partitions
 from .alignment import path_problems
@@ -41,7 +42,8 @@ def pair_code_version(v: Versions) -> str:
     return v.code("pair", 1, v.embedder_key, v.profile_fingerprint)
 
 
-def build_score_assets(v: Versions) -> dg.AssetsDefinition:
+def build_score_assets(v: Versions, settings: Settings) -> dg.AssetsDefinition:
+    """``settings``: the run limits (SOPILOT_RUN_NICE, SOPILOT_RUN_BLAS_THREADS) its runs work under."""
     code = pair_code_version(v)
 
     @dg.multi_asset(
@@ -82,7 +84,7 @@ def build_score_assets(v: Versions) -> dg.AssetsDefinition:
             context.add_asset_metadata(smeta, asset_key=SCORE, partition_key=key)
             return key, path_len, path_bad, score_bad
 
-        with shared_machine():
+        with shared_machine(settings.run_nice, settings.run_blas_threads):
             done = for_each_partition(context, "pairs", one, log)
         yield dg.MaterializeResult(asset_key=ALIGN)
         pbad = [f"{k}: {'; '.join(b)}" for k, _, b, _ in done if b]

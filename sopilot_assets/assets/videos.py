@@ -10,6 +10,7 @@ import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.settings import Settings
 
 from ..partitions import videos_partitions
 from .common import (BACKFILL, BatchLog, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image,
@@ -21,7 +22,8 @@ VIDEO = "video"
 FLAG_SHARE = 0.2
 
 
-def build_video_assets(v: Versions) -> dg.AssetsDefinition:
+def build_video_assets(v: Versions, settings: Settings) -> dg.AssetsDefinition:
+    """``settings``: the run limits (SOPILOT_RUN_NICE, SOPILOT_RUN_BLAS_THREADS) its runs work under."""
     @dg.multi_asset(
         name="ingest_video", partitions_def=videos_partitions, retry_policy=RETRY, backfill_policy=BACKFILL,
         pool=GPU_POOL if v.gpu_embed else None, check_specs=CHECK_SPECS,
@@ -45,7 +47,7 @@ def build_video_assets(v: Versions) -> dg.AssetsDefinition:
             context.add_asset_metadata(emeta, asset_key=EMB, partition_key=key)
             return rec, emb, gate
 
-        with shared_machine():
+        with shared_machine(settings.run_nice, settings.run_blas_threads):
             done = for_each_partition(context, "videos", one, log)
         yield dg.MaterializeResult(asset_key=VIDEO)
         yield dg.MaterializeResult(asset_key=EMB)

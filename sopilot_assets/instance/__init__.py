@@ -1,9 +1,9 @@
 """The Dagster instance `sopilot serve` runs on: where DAGSTER_HOME is, and what is written there.
 
-DAGSTER_HOME is `$DAGSTER_HOME` when set, else `<data root>/dagster_home`; the data root is
-`$SOPILOT_DATA_DIR` (default `./data`). `prepare_dagster_home` writes the project's
-`dagster.yaml` (template shipped next to this file) and a workspace file pointing at
-`sopilot_assets.definitions`; `configure_instance` stores the `gpu` pool limit and fails runs a
+DAGSTER_HOME is `$DAGSTER_HOME` when set, else `<data root>/dagster_home`, and the data root is
+SOPILOT_DATA_DIR (default `./data`): ``Settings.dagster_home_dir`` and ``Settings.data_dir``.
+`prepare_dagster_home` writes the project's `dagster.yaml` (template shipped next to this file)
+and a workspace file pointing at `sopilot_assets.definitions`; `configure_instance` stores the `gpu` pool limit and fails runs a
 previous, killed server left "in progress" so that run retries pick them up.
 """
 
@@ -14,7 +14,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
-DEFAULT_DATA_DIR = "./data"
+from sopilot_resources.settings import Settings
+
 GPU_POOL = "gpu"
 GPU_POOL_LIMIT = 1
 CODE_LOCATION = "sopilot"
@@ -22,18 +23,6 @@ DEFINITIONS_MODULE = "sopilot_assets.definitions"
 WORKSPACE_FILE = "sopilot_workspace.yaml"
 
 log = logging.getLogger("sopilot.serve")
-
-
-def resolve_data_root(data_dir: str | os.PathLike | None = None) -> Path:
-    """`data_dir`, else `$SOPILOT_DATA_DIR`, else `./data`; absolute, not created."""
-    raw = data_dir if data_dir is not None else os.environ.get("SOPILOT_DATA_DIR") or DEFAULT_DATA_DIR
-    return Path(raw).expanduser().resolve()
-
-
-def resolve_dagster_home(data_root: Path) -> Path:
-    """`$DAGSTER_HOME` when set (honoured as is), else `<data root>/dagster_home`."""
-    env = os.environ.get("DAGSTER_HOME")
-    return Path(env).expanduser().resolve() if env else data_root / "dagster_home"
 
 
 def instance_template(verbose: bool = False) -> str:
@@ -52,17 +41,17 @@ def workspace_text() -> str:
     )
 
 
-def prepare_dagster_home(data_root: Path, verbose: bool = False) -> tuple[Path, Path]:
-    """Create DAGSTER_HOME, write dagster.yaml and the workspace file; return (home, workspace).
+def prepare_dagster_home(settings: Settings, verbose: bool = False) -> tuple[Path, Path]:
+    """Create DAGSTER_HOME (``settings.dagster_home_dir``), write dagster.yaml and the workspace
+    file; return (home, workspace).
 
     dagster.yaml is rewritten from the template on every start (so upgrades apply) unless
-    `SOPILOT_KEEP_DAGSTER_YAML=1` and the file exists. ``verbose``: see `instance_template`.
+    SOPILOT_KEEP_DAGSTER_YAML is on and the file exists. ``verbose``: see `instance_template`.
     """
-    home = resolve_dagster_home(data_root)
+    home = settings.dagster_home_dir
     home.mkdir(parents=True, exist_ok=True)
     yaml_path = home / "dagster.yaml"
-    keep = os.environ.get("SOPILOT_KEEP_DAGSTER_YAML", "") in ("1", "true", "yes")
-    if not (keep and yaml_path.exists()):
+    if not (settings.keep_dagster_yaml and yaml_path.exists()):
         _write_if_changed(yaml_path, instance_template(verbose))
     workspace = home / WORKSPACE_FILE
     _write_if_changed(workspace, workspace_text())

@@ -1,9 +1,9 @@
 """``run_soak``: start a sandboxed pipeline, drop files for ``duration_sec``, drain, check
 the invariants, write the report (markdown + PNGs + rows in ``<soak dir>/soak.duckdb``).
 
-Soak dir: ``<data root>/soak/`` (data root = ``data_dir`` or ``$SOPILOT_DATA_DIR`` or
-``./data``); each soak gets ``runs/<soak id>/`` with ``sandbox/`` (its own data root and
-DAGSTER_HOME, deleted after a passing soak unless ``keep``) and ``report/``.
+Soak dir: ``<data root>/soak/`` (``settings.data_dir``); each soak gets ``runs/<soak id>/``
+with ``sandbox/`` (its own data root and DAGSTER_HOME, deleted after a passing soak unless
+``keep``) and ``report/``.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from sopilot_resources.settings import Settings
 from sopilot_resources.soak import invariants as inv
 from sopilot_resources.soak.driver import FINAL, drive, settle
 from sopilot_resources.soak.observe import observe
@@ -23,14 +24,8 @@ from sopilot_resources.soak.report import markdown, now_utc, plot, write_tables
 from .pipeline import IsolatedPipeline
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
-
-
-def soak_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    from sopilot_assets.instance import resolve_data_root
-
-    return resolve_data_root(data_dir) / "soak"
+def soak_dir(data_root: str | os.PathLike) -> Path:
+    return Path(data_root) / "soak"
 
 
 def corpus_for(base: Path, corpus_dir: str | os.PathLike | None) -> Path:
@@ -42,14 +37,14 @@ def corpus_for(base: Path, corpus_dir: str | os.PathLike | None) -> Path:
     return demo_source(base, quick=True)
 
 
-def run_soak(duration_sec: float, rate_per_min: float = 6.0,
-             data_dir: str | os.PathLike | None = None, *,
+def run_soak(duration_sec: float, rate_per_min: float, settings: Settings, *,
              corpus_dir: str | os.PathLike | None = None, drain_sec: float | None = None,
              bad_every: int = 5, seed: int = 0, keep: bool = False,
              progress: Callable[[str], None] = print) -> Path:
     """Returns the path of ``report.md``; ``report["ok"]`` is also in soak_runs.ok.
-    Raises nothing for a failing invariant: the report says FAIL (see ``soak_passed``)."""
-    base = soak_dir(data_dir)
+    Raises nothing for a failing invariant: the report says FAIL (see ``soak_passed``).
+    ``settings``: the data root and the memory and disk bounds (SOPILOT_SOAK_*)."""
+    base = soak_dir(settings.data_dir)
     started = now_utc()
     soak_id = started.strftime("%Y%m%dT%H%M%SZ")
     run_dir = base / "runs" / soak_id
@@ -91,11 +86,10 @@ def run_soak(duration_sec: float, rate_per_min: float = 6.0,
         inv.drained(log.drained, sum(1 for d in drops if (log.fates.get(d.file_name) or {}).get(
             "fate") not in FINAL), busy, drain),
         inv.memory_bounded([s["rss_mb"] for s in log.samples],
-                           _env_float("SOPILOT_SOAK_MAX_RSS_MB", 8192),
-                           slack_mb=_env_float("SOPILOT_SOAK_RSS_SLACK_MB", 512),
+                           settings.soak_max_rss_mb, slack_mb=settings.soak_rss_slack_mb,
                            base_mb=[s["rss_base_mb"] for s in warm]),
         inv.disk_bounded(disk0, disk1, sum(d.size_bytes for d in drops), len(drops),
-                         _env_float("SOPILOT_SOAK_MAX_DISK_MB_PER_FILE", 50)),
+                         settings.soak_max_disk_mb_per_file),
     ]
     ok = all(c.ok for c in checks)
     rows = log.drop_rows()

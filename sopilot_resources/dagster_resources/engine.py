@@ -1,21 +1,22 @@
 """Embedder, aligner and scoring profile as Dagster resources.
 
-Environment variables (defaults in brackets):
-
-    SOPILOT_EMBEDDER     [color-motion]  embedder name (color-motion | vjepa2)
-    SOPILOT_VJEPA2_DIR   [none]          local V-JEPA2 model directory (vjepa2 only)
-    SOPILOT_DEVICE       [auto]          auto | cpu | cuda, for the embedder and the aligner
-    SOPILOT_PROFILE      [none]          default scoring profile JSON (a task's inbox/<task>/profile.json wins)
+``from_settings`` builds them from ``Settings`` (SOPILOT_EMBEDDER, SOPILOT_MODEL_DIR,
+SOPILOT_DEVICE, SOPILOT_PROFILE; docs/operations.md); a value a variable set is passed as
+``dg.EnvVar`` (``env.py``).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import dagster as dg
 from pydantic import PrivateAttr
 
+from sopilot_resources.settings import Settings
+
+from .env import env_or_value
+
+_D = Settings.default
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -26,8 +27,8 @@ def gpu_present() -> bool:
 
 
 class EmbedderResource(dg.ConfigurableResource):
-    name: str = "color-motion"
-    device: str = "auto"
+    name: str = _D("embedder")
+    device: str = _D("device")
     model_dir: Optional[str] = None
     _embedder = PrivateAttr(default=None)
 
@@ -48,7 +49,7 @@ class EmbedderResource(dg.ConfigurableResource):
             return get_embedder(self.name).key()
         from sopilot_resources.heavy.reembed import model_fingerprint
 
-        return model_fingerprint(self.name, self.model_dir or os.environ.get("SOPILOT_VJEPA2_DIR") or ".")
+        return model_fingerprint(self.name, self.model_dir or ".")
 
     def identity_key(self, store=None) -> str | None:
         """The embedder identity key (``name-vN-hash``) that names its embeddings on disk,
@@ -74,16 +75,15 @@ class EmbedderResource(dg.ConfigurableResource):
         return self.name != "color-motion" and (self.device == "cuda" or (self.device == "auto" and gpu_present()))
 
     @classmethod
-    def from_env(cls) -> "EmbedderResource":
-        return cls(name=env_or("SOPILOT_EMBEDDER", "color-motion"),
-                   device=env_or("SOPILOT_DEVICE", "auto"),
-                   model_dir=env_or("SOPILOT_VJEPA2_DIR", None))
+    def from_settings(cls, s: Settings) -> "EmbedderResource":
+        return cls(name=env_or_value(s, "embedder"), device=env_or_value(s, "device"),
+                   model_dir=env_or_value(s, "model_dir"))
 
 
 class AlignerResource(dg.ConfigurableResource):
     """DTW device: ``auto`` uses the GPU backend when one is present, else the numba CPU one."""
 
-    device: str = "auto"
+    device: str = _D("device")
 
     def resolved(self) -> str:
         if self.device not in DEVICES:
@@ -96,8 +96,8 @@ class AlignerResource(dg.ConfigurableResource):
         return self.device == "cuda" or (self.device == "auto" and gpu_present())
 
     @classmethod
-    def from_env(cls) -> "AlignerResource":
-        return cls(device=env_or("SOPILOT_DEVICE", "auto"))
+    def from_settings(cls, s: Settings) -> "AlignerResource":
+        return cls(device=env_or_value(s, "device"))
 
 
 class ScoringProfileResource(dg.ConfigurableResource):
@@ -114,9 +114,5 @@ class ScoringProfileResource(dg.ConfigurableResource):
         return self.load().fingerprint()
 
     @classmethod
-    def from_env(cls) -> "ScoringProfileResource":
-        return cls(profile_path=env_or("SOPILOT_PROFILE", None))
-
-
-def env_or(name: str, default):
-    return dg.EnvVar(name) if os.environ.get(name, "").strip() else default
+    def from_settings(cls, s: Settings) -> "ScoringProfileResource":
+        return cls(profile_path=env_or_value(s, "profile"))

@@ -1,46 +1,33 @@
 """Video store and results store as Dagster resources (thin wrappers over ``storage``).
 
-Environment variables (read by ``from_env``; defaults in brackets):
-
-    SOPILOT_DATA_DIR               [./data]  data root (inbox, raw, quarantine, archive, work, results)
-    SOPILOT_STABLE_SECONDS         [5]       a file is taken once size+mtime held this long
-    SOPILOT_MAX_FILES_PER_TICK     [200]     inbox files handled per sensor tick
-    SOPILOT_TICK_BUDGET_SEC        [20]      stop taking files after this long in one tick
-    SOPILOT_MAX_VIDEO_MB           [none]    larger videos are quarantined (too_large)
-    SOPILOT_GOLD_MIN_SEC           [4]       gold quality gate: shortest acceptable gold
-    SOPILOT_GOLD_MAX_BAD_FRACTION  [0.5]     gold quality gate: max share of dark/blurry/frozen/over-exposed clips
+``from_settings`` builds them from ``Settings`` (docs/operations.md lists every setting);
+the data root is ``dg.EnvVar("SOPILOT_DATA_DIR")`` when that variable sets it (``env.py``).
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Optional
 
 import dagster as dg
 
+from sopilot_resources.settings import Settings
 from sopilot_resources.storage import Registry, ResultsStore, VideoStore
 from sopilot_resources.storage.intake import Intake, IntakeConfig
 
+from .env import env_or_value
 
-def env_or(name: str, default):
-    """``dg.EnvVar(name)`` when the variable is set (shown as such in the UI), else ``default``."""
-    return dg.EnvVar(name) if os.environ.get(name, "").strip() else default
-
-
-def data_dir_from_env() -> str:
-    return str(Path(os.environ.get("SOPILOT_DATA_DIR") or "./data").expanduser().resolve())
+_D = Settings.default
 
 
 class VideoStoreResource(dg.ConfigurableResource):
     """Where videos live (see ``sopilot_resources.storage.video_store``) and how the inbox is read."""
 
-    data_dir: str = "./data"
-    stable_seconds: float = 5.0
-    max_files_per_tick: int = 200
-    tick_budget_sec: float = 20.0
-    max_video_mb: Optional[float] = None
-    gold_min_sec: float = 4.0
-    gold_max_bad_fraction: float = 0.5
+    data_dir: str
+    stable_seconds: float = _D("stable_seconds")
+    max_files_per_tick: int = _D("max_files_per_tick")
+    tick_budget_sec: float = _D("tick_budget_sec")
+    max_video_mb: Optional[float] = _D("max_video_mb")
+    gold_min_sec: float = _D("gold_min_sec")
+    gold_max_bad_fraction: float = _D("gold_max_bad_fraction")
 
     def store(self) -> VideoStore:
         return VideoStore.at(self.data_dir)
@@ -56,17 +43,11 @@ class VideoStoreResource(dg.ConfigurableResource):
         return Intake(self.store(), cfg, embedder_key=embedder_key)
 
     @classmethod
-    def from_env(cls) -> "VideoStoreResource":
-        mb = os.environ.get("SOPILOT_MAX_VIDEO_MB", "").strip().lower()
-        return cls(
-            data_dir=data_dir_from_env(),
-            stable_seconds=float(os.environ.get("SOPILOT_STABLE_SECONDS") or 5.0),
-            max_files_per_tick=int(os.environ.get("SOPILOT_MAX_FILES_PER_TICK") or 200),
-            tick_budget_sec=float(os.environ.get("SOPILOT_TICK_BUDGET_SEC") or 20.0),
-            max_video_mb=None if mb in ("", "none", "0") else float(mb),
-            gold_min_sec=float(os.environ.get("SOPILOT_GOLD_MIN_SEC") or 4.0),
-            gold_max_bad_fraction=float(os.environ.get("SOPILOT_GOLD_MAX_BAD_FRACTION") or 0.5),
-        )
+    def from_settings(cls, s: Settings) -> "VideoStoreResource":
+        return cls(data_dir=env_or_value(s, "data_dir"), stable_seconds=s.stable_seconds,
+                   max_files_per_tick=s.max_files_per_tick, tick_budget_sec=s.tick_budget_sec,
+                   max_video_mb=s.max_video_mb, gold_min_sec=s.gold_min_sec,
+                   gold_max_bad_fraction=s.gold_max_bad_fraction)
 
 
 class TestVideoStoreResource(VideoStoreResource):
@@ -81,12 +62,12 @@ class TestVideoStoreResource(VideoStoreResource):
 class ResultsStoreResource(dg.ConfigurableResource):
     """Result rows as Parquet under ``<data_dir>/results``, DuckDB views in ``<data_dir>/sopilot.duckdb``."""
 
-    data_dir: str = "./data"
+    data_dir: str
 
     def store(self) -> ResultsStore:
         root = VideoStore.at(self.data_dir)
         return ResultsStore(root.results, root.duckdb_path)
 
     @classmethod
-    def from_env(cls) -> "ResultsStoreResource":
-        return cls(data_dir=data_dir_from_env())
+    def from_settings(cls, s: Settings) -> "ResultsStoreResource":
+        return cls(data_dir=env_or_value(s, "data_dir"))

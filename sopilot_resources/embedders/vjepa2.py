@@ -24,7 +24,6 @@ from ..errors import EmbedderError
 from ..video.types import Clip
 from .base import Embedder
 
-MODEL_DIR_ENV = "SOPILOT_VJEPA2_DIR"
 _IMAGENET_MEAN, _IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
@@ -57,7 +56,8 @@ class VJEPA2Embedder(Embedder):
     """``VJEPA2Embedder(model_dir=None, device="auto", num_frames=16, batch_size=8)``.
 
     model_dir: a directory written by ``save_pretrained`` (config.json + weights, and
-    ideally video_preprocessor_config.json); defaults to ``$SOPILOT_VJEPA2_DIR``.
+    ideally video_preprocessor_config.json): required (the command line's ``--model-dir``,
+    the pipeline's SOPILOT_MODEL_DIR setting).
     device: "auto" (CUDA when available), "cpu" or "cuda". On CUDA the forward pass runs
     under bf16 autocast (fp16 where bf16 is unsupported); on CPU in fp32."""
 
@@ -66,10 +66,9 @@ class VJEPA2Embedder(Embedder):
 
     def __init__(self, model_dir: str | os.PathLike | None = None, device: str = "auto",
                  num_frames: int = 16, batch_size: int = 8):
-        model_dir = model_dir or os.environ.get(MODEL_DIR_ENV)
         if not model_dir:
-            raise EmbedderError(f"vjepa2 needs a local model directory: pass --model-dir DIR "
-                                f"(model_dir=) or set {MODEL_DIR_ENV}")
+            raise EmbedderError("vjepa2 needs a local model directory: pass --model-dir DIR "
+                                "(model_dir=) or set SOPILOT_MODEL_DIR")
         self.model_dir = Path(model_dir).expanduser()
         if not (self.model_dir / "config.json").is_file():
             raise EmbedderError(f"vjepa2 model directory {self.model_dir} has no config.json; "

@@ -7,6 +7,9 @@ The heavy embedder's key is only known once the model is loaded (it hashes the m
 config), and loading is far too slow for a schedule tick, so the job records the key it
 learned per model directory in ``heavy/embedder_keys.json``; the tick uses it to tell
 which videos are done. Before the first job ran, every video counts as pending.
+
+The heavy embedder and its model directory are the settings SOPILOT_HEAVY_EMBEDDER and
+SOPILOT_MODEL_DIR; no model directory, no re-embedding backlog.
 """
 from __future__ import annotations
 
@@ -18,17 +21,6 @@ from ..storage.fsutil import atomic_write_json, read_json
 from ..storage.registry import Registry
 from ..storage.video_store import VideoStore
 from .runner import WorkItem, embed_item_key
-
-HEAVY_EMBEDDER_ENV = "SOPILOT_HEAVY_EMBEDDER"  # default "vjepa2"
-MODEL_DIR_ENVS = ("SOPILOT_HEAVY_MODEL_DIR", "SOPILOT_VJEPA2_DIR")
-
-
-def heavy_config(env: dict | None = None) -> tuple[str, str | None]:
-    """(embedder name, model dir or None). No model dir -> no re-embedding backlog."""
-    env = os.environ if env is None else env
-    model_dir = next((env[k] for k in MODEL_DIR_ENVS if env.get(k)), None)
-    return env.get(HEAVY_EMBEDDER_ENV) or "vjepa2", model_dir
-
 
 def model_fingerprint(name: str, model_dir: str | os.PathLike) -> str:
     """Cheap identity of a model directory (name + config.json bytes), no model load."""

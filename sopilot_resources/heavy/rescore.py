@@ -6,8 +6,6 @@ pending in the normal pipeline. Item key: ``rescore/<pair key>/v<gold version>/<
 """
 from __future__ import annotations
 
-import os
-
 from ..storage.readiness import pair_ready
 from ..storage.registry import PairRecord, Registry, TaskRecord
 from ..storage.results_store import ResultsStore
@@ -15,17 +13,18 @@ from ..storage.video_store import VideoStore
 from .runner import WorkItem, rescore_item_key
 
 
-def profile_path(store: VideoStore, task: TaskRecord) -> str | None:
-    """The task's own profile (dropped in its inbox) wins over $SOPILOT_PROFILE."""
+def profile_path(store: VideoStore, task: TaskRecord, default_profile: str | None = None) -> str | None:
+    """The task's own profile (dropped in its inbox) wins over ``default_profile`` (the
+    SOPILOT_PROFILE setting)."""
     if task.profile and task.profile.get("path"):
         return str(store.root / task.profile["path"])
-    return os.environ.get("SOPILOT_PROFILE") or None
+    return default_profile or None
 
 
-def profile_fingerprint(store: VideoStore, task: TaskRecord) -> str:
+def profile_fingerprint(store: VideoStore, task: TaskRecord, default_profile: str | None = None) -> str:
     from ..scoring.profile import load_profile
 
-    return load_profile(profile_path(store, task)).fingerprint()
+    return load_profile(profile_path(store, task, default_profile)).fingerprint()
 
 
 def scored_rows(store: VideoStore) -> list[dict]:
@@ -36,10 +35,12 @@ def scored_rows(store: VideoStore) -> list[dict]:
                     "profile_fingerprint FROM scores")
 
 
-def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[WorkItem]:
+def rescore_items(store: VideoStore, embedder_key: str | None = None,
+                  default_profile: str | None = None) -> list[WorkItem]:
     """``embedder_key``: the main pipeline's embedder; trainees or golds without embeddings
     under it are left out (a changed embedder is the main pipeline's business). None (a
-    model embedder whose key no run has learned yet): nothing to rescore yet."""
+    model embedder whose key no run has learned yet): nothing to rescore yet.
+    ``default_profile``: the profile of tasks without their own (SOPILOT_PROFILE)."""
     reg = Registry(store.registry_dir)
     if not store.registry_dir.is_dir() or not embedder_key:
         return []
@@ -56,7 +57,7 @@ def rescore_items(store: VideoStore, embedder_key: str | None = None) -> list[Wo
         gold = task.current_gold
         if gold is None:
             continue
-        fp = profile_fingerprint(store, task)
+        fp = profile_fingerprint(store, task, default_profile)
         for v in videos:
             if v.task != task.task or v.role != "trainee" or (v.task, v.sha256) not in scored_trainees:
                 continue

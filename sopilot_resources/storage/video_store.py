@@ -1,6 +1,6 @@
 """The data root and where everything lives in it.
 
-Layout under ``SOPILOT_DATA_DIR`` (default ``./data``)::
+Layout under the data root (``Settings.data_dir``: SOPILOT_DATA_DIR, default ``./data``)::
 
     inbox/<task>/<gold|trainee>/<file>      what people drop (plus <gold>.steps.json, <task>/profile.json)
     raw/<sha[:2]>/<sha256><ext>             content-addressed store of every accepted video (never deleted)
@@ -37,9 +37,8 @@ class VideoStore:
     root: Path
 
     @classmethod
-    def at(cls, root: str | os.PathLike | None = None) -> "VideoStore":
-        """The store under ``root`` (default ``$SOPILOT_DATA_DIR`` or ``./data``), made absolute."""
-        root = root if root is not None else os.environ.get("SOPILOT_DATA_DIR", "./data")
+    def at(cls, root: str | os.PathLike) -> "VideoStore":
+        """The store under the data root ``root``, made absolute."""
         return cls(Path(root).expanduser().resolve())
 
     # --- folders --------------------------------------------------------------------------
