@@ -47,7 +47,7 @@ def slack_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _corr(x: np.ndarray, y: np.ndarray) -> float:
+def correlation(x: np.ndarray, y: np.ndarray) -> float:
     x, y = x - x.mean(), y - y.mean()
     return float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-6))
 
@@ -91,6 +91,6 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) ->
         d2 = flatten_light(s1) - flatten_light(s0)
         region = consistent_region(d1, d2)
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
-        good = ok.sum() >= MIN_REGION and _corr(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
+        good = ok.sum() >= MIN_REGION and correlation(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
         out.append(GoldChange(s, region, g0, g1, d1) if good else None)
     return out

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .pictures import StillCache, flatten_light, settled
-from .regions import MIN_REGION, GoldChange, _corr
+from .regions import MIN_REGION, GoldChange, correlation
 from .register import agreement, register
 
 #: the trainee's scene is sampled every STATE_STEP s (settled over +-STATE_HALF s)
@@ -92,7 +92,7 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
             if seen.sum() < max(MIN_REGION, 0.5 * region.sum()):
                 continue
             a, b = change[seen].ravel(), dt[seen].ravel()
-            cand = (_corr(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
+            cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
                     float(seen.sum() / region.sum()), float(scenes.times[j]))
             if best is None or cand[0] > best[0]:
                 best = cand
