@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from sopilot_resources.scoring.detect_steps import StepStatus, missing_or_wrong
+from sopilot_resources.scoring.detect_steps import missing_or_wrong
 from sopilot_resources.scoring.evidence import Span, StepEvidence
+from sopilot_resources.scoring.pair_evidence import PairEvidence, StepStatus
 from sopilot_resources.scoring.profile import Profile
 from sopilot_resources.scoring.steps import Step
 from sopilot_resources.scoring.timeline import Timeline
@@ -26,21 +27,27 @@ def _case(levels: tuple[float, float]):
     status += [StepStatus(steps[k], False, False, 0.2, None) for k in (1, 2)]
     tl = Timeline(np.arange(20) * HOP + HOP / 2, HOP)
     gold_tl = Timeline(np.arange(28) * HOP + HOP / 2, HOP)
-    return status, ev, tl, gold_tl, like
+    pe = PairEvidence(steps=tuple(steps), critical=(False,) * 3, gold_tl=gold_tl, tr_tl=tl, step_ev=tuple(ev),
+                      like=like, ref=0.5, idle=np.zeros(20, bool), procedure={"recognised": True},
+                      overall=1.0, gold_clips=np.array([8.0, 8.0, 8.0]), profile=Profile())
+    return pe, status
 
 
 @pytest.mark.parametrize("levels, wrong, missing", [((0.2, 0.6), 2, 1), ((0.6, 0.2), 1, 2)])
 def test_shared_stretch_goes_to_the_step_it_resembles(levels, wrong, missing):
-    status, ev, tl, gold_tl, like = _case(levels)
-    devs = missing_or_wrong(status, ev, gold_tl, tl, np.zeros(20, bool), 1.0, Profile(), True, like)
+    pe, status = _case(levels)
+    after, devs = missing_or_wrong(pe, status, 1.0)
     kinds = {d.gold_step: d.type for d in devs}
     assert kinds == {wrong: "wrong_step", missing: "missing_step"}
     done = next(d for d in devs if d.type == "wrong_step")
     assert done.trainee_time == {"start_sec": 5.0, "end_sec": 10.0}
     assert [d.gold_step for d in devs] == [1, 2]  # reported in gold order
+    # the wrong step's stretch is in the returned statuses, not written into the given ones
+    assert after[wrong].where == Span(10, 20, 0.5) and not after[wrong].found
+    assert status[wrong].where is None and after[missing].where is None
 
 
-def test_without_likelihood_the_earlier_step_claims_the_stretch():
-    status, ev, tl, gold_tl, _ = _case((0.2, 0.6))
-    devs = missing_or_wrong(status, ev, gold_tl, tl, np.zeros(20, bool), 1.0, Profile(), True)
+def test_on_equal_terms_the_earlier_step_claims_the_stretch():
+    pe, status = _case((0.4, 0.4))
+    _, devs = missing_or_wrong(pe, status, 1.0)
     assert {d.gold_step: d.type for d in devs} == {1: "wrong_step", 2: "missing_step"}

@@ -12,14 +12,14 @@ order does not matter).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from .detect_steps import StepStatus
 from .deviation import Deviation, make, span, tc
-from .evidence import Span, StepEvidence, _explains
-from .profile import Profile
+from .evidence import Span, _explains
+from .pair_evidence import PairEvidence, StepStatus
 from .segment import SEGMENT_SLACK, segment_steps, step_margin
-from .timeline import Timeline
 
 #: a swapped pair must explain this share more of the video than the gold's order
 SWAP_GAIN = 0.005
@@ -54,22 +54,26 @@ def best_swap(like: np.ndarray, gold_clips: np.ndarray, pace: float) -> tuple[in
     return best
 
 
-def apply_swap(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float,
-               gold_clips: np.ndarray, pace: float) -> None:
-    """Where a neighbouring pair, at least one of them not found, is clearly done the other
-    way round (:func:`best_swap`), mark both found at their swapped places (in place: the
-    order check then reports the swap)."""
-    sw = best_swap(like, gold_clips, pace)
+def swap(pe: PairEvidence, status: list[StepStatus]) -> list[StepStatus]:
+    """Where the gold's order is recognised and a neighbouring pair, at least one of them not
+    found, is clearly done the other way round (:func:`best_swap`): the statuses with both
+    found at their swapped places (in place: :func:`order` then reports the swap); else the
+    statuses as they were."""
+    out = list(status)
+    if not pe.recognised:
+        return out
+    sw = best_swap(pe.like, pe.gold_clips, pe.overall)
     if sw is None or sw[1] < SWAP_GAIN:
-        return
+        return out
     k, _, spans = sw
     if status[k].found and status[k + 1].found:
-        return
+        return out
     for i, (a, b) in zip((k, k + 1), spans):
-        level, _ = _explains(like, i, Span(a, b, 0.0))
+        level, _ = _explains(pe.like, i, Span(a, b, 0.0))
         st = status[i]
-        st.found, st.where, st.in_place = True, Span(a, b, 0.0), True
-        st.ratio = float(max(st.ratio, (level - ev[i].base) / ref))
+        out[i] = replace(st, found=True, where=Span(a, b, 0.0), in_place=True,
+                         ratio=float(max(st.ratio, (level - pe.step_ev[i].base) / pe.ref)))
+    return out
 
 
 def _lis(values: list[float]) -> set[int]:
@@ -88,7 +92,10 @@ def _lis(values: list[float]) -> set[int]:
     return keep
 
 
-def order(status: list[StepStatus], tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+def order(pe: PairEvidence, status: list[StepStatus]) -> list[Deviation]:
+    """``order_swap`` for the found steps whose trainee start times break the gold's order: the
+    steps outside a longest increasing subsequence, each with the step it jumped over."""
+    tr_tl, profile = pe.tr_tl, pe.profile
     found = [s for s in status if s.found]
     starts = [float(tr_tl.centres[s.where.start]) for s in found]
     keep = _lis(starts)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detect_steps import OWNER_MARGIN, SQUEEZED, StepStatus
+from .detect_steps import OWNER_MARGIN, SQUEEZED
 from .deviation import Deviation, make, span, tc
-from .evidence import Span, StepEvidence
-from .profile import Profile
-from .timeline import Timeline
+from .evidence import Span
+from .pair_evidence import PairEvidence, StepStatus
 
 #: a repeat must stand out at least this much (relative to the typical step)
 REPEAT_MIN_RATIO = 0.85
@@ -26,28 +25,28 @@ def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> 
     return float(like_s[lo:hi].mean() - base) / ref < 0.5
 
 
-def repeats(status: list[StepStatus], ev: list[StepEvidence], like: np.ndarray, ref: float, tr_tl: Timeline,
-            profile: Profile, expected: np.ndarray | None = None) -> list[tuple[Deviation, Span]]:
+def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation, Span]]:
     """A found step's second order-free occurrence, when it is as long as a real execution
     (at least ``SQUEEZED`` of the step's expected trainee time), stands out, is explained by
     no other step better, lies outside the other steps' spans, and is a separate occurrence
-    (a dip in similarity between the two, or nearly as clear as the first)."""
+    (a dip in similarity between the two, or nearly as clear as the first). Returns each
+    ``repeated_step`` with the trainee span of the repetition."""
+    like, ref, tr_tl, profile, expected = pe.like, pe.ref, pe.tr_tl, pe.profile, pe.expected
     located = [s.where for s in status if s.where is not None]
     need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
     out = []
-    for s, e in zip(status, ev):
+    for s, e in zip(status, pe.step_ev):
         if not s.found or e.second is None:
             continue
         r2 = e.second_contrast / ref
         clash = any(w.overlap(e.second) > 0.3 * e.second.length for w in located if w is not s.where)
-        if expected is not None:
-            within = s.in_place and s.where.overlap(e.second) >= 0.5 * e.second.length
-            # inside its own in-order span, the span must be long enough for two executions;
-            # elsewhere, the occurrence itself must be as long as one
-            long_enough = (s.where.length >= REPEAT_SPAN * expected[s.step.index] if within
-                           else e.second.length >= SQUEEZED * expected[s.step.index])
-            if not long_enough:
-                continue
+        within = s.in_place and s.where.overlap(e.second) >= 0.5 * e.second.length
+        # inside its own in-order span, the span must be long enough for two executions;
+        # elsewhere, the occurrence itself must be as long as one
+        long_enough = (s.where.length >= REPEAT_SPAN * expected[s.step.index] if within
+                       else e.second.length >= SQUEEZED * expected[s.step.index])
+        if not long_enough:
+            continue
         distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or e.second_contrast >= TWIN_RATIO * e.contrast
         if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue

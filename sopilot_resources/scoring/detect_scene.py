@@ -19,16 +19,16 @@ not used. Each scene deviation carries ``evidence`` (what differs, where, how cl
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
-from ..scene import LastingDifference, SceneEvidence
+from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
-from .detect_steps import StepStatus
+from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
-from .steps import Step
-from .timeline import Timeline
 
 #: a lasting difference counts when it stands out this many noise units of the pair
 STRONG = 8.0
@@ -90,14 +90,14 @@ def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> b
     return d.trainee_time is not None and d.trainee_time[0] <= trainee_end - FINAL_SEC
 
 
-def _back(d: Deviation, diff: LastingDifference, note: str) -> None:
-    """The pictures back deviation ``d`` up: their evidence, and at least their confidence."""
-    if d.evidence is None:
-        d.evidence = _evidence(diff, note)
+def _backed(d: Deviation, diff: LastingDifference, note: str) -> Deviation:
+    """Deviation ``d`` backed up by the pictures: their evidence, and at least their confidence."""
+    evidence = d.evidence if d.evidence is not None else _evidence(diff, note)
     conf = confidence(diff.strength)
     if conf > d.confidence:
-        d.penalty = round(d.penalty / max(d.confidence, 1e-6) * conf, 2)
-        d.confidence = round(conf, 3)
+        return replace(d, evidence=evidence, penalty=round(d.penalty / max(d.confidence, 1e-6) * conf, 2),
+                       confidence=round(conf, 3))
+    return replace(d, evidence=evidence)
 
 
 def _near(mask: np.ndarray, region: np.ndarray | None) -> bool:
@@ -115,44 +115,48 @@ def _settled_in_time(s: int, gold_spans, tr_spans, gold_times: np.ndarray, train
     return ok and (tr_spans[s] is None or tr_spans[s][1] <= trainee_end - EDGE_SEC)
 
 
-def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[StepStatus], steps: list[Step],
-                     tr_tl: Timeline, trainee_end: float, profile: Profile,
-                     gold_times: np.ndarray, trainee_times: np.ndarray) -> list[Deviation]:
-    """``devs`` (the clips' deviations) revised and extended by the scene comparison;
-    ``gold_times`` / ``trainee_times``: the two videos' still times."""
-    if not scene.usable:
-        return devs
+def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) -> list[Deviation]:
+    """The clips' deviations ``devs`` revised and extended by the scene comparison
+    (``pe.scene``): a new list; the deviations the pictures back up are replaced by backed copies."""
+    scene = pe.scene
+    if scene is None or not scene.usable:
+        return list(devs)
     out = scene.outcome
+    steps, tr_tl, profile, trainee_end = pe.steps, pe.tr_tl, pe.profile, pe.trainee_end
     gold_spans = [(s.start_sec, s.end_sec) for s in steps]
     tr_spans = [None if st.where is None else (tr_tl.t0(st.where.start), tr_tl.t1(st.where.end)) for st in status]
-    by_step = {d.gold_step: d for d in devs if d.type in ("missing_step", "wrong_step")}
+    clip_kinds = ("missing_step", "wrong_step")
+    by_step = {d.gold_step: d for d in devs if d.type in clip_kinds}
     # both ways: a step the clips report missing or wrong whose change the trainee made, like
     # the gold's and where the gold's is, between the steps around it, is done
-    for s, d in list(by_step.items()):
+    done = set()
+    for s in by_step:
         made = scene.made_anywhere(s, gold_spans[s])
         if made is not None and made[0] >= DONE_AGREE and DONE_MAG[0] <= made[1] <= DONE_MAG[1] and made[2] >= 0.5:
-            devs = [x for x in devs if x is not d]
-            del by_step[s]
+            done.add(s)
+    devs = [x for x in devs if not any(x is by_step[s] for s in done)]
+    # where each remaining clip deviation sits in ``devs`` (replaced there when backed up)
+    slot = {d.gold_step: i for i, d in enumerate(devs) if d.type in clip_kinds and d.gold_step not in done}
+    extras = [i for i, d in enumerate(devs) if d.type == "extra_action"]
     added: dict[int, Deviation] = {}
-    extras = [d for d in devs if d.type == "extra_action"]
     for diff in (d for d in out.differences if _usable(d, gold_spans[-1][1], trainee_end)):
         if diff.kind == "result":
-            s = step_at(gold_spans, diff.gold_time, gold_times, diff.gold_seen, scene.regions, diff.mask)
+            s = step_at(gold_spans, diff.gold_time, pe.gold_still_times, diff.gold_seen, scene.regions, diff.mask)
             if s is None:
                 s = max([i for i, (_, b) in enumerate(gold_spans) if b <= diff.gold_time[0]], default=None)
             note = "the trainee's result differs from the gold's, or is not there"
         else:
-            s = step_at(tr_spans, diff.trainee_time, trainee_times, diff.trainee_seen)
+            s = step_at(tr_spans, diff.trainee_time, pe.trainee_still_times, diff.trainee_seen)
             note = "the trainee changed a place the gold's procedure does not touch"
             if s is not None and not _near(diff.mask, scene.regions[s] if s < len(scene.regions) else None):
                 s = None  # far from where this step works: extra work, not this step misplaced
         if s is None:
-            devs += _extra(diff, extras, status, tr_spans, profile)
+            devs = _extra(diff, devs, extras, status, tr_spans, profile)
             continue
-        if not _settled_in_time(s, gold_spans, tr_spans, gold_times, trainee_end):
+        if not _settled_in_time(s, gold_spans, tr_spans, pe.gold_still_times, trainee_end):
             continue  # its result had not settled when a video's end scene was taken
-        if s in by_step:  # the clips already report it: the pictures back them up
-            _back(by_step[s], diff, note)
+        if s in slot:  # the clips already report it: the pictures back them up
+            devs[slot[s]] = _backed(devs[slot[s]], diff, note)
             continue
         if s in added or not status[s].found:
             continue
@@ -165,19 +169,21 @@ def scene_deviations(scene: SceneEvidence, devs: list[Deviation], status: list[S
     return devs + list(added.values())
 
 
-def _extra(diff: LastingDifference, extras: list[Deviation], status: list[StepStatus],
+def _extra(diff: LastingDifference, devs: list[Deviation], extras: list[int], status: list[StepStatus],
            tr_spans: list, profile: Profile) -> list[Deviation]:
-    """An extra action ending at the trainee moment of ``diff``, unless the clips report one there."""
+    """``devs`` with an extra action ending at the trainee moment of ``diff`` added, unless the
+    clips report one there (``extras``: their positions in ``devs``): then that one backed up."""
     t0, t1 = (float(x) for x in diff.trainee_time)
     t0 = max(0.0, min(t0, t1 - 1.0))
-    for d in extras:
-        tt = d.trainee_time or {}
+    for i in extras:
+        tt = devs[i].trainee_time or {}
         if tt.get("start_sec", 1e9) - 2.0 <= t1 and t0 <= tt.get("end_sec", -1e9) + 2.0:
-            _back(d, diff, "the trainee changed a place no gold step touches")
-            return []
+            devs = list(devs)
+            devs[i] = _backed(devs[i], diff, "the trainee changed a place no gold step touches")
+            return devs
     before = [i for i, sp in enumerate(tr_spans) if sp is not None and sp[1] <= t1]
     step = status[max(before, key=lambda i: tr_spans[i][1])].step if before else None
     after = f" after step {step.index + 1} '{step.name}'" if step else ""
     msg = f"extra action{after}: something changed at {tc(t1)} where the gold's procedure changes nothing"
-    return [make("extra_action", step, None, span(t0, t1), confidence(diff.strength), msg, profile,
-                 evidence=_evidence(diff, "the trainee changed a place no gold step touches"))]
+    return devs + [make("extra_action", step, None, span(t0, t1), confidence(diff.strength), msg, profile,
+                        evidence=_evidence(diff, "the trainee changed a place no gold step touches"))]

@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .deviation import Deviation, make, span, tc
-from .detect_steps import StepStatus
+from .detect_steps import coverage
 from .evidence import Span
-from .profile import Profile
+from .motion import mid_step
+from .pair_evidence import PairEvidence, StepStatus
 from .timeline import Timeline, runs
 
 
@@ -35,17 +36,16 @@ EXTRA_LONG = 1.2
 EXTRA_LONG_DEFICIT = 0.2
 
 
-def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, idle: np.ndarray,
-           ref: float, path, status: list[StepStatus], tr_tl: Timeline, profile: Profile,
-           pace: float = 1.0) -> list[Deviation]:
-    """Extra actions: working (not idle) trainee time outside the located steps that either
-    looks like nothing in the gold (its best similarity to any gold clip is 0.6 typical step
-    contrasts below the steps' level) for at least ``extra_min_sec``, or lasts
-    ``EXTRA_LONG`` x that (x the trainee's overall pace ``pace`` when slower than the gold:
-    its moves between steps take longer too) and looks somewhat less like the gold than the
-    steps do."""
-    covered = covered.copy()
-    for w in extra_spans:
+def extras(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Deviation, Span]]) -> list[Deviation]:
+    """Extra actions: working (not idle) trainee time outside the located steps and the
+    repetitions ``reps`` (:func:`.detect_repeats.repeats`) that either looks like nothing in
+    the gold (its best similarity to any gold clip is 0.6 typical step contrasts below the
+    steps' level) for at least ``extra_min_sec``, or lasts ``EXTRA_LONG`` x that (x the
+    trainee's overall pace when slower than the gold: its moves between steps take longer
+    too) and looks somewhat less like the gold than the steps do."""
+    gold_best, idle, ref, tr_tl, profile, pace = pe.gold_best, pe.idle, pe.ref, pe.tr_tl, pe.profile, pe.overall
+    covered = coverage(pe, status)
+    for w in (sp for _, sp in reps):
         covered[w.start:w.end] = True
     level = float(np.median(gold_best[covered])) if covered.any() else float(np.median(gold_best))
     unexplained = gold_best < level - 0.6 * ref
@@ -58,7 +58,7 @@ def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, 
     devs = []
     for j0, j1 in sorted(found):
         sec = tr_tl.seconds(j1 - j0)
-        _, gt, step = _gold_side(path, j0, j1, status)
+        _, gt, step = _gold_side(pe.path, j0, j1, status)
         tt = span(tr_tl.t0(j0), tr_tl.t1(j1))
         after = f" after step {step.index + 1} '{step.name}'" if step else ""
         msg = f"extra action not in the SOP{after} (trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])}, {sec:.0f} s)"
@@ -67,14 +67,22 @@ def extras(covered: np.ndarray, extra_spans: list[Span], gold_best: np.ndarray, 
     return devs
 
 
-def idles(idle: np.ndarray, gold_idle: np.ndarray, path, status: list[StepStatus], gold_tl: Timeline,
-          tr_tl: Timeline, profile: Profile) -> list[Deviation]:
+def pauses(pe: PairEvidence, status: list[StepStatus]) -> np.ndarray:
+    """(M,) bool: still trainee clips, less those inside a found step with its work on both
+    sides (:func:`.motion.mid_step`: the step done slowly, not a pause)."""
+    return pe.idle & ~mid_step(pe.idle, status, pe.tr_tl)
+
+
+def idles(pe: PairEvidence, status: list[StepStatus]) -> list[Deviation]:
+    """``long_idle``: a pause (:func:`pauses`) at least ``idle_sec`` long and ``idle_sec``
+    longer than the gold's stillness at the same point of the DTW path."""
+    idle, gold_idle, gold_tl, tr_tl, profile = pauses(pe, status), pe.gold_idle, pe.gold_tl, pe.tr_tl, pe.profile
     devs = []
     for j0, j1 in runs(idle):
         sec = tr_tl.seconds(j1 - j0)
         if sec < profile.idle_sec:
             continue
-        gi, gt, step = _gold_side(path, j0, j1, status)
+        gi, gt, step = _gold_side(pe.path, j0, j1, status)
         excess = sec - gold_tl.seconds(int(gold_idle[gi].sum()))
         if excess < profile.idle_sec:
             continue
@@ -96,20 +104,30 @@ def _pauses(idle: np.ndarray, tl: Timeline, min_sec: float = 2.0) -> np.ndarray:
     return out
 
 
-def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.ndarray,
-              gold_idle: np.ndarray, gold_tl: Timeline, tr_tl: Timeline, profile: Profile,
-              pauses: np.ndarray | None = None) -> list[Deviation]:
+def _trainee_span(d: Deviation, tl: Timeline) -> Span:
+    """The trainee clips of a deviation's ``trainee_time``."""
+    c = tl.centres
+    j0 = int(np.searchsorted(c, d.trainee_time["start_sec"]))
+    j1 = int(np.searchsorted(c, d.trainee_time["end_sec"]))
+    return Span(j0, max(j0 + 1, j1), 0.0)
+
+
+def pace_devs(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Deviation, Span]],
+              extra: list[Deviation]) -> list[Deviation]:
     """Compare each found step's time with the gold step's, relative to the trainee's overall
     pace (the median over found steps of the same measure / gold duration: a trainee slower
-    everywhere is not slow at one step). A step's span excludes repeats, extra actions and misplaced steps.
+    everywhere is not slow at one step). A step's span excludes repeats (``reps``), extra
+    actions (``extra``) and misplaced steps.
     Slow: its working time (span trimmed of still clips at both ends, less pauses of at least
     ``idle_sec``, which are reported as idle instead) is ``slow_ratio`` x the gold's at that
     pace and 2 s more. Fast: its whole span is at most ``fast_ratio`` x and 2 s less (the
     stillness measure is not trusted to shorten a step)."""
-    t_pause = _pauses(idle if pauses is None else pauses, tr_tl, profile.idle_sec)
-    found = [(s, r) for s, r in zip(status, ranges) if s.found]
+    idle, gold_tl, tr_tl, profile = pe.idle, pe.gold_tl, pe.tr_tl, pe.profile
+    elsewhere = [sp for _, sp in reps] + [_trainee_span(d, tr_tl) for d in extra]
+    t_pause = _pauses(pauses(pe, status), tr_tl, profile.idle_sec)
+    found = [s for s in status if s.found]
     work, whole = [], []
-    for s, _ in found:
+    for s in found:
         mine = np.zeros(len(idle), bool)
         mine[s.where.start:s.where.end] = True
         for o in [x.where for x in status if x is not s and x.where is not None and not x.in_place] + elsewhere:
@@ -123,11 +141,11 @@ def pace_devs(status: list[StepStatus], elsewhere: list[Span], ranges, idle: np.
         mine[:a] = False
         mine[b:] = False
         work.append(tr_tl.seconds(int((mine & ~t_pause).sum())))
-    gold_sec = [max(s.step.duration, gold_tl.hop) for s, _ in found]
+    gold_sec = [max(s.step.duration, gold_tl.hop) for s in found]
     pace = float(np.median(np.divide(work, gold_sec))) if found else 1.0
     pace_all = float(np.median(np.divide(whole, gold_sec))) if found else 1.0
     devs = []
-    for (s, _), t, t_all in zip(found, work, whole):
+    for s, t, t_all in zip(found, work, whole):
         st, g = s.step, s.step.duration
         rel = t / max(g, gold_tl.hop) / max(pace, 1e-6)
         rel_all = t_all / max(g, gold_tl.hop) / max(pace_all, 1e-6)

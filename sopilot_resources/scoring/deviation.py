@@ -13,8 +13,10 @@ DEVIATION_TYPES = (
 SEVERITIES = ("critical", "quality", "efficiency")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deviation:
+    """One finding; never edited once made (a revised one replaces it: ``dataclasses.replace``)."""
+
     type: str
     gold_step: int | None
     gold_step_name: str | None

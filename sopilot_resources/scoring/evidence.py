@@ -74,7 +74,7 @@ def gold_max_similarity(gold: np.ndarray, trainee: np.ndarray, block: int = 4096
     return best
 
 
-@dataclass
+@dataclass(frozen=True)
 class Span:
     start: int  # first clip (inclusive)
     end: int  # last clip (exclusive)
@@ -88,7 +88,7 @@ class Span:
         return self.end - self.start
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepEvidence:
     """What the trainee video says about one gold step.
 
@@ -150,17 +150,18 @@ def collect_evidence(gold: np.ndarray, trainee: np.ndarray, ranges: list[tuple[i
             outside[second.start:second.end] = False
         base = float(np.median(like[s, outside])) if outside.any() else 0.0
         level, owner = _explains(like, s, best)
-        ev = StepEvidence(s, (i0, i1), mapped[s], best, second, level - base, owner, base)
-        ev.placed = placed[s] if placed is not None else True
+        second_contrast, second_owner = 0.0, -1.0
         if second is not None:
-            level2, ev.second_owner = _explains(like, s, second)
-            ev.second_contrast = level2 - base
+            level2, second_owner = _explains(like, s, second)
+            second_contrast = level2 - base
         if mapped[s].length > 0:
-            level_m, ev.mapped_owner = _explains(like, s, mapped[s])
-            ev.mapped_contrast = level_m - base
+            level_m, mapped_owner = _explains(like, s, mapped[s])
+            mapped_contrast = level_m - base
         else:
-            ev.mapped_contrast, ev.mapped_owner = -1.0, -1.0
-        out.append(ev)
+            mapped_contrast, mapped_owner = -1.0, -1.0
+        out.append(StepEvidence(s, (i0, i1), mapped[s], best, second, level - base, owner, base,
+                                second_contrast=second_contrast, second_owner=second_owner, mapped_contrast=mapped_contrast,
+                                mapped_owner=mapped_owner, placed=placed[s] if placed is not None else True))
     return out, like
 
 

@@ -65,7 +65,7 @@ MID_WORK_SEC, MID_WORK_SHARE = 1.5, 0.3
 
 
 def mid_step(idle: np.ndarray, status: list, tl: Timeline) -> np.ndarray:
-    """idle (M,) bool, status: the steps' :class:`.detect_steps.StepStatus` -> (M,) bool:
+    """idle (M,) bool, status: the steps' :class:`.pair_evidence.StepStatus` -> (M,) bool:
     still clips inside a found step's span with enough of its work on both sides."""
     out = np.zeros(len(idle), bool)
     for s in status:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..errors import ProfileError
+from .verdict import Verdict
 
 #: penalty (score points) of each deviation type at confidence 1.0
 DEFAULT_PENALTIES = {
@@ -57,12 +58,12 @@ class Profile:
     def penalty(self, kind: str) -> float:
         return float(self.penalties.get(kind, DEFAULT_PENALTIES.get(kind, 10.0)))
 
-    def verdict(self, score: float, has_critical: bool) -> str:
+    def verdict(self, score: float, has_critical: bool) -> Verdict:
         if has_critical or score < self.retrain_min:
-            return "fail"
+            return Verdict.FAIL
         if score >= self.pass_min:
-            return "pass"
-        return "needs_review" if score >= self.review_min else "retrain"
+            return Verdict.PASS
+        return Verdict.NEEDS_REVIEW if score >= self.review_min else Verdict.RETRAIN
 
     def to_dict(self) -> dict:
         return asdict(self)

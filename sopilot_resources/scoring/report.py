@@ -4,14 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .deviation import tc
-from .engine import ScoreResult
+from .result import ScoreResult
+from .verdict import Verdict
 
 
 def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path) -> str:
     m = result.metrics
     lines = [
         f"SOPilot: trainee {Path(trainee_path).name}  vs  gold {Path(gold_path).name}",
-        f"Score {result.score:.1f} / 100    Verdict: {result.verdict.upper().replace('_', ' ')}",
+        f"Score {result.score:.1f} / 100    Verdict: {Verdict(result.verdict).label}",
         f"{m['steps_found']}/{m['steps_total']} steps found, pace {m['pace']:.2f}x gold, "
         f"embedder {result.embedder.get('name', '?')}",
         "",

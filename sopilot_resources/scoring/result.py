@@ -1,0 +1,87 @@
+"""The end of the chain: the reported deviations, the score, the verdict and the metrics
+(:class:`ScoreResult`), from the pair's evidence, the final step statuses and the deviations."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..align.types import Alignment
+from .deviation import Deviation
+from .pair_evidence import PairEvidence, StepStatus
+from .profile import Profile
+from .steps import Step
+from .verdict import Verdict
+
+
+@dataclass
+class ScoreResult:
+    score: float
+    #: a :class:`.verdict.Verdict`'s value, a plain ``str`` (Dagster metadata and Parquet take it as is)
+    verdict: str
+    deviations: list[Deviation]
+    steps_gold: list[Step]
+    steps_trainee: list[dict]
+    metrics: dict
+    embedder: dict
+    alignment: Alignment
+    profile: Profile
+    timings: dict = field(default_factory=dict)
+    #: the scene comparison behind the picture-based deviations (None: not run)
+    scene: object | None = field(default=None, repr=False)
+
+    @property
+    def penalty_total(self) -> float:
+        return float(sum(d.penalty for d in self.deviations))
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "verdict": self.verdict,
+            "deviations": [d.to_dict() for d in self.deviations],
+            "steps": {
+                "gold": [{k: v for k, v in s.to_dict().items()} for s in self.steps_gold],
+                "trainee": self.steps_trainee,
+            },
+            "metrics": self.metrics,
+            "embedder": self.embedder,
+            "profile_fingerprint": self.profile.fingerprint(),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def reported(pe: PairEvidence, devs: list[Deviation]) -> list[Deviation]:
+    """The deviations at least ``min_confidence`` sure, in trainee (else gold) time order."""
+    out = [d for d in devs if d.confidence >= pe.profile.min_confidence]
+    out.sort(key=lambda d: ((d.trainee_time or d.gold_time or {"start_sec": 0})["start_sec"], d.type))
+    return out
+
+
+def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation], pace: float,
+                 timings: dict | None = None) -> ScoreResult:
+    """Score = 100 - the reported deviations' penalties (at least 0); verdict from the profile;
+    ``devs``: already :func:`reported`; ``pace``: :func:`.detect_steps.trainee_pace`."""
+    tr_tl, alignment = pe.tr_tl, pe.alignment
+    penalty = sum(d.penalty for d in devs)
+    score = round(max(0.0, 100.0 - penalty), 2)
+    verdict: Verdict = pe.profile.verdict(score, any(d.severity == "critical" for d in devs))
+    trainee_steps = [
+        {"index": s.step.index, "name": s.step.name, "start_sec": round(tr_tl.t0(s.where.start), 2),
+         "end_sec": round(tr_tl.t1(s.where.end), 2), "found": s.found}
+        for s in status if s.where is not None
+    ]
+    trainee_steps.sort(key=lambda d: d["start_sec"])
+    metrics = {
+        "path_similarity": round(float(1.0 - alignment.normalized_cost), 4),
+        "typical_step_contrast": round(pe.ref, 4),
+        "procedure_coverage": pe.procedure["coverage"], "procedure_order_gain": pe.procedure["order_gain"],
+        "procedure_recognised": pe.procedure["recognised"],
+        "steps_found": sum(s.found for s in status),
+        "steps_total": len(pe.steps),
+        "pace": round(pace, 3),
+        "step_match_ratio": [round(s.ratio, 3) for s in status],
+        "penalty_total": round(penalty, 2),
+        "gold_clips": len(pe.gold_tl.centres), "trainee_clips": len(tr_tl.centres),
+        "alignment_backend": alignment.backend,
+        **(pe.scene.metrics() if pe.scene is not None else {}),
+    }
+    return ScoreResult(score, verdict.value, devs, list(pe.steps), trainee_steps, metrics, pe.embedder, alignment,
+                       pe.profile, dict(timings or {}), scene=pe.scene)

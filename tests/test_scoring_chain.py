@@ -1,0 +1,149 @@
+"""The scoring chain: every detector takes the pair's evidence (and the step statuses so far)
+and returns its result, changing none of its inputs."""
+import copy
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sopilot_resources.scene.outcome import LastingDifference
+from sopilot_resources.scoring.build_pair import build_evidence
+from sopilot_resources.scoring.deviation import make, span
+from sopilot_resources.scoring.detect_order import order, swap
+from sopilot_resources.scoring.detect_repeats import repeats
+from sopilot_resources.scoring.detect_scene import scene_deviations
+from sopilot_resources.scoring.detect_steps import classify, missing_or_wrong, trainee_pace
+from sopilot_resources.scoring.detect_timing import extras, idles, pace_devs
+from sopilot_resources.scoring.engine import score_embeddings
+from sopilot_resources.scoring.profile import Profile
+from sopilot_resources.scoring.result import reported
+from synthetic_embeddings import gold_plan, protos, render
+
+DURS = [3.0, 4.0, 2.5, 5.0, 3.0, 4.0]
+PACE = [1.3, 0.7, 1.5, 0.8, 1.2, 1.0]
+P = protos(len(DURS), seed=3)
+GOLD_PLAN, STEPS = gold_plan(DURS)
+GOLD = render(GOLD_PLAN, P, noise=0.3, seed=1)
+
+
+def correct() -> list[tuple[int, float]]:
+    plan = [(-1, 2.0)]
+    for k, d in enumerate(DURS):
+        plan += [(k, d * PACE[k]), (-1, 1.0)]
+    return plan
+
+
+def at(plan, step):
+    return next(i for i, (p, _) in enumerate(plan) if p == step)
+
+
+def missing():
+    return [x for x in correct() if x[0] != 2]
+
+
+def swapped():
+    plan = correct()
+    i, j = at(plan, 3), at(plan, 4)
+    plan[i], plan[j] = plan[j], plan[i]
+    return plan
+
+
+def repeated():
+    plan = correct()
+    i = at(plan, 2)
+    plan[i + 1:i + 1] = [(-1, 1.0), (2, DURS[2])]
+    return plan
+
+
+def extra_and_idle():
+    plan = correct()
+    plan.insert(at(plan, 2) + 1, (len(DURS) + 1, 5.0))
+    plan.insert(at(plan, 4), (-1, 12.0))
+    return plan
+
+
+def wrong():
+    return [(len(DURS), d) if p == 1 else (p, d) for p, d in correct()]
+
+
+def slow():
+    return [(p, d * 3.5 if p == 3 else d) for p, d in correct()]
+
+
+def _state(pe) -> dict:
+    """A deep copy of everything the evidence holds."""
+    return copy.deepcopy(vars(pe))
+
+
+def _same(a, b) -> bool:
+    """Equal by value, arrays and dataclasses (Timeline, StepEvidence, ...) compared field by field."""
+    if dataclasses.is_dataclass(a) or isinstance(a, SimpleNamespace):
+        return type(a) is type(b) and _same(vars(a), vars(b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def untouched(fn, pe, *args):
+    """Run detector ``fn(pe, *args)``; fail when it changed the evidence or an argument."""
+    before, args_before = _state(pe), copy.deepcopy(args)
+    out = fn(pe, *args)
+    assert _same(_state(pe), before), f"{fn.__name__} changed the pair's evidence"
+    for a, b in zip(args, args_before):
+        assert _same(a, b), f"{fn.__name__} changed its input"
+    return out
+
+
+@pytest.mark.parametrize("plan, expect", [
+    (missing, "missing_step"), (swapped, "order_swap"), (repeated, "repeated_step"),
+    (extra_and_idle, "long_idle"), (wrong, "wrong_step"), (slow, "slow_step")])
+def test_detectors_return_results_and_change_no_input(plan, expect):
+    trainee = render(plan(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    for a in (pe.like, pe.idle, pe.gold_idle, pe.gold_best, pe.gold_clips):
+        assert not a.flags.writeable  # a detector writing into the evidence fails loudly
+    status = untouched(classify, pe)
+    status = untouched(swap, pe, status)
+    pace = trainee_pace(pe, status)
+    status, devs = untouched(missing_or_wrong, pe, status, pace)
+    devs += untouched(order, pe, status)
+    reps = untouched(repeats, pe, status)
+    devs += [d for d, _ in reps]
+    extra = untouched(extras, pe, status, reps)
+    devs += extra + untouched(idles, pe, status)
+    devs += untouched(pace_devs, pe, status, reps, extra)
+    devs = untouched(scene_deviations, pe, status, devs)  # no scene evidence: the same deviations
+    # the chain written out here is the engine's
+    result = score_embeddings(GOLD, trainee, STEPS, scene=False)
+    assert [d.to_dict() for d in reported(pe, devs)] == [d.to_dict() for d in result.deviations]
+    assert expect in {d.type for d in result.deviations}
+
+
+def test_the_scene_backs_deviations_up_with_new_ones():
+    """The pictures back up a missing step and an extra action the clips report: the result
+    holds backed copies (evidence, higher confidence); the given deviations stay as they were."""
+    trainee = render(missing(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    s2 = STEPS[2]
+    devs = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.4, "missing", pe.profile),
+            make("extra_action", None, None, span(3.0, 6.0), 0.4, "extra", pe.profile)]
+    mask = np.zeros((8, 8), bool)
+    mid = (s2.start_sec + s2.end_sec) / 2
+    diffs = [LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask),
+             LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(5.0, 5.5), mask=mask)]
+    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
+                            made_anywhere=lambda s, sp: None)
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    kept = copy.deepcopy(devs)
+    out = untouched(scene_deviations, pe, status, devs)
+    assert [d.to_dict() for d in devs] == [d.to_dict() for d in kept]  # the inputs: as they were
+    assert [d.type for d in out] == ["missing_step", "extra_action"]
+    assert all(d.evidence and d.evidence["source"] == "scene" for d in out)
+    assert all(d.confidence == 0.8 and d.penalty == pytest.approx(40 * 0.8 if d.type == "missing_step" else 35 * 0.8)
+               for d in out)
