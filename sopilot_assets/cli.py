@@ -9,10 +9,11 @@ import argparse
 import sys
 import warnings
 
+from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings, SettingsError
 
 from .report_cli import add_report_parser
-from .score_cli import EXIT_BELOW, VERDICTS, cmd_score, sopilot_version
+from .score_cli import EXIT_BELOW, cmd_score, sopilot_version
 
 EXIT_CODES = f"""exit status:
   0    done (score: the verdict is at or above --fail-below, when given)

@@ -12,9 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sopilot_resources.errors import SopilotError
+from sopilot_resources.scoring.verdict import Verdict
 
-#: best first; ``--fail-below V`` fails on anything after V
-VERDICTS = ("pass", "needs_review", "retrain", "fail")
+#: ``--fail-below V`` exits with this when the verdict is worse than V (:meth:`Verdict.worse_than`)
 EXIT_BELOW = 3
 #: version of the ``score --json`` object (its keys: docs/scoring.md)
 SCORE_JSON_SCHEMA = 1
@@ -48,7 +48,7 @@ def json_doc(res, a: argparse.Namespace) -> dict:
 
 def exit_status(verdict: str, fail_below: str | None) -> int:
     """``EXIT_BELOW`` when ``verdict`` is worse than ``fail_below``, else 0."""
-    if fail_below and VERDICTS.index(verdict) > VERDICTS.index(fail_below):
+    if fail_below and Verdict(verdict).worse_than(fail_below):
         return EXIT_BELOW
     return 0
 

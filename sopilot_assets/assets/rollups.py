@@ -11,6 +11,7 @@ import io
 import dagster as dg
 
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.scoring.verdict import count_columns_sql, worst_first
 from sopilot_resources.storage.fsutil import atomic_write_bytes
 
 from .common import RETRY, column_schema
@@ -18,12 +19,10 @@ from .common import RETRY, column_schema
 # eager, but not blocked while some pair is still unscored (eager() waits for all parents)
 ROLLUP_CONDITION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
 
-SUMMARY_SQL = """
+#: per task: pairs scored, mean / min score, one count per verdict (n_pass .. n_fail, from the Verdict type)
+SUMMARY_SQL = f"""
 SELECT task, count(*) AS n_scored, avg(score) AS mean_score, min(score) AS min_score,
-       count(*) FILTER (verdict = 'pass') AS n_pass,
-       count(*) FILTER (verdict = 'needs_review') AS n_needs_review,
-       count(*) FILTER (verdict = 'retrain') AS n_retrain,
-       count(*) FILTER (verdict = 'fail') AS n_fail, max(scored_at) AS last_scored_at
+       {count_columns_sql()}, max(scored_at) AS last_scored_at
 FROM scores GROUP BY task ORDER BY task
 """
 
@@ -100,8 +99,7 @@ def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResou
 
 def trainee_table(rows: list[dict]) -> dg.MetadataValue:
     """Each trainee's latest result, worst verdict first (shown inline on the asset's page)."""
-    order = {"fail": 0, "retrain": 1, "needs_review": 2, "pass": 3}
-    rows = sorted(rows, key=lambda r: (order.get(r["verdict"], 0), r["task"], r["score"]))[:MAX_TABLE_ROWS]
+    rows = sorted(rows, key=lambda r: (worst_first(r["verdict"]), r["task"], r["score"]))[:MAX_TABLE_ROWS]
     cols = [("task", "string"), ("trainee", "string"), ("verdict", "string"), ("score", "float"),
             ("what went wrong", "string"), ("gold", "string"), ("scored at", "string"), ("partition", "string")]
     return dg.MetadataValue.table(

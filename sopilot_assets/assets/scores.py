@@ -9,6 +9,7 @@ import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import AlignerResource, EmbedderResource, ScoringProfileResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
+from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings
 
 from ..partitions import pairs_partitions
@@ -17,7 +18,6 @@ from .common import BACKFILL, GPU_POOL, BatchLog, RETRY, Versions, column_schema
 from .pair_metadata import pair_metadata
 
 ALIGN, SCORE = "pair_alignment", "pair_score"
-VERDICTS = ("pass", "needs_review", "retrain", "fail")
 # pairs and videos are different dynamic partition sets: the sensor starts a pair's run only
 # once both videos' embeddings exist, so no partition-level mapping is needed (or wanted: an
 # all-partitions mapping would make every pair depend on every video).

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..scoring.deviation import tc
+from ..scoring.verdict import Verdict
 
 STEP_NOTE = "step # counts from 1, as in the messages (the data's gold_step is 0-based: step # = gold_step + 1)"
-VERDICT_LABEL = {"pass": "PASS", "needs_review": "NEEDS REVIEW", "retrain": "RETRAIN", "fail": "FAIL"}
+VERDICT_LABEL = {v.value: v.label for v in Verdict}  # "needs_review" -> "NEEDS REVIEW"
 
 
 def step_no(gold_step: int | None) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..scoring.verdict import count_column_names
 from .fsutil import atomic_write_bytes
 from .keys import key_file_name
 
@@ -57,8 +58,8 @@ TABLES: dict[str, pa.Schema] = {
     ]),
     "task_summary": pa.schema([
         ("task", S), ("current_gold", S), ("gold_version", I), ("n_scored", I),
-        ("mean_score", F), ("min_score", F), ("n_pass", I), ("n_needs_review", I),
-        ("n_retrain", I), ("n_fail", I), ("last_scored_at", T),
+        ("mean_score", F), ("min_score", F), *((n, I) for n in count_column_names()),  # n_pass .. n_fail
+        ("last_scored_at", T),
     ]),
     "trainee_summary": pa.schema([
         ("task", S), ("trainee_file", S), ("verdict", S), ("score", F), ("n_deviations", I),

@@ -1,0 +1,37 @@
+"""One Verdict type: its order, and what the CLI, the roll-ups and the store build from it."""
+import duckdb
+
+from sopilot_assets.assets.rollups import SUMMARY_SQL, trainee_table
+from sopilot_assets.score_cli import exit_status
+from sopilot_resources.scoring.profile import Profile
+from sopilot_resources.scoring.verdict import VERDICTS, Verdict, count_column_names, worst_first
+from sopilot_resources.storage.results_store import TABLES
+
+
+def test_order_best_first_and_helpers():
+    assert VERDICTS == ("pass", "needs_review", "retrain", "fail")
+    assert Verdict.RETRAIN.worse_than("needs_review") and not Verdict.PASS.worse_than(Verdict.FAIL)
+    assert Verdict.NEEDS_REVIEW == "needs_review" and Verdict.NEEDS_REVIEW.label == "NEEDS REVIEW"
+    assert sorted(["pass", "fail", "unknown", "retrain", "needs_review"], key=worst_first)[-3:] == [
+        "retrain", "needs_review", "pass"]
+    assert isinstance(Profile().verdict(90, False), Verdict)
+
+
+def test_fail_below_gate():
+    assert exit_status("retrain", "needs_review") == 3
+    assert exit_status("needs_review", "needs_review") == 0 and exit_status("fail", None) == 0
+
+
+def test_rollup_counts_and_store_columns_follow_the_type():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE scores (task TEXT, score DOUBLE, verdict TEXT, scored_at TIMESTAMP)")
+    con.execute("INSERT INTO scores VALUES ('t', 90, 'pass', now()), ('t', 60, 'retrain', now()),"
+                " ('t', 10, 'fail', now()), ('t', 20, 'fail', now())")
+    row = dict(zip([d[0] for d in con.execute(SUMMARY_SQL).description], con.execute(SUMMARY_SQL).fetchone()))
+    assert {k: row[k] for k in count_column_names()} == {"n_pass": 1, "n_needs_review": 0, "n_retrain": 1, "n_fail": 2}
+    assert [n for n in TABLES["task_summary"].names if n.startswith("n_") and n != "n_scored"] == count_column_names()
+    rows = [{"task": "t", "trainee_file": f, "verdict": v, "score": s, "what_went_wrong": "", "gold_file": "g",
+             "gold_version": 1, "scored_at": "", "pair_key": f} for f, v, s in
+            (("a", "pass", 95.0), ("b", "fail", 5.0), ("c", "needs_review", 75.0))]
+    records = trainee_table(rows).value.records  # worst verdict first
+    assert [r.data["verdict"] for r in records] == ["fail", "needs_review", "pass"]
