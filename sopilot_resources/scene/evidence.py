@@ -1,7 +1,6 @@
 """Scene evidence for a pair: the entry point the scoring engine calls."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,16 +16,23 @@ from .search import TraineeScenes, change_anywhere, gold_is_fixed, trainee_scene
 @dataclass
 class SceneEvidence:
     """outcome: what the two performances left behind (None: no stills, or not registered);
-    changes: per gold step, what its result changes (None: nothing visible); seconds: time
-    spent; notes: why evidence is missing. The trainee's scenes for :meth:`made_anywhere` are
-    sampled and registered on first use only."""
+    changes: per gold step, what its result changes (None: nothing visible); notes: why
+    evidence is missing. What only some pairs need is computed on first use: the gold steps'
+    changes (a pair whose pictures agree and whose clips report nothing needs none) and the
+    trainee's registered scenes for :meth:`made_anywhere`."""
 
     outcome: Outcome | None
-    changes: list[GoldChange | None] = field(default_factory=list, repr=False)
-    seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    _gold_changes: Callable[[], list[GoldChange | None]] | None = field(default=None, repr=False)
     _search: Callable[[], TraineeScenes] | None = field(default=None, repr=False)
+    _changes: list[GoldChange | None] | None = field(default=None, repr=False)
     _scenes: TraineeScenes | None = field(default=None, repr=False)
+
+    @property
+    def changes(self) -> list[GoldChange | None]:
+        if self._changes is None:
+            self._changes = self._gold_changes() if self._gold_changes is not None else []
+        return self._changes
 
     @property
     def regions(self) -> list[np.ndarray | None]:
@@ -52,8 +58,8 @@ class SceneEvidence:
             return {"scene_compared": False, "scene_note": "; ".join(self.notes) or None}
         return {"scene_compared": True, "scene_noise": round(self.outcome.noise, 2),
                 "scene_differences": len(self.outcome.differences),
-                "scene_steps_with_region": sum(c is not None for c in self.changes),
-                "scene_sec": round(self.seconds, 3)}
+                "scene_steps_with_region": (None if self._changes is None
+                                            else sum(c is not None for c in self._changes))}
 
 
 def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list[tuple[float, float]],
@@ -64,7 +70,6 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     gold_spans: (start, end) seconds per gold step; to_gold: trainee seconds -> the gold seconds
     the alignment pairs them with (needed to search a moving camera's scenes). No stills on either side (embeddings made
     before stills were kept): no evidence, and the engine scores from the clips alone."""
-    t0 = time.perf_counter()
     if gold is None or trainee is None or len(gold) < 2 or len(trainee) < 2:
         return SceneEvidence(None, notes=["no stills kept for this pair (embedded before they were): "
                                           "re-embed both videos to compare pictures"])
@@ -73,11 +78,15 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     out = outcome(g, t, min_strength=min_strength, keep_pictures=keep_pictures)
     notes = [] if out.registered else ["the trainee's end scene could not be registered onto the gold's "
                                        "(another station or camera view?): pictures not compared"]
-    changes = gold_changes(g, gold_spans, float(gold.times[-1])) if out.registered else []
-    fixed = gold_is_fixed(g)
-    gold_end = settled(g.window(float(gold.times[-1]) - 2.0, float(gold.times[-1])))
+    if not out.registered:
+        return SceneEvidence(out, notes)
+    end = float(gold.times[-1])
+
+    def changes() -> list[GoldChange | None]:
+        return gold_changes(g, gold_spans, end)
 
     def search() -> TraineeScenes:
-        return trainee_scenes(t, g, fixed, gold_end, to_gold or (lambda x: x))
+        gold_end = settled(g.window(end - 2.0, end))
+        return trainee_scenes(t, g, gold_is_fixed(g), gold_end, to_gold or (lambda x: x))
 
-    return SceneEvidence(out, changes, time.perf_counter() - t0, notes, _search=search if out.registered else None)
+    return SceneEvidence(out, notes, _gold_changes=changes, _search=search)

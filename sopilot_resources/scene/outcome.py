@@ -31,6 +31,8 @@ LASTING_K, MIN_AREA, BORDER = 4.0, 12, 0.05
 #: a region "changed" in a video when its start-to-end difference is above this many units of
 #: that video's own start-to-end noise
 CHANGED_K = 3.0
+#: when a region changed is read from every TIME_STRIDE-th still (2 stills a second kept: 1 s)
+TIME_STRIDE = 2
 #: a gold step's region counts as left as the gold did when this share of it agrees
 DONE_SHARE = 0.7
 
@@ -133,7 +135,7 @@ def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end:
         return []
     times = c.stills.times
     closer = np.full((len(masks), len(times)), np.nan)
-    for i in range(len(times)):
+    for i in range(0, len(times), TIME_STRIDE):
         img = c.get(i)
         f = flatten_light(warp.apply(img, size) if warp is not None else img)
         da, db = np.abs(f - end).sum(-1), np.abs(f - start).sum(-1)

@@ -79,11 +79,8 @@ def settled(frames: np.ndarray) -> np.ndarray:
     if len(frames) == 1:
         return frames[0].copy()
     frames = steady(frames)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # pixels outside every still stay NaN
-        med = np.nanmedian(frames, axis=0)
+    # the middle still is never shifted: it fills what a shifted one lost at its border
+    med = np.median(np.where(np.isnan(frames), frames[len(frames) // 2], frames), axis=0)
     dev = np.nan_to_num(np.abs(frames - med).sum(-1), nan=np.inf)
     finite = dev[np.isfinite(dev)]
     thr = max(MOVE_K * float(np.median(finite)) if finite.size else MOVE_FLOOR, MOVE_FLOOR)
@@ -103,11 +100,11 @@ def flatten_light(img: np.ndarray) -> np.ndarray:
     """(H, W, 3) -> the same minus its blurred self (lighting ramps, gain and white-balance
     offsets go; edges, parts and marks stay), lightly smoothed against noise. NaN-safe: NaN
     pixels are filled from their neighbourhood for the blur and stay NaN in the result."""
-    bad = ~np.isfinite(img).all(-1)
-    x = img
+    bad = np.isnan(img[..., 0])  # NaN marks a whole pixel (all channels) in this package
+    x = img.astype(np.float32)
     if bad.any():
-        fill = np.nanmedian(img.reshape(-1, 3), axis=0) if (~bad).any() else np.zeros(3, np.float32)
-        x = np.where(bad[..., None], fill, img).astype(np.float32)
+        fill = np.median(img[~bad], axis=0) if (~bad).any() else np.zeros(3, np.float32)
+        x = np.where(bad[..., None], fill, x).astype(np.float32)
     out = cv2.GaussianBlur(x - cv2.GaussianBlur(x, (0, 0), LIGHT_SIGMA), (0, 0), 0.8)
     out[bad] = np.nan
     return out

@@ -36,7 +36,7 @@ class Registration:
         x = np.nan_to_num(img, nan=-1e4).astype(np.float32)
         out = cv2.warpPerspective(x, self.warp, size, flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(-1e4, -1e4, -1e4))
-        out[out < -1.0] = np.nan
+        out[(out < -1.0).any(-1)] = np.nan  # a whole pixel, as everywhere in this package
         return out
 
 
