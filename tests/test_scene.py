@@ -97,3 +97,19 @@ def test_a_step_left_out_and_an_extra_part():
 def test_no_stills_means_no_scene_evidence():
     ev = scene_evidence(None, stills(GOLD), SPANS)
     assert not ev.usable and ev.notes and ev.metrics()["scene_compared"] is False
+
+
+def test_difference_picture_for_a_scene_deviation():
+    import cv2
+
+    from sopilot_resources.scene.figures import deviation_pictures
+
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    ev = scene_evidence(stills(GOLD), stills(replace(GOLD, spots=spots, seed=5)), SPANS, keep_pictures=True)
+    diff = _strong(ev)[0]
+    devs = [{"message": "x", "evidence": None}, {"message": "y", "evidence": {"source": "scene", **diff.to_dict()}}]
+    pics = deviation_pictures(ev.outcome, devs)
+    assert list(pics) == [1]
+    img = cv2.imdecode(np.frombuffer(pics[1][0][1], np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None and img.shape[1] > img.shape[0]  # gold and trainee side by side

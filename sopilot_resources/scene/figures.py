@@ -14,6 +14,8 @@ from .outcome import LastingDifference, Outcome
 
 #: context around the difference (px of the 320 px stills) and the size each side is drawn at
 MARGIN, SIDE = 40, 360
+#: grey level of what the trainee's camera did not see (outside its registered view)
+OUTSIDE = 200.0
 
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -29,7 +31,7 @@ def difference_png(out: Outcome, diff: LastingDifference, caption: tuple[str, st
     contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = []
     for img, label in zip((out.pictures["gold_end"], out.pictures["trainee_end"]), caption):
-        pic = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=0.0), 0, 255).astype(np.uint8))
+        pic = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=OUTSIDE), 0, 255).astype(np.uint8))
         cv2.drawContours(pic, contours, -1, (255, 40, 40), 1)
         crop = _crop(pic, diff.box)
         scale = SIDE / max(crop.shape[:2])
