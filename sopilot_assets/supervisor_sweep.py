@@ -25,7 +25,7 @@ def worker_pid(instance, run_id: str) -> tuple[int, float] | None:
     for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
         event = record.dagster_event
         meta = getattr(event.event_specific_data, "metadata", None) or {}
-        if "pid" in meta and (record.user_message or "").startswith("Started process for"):
+        if "pid" in meta and (event.message or record.user_message or "").startswith("Started process for"):
             try:
                 found = (int(meta["pid"].value), record.timestamp)
             except (TypeError, ValueError):
