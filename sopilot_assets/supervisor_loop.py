@@ -80,14 +80,25 @@ class Supervisor:
         rec, proc = self.records[name], self.procs[name]
         now = time.monotonic()
         if rec.restart_due is not None:
-            if now >= rec.restart_due:
+            if now < rec.restart_due:
+                return None
+            try:
                 self._start(name)
+            except OSError as exc:  # no process at all (out of memory, too many processes)
+                rec.restart_due = None
+                return self._died(name, 0.0, f"could not be started: {exc}")
             return None
         if proc.poll() is None:
             return None
-        death = judge_death(self.policy, rec.streak, now - rec.started_at)
+        if name == "webserver":
+            self.ui_down_since = now
+        return self._died(name, now - rec.started_at, describe_exit(proc.returncode) + self._hint(name))
+
+    def _died(self, name: str, lived_s: float, why: str) -> str | None:
+        """Log the death, fail the runs it interrupted, schedule the restart; the give-up message."""
+        rec, now = self.records[name], time.monotonic()
+        death = judge_death(self.policy, rec.streak, lived_s)
         rec.streak = death.streak
-        why = describe_exit(proc.returncode) + self._hint(name)
         self.state.restarted(name, why)
         if death.give_up:
             return self._give_up_message(rec, death.streak, why)
@@ -130,17 +141,18 @@ class Supervisor:
         return self._give_up_message(self.records[name], 1, why)
 
     def _watch_ui(self) -> None:
-        up = responds(f"{self.layout.url}/server_info")
-        now = time.monotonic()
-        if up and not self.ui_seen:
+        """Poll the UI only until it answers: at the start and after the webserver died."""
+        if self.ui_seen and self.ui_down_since is None:
+            return
+        if self.procs["webserver"].poll() is not None or not responds(f"{self.layout.url}/server_info"):
+            return
+        if not self.ui_seen:
             self.ui_seen = True
             log.info("Dagster UI ready at %s (sensors and automation run by default)", self.layout.url)
-        elif up and self.ui_down_since is not None:
+        else:
             log.info("Dagster UI answering again at %s (%.0f s after it went down)", self.layout.url,
-                     now - self.ui_down_since)
-            self.ui_down_since = None
-        elif not up and self.ui_seen and self.ui_down_since is None:
-            self.ui_down_since = now
+                     time.monotonic() - self.ui_down_since)
+        self.ui_down_since = None
 
     def stop(self) -> bool:
         """Stop daemon and webserver, then the code server, then leftovers; True when all stopped

@@ -13,10 +13,14 @@ The chaos soak reads it to kill the daemon and to time the way back to service.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+
+log = logging.getLogger("sopilot.serve")
 
 STATE_FILE = "sopilot-serve.json"
 MAX_RESTARTS_KEPT = 100
@@ -38,6 +42,7 @@ class ServeState:
 
     def __init__(self, home: Path, url: str):
         self.path = Path(home) / STATE_FILE
+        self._failed: str | None = None
         self.data = {"serve_pid": os.getpid(), "started_at": now_iso(), "state": "running",
                      "url": url, "processes": {}, "restarts": []}
 
@@ -56,7 +61,17 @@ class ServeState:
         self.write()
 
     def write(self) -> None:
+        """Write the file; a failed write (disk full) is logged once per error and never stops serve."""
         self.data["updated_at"] = now_iso()
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps(self.data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(self.data, indent=1), encoding="utf-8")
+            os.replace(tmp, self.path)
+            self._failed = None
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            if self._failed != str(exc):
+                log.warning("could not write %s (%s); serve keeps running, the file is written again at "
+                            "the next change", self.path, exc)
+            self._failed = str(exc)

@@ -97,6 +97,38 @@ def test_state_file_is_rewritten_on_each_change(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sopilot-serve.json"], "no temp file left"
 
 
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 64 KiB tmpfs (we run as root, as CI does); skipped where mounting is not allowed."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_state_file_on_a_full_disk_never_stops_serve(tiny_disk, caplog):
+    state = ServeState(tiny_disk, "http://127.0.0.1:3000")
+    state.started("daemon", 111)
+    filler = tiny_disk / "filler"
+    with open(filler, "wb", buffering=0) as f, pytest.raises(OSError):
+        while True:
+            f.write(b"x" * 4096)
+    with caplog.at_level("WARNING", logger="sopilot.serve"):
+        state.restarted("daemon", "killed by SIGKILL")  # must not raise
+        state.started("daemon", 222)
+    assert sum("could not write" in r.getMessage() for r in caplog.records) == 1, "said once, not per write"
+    assert read_state(tiny_disk)["processes"] == {"daemon": 111}, "the last good file stays readable"
+    filler.unlink()
+    state.started("daemon", 333)
+    assert read_state(tiny_disk)["processes"] == {"daemon": 333}
+    assert [r["why"] for r in read_state(tiny_disk)["restarts"]] == ["killed by SIGKILL"]
+
+
 @dg.op
 def _noop():
     return None
