@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable
 
 from sopilot_assets.supervisor import RestartPolicy, UnitRecord, describe_exit, judge_death, recent, window_words
-from sopilot_assets.supervisor_procs import clear_groups, interrupt_and_wait, start_process
+from sopilot_assets.supervisor_procs import KILL_GRACE_S, clear_groups, interrupt_and_wait, start_process
 from sopilot_assets.supervisor_state import ServeState
 from sopilot_assets.supervisor_units import LABELS, UNIT_ORDER, ServeLayout
 
@@ -22,6 +22,8 @@ log = logging.getLogger("sopilot.serve")
 STOP_GRACE_S = 60.0  # per stage, as `dagster dev` waits for its webserver and daemon
 TICK_S = 0.5
 GAVE_UP = 3  # exit code of serve after giving up
+# the longest a stop can take: daemon+webserver, code server, then leftovers' quiet, SIGTERM, SIGKILL waits
+WORST_STOP_S = 2 * STOP_GRACE_S + 2 * KILL_GRACE_S + 5.0
 
 
 class Supervisor:

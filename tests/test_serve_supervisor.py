@@ -5,11 +5,14 @@ dead-worker sweep on a real temporary instance."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -17,7 +20,7 @@ from dagster._core.events import DagsterEvent, DagsterEventType, EngineEventData
 
 from sopilot_assets.instance import prepare_dagster_home
 from sopilot_assets.supervisor import RestartPolicy, describe_exit, judge_death, recent, restart_delay
-from sopilot_assets.supervisor_loop import port_taken
+from sopilot_assets.supervisor_loop import WORST_STOP_S, port_taken
 from sopilot_assets.supervisor_state import ServeState, read_state
 from sopilot_assets.supervisor_sweep import process_gone, sweep_dead_workers
 from sopilot_resources.settings import Settings
@@ -172,3 +175,28 @@ def test_a_reused_pid_does_not_keep_a_run_alive():
         younger.kill()
         younger.wait()
     assert process_gone(younger.pid, since=time.time())
+
+
+def _systemd_unit_from_docs() -> str:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+    section = doc[doc.index("## Running under systemd"):]
+    return section[section.index("```ini\n") + 7:section.index("```", section.index("```ini\n") + 7)]
+
+
+def test_systemd_unit_in_the_docs_is_valid_and_outwaits_serve(tmp_path):
+    unit = _systemd_unit_from_docs()
+    settings = dict(re.findall(r"^(\w+)=(.*)$", unit, re.M))
+    assert settings["Restart"] == "on-failure" and settings["KillSignal"] in ("SIGINT", "SIGTERM")
+    assert settings["KillMode"] == "mixed", "the stop signal goes to serve only; serve stops the rest in order"
+    assert int(settings["TimeoutStopSec"]) > WORST_STOP_S, "systemd must not SIGKILL serve mid-stop"
+    assert {"User", "WorkingDirectory", "ExecStart"} <= set(settings)
+    assert "SOPILOT_DATA_DIR=" in unit and "DAGSTER_HOME=" in unit
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed: syntax not verified")
+    local = re.sub(r"^ExecStart=.*$", f"ExecStart={sys.executable} -m sopilot_assets.cli serve", unit, flags=re.M)
+    local = re.sub(r"^(User|Group)=.*$", r"\1=root", local, flags=re.M)
+    local = re.sub(r"^WorkingDirectory=.*$", f"WorkingDirectory={tmp_path}", local, flags=re.M)
+    (tmp_path / "sopilot.service").write_text(local)
+    out = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "sopilot.service")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and not (out.stdout + out.stderr).strip(), out.stdout + out.stderr
