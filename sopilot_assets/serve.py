@@ -29,7 +29,7 @@ from sopilot_assets.supervisor import RestartPolicy
 from sopilot_assets.supervisor_loop import GAVE_UP, Supervisor, port_taken
 from sopilot_assets.supervisor_procs import group_alive  # noqa: F401  (used by the soak)
 from sopilot_assets.supervisor_state import ServeState
-from sopilot_assets.supervisor_sweep import sweep_dead_workers
+from sopilot_assets.supervisor_sweep import retry_lost_retries, sweep_dead_workers
 from sopilot_assets.supervisor_units import ServeLayout, unit_commands, unit_env, write_workspace
 from sopilot_resources.settings import Settings
 
@@ -134,7 +134,8 @@ def _supervise(layout: ServeLayout, data_root: Path, home: Path, feed, policy: R
     write_workspace(layout)
     state = ServeState(home, layout.url)
     sup = Supervisor(layout, unit_commands(layout), unit_env(data_root, home, layout.verbose), state,
-                     sweep=lambda why: sweep_dead_workers(home, why), policy=policy)
+                     sweep=lambda why: sweep_dead_workers(home, why),
+                     rearm=lambda since: retry_lost_retries(home, since), policy=policy)
     stop = {"signal": None}
 
     def on_signal(signum, _frame):

@@ -30,9 +30,13 @@ class Supervisor:
     """One serve session: ``run(stop_requested)`` returns "stopped" or the give-up message."""
 
     def __init__(self, layout: ServeLayout, commands: dict[str, list[str]], env: dict[str, str],
-                 state: ServeState, sweep: Callable[[str], object], policy: RestartPolicy = RestartPolicy()):
+                 state: ServeState, sweep: Callable[[str], object], rearm: Callable[[float], object],
+                 policy: RestartPolicy = RestartPolicy()):
         self.layout, self.commands, self.env, self.state = layout, commands, env, state
-        self.sweep, self.policy = sweep, policy
+        self.sweep, self.rearm, self.policy = sweep, rearm, policy
+        self.outage: tuple[float, str] | None = None  # (epoch s, why) of a code server death not yet swept
+        self.rearm_due: list[float] = []  # monotonic times of the checks for retries lost in that outage
+        self._since = 0.0  # epoch s: retries that failed after this were lost in the outage
         self.records = {name: UnitRecord(name, LABELS[name]) for name in UNIT_ORDER}
         self.procs: dict[str, subprocess.Popen] = {}
         self.pgids: set[int] = set()
@@ -60,23 +64,44 @@ class Supervisor:
                 outcome = self._watch(name)
                 if outcome:
                     return outcome
+            self._after_code_server_outage()
             self._watch_ui()
         return "stopped"
 
     def _wait_code_server(self, stop_requested) -> bool:
         """Start the webserver and daemon only once the code server answers, as `dagster dev` does
         (a daemon that starts first sees the code location broken for a minute)."""
-        from dagster._grpc.client import DagsterGrpcClient
-
-        client = DagsterGrpcClient(socket=str(self.layout.socket), host="localhost")
         deadline = time.monotonic() + 300
         while not stop_requested() and time.monotonic() < deadline and self.procs["code_server"].poll() is None:
-            try:
-                client.ping("")
+            if self._code_server_answers():
                 return True
-            except Exception:  # not listening yet: dagster raises its own unreachable error
-                time.sleep(0.5)
+            time.sleep(0.5)
         return False
+
+    def _code_server_answers(self) -> bool:
+        from dagster._grpc.client import DagsterGrpcClient
+
+        try:
+            DagsterGrpcClient(socket=str(self.layout.socket), host="localhost").ping("")
+            return True
+        except Exception:  # not listening (yet): dagster raises its own unreachable error
+            return False
+
+    def _after_code_server_outage(self) -> None:
+        """Once a restarted code server answers: fail the runs whose worker died with it, then (now,
+        and a few times over the next two minutes) re-arm retries Dagster could not launch meanwhile."""
+        now = time.monotonic()
+        if self.outage is not None and self.procs["code_server"].poll() is None and self._code_server_answers():
+            since, why = self.outage
+            self._sweep(why)
+            self.rearm_due = [now, now + 15, now + 45, now + 105]
+            self.outage, self._since = None, since
+        if self.rearm_due and now >= self.rearm_due[0]:
+            self.rearm_due.pop(0)
+            try:
+                self.rearm(self._since)
+            except Exception as exc:
+                log.warning("could not check for retries lost while the code server was down: %s", exc)
 
     def _watch(self, name: str) -> str | None:
         rec, proc = self.records[name], self.procs[name]
@@ -111,7 +136,10 @@ class Supervisor:
                     rec.label, why, death.lived_s, death.delay_s, n, window_words(self.policy.window_s))
         if name == "code_server":
             self.layout.socket.unlink(missing_ok=True)  # the new one binds the same path
-        self._sweep(f"{rec.label} {why}")
+            since = self.outage[0] if self.outage else time.time() - 5
+            self.outage = (since, f"{rec.label} {why}")  # swept once the new one answers
+        else:
+            self._sweep(f"{rec.label} {why}")
         return None
 
     def _sweep(self, why: str) -> None:

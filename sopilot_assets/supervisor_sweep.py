@@ -67,3 +67,38 @@ def sweep_dead_workers(home: Path, why: str) -> list[str]:
         log.info("marked %d run(s) failed whose process is gone (%s); run retries re-execute them: %s",
                  len(failed), why, ", ".join(r[:8] for r in failed))
     return failed
+
+
+FAILED_RETRY_MESSAGE = "Failed to retry run"  # Dagster's engine event when a retry could not be launched
+
+
+def retry_lost_retries(home: Path, since: float) -> list[str]:
+    """Re-arm the automatic retry of failed runs whose retry Dagster could not launch since `since`
+    (epoch s), e.g. while the code server was down; return their ids.
+
+    Dagster marks such a run `dagster/will_retry=false` and never tries again. The run is marked
+    retryable again and its failure reported once more, so the daemon's retry machinery (which
+    never starts a second retry of the same run) launches the retry now that the code server answers.
+    """
+    import dagster as dg
+    from dagster._core.events import DagsterEventType
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+    from dagster._core.storage.tags import PARENT_RUN_ID_TAG, WILL_RETRY_TAG
+
+    rearmed = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE],
+                                                        tags={WILL_RETRY_TAG: "false"})):
+            lost = any(r.timestamp >= since and (r.dagster_event.message or "") == FAILED_RETRY_MESSAGE
+                       for r in instance.all_logs(run.run_id, of_type=DagsterEventType.ENGINE_EVENT))
+            if not lost or instance.get_runs(filters=RunsFilter(tags={PARENT_RUN_ID_TAG: run.run_id}), limit=1):
+                continue
+            instance.add_run_tags(run.run_id, {WILL_RETRY_TAG: "true"})
+            instance.report_run_failed(instance.get_run_by_id(run.run_id),
+                                       "sopilot serve: its retry could not be launched while the code server "
+                                       "was down; retrying it now.")
+            rearmed.append(run.run_id)
+    if rearmed:
+        log.info("re-armed the retry of %d failed run(s) whose retry was lost while the code server was down: %s",
+                 len(rearmed), ", ".join(r[:8] for r in rearmed))
+    return rearmed

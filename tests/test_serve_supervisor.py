@@ -22,7 +22,7 @@ from sopilot_assets.instance import prepare_dagster_home
 from sopilot_assets.supervisor import RestartPolicy, describe_exit, judge_death, recent, restart_delay
 from sopilot_assets.supervisor_loop import WORST_STOP_S, port_taken
 from sopilot_assets.supervisor_state import ServeState, read_state
-from sopilot_assets.supervisor_sweep import process_gone, sweep_dead_workers
+from sopilot_assets.supervisor_sweep import FAILED_RETRY_MESSAGE, process_gone, retry_lost_retries, sweep_dead_workers
 from sopilot_resources.settings import Settings
 
 POLICY = RestartPolicy()
@@ -164,6 +164,37 @@ def test_sweep_fails_only_runs_whose_worker_is_gone(tmp_path, monkeypatch):
     with dg.DagsterInstance.from_config(str(home)) as inst:
         assert inst.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
         assert inst.get_run_by_id(live_run).status == dg.DagsterRunStatus.STARTED
+
+
+def _failed_run(instance, retry_failed: bool):
+    """A failed run Dagster decided not to retry; `retry_failed`: because launching its retry failed."""
+    from dagster._core.storage.tags import WILL_RETRY_TAG
+
+    run = instance.create_run_for_job(_one_op)
+    instance.report_run_failed(run, "worker died")
+    if retry_failed:
+        instance.report_engine_event(FAILED_RETRY_MESSAGE, run)
+    instance.add_run_tags(run.run_id, {WILL_RETRY_TAG: "false"})
+    return run.run_id
+
+
+def test_retries_lost_while_the_code_server_was_down_are_rearmed(tmp_path, monkeypatch):
+    from dagster._core.storage.tags import WILL_RETRY_TAG
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home, _ = prepare_dagster_home(Settings(data_dir=tmp_path / "data"))
+    since = time.time() - 1
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        lost = _failed_run(inst, retry_failed=True)
+        given_up = _failed_run(inst, retry_failed=False)  # e.g. out of retries: left alone
+    assert retry_lost_retries(home, since) == [lost]
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        assert inst.get_run_by_id(lost).tags[WILL_RETRY_TAG] == "true"
+        assert inst.get_run_by_id(given_up).tags[WILL_RETRY_TAG] == "false"
+        failures = inst.all_logs(lost, of_type=DagsterEventType.RUN_FAILURE)
+        assert len(failures) == 2, "the failure is reported once more, so the retry daemon sees it"
+        inst.add_run_tags(lost, {WILL_RETRY_TAG: "false"})  # e.g. the daemon tried again: still failing
+    assert retry_lost_retries(home, time.time() + 5) == [], "only retries lost since the outage began"
 
 
 def test_a_reused_pid_does_not_keep_a_run_alive():
