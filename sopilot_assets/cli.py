@@ -119,7 +119,8 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
 
     add_report_parser(sub, cmd, data_help)
 
-    v = cmd("serve", "start the Dagster UI and daemon (Ctrl-C stops both)")
+    v = cmd("serve", "start the Dagster UI and daemon, restart either if it dies (Ctrl-C stops all; "
+                     "exit code 3: gave up after repeated fast deaths, docs/operations.md)")
     v.add_argument("--host", default="127.0.0.1", help="interface to listen on; the UI has no login, so "
                                                        "anything but loopback logs a warning")
     v.add_argument("--port", type=int, default=3000, help="UI port")

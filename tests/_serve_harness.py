@@ -2,7 +2,8 @@
 
 Nothing here imports the Dagster graph: the server is started as a user would
 (`python -m sopilot_assets.cli serve`), results are read from `<data root>/sopilot.duckdb`
-read-only, and run state from the instance's own storage under DAGSTER_HOME.
+read-only, run state and sensor ticks from the instance's own storage under DAGSTER_HOME, and the
+pids of what serve supervises from `<DAGSTER_HOME>/sopilot-serve.json`.
 """
 
 from __future__ import annotations
@@ -146,11 +147,49 @@ class Server:
         if not self._log.closed:
             self._log.close()
 
+    def state(self) -> dict:
+        """`<DAGSTER_HOME>/sopilot-serve.json` as serve last wrote it ({} before it exists)."""
+        import json
+
+        try:
+            return json.loads((self.dagster_home / "sopilot-serve.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def kill_part(self, what: str) -> int:
+        """SIGKILL one process serve supervises ("daemon", "webserver", "code_server"); its pid."""
+        pid = self.state()["processes"][what]
+        self.remember_tree()
+        assert pid in self.tree, f"{what} (pid {pid}) is not a process of this server"
+        psutil.Process(pid).send_signal(signal.SIGKILL)
+        return pid
+
+    def responds(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/server_info", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
     def log_tail(self, n: int = 60) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return ""
+
+
+def last_sensor_tick(home: Path) -> float:
+    """Timestamp of the newest successful or skipped sensor tick on the instance at `home` (0: none)."""
+    import dagster as dg
+    from dagster._core.scheduler.instigation import InstigatorType, TickStatus
+
+    newest = 0.0
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        for state in inst.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+            for tick in inst.get_ticks(state.instigator_origin_id, state.selector_id, limit=5):
+                if tick.status in (TickStatus.SUCCESS, TickStatus.SKIPPED):
+                    newest = max(newest, tick.timestamp)
+    return newest
 
 
 def score_rows(data_root: Path) -> list[dict]:

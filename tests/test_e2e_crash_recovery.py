@@ -4,10 +4,14 @@
    fails the run, instance run retries re-execute it, every trainee ends with one scores row.
 2. SIGKILL the whole server (webserver, daemon, code server, run workers) mid-step, start it
    again on the same data root: the restart fails the orphaned run, retries finish the work.
+3. SIGKILL the code server together with its run workers (its whole process group, as an OOM kill
+   of the group would), server left up: serve restarts the code server alone, fails the run whose
+   worker is gone (nobody else reports it), and the retry finishes the work.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections import Counter
@@ -140,3 +144,36 @@ def _kill_when_heavy_step_runs_by_crash(srv: Server) -> tuple[str, str]:
             return hit[0], hit[1]
         time.sleep(0.3)
     raise TimeoutError("no embedding/score step was seen running")
+
+
+def test_code_server_killed_with_its_workers_is_restarted_and_run_retried(tmp_path):
+    art = artifacts_dir("e2e_kill_code_server")
+    src, expected = demo_subset(tmp_path / "drop", n_trainees=2)
+    srv = Server(tmp_path / "data", art / "serve.log").start()
+    try:
+        srv.wait_ready()
+        srv.drop(src)
+        deadline, hit = time.monotonic() + 400, None
+        while hit is None and time.monotonic() < deadline:
+            hit = _step_in_flight(srv.dagster_home)
+            time.sleep(0.3)
+        assert hit, "no embedding/score step was seen running"
+        run_id, step, pid = hit
+        group = srv.state()["processes"]["code_server"]
+        assert os.getpgid(pid) == group, "run workers live in the code server's process group"
+        srv.remember_tree()
+        os.killpg(group, signal.SIGKILL)
+        rows = wait_until(lambda: _exactly_once(srv, expected), 600, 3, "all score rows after the kill")
+        _assert_rows(rows, expected)
+        killed, retries = _retry_of(srv.dagster_home, run_id)
+        assert killed.status == DagsterRunStatus.FAILURE, f"the run killed in {step} is failed by serve's sweep"
+        assert retries, "and re-executed"
+        with dg.DagsterInstance.from_config(str(srv.dagster_home)) as inst:
+            why = [e.message for e in inst.all_logs(run_id, of_type=DagsterEventType.RUN_FAILURE)]
+        assert any("sopilot serve: the process of this run" in (m or "") for m in why), why
+        assert srv.proc.poll() is None and srv.state()["restarts"][0]["what"] == "code_server"
+    finally:
+        code = srv.stop()
+        srv.kill_everything()
+        print(srv.log_tail(20))
+    assert code == 0

@@ -37,7 +37,7 @@ def test_sigterm_mid_run_stops_everything(tmp_path):
         srv.drop(src)
         wait_until(lambda: _runs(srv.dagster_home, [DagsterRunStatus.STARTED]), 300, 0.5, "a started run")
         srv.remember_tree()
-        assert len(srv.tree) >= 4  # dagster dev, webserver, daemon, code server, run worker...
+        assert len(srv.tree) >= 4  # code server (and its gRPC child), webserver, daemon, run worker...
         code = srv.stop(signal.SIGTERM)
         survivors = srv.survivors()
     finally:

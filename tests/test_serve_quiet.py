@@ -8,7 +8,8 @@ import dagster as dg
 import pytest
 
 from sopilot_assets.instance import prepare_dagster_home
-from sopilot_assets.serve import _warn_if_exposed, dagster_dev_command
+from sopilot_assets.serve import _warn_if_exposed
+from sopilot_assets.supervisor_units import ServeLayout, unit_commands, unit_env
 from sopilot_resources.settings import Settings
 
 
@@ -19,12 +20,19 @@ def clean_env(monkeypatch):
     return monkeypatch
 
 
-def test_dagster_dev_is_quiet_unless_verbose(tmp_path):
-    quiet = dagster_dev_command(tmp_path / "w.yaml", "127.0.0.1", 3000)
-    loud = dagster_dev_command(tmp_path / "w.yaml", "127.0.0.1", 3000, verbose=True)
-    assert quiet[quiet.index("--log-level") + 1] == "warning" and "-W" in quiet
-    assert loud[loud.index("--log-level") + 1] == "info" and "-W" not in loud
-    assert quiet[quiet.index("-m"):quiet.index("-m") + 3] == ["-m", "dagster", "dev"]
+def test_dagster_processes_are_quiet_unless_verbose(tmp_path):
+    quiet = unit_commands(ServeLayout(tmp_path, "127.0.0.1", 3000))
+    loud = unit_commands(ServeLayout(tmp_path, "127.0.0.1", 3000, verbose=True))
+    flag = {"webserver": "--dagster-log-level", "daemon": "--log-level"}
+    for name, option in flag.items():
+        assert quiet[name][quiet[name].index(option) + 1] == "warning"
+        assert loud[name][loud[name].index(option) + 1] == "info"
+    for cmds in (quiet, loud):  # the code server stays at warning, as under `dagster dev`
+        assert cmds["code_server"][cmds["code_server"].index("--log-level") + 1] == "warning"
+    assert quiet["daemon"][1:4] == ["-m", "dagster._daemon", "run"]
+    assert quiet["webserver"][quiet["webserver"].index("--port") + 1] == "3000"
+    assert unit_env(tmp_path, tmp_path, verbose=False)["DAGSTER_verbose"] == ""  # short code errors
+    assert unit_env(tmp_path, tmp_path, verbose=True)["DAGSTER_verbose"] == "1"
 
 
 @pytest.mark.parametrize("verbose, level", [(False, "INFO"), (True, "DEBUG")])
