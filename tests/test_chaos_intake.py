@@ -238,6 +238,8 @@ def test_container_completeness_of_real_files(tmp_path, media):
         for frac in (0.05, 0.5, 0.98):
             p.write_bytes(data[: int(len(data) * frac)])
             assert container_state(p).state == (UNKNOWN if kind == "mkv" else INCOMPLETE), (kind, frac)
+        p.write_bytes(data + b"\0\0\0\0")  # stray bytes after a whole container: cannot tell
+        assert container_state(p).state == UNKNOWN, kind
     p.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))  # a picture named like a video
     assert container_state(p).state == UNKNOWN
     os.mkfifo(tmp_path / "pipe.mp4")  # never opened for reading: would block

@@ -59,7 +59,9 @@ def _mp4(f, size: int) -> Completeness:
     pos, moov, n = 0, False, 0
     while pos < size and n < _MAX_BOXES:
         hdr = _read(f, pos, 16)
-        if len(hdr) < 8:
+        if len(hdr) < 8:  # the next box's header, being written - or a few stray bytes at the end
+            if moov:
+                return Completeness(UNKNOWN, f"mp4: {len(hdr)} stray bytes after its last box")
             return Completeness(INCOMPLETE, f"mp4 box header cut at byte {pos} of {size}")
         box, kind = int.from_bytes(hdr[:4], "big"), hdr[4:8]
         if not all(32 <= c < 127 for c in kind):
@@ -128,7 +130,7 @@ def _riff(f, size: int) -> Completeness:
     pos = 0
     while pos < size:
         hdr = _read(f, pos, 8)
-        if len(hdr) < 8:
+        if len(hdr) < 8 and b"RIFF".startswith(hdr[:4]):
             return Completeness(INCOMPLETE, f"avi chunk header cut at byte {pos} of {size}")
         if hdr[:4] != b"RIFF":
             return Completeness(UNKNOWN, f"avi: data after its RIFF chunks at byte {pos}")

@@ -1,9 +1,10 @@
-"""One inbox sensor tick as plain Python: scan, wait for stable files, dedupe, move, register,
-pair. The Dagster sensor (sopilot_assets/sensors.py) turns the outcome into partitions, runs,
-log lines and ingest_events rows.
+"""One inbox sensor tick as plain Python: scan, wait for finished files (``stability.py``), hash,
+dedupe, check, move, verify, register, pair. The Dagster sensor (sopilot_assets/sensors.py) turns
+the outcome into partitions, runs, log lines and ingest_events rows.
 
 Crash safety: a video's registration is journaled before its file moves; the next tick
-finishes (or forgets) any journaled move, and every registry update is idempotent.
+finishes (or forgets) any journaled move, and every registry update is idempotent. A stored file
+whose bytes changed after they were hashed is never registered (``intake_verify.py``).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
         self.registry = Registry(store.registry_dir)
         self.config = config
         self.check_video = check_video or _default_check
+        self._requeued: list[str] = []  # inbox files put back this tick (see intake_verify)
 
     # --- the tick ---------------------------------------------------------------------------
     def tick(self, tracker_state: dict | None, now: float | None = None,
