@@ -56,6 +56,7 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
         tracker = StabilityTracker(tracker_state, self.config.stable_seconds)
         self._now, self._tracker, self._regold, self._requeued = now, tracker, [], []
         events = self.recover()
+        self._restart_requeued()  # put back by the recovery: watched as new, seen growing
         previous = set(tracker.state)
         entries = scan(self.store.inbox)
         settled = tracker.observe(entries, now)
@@ -86,11 +87,15 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
             if handled:
                 done += 1
                 tracker.forget(e.rel)
-        for rel in self._requeued:
-            tracker.restart(rel, now)
+        self._restart_requeued()
         left = sum(1 for e in todo if e.path.exists() and e.kind != "sidecar"
                    and failures.get(e.rel, 0) < MAX_FAILURES)
         return TickOutcome(events, tracker.state, done, left, self._regold, failures)
+
+    def _restart_requeued(self) -> None:
+        for rel in self._requeued:
+            self._tracker.restart(rel, self._now)
+        self._requeued = []
 
     def _failed(self, e: InboxEntry, exc: Exception, failures: dict, events: list[Event]) -> bool:
         """An unexpected error handling ``e``: retried on the next ticks (a warning each time),
