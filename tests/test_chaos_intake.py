@@ -156,6 +156,7 @@ def test_a_writer_that_keeps_the_file_open_is_not_taken(tmp_path, media):
         while not (open_for_writing([f]) or {}).get(f) and time.time() - t0 < 10:
             time.sleep(0.05)
         assert f"process {proc.pid}" in open_for_writing([f])[f]
+        assert open_for_writing([f], proc=str(tmp_path / "no-proc")) is None  # cannot tell: other rules
         out, said = intake.tick(None, now=0.0), []
         for now in (2.0, 100.0, 10_000.0):
             out = intake.tick(out.tracker_state, now=now, failures=out.failures)
@@ -240,6 +241,17 @@ def test_container_completeness_of_real_files(tmp_path, media):
             assert container_state(p).state == (UNKNOWN if kind == "mkv" else INCOMPLETE), (kind, frac)
         p.write_bytes(data + b"\0\0\0\0")  # stray bytes after a whole container: cannot tell
         assert container_state(p).state == UNKNOWN, kind
+    def box(kind: bytes, body: bytes = b"", size: int | None = None) -> bytes:
+        return (len(body) + 8 if size is None else size).to_bytes(4, "big") + kind + body
+
+    head = box(b"ftyp", b"isom\0\0\0\0") + box(b"moov", b"\0" * 40)
+    for tail in (box(b"moof", b"\0" * 16) + box(b"mdat", b"\1" * 64),  # fragmented: may go on
+                 box(b"mdat", b"\1" * 64, size=0)):  # mdat 'to the end of the file'
+        p.write_bytes(head + tail)
+        assert container_state(p).state == UNKNOWN
+    riff = b"RIFF" + (12).to_bytes(4, "little") + b"AVI " + b"\0" * 8
+    p.write_bytes(riff + b"RIFF" + (8).to_bytes(4, "little") + b"AVIX" + b"\0" * 4)  # OpenDML
+    assert container_state(p).state == UNKNOWN
     p.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))  # a picture named like a video
     assert container_state(p).state == UNKNOWN
     os.mkfifo(tmp_path / "pipe.mp4")  # never opened for reading: would block

@@ -6,7 +6,8 @@ written last), a Matroska/WebM ``Segment`` is longer than the file, an AVI's ``R
 longer than the file. Such a file is ``incomplete``: the inbox waits for the rest instead of
 taking it (or quarantining it as unreadable). ``complete``: the container ends exactly where the
 file does. ``unknown``: the format cannot tell (not one of these containers, a live recording
-without sizes, bytes that do not parse): the inbox falls back on its other rules.
+without sizes, a fragmented mp4 or an OpenDML avi of several RIFF chunks - a copy paused between
+two fragments looks whole - , bytes that do not parse): the inbox falls back on its other rules.
 
 The format is sniffed from the first bytes, not the extension. Cost: a few reads of 16 bytes per
 top-level box (an mp4 has a handful; a fragmented one one pair per fragment). Pure Python.
@@ -56,7 +57,8 @@ def _read(f, pos: int, n: int) -> bytes:
 
 
 def _mp4(f, size: int) -> Completeness:
-    pos, moov, n = 0, False, 0
+    pos, moov, n, open_ended = 0, False, 0, False
+    kinds: set[bytes] = set()
     while pos < size and n < _MAX_BOXES:
         hdr = _read(f, pos, 16)
         if len(hdr) < 8:  # the next box's header, being written - or a few stray bytes at the end
@@ -70,11 +72,12 @@ def _mp4(f, size: int) -> Completeness:
             if len(hdr) < 16:
                 return Completeness(INCOMPLETE, f"mp4 box header cut at byte {pos} of {size}")
             box = int.from_bytes(hdr[8:16], "big")
-        elif box == 0:  # runs to the end of the file
-            box = size - pos
+        elif box == 0:  # runs to the end of the file, however long it gets
+            box, open_ended = size - pos, True
         if box < 8:
             return Completeness(UNKNOWN, f"mp4: box of {box} bytes at byte {pos}")
         moov = moov or kind == b"moov"
+        kinds.add(kind)
         if pos + box > size:
             return Completeness(INCOMPLETE, f"mp4 box '{kind.decode()}' needs {pos + box} bytes, "
                                             f"the file has {size}")
@@ -84,6 +87,8 @@ def _mp4(f, size: int) -> Completeness:
         return Completeness(UNKNOWN, "mp4: too many boxes to check")
     if not moov:
         return Completeness(INCOMPLETE, "mp4 index (moov box) not written yet")
+    if open_ended or b"moof" in kinds:  # more fragments may follow a copy that paused between them
+        return Completeness(UNKNOWN, "fragmented or open-ended mp4: its end cannot be told")
     return Completeness(COMPLETE, "mp4 boxes end at the end of the file, index present")
 
 
@@ -127,7 +132,7 @@ def _matroska(f, size: int) -> Completeness:
 
 
 def _riff(f, size: int) -> Completeness:
-    pos = 0
+    pos, chunks = 0, 0
     while pos < size:
         hdr = _read(f, pos, 8)
         if len(hdr) < 8 and b"RIFF".startswith(hdr[:4]):
@@ -138,4 +143,7 @@ def _riff(f, size: int) -> Completeness:
         if pos + 8 + n > size:
             return Completeness(INCOMPLETE, f"avi RIFF chunk needs {pos + 8 + n} bytes, the file has {size}")
         pos += 8 + n + (n & 1)
+        chunks += 1
+    if chunks > 1:  # an OpenDML avi (over 1 GB): one more RIFF chunk may follow a paused copy
+        return Completeness(UNKNOWN, f"avi of {chunks} RIFF chunks: its end cannot be told")
     return Completeness(COMPLETE, "avi RIFF chunks end at the end of the file")
