@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .completeness import COMPLETE, Completeness, container_state
+from .completeness import COMPLETE, UNKNOWN, Completeness, container_state
 from .inbox import InboxEntry
 from .writers import open_for_writing
 
@@ -45,6 +45,9 @@ def _flag(prev: list | None, i: int) -> int:
 
 
 class StabilityTracker:
+    """Per inbox file: size, mtime, since when unchanged, whether it was seen growing, whether
+    its wait was reported; ``observe`` returns the files unchanged for ``stable_seconds``."""
+
     def __init__(self, state: dict | None, stable_seconds: float):
         self.state = dict(state or {})
         self.stable_seconds = float(stable_seconds)
@@ -96,7 +99,7 @@ def _container(e: InboxEntry) -> Completeness:
     try:
         return container_state(e.path)
     except OSError as exc:  # vanished, or not a regular file any more: the tick's checks say so
-        return Completeness("unknown", str(exc))
+        return Completeness(UNKNOWN, str(exc))
 
 
 def settle(settled: list[InboxEntry], tracker: StabilityTracker, now: float,
