@@ -31,7 +31,7 @@ class IntakeConfig:
 
 @dataclass
 class Event:
-    action: str  # ingested | duplicate | quarantined | ignored | waiting | paired | profile | sidecar | recovered | error
+    action: str  # ingested | duplicate | quarantined | ignored | waiting | paired | profile | sidecar | recovered
     message: str
     task: str = ""
     role: str = ""
