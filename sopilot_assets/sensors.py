@@ -2,7 +2,9 @@
 the work. The inbox logic itself is plain Python (``sopilot_resources.storage.intake``).
 
 Cursor (JSON, saved by Dagster with each tick, so it survives restarts):
-``stability`` (size/mtime/since per inbox file), ``failures`` (per-file error counts),
+``stability`` (per inbox file: size, mtime, unchanged since, seen growing, wait reported; see
+``sopilot_resources/storage/stability.py``), ``failures`` (per-file error counts; a file at the
+limit whose quarantine failed too is skipped silently until it changes),
 ``announced_seq`` (registry log entries already turned into partitions + runs; a crash
 before the cursor is saved re-announces them, which is idempotent: adding a partition twice is
 a no-op, run keys dedupe runs, and a trainee already embedded is not requested again),

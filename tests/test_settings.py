@@ -26,7 +26,8 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "SOPILOT_DATA_DIR": str(tmp_path / "d"), "DAGSTER_HOME": str(tmp_path / "h"),
         "SOPILOT_KEEP_DAGSTER_YAML": "yes", "SOPILOT_DEBUG": "1", "SOPILOT_EMBEDDER": "vjepa2",
         "SOPILOT_MODEL_DIR": "~/models/v", "SOPILOT_DEVICE": "cuda", "SOPILOT_PROFILE": str(profile),
-        "SOPILOT_STABLE_SECONDS": "2.5", "SOPILOT_MAX_FILES_PER_TICK": "25", "SOPILOT_TICK_BUDGET_SEC": "7",
+        "SOPILOT_STABLE_SECONDS": "2.5", "SOPILOT_STALLED_SECONDS": "90",
+        "SOPILOT_TRUNCATED_AFTER": "20m", "SOPILOT_MAX_FILES_PER_TICK": "25", "SOPILOT_TICK_BUDGET_SEC": "7",
         "SOPILOT_MAX_VIDEO_MB": "300", "SOPILOT_GOLD_MIN_SEC": "2", "SOPILOT_GOLD_MAX_BAD_FRACTION": "0.25",
         "SOPILOT_SENSOR_INTERVAL": "10", "SOPILOT_MAX_BATCH": "8", "SOPILOT_RUN_NICE": "0",
         "SOPILOT_RUN_BLAS_THREADS": "2", "SOPILOT_IDLE_MAX_CPU_PERCENT": "70%",
@@ -42,7 +43,7 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
     want = {
         "data_dir": tmp_path / "d", "dagster_home": tmp_path / "h", "keep_dagster_yaml": True, "debug": True,
         "embedder": "vjepa2", "model_dir": Path("~/models/v").expanduser(), "device": "cuda", "profile": profile,
-        "stable_seconds": 2.5, "max_files_per_tick": 25, "tick_budget_sec": 7.0, "max_video_mb": 300.0,
+        "stable_seconds": 2.5, "stalled_seconds": 90.0, "truncated_after_sec": 1200.0, "max_files_per_tick": 25, "tick_budget_sec": 7.0, "max_video_mb": 300.0,
         "gold_min_sec": 2.0, "gold_max_bad_fraction": 0.25, "sensor_interval": 10, "max_batch": 8,
         "run_nice": 0, "run_blas_threads": 2, "idle_max_cpu_percent": 70.0, "idle_max_ram_percent": None,
         "idle_max_gpu_util_percent": 90.0, "idle_max_gpu_mem_percent": 80.0, "idle_max_active_runs": 2,

@@ -22,6 +22,9 @@ from sopilot_assets.serve import group_alive
 #: set in the sandbox daemon's environment: schedules that would recurse (nightly soak)
 #: or compete (idle-time heavy work) stay quiet there
 SOAK_CHILD_ENV = "SOPILOT_SOAK_CHILD"
+#: the sandbox's wait before an incomplete copy (the soak's video cut to a third) is
+#: quarantined as truncated: well inside the soak's drain time (production default 10 min)
+SOAK_TRUNCATED_AFTER = "60s"
 
 
 class IsolatedPipeline:
@@ -39,7 +42,7 @@ class IsolatedPipeline:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(DAGSTER_HOME=str(self.home), SOPILOT_DATA_DIR=str(self.data_dir),
-                   PYTHONUNBUFFERED="1", **{SOAK_CHILD_ENV: "1"})
+                   PYTHONUNBUFFERED="1", SOPILOT_TRUNCATED_AFTER=SOAK_TRUNCATED_AFTER, **{SOAK_CHILD_ENV: "1"})
         return env
 
     def start(self) -> None:

@@ -23,6 +23,8 @@ class VideoStoreResource(dg.ConfigurableResource):
 
     data_dir: str
     stable_seconds: float = _D("stable_seconds")
+    stalled_seconds: float = _D("stalled_seconds")
+    truncated_after_sec: float = _D("truncated_after_sec")
     max_files_per_tick: int = _D("max_files_per_tick")
     tick_budget_sec: float = _D("tick_budget_sec")
     max_video_mb: Optional[float] = _D("max_video_mb")
@@ -37,7 +39,8 @@ class VideoStoreResource(dg.ConfigurableResource):
 
     def intake(self, embedder_key: str | None = None) -> Intake:
         cfg = IntakeConfig(
-            stable_seconds=float(self.stable_seconds), max_files_per_tick=int(self.max_files_per_tick),
+            stable_seconds=float(self.stable_seconds), stalled_seconds=float(self.stalled_seconds),
+            truncated_after_sec=float(self.truncated_after_sec), max_files_per_tick=int(self.max_files_per_tick),
             tick_budget_sec=float(self.tick_budget_sec),
             max_bytes=int(self.max_video_mb * 1e6) if self.max_video_mb else None)
         return Intake(self.store(), cfg, embedder_key=embedder_key)
@@ -45,6 +48,7 @@ class VideoStoreResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, s: Settings) -> "VideoStoreResource":
         return cls(data_dir=env_or_value(s, "data_dir"), stable_seconds=s.stable_seconds,
+                   stalled_seconds=s.stalled_seconds, truncated_after_sec=s.truncated_after_sec,
                    max_files_per_tick=s.max_files_per_tick, tick_budget_sec=s.tick_budget_sec,
                    max_video_mb=s.max_video_mb, gold_min_sec=s.gold_min_sec,
                    gold_max_bad_fraction=s.gold_max_bad_fraction)

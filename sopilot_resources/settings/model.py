@@ -38,6 +38,8 @@ class Settings:
     profile: Optional[Path] = setting("SOPILOT_PROFILE", None, v.existing_file)
     # the inbox sensor and the gold gate
     stable_seconds: float = setting("SOPILOT_STABLE_SECONDS", 5.0, v.number(float, low=0))
+    stalled_seconds: float = setting("SOPILOT_STALLED_SECONDS", 60.0, v.number(float, low=0))
+    truncated_after_sec: float = setting("SOPILOT_TRUNCATED_AFTER", 600.0, t.duration)
     max_files_per_tick: int = setting("SOPILOT_MAX_FILES_PER_TICK", 200, v.number(int, low=1))
     tick_budget_sec: float = setting("SOPILOT_TICK_BUDGET_SEC", 20.0, v.number(float, positive=True))
     max_video_mb: Optional[float] = setting("SOPILOT_MAX_VIDEO_MB", None, v.size_mb)

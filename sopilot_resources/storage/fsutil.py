@@ -10,8 +10,12 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+
+from .names import NAME_MAX, fit_name
 
 CHUNK = 1 << 20
 
@@ -25,8 +29,47 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def open_regular(path: str | os.PathLike):
+    """Opens ``path`` for reading only if it is a regular file: never follows a symlink and
+    never blocks on a FIFO (``O_NONBLOCK``); anything else raises ``OSError``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A file's SHA-256 with the size and mtime it had while it was read."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def hash_unchanged(path: str | os.PathLike) -> Hashed | None:
+    """SHA-256 of a regular file (``open_regular``), or None when the file changed while it
+    was read (size or mtime moved, or more or fewer bytes than its size): still being written."""
+    h, n = hashlib.sha256(), 0
+    with open_regular(path) as f:
+        before = os.fstat(f.fileno())
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+            n += len(chunk)
+        after = os.fstat(f.fileno())
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or n != after.st_size:
+        return None
+    return Hashed(h.hexdigest(), n, after.st_mtime_ns)
+
+
 def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    """``.<name>.<8 hex>.tmp`` beside ``path``; a long name is shortened so this one fits too."""
+    return path.with_name(f".{fit_name(path.name, NAME_MAX - 14)}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 def fsync_dir(path: Path) -> None:

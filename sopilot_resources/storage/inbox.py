@@ -1,11 +1,13 @@
-"""Inbox scanning: what each file is, and whether it has stopped changing.
+"""Inbox scanning: what each thing in the inbox is (whether it has stopped changing: ``stability.py``).
 
 Layout: ``inbox/<task>/<gold|trainee>/<video>``, ``inbox/<task>/gold/<video stem>.steps.json``
 (a gold's step sidecar) and ``inbox/<task>/profile.json`` (the task's scoring profile).
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,8 @@ class InboxEntry:
     """One thing found in the inbox.
 
     kind: "video" | "sidecar" | "profile" (to ingest), "reject" (to quarantine with ``reason``)
-    or "ignore" (left in place, ``reason`` logged once)."""
+    or "ignore" (left in place, ``reason`` logged once: hidden files, partial downloads, FIFOs,
+    sockets and devices - never opened - and folders named like a video)."""
 
     path: Path
     rel: str
@@ -49,6 +52,42 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _bad_task(task: str, base: dict, role: str = "") -> InboxEntry | None:
+    """The reject for a task folder name that is not key-safe (the same rule for videos, steps
+    files and profiles)."""
+    if safe_name(task) == task:
+        return None
+    return InboxEntry(kind="reject", reason="bad_task_name", task=task, role=role,
+                      message=f"task folder {task!r} must use only letters, digits, '.', '_' "
+                      f"or '-'; rename it to {safe_name(task)!r}", **base)
+
+
+def _odd(inbox: Path, path: Path, st: os.stat_result) -> InboxEntry:
+    """A FIFO, socket or device (never opened: reading a FIFO would hang the tick) or a folder
+    named like a video: left alone, reported once."""
+    rel = path.relative_to(inbox).as_posix()
+    parts = rel.split("/")
+    what = ("folder" if stat.S_ISDIR(st.st_mode) else "FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
+            else "socket" if stat.S_ISSOCK(st.st_mode) else "device file")
+    if what == "folder":
+        reason, todo = "folder_named_like_video", ("a video must be a file: put the video file itself "
+                                                   "in inbox/<task>/<gold|trainee>/")
+    else:
+        reason, todo = "not_a_regular_file", "only regular files are read; copy the video as a file"
+    return InboxEntry(path=path, rel=rel, kind="ignore", reason=reason,
+                      task=parts[0] if len(parts) > 1 else "", role=parts[1] if len(parts) > 2 else "",
+                      message=f"a {what}, not a video file; left alone ({todo})",
+                      size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
 def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) -> InboxEntry:
     rel = path.relative_to(inbox).as_posix()
     parts = rel.split("/")
@@ -63,13 +102,17 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
     if name.lower().endswith(PARTIAL_SUFFIXES):
         return InboxEntry(kind="ignore", reason="partial_download", task=task, role=role,
                           message="looks like a file still being downloaded; left alone", **base)
+    if is_link and _loops(path):
+        return InboxEntry(kind="reject", reason="symlink_loop", task=task, role=role,
+                          message="symbolic link that points to itself (a loop); it leads to no "
+                          "file - copy the real file into the inbox instead", **base)
     if is_link:
         where = "inside" if _inside(path, inbox) else "outside"
         return InboxEntry(kind="reject", reason=f"symlink_{where}_inbox", task=task, role=role,
                           message=f"symbolic link (target {where} the inbox); copy the real file "
                           "into the inbox instead", **base)
     if len(parts) == 2 and name == PROFILE_NAME:
-        return InboxEntry(kind="profile", task=task, **base)
+        return _bad_task(task, base) or InboxEntry(kind="profile", task=task, **base)
     if len(parts) != 3:
         return InboxEntry(kind="reject", reason="bad_location", task=task, role=role,
                           message="files go in inbox/<task>/gold/ or inbox/<task>/trainee/ "
@@ -78,10 +121,9 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
         return InboxEntry(kind="reject", reason="unknown_role", task=task, role=role,
                           message=f"folder {role!r} is not a role; use inbox/{task}/gold/ or "
                           f"inbox/{task}/trainee/", **base)
-    if safe_name(task) != task:
-        return InboxEntry(kind="reject", reason="bad_task_name", task=task, role=role,
-                          message=f"task folder {task!r} must use only letters, digits, '.', '_' "
-                          f"or '-'; rename it to {safe_name(task)!r}", **base)
+    bad = _bad_task(task, base, role)
+    if bad:
+        return bad
     if name.lower().endswith(SIDECAR_SUFFIX):
         if role != "gold":
             return InboxEntry(kind="reject", reason="sidecar_not_gold", task=task, role=role,
@@ -95,8 +137,9 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
 
 
 def scan(inbox: Path) -> list[InboxEntry]:
-    """Every file (and symlink) under ``inbox``, classified; never follows symlinks; sorted by
-    path. Cost: one ``lstat`` per entry, so thousands of files scan in milliseconds."""
+    """Every file (and symlink, FIFO, socket, device, and folder named like a video below a
+    task folder) under ``inbox``, classified; never follows symlinks, never opens anything;
+    sorted by path. Cost: one ``lstat`` per entry, so thousands of files scan in milliseconds."""
     out: list[InboxEntry] = []
     if not inbox.is_dir():
         return out
@@ -115,8 +158,12 @@ def scan(inbox: Path) -> list[InboxEntry]:
                 elif e.is_dir(follow_symlinks=False):
                     if not e.name.startswith("."):
                         stack.append(p)
+                        if d != inbox and Path(e.name).suffix.lower() in VIDEO_EXTENSIONS:
+                            out.append(_odd(inbox, p, e.stat(follow_symlinks=False)))
                 elif e.is_file(follow_symlinks=False):
                     out.append(classify(inbox, p, e.stat(follow_symlinks=False), False))
+                else:  # FIFO, socket, device: never opened
+                    out.append(_odd(inbox, p, e.stat(follow_symlinks=False)))
             except OSError:  # vanished between listing and stat
                 continue
     out.sort(key=lambda x: x.rel)
@@ -129,32 +176,3 @@ def sidecar_for(video: Path) -> Path | None:
         if cand.is_file() and not cand.is_symlink():
             return cand
     return None
-
-
-class StabilityTracker:
-    """Takes a file only once its (size, mtime) stayed the same for ``stable_seconds``.
-
-    State is a JSON-able dict ``{rel: [size, mtime_ns, since]}`` kept in the sensor cursor,
-    so it survives restarts."""
-
-    def __init__(self, state: dict | None, stable_seconds: float):
-        self.state = dict(state or {})
-        self.stable_seconds = float(stable_seconds)
-
-    def observe(self, entries: list[InboxEntry], now: float) -> list[InboxEntry]:
-        """Updates the state with this scan; returns the entries that are stable now."""
-        seen, stable = {}, []
-        for e in entries:
-            prev = self.state.get(e.rel)
-            if prev and prev[:2] == e.signature:
-                since = prev[2]
-            else:
-                since = now
-            seen[e.rel] = e.signature + [since]
-            if now - since >= self.stable_seconds:
-                stable.append(e)
-        self.state = seen  # files gone from the inbox are forgotten
-        return stable
-
-    def forget(self, rel: str) -> None:
-        self.state.pop(rel, None)

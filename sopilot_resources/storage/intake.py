@@ -1,9 +1,10 @@
-"""One inbox sensor tick as plain Python: scan, wait for stable files, dedupe, move, register,
-pair. The Dagster sensor (sopilot_assets/sensors.py) turns the outcome into partitions, runs,
-log lines and ingest_events rows.
+"""One inbox sensor tick as plain Python: scan, wait for finished files (``stability.py``), hash,
+dedupe, check, move, verify, register, pair. The Dagster sensor (sopilot_assets/sensors.py) turns
+the outcome into partitions, runs, log lines and ingest_events rows.
 
 Crash safety: a video's registration is journaled before its file moves; the next tick
-finishes (or forgets) any journaled move, and every registry update is idempotent.
+finishes (or forgets) any journaled move, and every registry update is idempotent. A stored file
+whose bytes changed after they were hashed is never registered (``intake_verify.py``).
 """
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import VideoError
-from .fsutil import move_file, sha256_file
-from .inbox import InboxEntry, StabilityTracker, scan, sidecar_for
+from .fsutil import hash_unchanged, move_file
+from .inbox import InboxEntry, scan, sidecar_for
 from .intake_types import MAX_FAILURES, Event, IntakeConfig, TickOutcome
+from .intake_verify import VerifyMixin
 from .keys import video_key
 from .pairing import PairingMixin
 from .quarantine import remedy
 from .registry import Registry, VideoRecord
 from .sidecars import SidecarMixin
+from .stability import StabilityTracker, Wait, settle
 from .video_store import VideoStore, utc_now
 
 ORDER = {"profile": 0, "reject": 1, "video": 2, "sidecar": 3}
@@ -31,7 +34,7 @@ def _default_check(path, max_bytes=None, max_duration_sec=None):
     return check_video_file(path, max_bytes=max_bytes, max_duration_sec=max_duration_sec)
 
 
-class Intake(PairingMixin, SidecarMixin):
+class Intake(PairingMixin, SidecarMixin, VerifyMixin):
     def __init__(self, store: VideoStore, config: IntakeConfig = IntakeConfig(),
                  check_video: Callable | None = None, embedder_key: str | None = None):
         """embedder_key: the current embedder's key; lets a new gold take over trainees whose
@@ -41,6 +44,7 @@ class Intake(PairingMixin, SidecarMixin):
         self.registry = Registry(store.registry_dir)
         self.config = config
         self.check_video = check_video or _default_check
+        self._requeued: list[str] = []  # inbox files put back this tick (see intake_verify)
 
     # --- the tick ---------------------------------------------------------------------------
     def tick(self, tracker_state: dict | None, now: float | None = None,
@@ -49,19 +53,26 @@ class Intake(PairingMixin, SidecarMixin):
         tick's outcome (kept in the sensor cursor)."""
         now = time.time() if now is None else now
         t0 = time.monotonic()
-        events = self.recover()
         tracker = StabilityTracker(tracker_state, self.config.stable_seconds)
-        self._now, self._tracker, self._regold = now, tracker, []
-        failures = {k: n for k, n in (failures or {}).items() if k in tracker.state}
+        self._now, self._tracker, self._regold, self._requeued = now, tracker, [], []
+        events = self.recover()
+        self._restart_requeued()  # put back by the recovery: watched as new, seen growing
         previous = set(tracker.state)
         entries = scan(self.store.inbox)
-        stable = tracker.observe(entries, now)
-        stable_rels = {e.rel for e in stable}
+        settled = tracker.observe(entries, now)
+        # a file's error count lasts while it stays unchanged; new bytes get a fresh count
+        failures = {k: n for k, n in (failures or {}).items() if k in previous and k not in tracker.changed}
+        take, waits = settle(settled, tracker, now, self.config.rules)
         for e in entries:
             if e.kind == "ignore" and e.rel not in previous:
                 events.append(Event("ignored", f"{e.rel}: {e.message}", e.task, e.role,
                                     e.path.name, e.rel, reason=e.reason))
-        todo = sorted((e for e in stable if e.kind != "ignore"), key=lambda e: (ORDER[e.kind], e.rel))
+        for w in waits:
+            if tracker.note(w.entry.rel):
+                events.append(_waiting(w, self.config))
+        take_rels = {e.rel for e in take}
+        todo = sorted((e for e in take if e.kind != "ignore" and failures.get(e.rel, 0) < MAX_FAILURES),
+                      key=lambda e: (ORDER[e.kind], e.rel))
         done = 0
         for e in todo:
             if done >= self.config.max_files_per_tick or (
@@ -70,28 +81,48 @@ class Intake(PairingMixin, SidecarMixin):
             if not (e.path.exists() or e.path.is_symlink()):
                 continue  # moved with its video earlier in this tick
             try:
-                handled = self.handle(e, stable_rels, events)
-            except Exception as exc:  # never crash the tick: retry, then quarantine
-                n = failures.get(e.rel, 0) + 1
-                failures[e.rel] = n
-                msg = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                if n < MAX_FAILURES or not (e.path.exists() or e.path.is_symlink()):
-                    events.append(Event("error", f"{e.rel}: {msg}; will retry next tick ({n}/"
-                                        f"{MAX_FAILURES})", e.task, e.role, e.path.name, e.rel,
-                                        reason="ingest_error", level="warning"))
-                    continue
-                try:
-                    self._quarantine(e.path, e, "ingest_error", f"failed {n} times: {msg}", events)
-                except Exception as exc2:  # pragma: no cover - disk gone
-                    events.append(Event("error", f"{e.rel}: cannot quarantine: {exc2}", level="error"))
-                    continue
-                failures.pop(e.rel, None)
-                handled = True
+                handled = self.handle(e, take_rels, events)
+            except Exception as exc:  # never crash the tick: retry, then quarantine, then report once
+                handled = self._failed(e, exc, failures, events)
             if handled:
                 done += 1
                 tracker.forget(e.rel)
-        left = sum(1 for e in todo if e.path.exists() and e.kind != "sidecar")
+        self._restart_requeued()
+        left = sum(1 for e in todo if e.path.exists() and e.kind != "sidecar"
+                   and failures.get(e.rel, 0) < MAX_FAILURES)
         return TickOutcome(events, tracker.state, done, left, self._regold, failures)
+
+    def _restart_requeued(self) -> None:
+        for rel in self._requeued:
+            self._tracker.restart(rel, self._now)
+        self._requeued = []
+
+    def _failed(self, e: InboxEntry, exc: Exception, failures: dict, events: list[Event]) -> bool:
+        """An unexpected error handling ``e``: retried on the next ticks (a warning each time),
+        quarantined as ``ingest_error`` after ``MAX_FAILURES`` tries; if even that fails, one
+        error and the file is left alone until it changes. True when it was quarantined."""
+        n = failures.get(e.rel, 0) + 1
+        failures[e.rel] = n
+        msg = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if not (e.path.exists() or e.path.is_symlink()):
+            failures.pop(e.rel, None)
+            return False
+        if n < MAX_FAILURES:
+            events.append(Event("error", f"{e.rel}: {msg}; will retry next tick ({n}/{MAX_FAILURES})",
+                                e.task, e.role, e.path.name, e.rel, reason="ingest_error", level="warning"))
+            return False
+        try:
+            self._quarantine(e.path, e, "ingest_error", f"failed {n} times: {msg}", events)
+        except Exception as exc2:
+            failures[e.rel] = MAX_FAILURES  # skipped from now on, without a word, until it changes
+            why = f"{type(exc2).__name__}: {exc2}".splitlines()[0]
+            events.append(Event("error", f"{e.rel}: failed {n} times ({msg}) and could not be "
+                                f"quarantined ({why}); left in the inbox and not tried again: fix the "
+                                "cause, then touch the file or copy it again", e.task, e.role,
+                                e.path.name, e.rel, reason="ingest_error", level="error"))
+            return False
+        failures.pop(e.rel, None)
+        return True
 
     def handle(self, e: InboxEntry, stable_rels: set[str], events: list[Event]) -> bool:
         if e.kind == "reject":
@@ -108,7 +139,10 @@ class Intake(PairingMixin, SidecarMixin):
         sidecar = sidecar_for(e.path) if e.role == "gold" else None
         if sidecar is not None and sidecar.relative_to(self.store.inbox).as_posix() not in stable_rels:
             return False  # its steps file is still being written: take both together
-        sha = sha256_file(e.path)
+        hashed = hash_unchanged(e.path)
+        if hashed is None or [hashed.size, hashed.mtime_ns] != e.signature:
+            return False  # changed since the scan: still being written, watched again
+        sha = hashed.sha256
         known = self.registry.video(sha)
         if known is not None:
             dst = self.store.archive_duplicate(e.path, e.task, e.role)
@@ -138,11 +172,14 @@ class Intake(PairingMixin, SidecarMixin):
         key = video_key(e.task, e.role, e.path.name, sha)
         raw = self.store.raw_path(sha, e.path.suffix)
         rec = VideoRecord(key=key, sha256=sha, task=e.task, role=e.role, file_name=e.path.name,
-                          inbox_path=e.rel, raw_path=self._rel(raw), size_bytes=e.size,
+                          inbox_path=e.rel, raw_path=self._rel(raw), size_bytes=hashed.size,
                           registered_at=utc_now(),
                           sidecar_path=self._rel(self.store.sidecar_path(sha)) if sidecar else None)
         self.registry.journal_put(rec, e.rel)
         self.store.store_raw(e.path, sha)
+        if not self._kept(raw, rec, e.rel, events):  # changed after it was taken: back to the inbox
+            self.registry.journal_done(sha)
+            return True
         if sidecar is not None:
             move_file(sidecar, self.store.sidecar_path(sha), overwrite=True)
         self.commit(rec, events)
@@ -164,18 +201,16 @@ class Intake(PairingMixin, SidecarMixin):
         except ValueError:
             return str(p)
 
-    def recover(self) -> list[Event]:
-        """Finishes moves a crash interrupted (journal entries)."""
-        events: list[Event] = []
-        for rec, source in self.registry.journal():
-            raw = self.store.root / rec.raw_path
-            if raw.exists():
-                self.commit(rec, events)
-                events.append(Event("recovered", f"{source}: finished registering {rec.key} after "
-                                    "an interrupted tick", rec.task, rec.role, rec.file_name, source,
-                                    rec.sha256, rec.key))
-            self.registry.journal_done(rec.sha256)
-        return events
+
+def _waiting(w: Wait, config: IntakeConfig) -> Event:
+    """The one event for a settled file that still waits (see ``stability.settle``)."""
+    e = w.entry
+    then = {"open_for_writing": "taken once it is closed",
+            "incomplete": f"taken once complete; quarantined as truncated if it stays like this for "
+                          f"{config.truncated_after_sec / 60:.0f} min",
+            "stalled_copy": "a copy may have paused"}.get(w.why, "")
+    return Event("waiting", f"{e.rel}: not taken yet: {w.detail}; {then}", e.task, e.role,
+                 e.path.name, e.rel, reason=w.why)
 
 
 def _without_path(exc: VideoError) -> str:

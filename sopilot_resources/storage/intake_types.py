@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from .stability import StabilityRules
+
+#: tries of a file whose handling raised an unexpected error before it is quarantined
 MAX_FAILURES = 3
 
 
@@ -16,6 +19,14 @@ class IntakeConfig:
     max_duration_sec: float | None = None
     #: a steps file with no gold video of that name is quarantined after this long
     orphan_sidecar_sec: float = 600.0
+    #: a file seen growing whose format cannot tell whether it is complete waits this long unchanged
+    stalled_seconds: float = 60.0
+    #: a video whose container is incomplete is quarantined as truncated after this long unchanged
+    truncated_after_sec: float = 600.0
+
+    @property
+    def rules(self) -> StabilityRules:
+        return StabilityRules(self.stable_seconds, self.stalled_seconds, self.truncated_after_sec)
 
 
 @dataclass

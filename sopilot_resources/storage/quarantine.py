@@ -8,9 +8,7 @@ from pathlib import Path
 
 from .fsutil import read_json
 from .results_store import ResultsStore
-from .video_store import VideoStore
-
-REASON_SUFFIX = ".reason.json"
+from .video_store import REASON_SUFFIX, VideoStore
 
 
 def remedy(reason: str, task: str = "") -> str:
@@ -28,6 +26,7 @@ def remedy(reason: str, task: str = "") -> str:
         "bad_task_name": "rename the task folder to letters, digits, '.', '_' or '-' and drop it again",
         "symlink_outside_inbox": "copy the real file into the inbox (links are not followed)",
         "symlink_inside_inbox": "copy the real file into the inbox (links are not followed)",
+        "symlink_loop": "delete the link (it points to itself) and copy the real file into the inbox",
         "sidecar_not_gold": f"put the .steps.json beside its gold video in {where}/gold/",
         "orphan_sidecar": f"drop the gold video with the same name into {where}/gold/, then the steps file again",
         "video_quarantined": "fix its video (see the video's own reason), then drop both again",

@@ -7,6 +7,7 @@ Layout under the data root (``Settings.data_dir``: SOPILOT_DATA_DIR, default ``.
     raw/<sha[:2]>/<sha256>.steps.json       a gold's steps sidecar, stored with its video
     raw/profiles/<task>/<sha256>.json       task profiles as dropped
     quarantine/<original name>              rejected files, beside <original name>.reason.json
+                                            (names over 200 bytes shortened: names.py)
     archive/duplicates/<task>/<role>/<name> second drops of bytes already stored
     registry/                               videos, tasks (versioned golds), pairs (see registry.py)
     work/videos/<sha>/<embedder key>/       embeddings.npz, gate.json, steps.json
@@ -24,6 +25,9 @@ from pathlib import Path
 
 from .fsutil import atomic_write_json, move_file, unique_path
 from .keys import key_file_name
+from .names import fit_name
+
+REASON_SUFFIX = ".reason.json"
 
 ROLES = ("gold", "trainee")
 
@@ -113,18 +117,27 @@ class VideoStore:
 
     def quarantine(self, src: Path, reason: str, message: str, what_to_do: str, **extra) -> Path:
         """Moves ``src`` (file or symlink) to ``quarantine/<its name>`` (or ``quarantine/<n>/<its
-        name>`` on a name collision) and writes ``<name>.reason.json`` beside it."""
-        dst = unique_path(self.quarantine_dir / src.name, companions=(".reason.json",))
-        moved = move_file(src, dst)
+        name>`` on a name collision) beside ``<name>.reason.json``. A name too long for the
+        filesystem with its companions is shortened (``names.fit_name``); the reason record keeps
+        the name as dropped (``file``). The reason is written first, so a quarantined file never
+        lacks it; if the move fails, the reason is taken back."""
+        dst = unique_path(self.quarantine_dir / fit_name(src.name), companions=(REASON_SUFFIX,))
         try:
             rel = str(src.relative_to(self.inbox))
         except ValueError:
             rel = str(src)
-        atomic_write_json(Path(str(moved) + ".reason.json"), {
+        reason_file = Path(str(dst) + REASON_SUFFIX)
+        atomic_write_json(reason_file, {
             "file": src.name, "inbox_path": rel, "reason": reason, "message": message,
             "what_to_do": what_to_do, "quarantined_at": utc_now(), **extra,
         })
-        return moved
+        try:
+            return move_file(src, dst)
+        except BaseException:
+            reason_file.unlink(missing_ok=True)
+            raise
 
     def archive_duplicate(self, src: Path, task: str, role: str) -> Path:
-        return move_file(src, unique_path(self.archive / "duplicates" / task / role / src.name))
+        """Moves ``src`` to ``archive/duplicates/<task>/<role>/<its name>`` (shortened when too
+        long, see ``names.fit_name``; ``<n>/`` on a collision)."""
+        return move_file(src, unique_path(self.archive / "duplicates" / task / role / fit_name(src.name)))
