@@ -55,7 +55,7 @@ def split_failed_batches(context, registry, ekey: str | None, cur: dict, now: fl
         for k in keys:
             if kind == "video":
                 rec = registry.video_by_key(k)
-                if rec is not None:
+                if rec is not None and not rec.quarantined:  # a bad video is quarantined, not rerun
                     rk1 = batch_run_key("video", [k])
                     runs.append(batch_request(VIDEO_JOB, [k], rk1, {
                         "sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: "0"}, TRAINEE_ASSETS))
