@@ -37,7 +37,7 @@ from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
 from .sensor_health import health
 from .sensor_pairs import pair_run_requests
-from .sensor_retry import due_retries, note_failed_runs, retry_now
+from .sensor_retry import Todo, due_retries, note_failed_runs, retry_now
 
 SENSOR = "sopilot_inbox_sensor"
 MAX_ANNOUNCE = 500
@@ -103,13 +103,14 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
                                       job_name=VIDEO_JOB, partition_key=key,
                                       asset_selection=[dg.AssetKey("gold_steps")]))
 
-        note_failed_runs(context, registry, store, ekey, cur, settings.video_retries, now)
+        todo = Todo(registry, store, rs.dir, ekey)
+        note_failed_runs(context, todo, cur, settings.video_retries, now)
         if cur.pop("space_back", False):
             retry_now(cur)
         for ev in out.events:
-            if ev.action == "retry":
-                retry_now(cur, ev.video_key, reset=True)
-        runs += due_retries(context, registry, store, ekey, cur, now)
+            if ev.action == "retry":  # the same bytes dropped again while not embedded
+                retry_now(cur, ev.video_key)
+        runs += due_retries(context, todo, cur, now)
 
         runs += pair_run_requests(context, registry, store, rs, ekey, cur, MAX_PAIR_REQUESTS - len(runs),
                                   max_batch, pair_adds=adds[PAIRS])

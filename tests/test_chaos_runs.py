@@ -12,7 +12,7 @@ import time
 import dagster as dg
 import pytest
 from chaos_support import bad_videos, fill, small_disk
-from dagster_support import execute, tick, write_video
+from dagster_support import execute, tick, write_steps, write_video
 from test_dagster_sensor import drop, events, setup
 
 from sopilot_resources.storage import Registry, VideoStore
@@ -27,7 +27,9 @@ def bad(tmp_path_factory):
 @pytest.fixture(scope="module")
 def good(tmp_path_factory):
     d = tmp_path_factory.mktemp("good")
-    return {"gold": write_video(d / "gold.avi", seed=1, step_sec=1.5),
+    gold = write_video(d / "gold.avi", seed=1, step_sec=1.5)
+    write_steps(gold, step_sec=1.5)
+    return {"gold": gold,
             "t1": write_video(d / "t1.avi", seed=2, step_sec=1.5)}
 
 
@@ -225,3 +227,32 @@ def test_a_transient_failure_is_retried_when_space_is_back_and_when_dropped_agai
             assert list(store.video_work(rec.sha256).rglob("embeddings.npz"))
             r = tick(defs, inst, r.cursor, res)
             assert r.run_requests == [] and json.loads(r.cursor)["retry"] == {}
+
+
+def test_a_pair_run_that_failed_on_a_full_disk_is_retried_once_space_is_back(tmp_path, good, monkeypatch):
+    from sopilot_resources.storage import ResultsStore
+
+    monkeypatch.setenv("SOPILOT_MIN_FREE_MB", "2")
+    with small_disk(tmp_path / "disk", 32) as disk:
+        root = disk / "data"
+        res, defs = setup(root)
+        drop(root, good["gold"], "task", "gold")
+        drop(root, good["gold"].with_name("gold.steps.json"), "task", "gold")
+        drop(root, good["t1"], "task", "trainee")
+        with dg.instance_for_test() as inst:
+            r = tick(defs, inst, None, res)
+            assert all(o.success for o in execute(defs, inst, r.run_requests))
+            r = tick(defs, inst, r.cursor, res)
+            (pair_rr,) = r.run_requests
+            ballast = fill(disk, 0)
+            assert not execute(defs, inst, [pair_rr])[0].success
+            r = tick(defs, inst, r.cursor, res)
+            assert "is full" in r.skip_reason.skip_message
+            ballast.unlink()
+            r = tick(defs, inst, r.cursor, res)
+            (retry,) = r.run_requests
+            assert retry.job_name == "sopilot_pair_job" and retry.partition_key == pair_rr.partition_key
+            assert execute(defs, inst, [retry])[0].success
+            assert tick(defs, inst, r.cursor, res).run_requests == []
+            rows = ResultsStore(root / "results", root / "sopilot.duckdb").query("SELECT trainee_file FROM scores")
+            assert [x["trainee_file"] for x in rows] == ["t1.avi"]
