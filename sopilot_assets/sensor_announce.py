@@ -25,7 +25,9 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
             if rec is None:
                 continue
             adds[VIDEOS].append(rec.key)
-            if rec.role == "gold":  # alone, first in the queue, outside the decode lane: it unblocks its task's pairs
+            if rec.quarantined:  # re-announced after its run found it bad: nothing to run
+                pass
+            elif rec.role == "gold":  # alone, first in the queue, outside the decode lane: it unblocks its task's pairs
                 runs.append(batch_request(VIDEO_JOB, [rec.key], batch_run_key("video", [rec.key]),
                                           {"sopilot/task": rec.task, "sopilot/role": "gold",
                                            PRIORITY: GOLD_PRIORITY, LANE: GOLD_LANE}, VIDEO_ASSETS))

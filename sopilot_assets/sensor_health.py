@@ -23,11 +23,12 @@ BACK_AGE_SEC = 120.0
 log = logging.getLogger("sopilot")
 
 
-def health(context, store, cur: dict, floor_mb: float, now: float | None = None) -> tuple[bool, list, str]:
+def health(context, store, cur: dict, floor_mb: float, dagster_home=None,
+           now: float | None = None) -> tuple[bool, list, str]:
     """(disk full, asset events to record, the disk message). Updates ``cur``'s ``disk``
     {low, reported} and ``swept_at``; sets ``cur["space_back"]`` on the tick space is back."""
     now = time.time() if now is None else now
-    spaces = disk_space(places(store.root), floor_mb)
+    spaces = disk_space(places(store.root, dagster_home), floor_mb)
     low = [s for s in spaces if s.low]
     disk = cur.setdefault("disk", {})
     was_low = bool(disk.get("low"))

@@ -72,7 +72,7 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         ekey = embedder.identity_key(video_store.store())
         intake = video_store.intake(embedder_key=ekey)
         registry, store = intake.registry, intake.store
-        full, asset_events, disk_text = health(context, store, cur, settings.min_free_mb)
+        full, asset_events, disk_text = health(context, store, cur, settings.min_free_mb, settings.dagster_home)
         if full:  # every run would fail: the inbox waits, nothing is started
             return dg.SensorResult(asset_events=asset_events, cursor=json.dumps(cur, separators=(",", ":")),
                                    skip_reason=disk_text)

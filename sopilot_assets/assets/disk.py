@@ -2,7 +2,6 @@
 ``free_space``. The inbox sensor records the check's result when free space falls under the
 floor (SOPILOT_MIN_FREE_MB), again every ``REPEAT_SEC`` while it stays there, and when it is
 back; a person can also execute the check from the UI."""
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -20,11 +19,11 @@ disk_spec = dg.AssetSpec(
     "inbox waits (docs/operations.md, 'A full disk'). Recorded by sopilot_inbox_sensor.")
 
 
-def places(data_dir: Path) -> dict[str, Path]:
+def places(data_dir: Path, dagster_home: Path | None) -> dict[str, Path]:
     """What is measured: the data folder, and DAGSTER_HOME when set."""
     out = {"the data folder, SOPILOT_DATA_DIR": Path(data_dir)}
-    if os.environ.get("DAGSTER_HOME"):
-        out["DAGSTER_HOME"] = Path(os.environ["DAGSTER_HOME"])
+    if dagster_home is not None:
+        out["DAGSTER_HOME"] = Path(dagster_home)
     return out
 
 
@@ -38,11 +37,11 @@ def evaluation(spaces, floor_mb: float) -> dg.AssetCheckEvaluation:
                   "floor_mb": float(floor_mb)})
 
 
-def build_disk_check(floor_mb: float) -> dg.AssetChecksDefinition:
+def build_disk_check(floor_mb: float, dagster_home: Path | None) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=ASSET, name=CHECK, description=f"at least {floor_mb:.0f} MB free (SOPILOT_MIN_FREE_MB) "
                     "under the data folder and DAGSTER_HOME")
     def free_space(video_store: VideoStoreResource) -> dg.AssetCheckResult:
-        ev = evaluation(disk_space(places(video_store.store().root), floor_mb), floor_mb)
+        ev = evaluation(disk_space(places(video_store.store().root, dagster_home), floor_mb), floor_mb)
         return dg.AssetCheckResult(passed=ev.passed, severity=ev.severity, description=ev.description,
                                    metadata=ev.metadata)
 
