@@ -8,7 +8,7 @@ embedded, storage/bad_videos.py), nor a pair that was scored or closed. Runs ove
 partitions are split by sensor_announce.split_failed_batches instead.
 
 Cursor ``retry``: {"video:<key>" | "pair:<key>": {n, at}}; ``runs_seen``: the update time of
-the last failed run looked at."""
+the last failed run looked at, ``runs_noted``: the ids of the last 50."""
 from __future__ import annotations
 
 import datetime as dt
@@ -62,9 +62,13 @@ def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: floa
         statuses=[dg.DagsterRunStatus.FAILURE], updated_after=after), limit=200,
         order_by="update_timestamp", ascending=True)
     retry = cur.setdefault("retry", {})
+    noted = cur.setdefault("runs_noted", [])  # the last ones, against a timestamp's rounding
     for r in recs:
         seen = max(seen, r.update_timestamp.timestamp())
         run = r.dagster_run
+        if run.run_id in noted:
+            continue
+        noted.append(run.run_id)
         kind, key = KIND.get(run.job_name), run.tags.get("dagster/partition")
         if kind is None or key is None or run.tags.get(WILL_RETRY) == "true":
             continue  # not ours, a range run (split elsewhere), or Dagster retries it itself
@@ -84,6 +88,7 @@ def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: floa
         context.log.info(f"{_name(kind, rec)}: run {run.run_id[:8]} failed; retrying it in {wait:.0f} s (retry "
                          f"{entry['n'] + 1} of {max_retries}; at once when a full disk has space again)")
     cur["runs_seen"] = seen
+    del noted[:-50]
 
 
 def retry_now(cur: dict, video_key: str | None = None) -> None:

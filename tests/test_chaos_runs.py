@@ -216,6 +216,10 @@ def test_a_transient_failure_is_retried_when_space_is_back_and_when_dropped_agai
             ballast.unlink()
             r = tick(defs, inst, r.cursor, res)
             assert r.run_requests == []  # the next automatic retry waits its back-off
+            due = json.loads(r.cursor)["retry"][f"video:{rr.partition_key}"]
+            assert due["n"] == 1 and due["at"] > time.time() + 60
+            r = tick(defs, inst, r.cursor, res)  # a failure is noted once: its back-off does not move
+            assert json.loads(r.cursor)["retry"][f"video:{rr.partition_key}"] == due and r.run_requests == []
             drop(root, good["t1"], "task", "trainee", "t1-again.avi")
             r = tick(defs, inst, r.cursor, res)
             (again,) = r.run_requests
