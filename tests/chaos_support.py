@@ -62,4 +62,9 @@ def bad_videos(d: Path) -> dict[str, Path]:
     data[n // 3: 2 * n // 3] = bytes(2 * n // 3 - n // 3)
     (d / "zeroed.mp4").write_bytes(bytes(data))
     (d / "full.mp4").unlink()
-    return {p.stem: p for p in sorted(d.glob("*.mp4"))}
+    for ext, fourcc in ((".avi", "MJPG"), (".mkv", "mp4v")):  # other containers cut short
+        data = write_video(d / f"whole{ext}", 60, fps=30, fourcc=fourcc).read_bytes()
+        (d / f"cut{ext}").write_bytes(data[: len(data) * 2 // 3])
+        (d / f"whole{ext}").unlink()
+    return {p.stem + ("" if p.suffix == ".mp4" else p.suffix.replace(".", "_")): p
+            for p in sorted(d.iterdir()) if p.suffix in (".mp4", ".avi", ".mkv")}

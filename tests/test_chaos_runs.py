@@ -39,9 +39,10 @@ def _reason(root, name):
 
 def test_bad_videos_that_open_are_quarantined_at_intake(tmp_path, bad):
     intake = Intake(VideoStore.at(tmp_path), IntakeConfig(stable_seconds=0))
-    for name in ("png", "short", "cut", "zeroed"):
+    for name in ("png", "short", "cut", "cut_avi", "cut_mkv", "zeroed"):
         drop(tmp_path, bad[name], "task", "trainee")
     intake.tick(None, now=1000.0)
+    assert _reason(tmp_path, "cut.avi")["reason"] == _reason(tmp_path, "cut.mkv")["reason"] == "truncated"
     assert _reason(tmp_path, "png.mp4")["reason"] == "unsupported_format"
     assert "still image" in _reason(tmp_path, "png.mp4")["message"]
     assert _reason(tmp_path, "short.mp4")["reason"] == "too_short"

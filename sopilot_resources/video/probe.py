@@ -130,8 +130,8 @@ def check_video_file(
 ) -> VideoInfo:
     """probe() plus the optional size / duration limits, and (integrity.check_stream) that the
     file is a stream of frames at least ``min_duration_sec`` long (default
-    ``integrity.MIN_DURATION_SEC``; 0 turns it off) whose last frame decodes. Raises the typed
-    VideoErrors."""
+    ``integrity.MIN_DURATION_SEC``; 0 turns it off), as long as its container declares. Raises
+    the typed VideoErrors."""
     from .integrity import MIN_DURATION_SEC, check_stream
 
     real = check_path(path)
