@@ -49,7 +49,8 @@ def health(context, store, cur: dict, floor_mb: float, dagster_home=None,
     except Exception as exc:  # a full DAGSTER_HOME: the next tick tries again
         context.log.warning(f"could not look for runs whose worker died: {type(exc).__name__}: {exc}")
     if not low and (cur.get("space_back") or now - cur.get("swept_at", 0) > SWEEP_EVERY_SEC):
-        gone = sweep_temp_files(store.root, BACK_AGE_SEC if cur.get("space_back") else TEMP_MAX_AGE_SEC, now=now)
+        gone = sweep_temp_files(store.root, BACK_AGE_SEC if cur.get("space_back") else TEMP_MAX_AGE_SEC, now=now,
+                                skip=(dagster_home,) if dagster_home else ())
         cur["swept_at"] = now
         if gone:
             context.log.info(f"removed {len(gone)} temporary file(s) left by failed writes, e.g. "

@@ -63,15 +63,19 @@ def is_temp_file(name: str) -> bool:
     return name.endswith(".tmp.npz") or (name.startswith(".") and name.endswith((".tmp", ".tmp.wal")))
 
 
-def sweep_temp_files(root: Path, max_age_sec: float = TEMP_MAX_AGE_SEC, now: float | None = None) -> list[Path]:
+def sweep_temp_files(root: Path, max_age_sec: float = TEMP_MAX_AGE_SEC, now: float | None = None,
+                     skip: tuple[Path, ...] = ()) -> list[Path]:
     """Deletes SOPilot's temporary files older than ``max_age_sec`` under the data root
-    ``root`` (never in inbox/, quarantine/ or archive/); returns them. A write in progress is
-    younger, and every finished write renamed its file, so nothing else matches."""
+    ``root`` (never in inbox/, quarantine/ or archive/, nor under ``skip``, e.g. DAGSTER_HOME);
+    returns them. A write in progress is younger, and every finished write renamed its file, so
+    nothing else matches."""
     now = time.time() if now is None else now
-    gone = []
+    gone, skipped = [], {Path(p).resolve() for p in skip}
     for dirpath, dirnames, filenames in os.walk(root):
-        if Path(dirpath) == Path(root):
+        here = Path(dirpath)
+        if here == Path(root):
             dirnames[:] = [d for d in dirnames if d not in USER_FOLDERS]
+        dirnames[:] = [d for d in dirnames if (here / d).resolve() not in skipped]
         for name in filenames:
             if not is_temp_file(name):
                 continue
