@@ -9,8 +9,9 @@ thread's write fails (a full disk: "database or disk is full") the thread dies, 
 that code server is ever failed after it.
 
 Every worker the code server starts records "Started process for run (pid: N)" as the run's
-first engine event. A STARTED run whose worker pid is no longer alive (or belongs to a process
-started later: the pid was reused) is failed here with ``instance.report_run_failed``."""
+first engine event. A STARTING or STARTED run whose worker pid is no longer alive (or belongs to
+a process started later: the pid was reused) is failed here with ``instance.report_run_failed``.
+A run that never got a worker (no pid recorded) is left to Dagster's start timeout."""
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ from dagster._core.events import DagsterEventType
 
 PID_EVENT = "Started process for run (pid:"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
-#: at most this many STARTED runs are looked at per call (runs: a few at a time on one box)
+#: at most this many runs are looked at per call (runs: a few at a time on one box)
 MAX_RUNS = 50
+#: runs with a worker that should be alive (STARTING: launched, its worker has not loaded the code yet)
+LIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 def worker_pid(instance, run_id: str) -> tuple[int, float] | None:
@@ -65,10 +68,10 @@ def launched_here(run: dg.DagsterRun) -> bool:
 
 
 def fail_dead_runs(instance, log=None) -> list[tuple[str, str]]:
-    """Fails every STARTED run (launched on this machine) whose worker process is gone;
+    """Fails every STARTING or STARTED run (launched on this machine) whose worker process is gone;
     returns (run id, message) of each. ``log``: a logger for one line per failed run."""
     out = []
-    recs = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]), limit=MAX_RUNS)
+    recs = instance.get_run_records(filters=dg.RunsFilter(statuses=LIVE), limit=MAX_RUNS)
     for rec in recs:
         run = rec.dagster_run
         if not launched_here(run):
@@ -77,12 +80,12 @@ def fail_dead_runs(instance, log=None) -> list[tuple[str, str]]:
         if found is None or worker_alive(*found):
             continue
         now = instance.get_run_by_id(run.run_id)  # it may have ended while we looked
-        if now is None or now.status != dg.DagsterRunStatus.STARTED:
+        if now is None or now.status not in LIVE:
             continue
         what = run.tags.get("dagster/partition") or (
             f"{run.tags.get('dagster/asset_partition_range_start')}..{run.tags.get('dagster/asset_partition_range_end')}"
             if run.tags.get("dagster/asset_partition_range_start") else run.job_name)
-        msg = (f"run {run.run_id[:8]} ({run.job_name}, {what}) was STARTED but its worker process (pid {found[0]}) "
+        msg = (f"run {run.run_id[:8]} ({run.job_name}, {what}) was {now.status.value} but its worker process (pid {found[0]}) "
                "is gone (killed, out of memory, or it died on a full disk); marked failed so it is retried")
         instance.report_run_failed(now, msg)
         if log is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sopilot_assets.instance import configure_instance, prepare_dagster_home
 from sopilot_resources.settings import Settings
+from sopilot_resources.storage.disk import DiskWatch
 
 log = logging.getLogger("sopilot.serve")
 
@@ -162,8 +163,15 @@ def _run_dagster_dev(host: str, port: int, data_root: Path, home: Path, workspac
             feed.start()
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         ready = False
+        disk = DiskWatch({"the data folder, SOPILOT_DATA_DIR": data_root, "DAGSTER_HOME": home},
+                         Settings.from_env().min_free_mb)
+        next_disk = 0.0
         while proc.poll() is None and stop["signal"] is None:
             time.sleep(0.5)
+            if time.monotonic() >= next_disk:  # said here too: no sensor tick runs on a full DAGSTER_HOME
+                next_disk = time.monotonic() + 5
+                if (said := disk.check()) is not None:
+                    log.warning(said)
             if not ready and _responds(f"{url}/server_info"):
                 ready = True
                 log.info("Dagster UI ready at %s (sensors and automation run by default)", url)

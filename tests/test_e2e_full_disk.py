@@ -37,15 +37,22 @@ def test_a_full_disk_mid_run_heals_without_a_restart(tmp_path):
             srv.drop(src)
             wait_until(lambda: _step_in_flight(srv.dagster_home), 400, 0.3, "a heavy step running")
             ballast = fill(disk, 0)
-            time.sleep(20)  # writes fail: workers die, the sensor says the disk is full
+            time.sleep(20)  # writes fail: workers die, no sensor tick can start; `serve` says it
+            ballast.unlink()
+            ballast = fill(disk, 2)  # under the 5 MB floor: ticks run again and say it, start nothing
+            time.sleep(20)
             ballast.unlink()
             freed = time.monotonic()
             rows = wait_until(lambda: _exactly_once(srv, expected), 600, 3, "all score rows after space is back")
             _assert_rows(rows, expected)
             wait_until(lambda: not _unfinished(srv.dagster_home), 180, 3, "no run left unfinished")
-            print(f"healed {time.monotonic() - freed:.0f} s after space was freed")
+            healed = time.monotonic() - freed
+            print(f"healed {healed:.0f} s after space was freed")
+            assert healed < 240, "a run that never started is failed after 120 s (start_timeout_seconds)"
             log = srv.log_tail(100000)
-            assert "is full" in log and "SOPILOT_MIN_FREE_MB" in log
+            assert "sopilot serve: disk under" in log  # said by the server while no tick could run
+            assert "sopilot_inbox_sensor - disk under" in log and "SOPILOT_MIN_FREE_MB" in log
+            assert "free space is back" in log
             time.sleep(5)
             _assert_rows(score_rows(srv.data_root), expected)
             left = [p for p in (srv.data_root / "work").rglob("*") if is_temp_file(p.name)]

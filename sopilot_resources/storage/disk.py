@@ -87,3 +87,25 @@ def sweep_temp_files(root: Path, max_age_sec: float = TEMP_MAX_AGE_SEC, now: flo
             except OSError:
                 continue
     return gone
+
+
+class DiskWatch:
+    """For a process that stays up when the disk is full (``sopilot serve``): the inbox sensor
+    cannot even start a tick while DAGSTER_HOME has no space left, so the server says it.
+    ``check(now)`` returns the full-disk message at most every ``every_sec`` while a place is
+    under the floor, one line when space is back, else None."""
+
+    def __init__(self, places: dict[str, Path], floor_mb: float, every_sec: float = 30.0):
+        self.places, self.floor_mb, self.every_sec = places, floor_mb, every_sec
+        self.low, self.said = False, -1e18
+
+    def check(self, now: float | None = None) -> str | None:
+        now = time.monotonic() if now is None else now
+        low = [s for s in disk_space(self.places, self.floor_mb) if s.low]
+        if low and now - self.said >= self.every_sec:
+            self.low, self.said = True, now
+            return " ".join(s.message() for s in low)
+        if not low and self.low:
+            self.low = False
+            return "free space is back above the floor (SOPILOT_MIN_FREE_MB); failed runs are retried"
+        return None
