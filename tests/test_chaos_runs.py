@@ -110,12 +110,13 @@ from dagster._serdes import deserialize_value
 inst = DagsterInstance.from_ref(deserialize_value(sys.stdin.read()))
 run = inst.get_run_by_id(sys.argv[1])
 inst.report_engine_event(f"Started process for run (pid: {os.getpid()}).", run, EngineEventData.in_process(os.getpid()))
-inst.report_dagster_event(DagsterEvent(event_type_value=DagsterEventType.RUN_START.value, job_name=run.job_name), run.run_id)
+if sys.argv[2] == "started":  # else it dies before its code is loaded: the run stays STARTING
+    inst.report_dagster_event(DagsterEvent(event_type_value=DagsterEventType.RUN_START.value, job_name=run.job_name), run.run_id)
 os.kill(os.getpid(), signal.SIGKILL)  # the worker dies without a word, as on a full disk or OOM
 """
 
 
-def test_a_started_run_whose_worker_died_is_failed_and_retried(tmp_path):
+def test_a_starting_or_started_run_whose_worker_died_is_failed_and_retried(tmp_path):
     from dagster._serdes import serialize_value
 
     from sopilot_assets.run_sweep import fail_dead_runs
@@ -135,16 +136,22 @@ def test_a_started_run_whose_worker_died_is_failed_and_retried(tmp_path):
                                  dg._core.events.EngineEventData.in_process(os.getpid()))
         inst.report_dagster_event(dg._core.events.DagsterEvent(event_type_value="PIPELINE_START", job_name="job"),
                                   alive.run_id)
-        p = subprocess.run([sys.executable, "-c", WORKER, run.run_id], input=serialize_value(inst.get_ref()),
-                           text=True, capture_output=True, timeout=60)
-        assert p.returncode == -9, p.stderr
+        starting = inst.create_run_for_job(job)
+        inst.report_dagster_event(dg._core.events.DagsterEvent(event_type_value="PIPELINE_STARTING", job_name="job"),
+                                  starting.run_id)
+        for r, how in ((run, "started"), (starting, "starting")):
+            p = subprocess.run([sys.executable, "-c", WORKER, r.run_id, how], input=serialize_value(inst.get_ref()),
+                               text=True, capture_output=True, timeout=60)
+            assert p.returncode == -9, p.stderr
         assert inst.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
-        failed = fail_dead_runs(inst)
-        assert [rid for rid, _ in failed] == [run.run_id]  # the live worker's run is left alone
-        assert "task/trainee/x-00000000" in failed[0][1] and "worker process" in failed[0][1]
-        after = inst.get_run_by_id(run.run_id)
-        assert after.status == dg.DagsterRunStatus.FAILURE
-        assert after.tags.get("dagster/will_retry") == "true"  # the daemon's run retries take it
+        assert inst.get_run_by_id(starting.run_id).status == dg.DagsterRunStatus.STARTING
+        failed = dict(fail_dead_runs(inst))
+        assert set(failed) == {run.run_id, starting.run_id}  # the live worker's run is left alone
+        assert "task/trainee/x-00000000" in failed[run.run_id] and "worker process" in failed[run.run_id]
+        for r in (run, starting):
+            after = inst.get_run_by_id(r.run_id)
+            assert after.status == dg.DagsterRunStatus.FAILURE
+            assert after.tags.get("dagster/will_retry") == "true"  # the daemon's run retries take it
         assert inst.get_run_by_id(alive.run_id).status == dg.DagsterRunStatus.STARTED
         assert fail_dead_runs(inst) == []
 
