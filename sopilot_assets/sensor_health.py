@@ -8,7 +8,6 @@ stays full, and once passed when space is back).
 When space is back: temporary files are swept and failed videos are retried at once."""
 from __future__ import annotations
 
-import logging
 import time
 
 from sopilot_resources.storage.disk import TEMP_MAX_AGE_SEC, disk_space, sweep_temp_files
@@ -20,7 +19,6 @@ from .run_sweep import fail_dead_runs
 SWEEP_EVERY_SEC = 600.0
 #: when space is back, temporary files older than this are the failed writes' (a write takes seconds)
 BACK_AGE_SEC = 120.0
-log = logging.getLogger("sopilot")
 
 
 def health(context, store, cur: dict, floor_mb: float, dagster_home=None,
@@ -35,8 +33,7 @@ def health(context, store, cur: dict, floor_mb: float, dagster_home=None,
     events = []
     text = " ".join(s.message() for s in low)
     if low:
-        context.log.warning(text)
-        log.warning(text)  # the server console, even when the tick cannot be stored
+        context.log.warning(text)  # on the console too; when no tick can run, `sopilot serve` says it
     elif was_low:
         context.log.info("free space is back; retrying the videos that failed, sweeping temporary files")
         cur["space_back"] = True
