@@ -66,7 +66,8 @@ def build_definitions(settings: Settings | None = None, resources: dict | None =
         run_tags={"dagster/priority": "-1"},  # behind every video and pair run in the queue
         description="Refreshes the roll-ups after new scores.")
     core = dg.Definitions(
-        assets=assets, asset_checks=[build_disk_check(s.min_free_mb, s.dagster_home)], jobs=[video_job, pair_job, rollup_job],
+        assets=assets, asset_checks=[build_disk_check(s.min_free_mb, s.dagster_home)],
+        jobs=[video_job, pair_job, rollup_job],
         sensors=[build_inbox_sensor(s), automation],
         resources=resources or default_resources(s),
         executor=dg.in_process_executor,  # ad hoc runs too: no process per step on a small box

@@ -20,6 +20,8 @@ import socket
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
+from .batching import RANGE_END, RANGE_START
+
 PID_EVENT = "Started process for run (pid:"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
 #: at most this many runs are looked at per call (runs: a few at a time on one box)
@@ -82,11 +84,11 @@ def fail_dead_runs(instance, log=None) -> list[tuple[str, str]]:
         now = instance.get_run_by_id(run.run_id)  # it may have ended while we looked
         if now is None or now.status not in LIVE:
             continue
-        what = run.tags.get("dagster/partition") or (
-            f"{run.tags.get('dagster/asset_partition_range_start')}..{run.tags.get('dagster/asset_partition_range_end')}"
-            if run.tags.get("dagster/asset_partition_range_start") else run.job_name)
-        msg = (f"run {run.run_id[:8]} ({run.job_name}, {what}) was {now.status.value} but its worker process (pid {found[0]}) "
-               "is gone (killed, out of memory, or it died on a full disk); marked failed so it is retried")
+        start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
+        what = run.tags.get("dagster/partition") or (f"{start}..{end}" if start else run.job_name)
+        msg = (f"run {run.run_id[:8]} ({run.job_name}, {what}) was {now.status.value} but its worker process "
+               f"(pid {found[0]}) is gone (killed, out of memory, or it died on a full disk); marked failed so it "
+               "is retried")
         instance.report_run_failed(now, msg)
         if log is not None:
             log.warning(msg)

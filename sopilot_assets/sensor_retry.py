@@ -40,9 +40,8 @@ class Todo:
         """The video or pair record when it still needs its run, else None."""
         if kind == "video":
             rec = self.registry.video_by_key(key)
-            if rec is None or rec.quarantined or (self.ekey and self.store.embeddings_path(rec.sha256, self.ekey).exists()):
-                return None
-            return rec
+            done = rec is None or rec.quarantined
+            return None if done or (self.ekey and self.store.embeddings_path(rec.sha256, self.ekey).exists()) else rec
         if self._pending is None:
             self._pending = set(self.registry.pending_pairs())
         if key not in self._pending or pair_scored(self.rs_dir, key):

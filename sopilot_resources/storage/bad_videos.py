@@ -10,6 +10,7 @@ go back to waiting for a gold (or to the task's previous good gold). The report 
 last, so a tick that crashes half-way is finished by the next one."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .fsutil import atomic_write_json, move_file, read_json
@@ -17,6 +18,10 @@ from .intake_types import Event
 from .quarantine import remedy
 from .registry import VideoRecord
 from .video_store import VideoStore, utc_now
+
+
+#: a report whose file cannot be moved after this many ticks only marks the record
+MAX_TRIES = 3
 
 
 def reports_dir(store: VideoStore) -> Path:
@@ -38,23 +43,37 @@ def quarantine_reported(intake) -> list[Event]:
     """Quarantines every reported video (``intake``: the sensor's ``Intake``); its events."""
     events: list[Event] = []
     for doc in pending_reports(intake.store):
+        path = reports_dir(intake.store) / f"{doc['sha256']}.json"
         rec = intake.registry.video(doc["sha256"])
-        if rec is not None and not rec.quarantined:
-            _quarantine_stored(intake, rec, doc["reason"], doc["message"], events)
-        (reports_dir(intake.store) / f"{doc['sha256']}.json").unlink(missing_ok=True)
+        try:
+            if rec is not None and not rec.quarantined:
+                _quarantine_stored(intake, rec, doc["reason"], doc["message"], events,
+                                   record_only=doc.get("tries", 0) >= MAX_TRIES)
+        except OSError as exc:  # e.g. no space for the reason file: the next tick tries again
+            doc["tries"] = doc.get("tries", 0) + 1
+            events.append(Event("error", f"{rec.file_name}: cannot quarantine it yet ({exc}); will retry "
+                                f"({doc['tries']}/{MAX_TRIES})", rec.task, rec.role, rec.file_name, rec.inbox_path,
+                                rec.sha256, rec.key, "ingest_error", level="warning"))
+            with contextlib.suppress(OSError):
+                atomic_write_json(path, doc)
+            continue
+        path.unlink(missing_ok=True)
     return events
 
 
-def _quarantine_stored(intake, rec: VideoRecord, reason: str, message: str, events: list[Event]) -> None:
+def _quarantine_stored(intake, rec: VideoRecord, reason: str, message: str, events: list[Event],
+                       record_only: bool = False) -> None:
+    """``record_only``: moving the file failed ``MAX_TRIES`` times; the record is marked (and
+    its pairs closed) with the file left where it is."""
     store, registry = intake.store, intake.registry
     raw = store.root / rec.raw_path
     # staged under the name it was dropped as, so quarantine/ shows that name
     staged = store.work / "quarantining" / rec.sha256 / rec.file_name
-    if raw.exists():
+    if raw.exists() and not record_only:
         move_file(raw, staged, overwrite=True)
     todo = remedy(reason, rec.task)
     text = f"{rec.file_name} ({rec.role} of task {rec.task}) cannot be embedded: {message}"
-    if staged.exists():
+    if staged.exists() and not record_only:
         dst = store.quarantine(staged, reason, text, todo, task=rec.task, role=rec.role, sha256=rec.sha256)
         stored = dst.relative_to(store.root).as_posix()
         staged.parent.rmdir()
@@ -62,9 +81,11 @@ def _quarantine_stored(intake, rec: VideoRecord, reason: str, message: str, even
         stored = ""
     rec.quarantined = {"reason": reason, "message": message, "stored_path": stored, "at": utc_now()}
     registry.put_video(rec)
-    where = stored or "nowhere (the stored file is missing)"
-    events.append(Event("quarantined", f"{rec.inbox_path}: {text} -> quarantined as {where} ({todo})", rec.task, rec.role, rec.file_name, rec.inbox_path, rec.sha256,
-                        rec.key, reason, stored, level="warning"))
+    where = stored or ("nowhere (the stored file is missing)" if not record_only else
+                       f"nowhere: it stays at {(staged if staged.exists() else raw).relative_to(store.root)} "
+                       f"(moving it failed {MAX_TRIES} times)")
+    events.append(Event("quarantined", f"{rec.inbox_path}: {text} -> quarantined as {where} ({todo})", rec.task,
+                        rec.role, rec.file_name, rec.inbox_path, rec.sha256, rec.key, reason, stored, level="warning"))
     task = registry.task(rec.task)
     if rec.role == "gold":
         for g in task.golds:
