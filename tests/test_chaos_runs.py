@@ -11,7 +11,7 @@ import time
 
 import dagster as dg
 import pytest
-from chaos_support import bad_videos, fill, small_disk
+from runs_chaos_support import bad_videos, fill, small_disk
 from dagster_support import execute, tick, write_steps, write_video
 from test_dagster_sensor import drop, events, setup
 

@@ -11,7 +11,7 @@ import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
 from _serve_harness import Server, artifacts_dir, demo_subset, score_rows, wait_until
-from chaos_support import fill, small_disk
+from runs_chaos_support import fill, small_disk
 from test_e2e_crash_recovery import _assert_rows, _exactly_once, _step_in_flight
 
 pytestmark = pytest.mark.e2e
