@@ -25,7 +25,9 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
             if rec is None:
                 continue
             adds[VIDEOS].append(rec.key)
-            if rec.role == "gold":  # alone, first in the queue, outside the decode lane: it unblocks its task's pairs
+            if rec.quarantined:  # re-announced after its run found it bad: nothing to run
+                pass
+            elif rec.role == "gold":  # alone, first in the queue, outside the decode lane: it unblocks its task's pairs
                 runs.append(batch_request(VIDEO_JOB, [rec.key], batch_run_key("video", [rec.key]),
                                           {"sopilot/task": rec.task, "sopilot/role": "gold",
                                            PRIORITY: GOLD_PRIORITY, LANE: GOLD_LANE}, VIDEO_ASSETS))
@@ -55,7 +57,7 @@ def split_failed_batches(context, registry, ekey: str | None, cur: dict, now: fl
         for k in keys:
             if kind == "video":
                 rec = registry.video_by_key(k)
-                if rec is not None:
+                if rec is not None and not rec.quarantined:  # a bad video is quarantined, not rerun
                     rk1 = batch_run_key("video", [k])
                     runs.append(batch_request(VIDEO_JOB, [k], rk1, {
                         "sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: "0"}, TRAINEE_ASSETS))

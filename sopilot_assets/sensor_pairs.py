@@ -22,8 +22,9 @@ def _failed_for_good(instance, run_key: str, what: str = "the pair's partition")
     """A message when every run started for ``run_key`` (retries included) ended failed."""
     runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=10)
     if runs and all(r.status in DONE for r in runs):
-        return (f"its run {runs[0].run_id[:8]} failed ({len(runs)} attempt(s)); see the run's logs, "
-                f"fix the cause, then materialize {what} from the UI")
+        return (f"its run {runs[0].run_id[:8]} failed ({len(runs)} attempt(s)); a failed video is retried "
+                f"automatically (SOPILOT_VIDEO_RETRIES); else see the run's logs, fix the cause, then "
+                f"materialize {what} from the UI")
     return ""
 
 

@@ -12,7 +12,13 @@ a no-op, run keys dedupe runs, and a trainee already embedded is not requested a
 partitions, followed until they end: a failed batch is split into one run per partition, and
 a pair waits while its trainee's run is queued or running), ``blocked`` (pairs waiting on a
 flagged gold or a failed run, logged once) and ``checked`` (when a pair's overdue inputs were
-last looked into). An unreadable cursor is logged and replaced by a fresh one.
+last looked into), ``retry`` / ``runs_seen`` (failed video runs to rerun, sensor_retry.py),
+``disk`` / ``swept_at`` (free space, temporary files: sensor_health.py). An unreadable cursor
+is logged and replaced by a fresh one.
+
+Each tick first measures free space and fails runs whose worker is gone (sensor_health.py):
+on a full disk it stops there. Then it quarantines the videos runs found cannot be embedded
+(storage/bad_videos.py), takes the inbox, announces, and retries failed videos.
 """
 
 import json
@@ -24,13 +30,16 @@ from sopilot_resources.dagster_resources.engine import EmbedderResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.settings import Settings
 
+from sopilot_resources.storage.bad_videos import quarantine_reported
 from sopilot_resources.storage.quarantine import refresh_quarantine_table, tick_text
 
 from .assets.quarantine import quarantine_event
 from .jobs import VIDEO_JOB, pair_job, video_job
 from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
+from .sensor_health import health
 from .sensor_pairs import pair_run_requests
+from .sensor_retry import Todo, due_retries, note_failed_runs, retry_now
 
 SENSOR = "sopilot_inbox_sensor"
 MAX_ANNOUNCE = 500
@@ -65,10 +74,16 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         ekey = embedder.identity_key(video_store.store())
         intake = video_store.intake(embedder_key=ekey)
         registry, store = intake.registry, intake.store
+        full, asset_events, disk_text = health(context, store, cur, settings.min_free_mb, settings.dagster_home)
+        if full:  # every run would fail: the inbox waits, nothing is started
+            return dg.SensorResult(asset_events=asset_events, cursor=json.dumps(cur, separators=(",", ":")),
+                                   skip_reason=disk_text)
         rs = results_store.store()
         if not rs.duckdb_path.exists():
             rs.ensure_views()  # people can query sopilot.duckdb from the first tick on
+        bad = quarantine_reported(intake)  # videos their runs found cannot be embedded
         out = intake.tick(cur["stability"], failures=cur["failures"])
+        out.events[:0] = bad
         cur["stability"], cur["failures"] = out.tracker_state, out.failures
         for ev in out.events:
             getattr(context.log, ev.level if ev.level in ("info", "warning", "error") else "info")(ev.message)
@@ -90,13 +105,21 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
                                       job_name=VIDEO_JOB, partition_key=key,
                                       asset_selection=[dg.AssetKey("gold_steps")]))
 
+        todo = Todo(registry, store, rs.dir, ekey)
+        note_failed_runs(context, todo, cur, settings.video_retries, now)
+        if cur.pop("space_back", False):
+            retry_now(cur)
+        for ev in out.events:
+            if ev.action == "retry":  # the same bytes dropped again while not embedded
+                retry_now(cur, ev.video_key)
+        runs += due_retries(context, todo, cur, now)
+
         runs += pair_run_requests(context, registry, store, rs, ekey, cur, MAX_PAIR_REQUESTS - len(runs),
                                   max_batch, pair_adds=adds[PAIRS])
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
         text = tick_text(out.events, len(out.tracker_state))
         rejected = [ev for ev in out.events if ev.action == "quarantined"]
-        asset_events = []
         if rejected or not rs.part_path("quarantine", "current").exists():
             rows = refresh_quarantine_table(store, rs)
             if rejected:

@@ -32,6 +32,7 @@ from sopilot_assets.supervisor_state import ServeState
 from sopilot_assets.supervisor_sweep import retry_lost_retries, sweep_dead_workers
 from sopilot_assets.supervisor_units import ServeLayout, unit_commands, unit_env, write_workspace
 from sopilot_resources.settings import Settings
+from sopilot_resources.storage.disk import DiskWatch
 
 log = logging.getLogger("sopilot.serve")
 
@@ -147,8 +148,15 @@ def _supervise(layout: ServeLayout, data_root: Path, home: Path, feed, policy: R
     try:
         if feed is not None:
             feed.start()
+        disk = DiskWatch({"the data folder, SOPILOT_DATA_DIR": data_root, "DAGSTER_HOME": home},
+                         Settings.from_env().min_free_mb)
+
+        def watch_disk() -> None:  # said here too: no sensor tick runs on a full DAGSTER_HOME
+            if (said := disk.check()) is not None:
+                log.warning(said)
+
         try:
-            outcome = sup.run(lambda: stop["signal"] is not None)
+            outcome = sup.run(lambda: stop["signal"] is not None, on_tick=watch_disk)
         except BaseException:
             sup.stop()
             raise

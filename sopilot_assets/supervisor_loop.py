@@ -52,7 +52,9 @@ class Supervisor:
         self.state.started(name, proc.pid)
         log.info("%s %s (pid %d)", "restarted" if again else "started", rec.label, proc.pid)
 
-    def run(self, stop_requested: Callable[[], bool]) -> str:
+    def run(self, stop_requested: Callable[[], bool], on_tick: Callable[[], None] | None = None) -> str:
+        """Start the units and watch them until ``stop_requested()``; ``on_tick()`` runs every
+        loop (serve's full-disk watch). Returns "stopped" or the give-up message."""
         self._start("code_server")
         if not self._wait_code_server(stop_requested):
             return "stopped" if stop_requested() else self._give_up_now("code_server")
@@ -66,6 +68,8 @@ class Supervisor:
                     return outcome
             self._after_code_server_outage()
             self._watch_ui()
+            if on_tick is not None:
+                on_tick()
         return "stopped"
 
     def _wait_code_server(self, stop_requested) -> bool:

@@ -4,7 +4,7 @@ A run worker writes "Started process for run (pid: N)" before its run is STARTED
 whose process no longer exists (or whose pid now belongs to a younger process) was interrupted by
 the crash and would stay "in progress" forever with Dagster's default run launcher. Runs whose
 worker still lives (a code server's run workers outlive a killed code server) are left alone.
-STARTING runs (launch in flight) are left to run monitoring (`start_timeout_seconds`).
+The check itself (which pid, alive or reused) is `run_sweep.fail_dead_runs`, shared with the sensor.
 """
 
 from __future__ import annotations
@@ -14,55 +14,17 @@ from pathlib import Path
 
 log = logging.getLogger("sopilot.serve")
 
-PID_START_SLACK_S = 2.0  # clock granularity between the event's timestamp and the process start
-
-
-def worker_pid(instance, run_id: str) -> tuple[int, float] | None:
-    """(pid, event timestamp) from the run's latest "Started process for run" engine event."""
-    from dagster._core.events import DagsterEventType
-
-    found = None
-    for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
-        event = record.dagster_event
-        meta = getattr(event.event_specific_data, "metadata", None) or {}
-        if "pid" in meta and (event.message or record.user_message or "").startswith("Started process for"):
-            try:
-                found = (int(meta["pid"].value), record.timestamp)
-            except (TypeError, ValueError):
-                continue
-    return found
-
-
-def process_gone(pid: int, since: float) -> bool:
-    """True when no live process `pid` exists that was started before `since` (+ slack)."""
-    import psutil
-
-    try:
-        p = psutil.Process(pid)
-        return p.status() == psutil.STATUS_ZOMBIE or p.create_time() > since + PID_START_SLACK_S
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.Error:
-        return False  # cannot tell: leave the run alone
-
 
 def sweep_dead_workers(home: Path, why: str) -> list[str]:
-    """Fail STARTED runs of the instance at `home` whose worker process is gone; return their ids."""
+    """Fail the live runs of the instance at `home` whose worker process is gone; return their ids.
+    The same check as the inbox sensor's (`run_sweep.fail_dead_runs`), run at once after a restart
+    rather than at the next sensor tick (the daemon may be the part that is restarting)."""
     import dagster as dg
-    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
-    failed = []
+    from sopilot_assets.run_sweep import fail_dead_runs
+
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED])):
-            found = worker_pid(instance, run.run_id)
-            if found is None or not process_gone(*found):
-                continue
-            current = instance.get_run_by_id(run.run_id)
-            if current is None or current.status != DagsterRunStatus.STARTED:
-                continue  # finished meanwhile
-            instance.report_run_failed(current, f"sopilot serve: the process of this run (pid {found[0]}) is "
-                                                f"gone ({why}); run retries re-execute it.")
-            failed.append(run.run_id)
+        failed = [run_id for run_id, _ in fail_dead_runs(instance, why=f"sopilot serve: {why}")]
     if failed:
         log.info("marked %d run(s) failed whose process is gone (%s); run retries re-execute them: %s",
                  len(failed), why, ", ".join(r[:8] for r in failed))

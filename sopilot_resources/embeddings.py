@@ -50,12 +50,15 @@ class ClipEmbeddings:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp.npz")
         meta = json.dumps({"embedder": self.embedder, "video": self.video, "sampling": self.sampling})
-        np.savez_compressed(
-            tmp, vectors=self.vectors, starts=self.starts, ends=self.ends,
-            quality=self.quality, motion=self.motion, meta=np.array(meta),
-            **(self.stills.to_arrays() if self.stills is not None else {}),
-        )
-        tmp.replace(path)  # atomic: never a half-written file under the final name
+        try:
+            np.savez_compressed(
+                tmp, vectors=self.vectors, starts=self.starts, ends=self.ends,
+                quality=self.quality, motion=self.motion, meta=np.array(meta),
+                **(self.stills.to_arrays() if self.stills is not None else {}),
+            )
+            tmp.replace(path)  # atomic: never a half-written file under the final name
+        finally:
+            tmp.unlink(missing_ok=True)  # a failed write (a full disk) leaves no partial file
         return path
 
     @classmethod

@@ -22,7 +22,8 @@ from sopilot_assets.instance import prepare_dagster_home
 from sopilot_assets.supervisor import RestartPolicy, describe_exit, judge_death, recent, restart_delay
 from sopilot_assets.supervisor_loop import WORST_STOP_S, port_taken
 from sopilot_assets.supervisor_state import ServeState, read_state
-from sopilot_assets.supervisor_sweep import FAILED_RETRY_MESSAGE, process_gone, retry_lost_retries, sweep_dead_workers
+from sopilot_assets.run_sweep import worker_alive
+from sopilot_assets.supervisor_sweep import FAILED_RETRY_MESSAGE, retry_lost_retries, sweep_dead_workers
 from sopilot_resources.settings import Settings
 
 POLICY = RestartPolicy()
@@ -200,12 +201,12 @@ def test_retries_lost_while_the_code_server_was_down_are_rearmed(tmp_path, monke
 def test_a_reused_pid_does_not_keep_a_run_alive():
     younger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        assert process_gone(younger.pid, since=time.time() - 60), "started after the event: not the worker"
-        assert not process_gone(younger.pid, since=time.time())
+        assert not worker_alive(younger.pid, time.time() - 60), "started after the event: not the worker"
+        assert worker_alive(younger.pid, time.time())
     finally:
         younger.kill()
         younger.wait()
-    assert process_gone(younger.pid, since=time.time())
+    assert not worker_alive(younger.pid, time.time())
 
 
 def _systemd_unit_from_docs() -> str:

@@ -120,3 +120,16 @@ def test_timestamp_gap_skips_empty_windows(tmp_path):
     for c in clips:
         assert len(c.frames) >= 4
         assert np.all(c.times < 1.0) or np.all(c.times >= 20.0)
+
+
+def test_check_video_file_accepts_every_good_container(tmp_path):
+    """The intake's stream checks (sopilot_resources/video/integrity.py: more than one frame,
+    at least 1 s, as long as the container declares) pass on every container, long-GOP H.264
+    and a variable-frame-rate mkv (whose container frame count is only an estimate)."""
+    paths = [write_video(tmp_path / f"v{i}{ext}", 45, fps=30, fourcc=fourcc) for i, (ext, fourcc, _) in enumerate(WRITABLE)]
+    paths.append(write_ffmpeg(tmp_path / "h264.mp4", 120, fps=30))
+    expr = "if(lt(N,30),N/30,1+(N-30)/10)/TB"
+    paths.append(write_ffmpeg(tmp_path / "vfr.mkv", 60, fps=30, args=(
+        "-vf", f"setpts='{expr}'", "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p")))
+    for p in paths:
+        assert check_video_file(p).width == 320, p.name

@@ -36,16 +36,17 @@ def embeddings_problems(vectors: np.ndarray) -> list[str]:
 def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_max_bad: float):
     """Embeds the stored video; saves embeddings.npz and gate.json.
     Returns (ClipEmbeddings, path, gate, timings, thumbnails (frames, times))."""
-    from sopilot_resources.errors import SopilotError
+    from sopilot_resources.errors import SopilotError, VideoError
     from sopilot_resources.ingest import ingest_video
     embedder = resource.get()
     key = embedder.key()
     timings: dict = {}
     try:
         emb = ingest_video(store.root / rec.raw_path, embedder, timings=timings)
+    except VideoError as exc:
+        raise bad_video(store, rec, exc) from None
     except SopilotError as exc:
-        raise dg.Failure(f"{rec.file_name} cannot be embedded: {exc}. Replace the video (drop a good "
-                         f"copy into inbox/{rec.task}/{rec.role}/)", allow_retries=False) from None
+        raise dg.Failure(f"{rec.file_name} cannot be embedded: {exc}", allow_retries=False) from None
     resource.remember(store, key)
     path = store.embeddings_path(rec.sha256, key)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +55,21 @@ def embed(store, rec, resource, duration_sec: float, gate_min_sec: float, gate_m
     gate["role"] = rec.role
     atomic_write_json(store.gate_path(rec.sha256, key), gate)
     return emb, path, gate, timings, thumbnails(emb.stills)
+
+
+def bad_video(store, rec, exc) -> dg.Failure:
+    """A video the run cannot embed (a VideoError: deterministic, a retry would fail the same
+    way): reported for the inbox sensor to quarantine (storage/bad_videos.py); the run fails
+    without retries."""
+    from sopilot_resources.storage.bad_videos import report_bad_video
+
+    text = str(exc)
+    prefix = f"{getattr(exc, 'path', '')}: "
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    report_bad_video(store, rec, exc.reason, text)
+    return dg.Failure(f"{rec.file_name} cannot be embedded ({exc.reason}): {text}. The inbox sensor moves it "
+                      f"to quarantine/ and closes its pairs; drop a good copy into inbox/{rec.task}/{rec.role}/",
+                      allow_retries=False)
 
 
 def thumbnails(stills, n: int = 12) -> tuple[np.ndarray, np.ndarray]:

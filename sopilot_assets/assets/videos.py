@@ -15,7 +15,7 @@ from sopilot_resources.settings import Settings
 from ..partitions import videos_partitions
 from .common import (BACKFILL, BatchLog, GPU_POOL, RETRY, Versions, column_schema, for_each_partition, md_image,
                      video_record, shared_machine)
-from .embeddings import ASSET as EMB, CHECK_SPECS, check_results, embed, embedding_metadata
+from .embeddings import ASSET as EMB, CHECK_SPECS, bad_video, check_results, embed, embedding_metadata
 
 VIDEO = "video"
 #: a quality flag is listed for the video when at least this share of its clips carry it
@@ -69,7 +69,7 @@ def _ingest_one(context, log, key: str, video_store, embedder, results_store):
     try:
         info = probe(raw)
     except VideoError as exc:
-        raise dg.Failure(f"{rec.file_name}: {exc}", allow_retries=False) from None
+        raise bad_video(store, rec, exc) from None
     emb, path, gate, timings, (frames, times) = embed(
         store, rec, embedder, info.duration_sec, video_store.gold_min_sec, video_store.gold_max_bad_fraction)
     flags = sorted(k for k, share in gate["fractions"].items() if share >= FLAG_SHARE)

@@ -47,6 +47,9 @@ class Settings:
     gold_max_bad_fraction: float = setting("SOPILOT_GOLD_MAX_BAD_FRACTION", 0.5, v.number(float, 0, 1))
     sensor_interval: int = setting("SOPILOT_SENSOR_INTERVAL", 3, v.number(int, low=1))
     max_batch: int = setting("SOPILOT_MAX_BATCH", 50, v.number(int, low=1))
+    # failed runs and a full disk
+    min_free_mb: float = setting("SOPILOT_MIN_FREE_MB", 200.0, v.number(float, low=0))
+    video_retries: int = setting("SOPILOT_VIDEO_RETRIES", 3, v.number(int, low=0))
     # decoding and scoring runs
     run_nice: int = setting("SOPILOT_RUN_NICE", 5, v.number(int, 0, 19))
     run_blas_threads: int = setting("SOPILOT_RUN_BLAS_THREADS", 1, v.number(int, low=1))

@@ -145,20 +145,7 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
         sha = hashed.sha256
         known = self.registry.video(sha)
         if known is not None:
-            dst = self.store.archive_duplicate(e.path, e.task, e.role)
-            known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
-            self.registry.put_video(known)
-            events.append(Event("duplicate", f"{e.rel}: same bytes as {known.key} (dropped as "
-                                f"{known.inbox_path}); archived at {self._rel(dst)}, nothing to do",
-                                e.task, e.role, e.path.name, e.rel, sha, known.key, "duplicate",
-                                self._rel(dst)))
-            if sidecar is not None:
-                sdst = self.store.archive_duplicate(sidecar, e.task, e.role)
-                events.append(Event("duplicate", f"{sidecar.name}: archived with its duplicate video at "
-                                    f"{self._rel(sdst)}; to change a gold's steps drop the steps "
-                                    "file alone", e.task, e.role, sidecar.name, reason="duplicate",
-                                    stored_path=self._rel(sdst)))
-            return True
+            return self._known_video(e, sha, known, sidecar, events)
         try:
             self.check_video(e.path, max_bytes=self.config.max_bytes, max_duration_sec=self.config.max_duration_sec)
         except VideoError as exc:
@@ -184,6 +171,41 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
             move_file(sidecar, self.store.sidecar_path(sha), overwrite=True)
         self.commit(rec, events)
         self.registry.journal_done(sha)
+        return True
+
+    def _known_video(self, e: InboxEntry, sha: str, known: VideoRecord, sidecar: Path | None,
+                     events: list[Event]) -> bool:
+        """Same bytes as a stored video: a copy of a quarantined one is quarantined with its
+        reason; else archived, and when the stored one has no embeddings yet (its run failed
+        or is still going) a ``retry`` event asks the sensor to run it again."""
+        if known.quarantined:
+            q = known.quarantined
+            self._quarantine(e.path, e, q["reason"], f"same bytes as {known.file_name} ({known.key}), "
+                             f"quarantined because it cannot be embedded: {q['message']}", events, sha256=sha)
+            if sidecar is not None:
+                self._quarantine(sidecar, e, "video_quarantined",
+                                 f"its video {e.path.name} was quarantined ({q['reason']})", events)
+            return True
+        dst = self.store.archive_duplicate(e.path, e.task, e.role)
+        known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
+        self.registry.put_video(known)
+        retry = bool(self.embedder_key) and not self.store.embeddings_path(sha, self.embedder_key).exists()
+        events.append(Event("duplicate", f"{e.rel}: same bytes as {known.key} (dropped as "
+                            f"{known.inbox_path}); archived at {self._rel(dst)}, " + (
+                                "and as that video is not embedded yet its run is requested again "
+                                "(unless one is still going)" if retry else "nothing to do"),
+                            e.task, e.role, e.path.name, e.rel, sha, known.key, "duplicate",
+                            self._rel(dst)))
+        if retry:
+            events.append(Event("retry", f"{known.file_name}: dropped again while not embedded; its run is "
+                                "requested again", known.task, known.role, known.file_name, e.rel, sha,
+                                known.key, "dropped_again"))
+        if sidecar is not None:
+            sdst = self.store.archive_duplicate(sidecar, e.task, e.role)
+            events.append(Event("duplicate", f"{sidecar.name}: archived with its duplicate video at "
+                                f"{self._rel(sdst)}; to change a gold's steps drop the steps "
+                                "file alone", e.task, e.role, sidecar.name, reason="duplicate",
+                                stored_path=self._rel(sdst)))
         return True
 
     # --- helpers ----------------------------------------------------------------------------

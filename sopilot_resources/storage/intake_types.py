@@ -32,6 +32,7 @@ class IntakeConfig:
 @dataclass
 class Event:
     action: str  # ingested | duplicate | quarantined | ignored | waiting | paired | profile | sidecar | recovered
+    #             | retry (a not-embedded video dropped again) | pair_closed (its video was quarantined)
     message: str
     task: str = ""
     role: str = ""

@@ -36,6 +36,8 @@ class VideoRecord:
     gold_version: int | None = None
     sidecar_path: str | None = None  # relative to the data root
     duplicates: list = field(default_factory=list)  # later drops of the same bytes
+    #: set when a run found the video cannot be embedded: {reason, message, stored_path, at}
+    quarantined: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,7 +53,9 @@ class TaskRecord:
 
     @property
     def current_gold(self) -> dict | None:
-        return self.golds[-1] if self.golds else None
+        """The latest gold that was not quarantined (a gold whose video cannot be embedded)."""
+        good = [g for g in self.golds if not g.get("quarantined")]
+        return good[-1] if good else None
 
     def to_dict(self) -> dict:
         return asdict(self)

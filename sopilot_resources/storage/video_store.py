@@ -3,7 +3,8 @@
 Layout under the data root (``Settings.data_dir``: SOPILOT_DATA_DIR, default ``./data``)::
 
     inbox/<task>/<gold|trainee>/<file>      what people drop (plus <gold>.steps.json, <task>/profile.json)
-    raw/<sha[:2]>/<sha256><ext>             content-addressed store of every accepted video (never deleted)
+    raw/<sha[:2]>/<sha256><ext>             content-addressed store of every accepted video (never deleted;
+                                            one its run cannot embed is moved to quarantine/)
     raw/<sha[:2]>/<sha256>.steps.json       a gold's steps sidecar, stored with its video
     raw/profiles/<task>/<sha256>.json       task profiles as dropped
     quarantine/<original name>              rejected files, beside <original name>.reason.json
@@ -12,6 +13,7 @@ Layout under the data root (``Settings.data_dir``: SOPILOT_DATA_DIR, default ``.
     registry/                               videos, tasks (versioned golds), pairs (see registry.py)
     work/videos/<sha>/<embedder key>/       embeddings.npz, gate.json, steps.json
     work/videos/<sha>/contact_sheet.png
+    work/bad_videos/<sha256>.json           a video its run found it cannot embed (see bad_videos.py)
     work/pairs/<pair file name>/            score.json, alignment.npz, alignment.png, timeline.png
     results/<table>/*.parquet               result rows, one file per partition (see results_store.py)
     sopilot.duckdb                          views over results/ (see results_store.py)

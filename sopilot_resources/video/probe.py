@@ -126,8 +126,14 @@ def check_video_file(
     path: str | os.PathLike,
     max_bytes: int | None = None,
     max_duration_sec: float | None = None,
+    min_duration_sec: float | None = None,
 ) -> VideoInfo:
-    """probe() plus the optional size / duration limits. Raises the typed VideoErrors."""
+    """probe() plus the optional size / duration limits, and (integrity.check_stream) that the
+    file is a stream of frames at least ``min_duration_sec`` long (default
+    ``integrity.MIN_DURATION_SEC``; 0 turns it off), as long as its container declares. Raises
+    the typed VideoErrors."""
+    from .integrity import MIN_DURATION_SEC, check_stream
+
     real = check_path(path)
     size = real.stat().st_size
     if max_bytes is not None and size > max_bytes:
@@ -143,6 +149,7 @@ def check_video_file(
             f"video lasts {info.duration_sec:.0f} s, over the {max_duration_sec:.0f} s limit; "
             "trim the video or raise the limit",
         )
+    check_stream(real, info, display_path(path), MIN_DURATION_SEC if min_duration_sec is None else min_duration_sec)
     return info
 
 

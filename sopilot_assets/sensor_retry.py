@@ -1,0 +1,136 @@
+"""Failed runs retried by the inbox sensor, with back-off and a bounded count.
+
+A one-video or one-pair run that failed for good (Dagster's own run retries spent or not
+applicable: a step failed on a full disk, out of memory) is rerun after ``BACKOFF_SEC`` x 2^n,
+at most SOPILOT_VIDEO_RETRIES times; at once when free space comes back, and (a video) when
+the same bytes are dropped again. Not a video that was quarantined (its run found it cannot be
+embedded, storage/bad_videos.py), nor a pair that was scored or closed. Runs over several
+partitions are split by sensor_announce.split_failed_batches instead.
+
+Cursor ``retry``: {"video:<key>" | "pair:<key>": {n, at}}; ``runs_seen``: the update time of
+the last failed run looked at, ``runs_noted``: the ids of the last 50."""
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from sopilot_resources.storage.readiness import pair_scored
+
+from .batching import batch_request, track
+from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
+from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
+
+BACKOFF_SEC = 60.0
+WILL_RETRY = "dagster/will_retry"
+ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+          dg.DagsterRunStatus.STARTED]
+KIND = {VIDEO_JOB: "video", PAIR_JOB: "pair"}
+
+
+class Todo:
+    """What still needs a run: a video without embeddings (not quarantined), a pending pair
+    without a score."""
+
+    def __init__(self, registry, store, rs_dir, ekey):
+        self.registry, self.store, self.rs_dir, self.ekey = registry, store, rs_dir, ekey
+        self._pending = None
+
+    def get(self, kind: str, key: str):
+        """The video or pair record when it still needs its run, else None."""
+        if kind == "video":
+            rec = self.registry.video_by_key(key)
+            done = rec is None or rec.quarantined
+            return None if done or (self.ekey and self.store.embeddings_path(rec.sha256, self.ekey).exists()) else rec
+        if self._pending is None:
+            self._pending = set(self.registry.pending_pairs())
+        if key not in self._pending or pair_scored(self.rs_dir, key):
+            return None
+        return self.registry.pair(key)
+
+
+def _name(kind: str, rec) -> str:
+    return f"video {rec.file_name} ({rec.key})" if kind == "video" else f"pair {rec.key}"
+
+
+def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: float) -> None:
+    """Schedules a retry for each one-partition run that failed since the last look."""
+    seen = float(cur.get("runs_seen", 0.0))
+    after = dt.datetime.fromtimestamp(seen, dt.timezone.utc) if seen else None
+    recs = context.instance.get_run_records(filters=dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.FAILURE], updated_after=after), limit=200,
+        order_by="update_timestamp", ascending=True)
+    retry = cur.setdefault("retry", {})
+    noted = cur.setdefault("runs_noted", [])  # the last ones, against a timestamp's rounding
+    for r in recs:
+        seen = max(seen, r.update_timestamp.timestamp())
+        run = r.dagster_run
+        if run.run_id in noted:
+            continue
+        noted.append(run.run_id)
+        kind, key = KIND.get(run.job_name), run.tags.get("dagster/partition")
+        if kind is None or key is None or run.tags.get(WILL_RETRY) == "true":
+            continue  # not ours, a range run (split elsewhere), or Dagster retries it itself
+        rec = todo.get(kind, key)
+        if rec is None:
+            continue
+        entry = retry.setdefault(f"{kind}:{key}", {"n": 0})
+        if entry["n"] >= max_retries:
+            if not entry.get("gave_up"):
+                context.log.warning(f"{_name(kind, rec)}: its run {run.run_id[:8]} failed again after {entry['n']} "
+                                    "automatic retries; see the run's logs, fix the cause, then drop the file again "
+                                    "or materialize its partition from the UI")
+                entry["gave_up"] = True
+            continue
+        wait = BACKOFF_SEC * 2 ** entry["n"]
+        entry["at"] = now + wait
+        context.log.info(f"{_name(kind, rec)}: run {run.run_id[:8]} failed; retrying it in {wait:.0f} s (retry "
+                         f"{entry['n'] + 1} of {max_retries}; at once when a full disk has space again)")
+    cur["runs_seen"] = seen
+    del noted[:-50]
+
+
+def retry_now(cur: dict, video_key: str | None = None) -> None:
+    """Makes every scheduled retry due at once (space is back), or (``video_key``: a person
+    dropped that video again) that video's, its count started over."""
+    retry = cur.setdefault("retry", {})
+    if video_key is not None:
+        retry[f"video:{video_key}"] = {"n": 0, "at": 0.0}
+        return
+    for e in retry.values():
+        if not e.get("gave_up") and "at" in e:
+            e["at"] = 0.0
+
+
+def due_retries(context, todo: Todo, cur: dict, now: float) -> list[dg.RunRequest]:
+    """Run requests for the retries due now; none for a partition whose run is requested or
+    active (``cur["batches"]`` follows requested runs until they end, see batching.py)."""
+    runs, retry = [], cur.setdefault("retry", {})
+    tracked = {f"{b['kind']}:{k}" for b in cur.get("batches", {}).values() for k in b["keys"]}
+    for name, e in list(retry.items()):
+        kind, key = name.split(":", 1)
+        rec = todo.get(kind, key)
+        if rec is None:
+            del retry[name]
+            continue
+        if "at" not in e or e["at"] > now:
+            continue
+        e.pop("at")
+        if name in tracked or context.instance.get_run_records(filters=dg.RunsFilter(
+                tags={"dagster/partition": key}, statuses=ACTIVE), limit=1):
+            continue  # its run is on the way; if it fails, note_failed_runs schedules again
+        e["n"] += 1
+        rk = f"{kind}:{key}:retry{e['n']}:{now:.0f}"
+        if kind == "video":
+            gold = rec.role == "gold"
+            tags = {"sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: GOLD_PRIORITY if gold else "0",
+                    **({LANE: GOLD_LANE} if gold else {})}
+            runs.append(batch_request(VIDEO_JOB, [key], rk, {**tags, "sopilot/retry": str(e["n"])},
+                                      VIDEO_ASSETS if gold else TRAINEE_ASSETS))
+        else:
+            runs.append(batch_request(PAIR_JOB, [key], rk, {"sopilot/task": rec.task, PRIORITY: PAIR_PRIORITY,
+                                                            "sopilot/retry": str(e["n"])}))
+            cur.setdefault("inflight", {})[key] = now  # its overdue check starts over
+        track(cur, kind, rk, [key], now)
+        context.log.info(f"retrying {_name(kind, rec)}, attempt {e['n']}")
+    return runs

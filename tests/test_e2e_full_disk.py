@@ -1,0 +1,64 @@
+"""Issue 12, fault 2, end to end: the disk under the data root and DAGSTER_HOME fills while a run
+works, then is freed. Without a restart: no run is left STARTED, every trainee is scored exactly
+once, the sensor said the disk was full, and no temporary file is left behind."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+from _serve_harness import Server, artifacts_dir, demo_subset, score_rows, wait_until
+from runs_chaos_support import fill, small_disk
+from test_e2e_crash_recovery import _assert_rows, _exactly_once, _step_in_flight
+
+pytestmark = pytest.mark.e2e
+
+UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+              DagsterRunStatus.STARTED]
+
+
+def _unfinished(home) -> list:
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        return inst.get_runs(filters=RunsFilter(statuses=UNFINISHED))
+
+
+def test_a_full_disk_mid_run_heals_without_a_restart(tmp_path):
+    from sopilot_resources.storage.disk import is_temp_file
+
+    art = artifacts_dir("e2e_full_disk")
+    src, expected = demo_subset(tmp_path / "drop", n_trainees=2)
+    with small_disk(tmp_path / "disk", 400) as disk:
+        srv = Server(disk / "data", art / "serve.log", env={"SOPILOT_MIN_FREE_MB": "5"}).start()
+        try:
+            srv.wait_ready()
+            srv.drop(src)
+            wait_until(lambda: _step_in_flight(srv.dagster_home), 400, 0.3, "a heavy step running")
+            ballast = fill(disk, 0)
+            time.sleep(20)  # writes fail: workers die, no sensor tick can start; `serve` says it
+            ballast.unlink()
+            ballast = fill(disk, 2)  # under the 5 MB floor: ticks run again and say it, start nothing
+            time.sleep(20)
+            ballast.unlink()
+            freed = time.monotonic()
+            rows = wait_until(lambda: _exactly_once(srv, expected), 600, 3, "all score rows after space is back")
+            _assert_rows(rows, expected)
+            wait_until(lambda: not _unfinished(srv.dagster_home), 180, 3, "no run left unfinished")
+            healed = time.monotonic() - freed
+            print(f"healed {healed:.0f} s after space was freed")
+            assert healed < 240, "a run that never started is failed after 120 s (start_timeout_seconds)"
+            log = srv.log_tail(100000)
+            assert "sopilot serve: disk under" in log  # said by the server while no tick could run
+            assert "sopilot_inbox_sensor - disk under" in log and "SOPILOT_MIN_FREE_MB" in log
+            assert "free space is back" in log
+            time.sleep(5)
+            _assert_rows(score_rows(srv.data_root), expected)
+            left = [p for p in (srv.data_root / "work").rglob("*") if is_temp_file(p.name)]
+            assert left == [], left
+        finally:
+            code = srv.stop()
+            srv.kill_everything()
+            print(srv.log_tail(40))
+        assert code == 0
