@@ -106,3 +106,10 @@ def test_drops_as_written_into_a_real_inbox(corpus, tmp_path):
     assert probe(inbox / by_kind["slow_copy"].rel).duration_sec > 4
     middle = (inbox / by_kind["zeroed_middle"].rel).read_bytes()
     assert middle[len(middle) // 2 - 64:len(middle) // 2 + 64] == bytes(128)
+
+
+def test_the_cli_refuses_a_burst_too_small_for_every_kind(tmp_path, capsys):
+    from sopilot_assets.cli import main
+
+    assert main(["soak", "--chaos", "--files", "10", "--data-dir", str(tmp_path)]) == 2
+    assert "at least" in capsys.readouterr().err and not (tmp_path / "soak").exists()

@@ -95,7 +95,7 @@ def _chaos_md(cfg, timeline: list[dict], kinds: list[dict], result: dict, pipe) 
              "| s after first drop | fault | detail |", "|---|---|---|",
              *[f"| {t['at_sec']:.0f} | {t['event']} | {t['detail']} |" for t in timeline], "",
              "| kind | what | n | expected | fates seen |", "|---|---|---|---|---|",
-             *[f"| {k['kind']} | {k['what']} | {k['n']} | {k['expected']} | "
+             *[f"| {k['kind']} | {k['what'].replace('|', chr(92) + '|')} | {k['n']} | {k['expected']} | "
                + ", ".join(f"{f} {n}" for f, n in sorted(k['fates'].items())) + " |" for k in kinds],
              "", f"Serve log: `{pipe.log_path}`", ""]
     return "\n".join(lines)

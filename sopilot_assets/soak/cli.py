@@ -24,8 +24,12 @@ def run_chaos_cli(a, settings: Settings) -> int:
     from .chaos_run import ChaosConfig, run_chaos_soak
     from .run import soak_passed
 
-    if a.files < 1 or not 0 <= a.bad_fraction <= 1:
-        raise DurationError("--files must be positive and --bad-fraction between 0 and 1")
+    from sopilot_resources.soak.chaos_plan import KINDS
+
+    least = len(KINDS) + 4  # one of each kind, two golds, two good trainees
+    if a.files < least or not 0 <= a.bad_fraction <= 1:
+        raise DurationError(f"--files must be at least {least} (one of each of {len(KINDS)} hostile "
+                            "kinds, golds and good trainees) and --bad-fraction between 0 and 1")
     cfg = ChaosConfig(files=a.files, bad_fraction=a.bad_fraction, kills=a.kills,
                       disk_fault=a.disk_fault is not False, tmpfs_mb=a.tmpfs_mb, hold_sec=a.fill_hold,
                       interval_sec=a.interval, corpus_dir=a.corpus, report_dir=a.report_dir,
