@@ -129,6 +129,11 @@ def test_runs_and_recovery_checks():
     assert not ci.service_recovered([{"back_sec": 75.0}], planned=1).ok
     assert not ci.service_recovered([{"back_sec": 5.0}], planned=2).ok  # a kill that never happened
     assert not ci.disk_fault_done(None, planned=True).ok and ci.disk_fault_done(None, planned=False).ok
+    kills, disk = [{"at": 100.0}, {"at": 400.0}], {"full_at": 250.0}
+    assert ci.faults_while_draining(kills, disk, last_final_at=700.0, t0=0.0).ok
+    late = ci.faults_while_draining(kills, disk, last_final_at=300.0, t0=0.0)
+    assert not late.ok and "kill at 400 s" in late.detail
+    assert not ci.faults_while_draining(kills, disk, last_final_at=None, t0=0.0).ok  # never drained
 
 
 def test_fault_clock_kills_then_waits_for_the_service_and_fills_a_real_disk(tmp_path):

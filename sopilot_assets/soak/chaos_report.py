@@ -55,6 +55,11 @@ def write_chaos_report(*, base: Path, run_dir: Path, soak_id: str, started, cfg,
     checks = chaos_checks(drops, obs, pipe.data_dir, result.get("statuses") or {}, kills, cfg.kills,
                           clock.disk if clock else None, cfg.disk_fault, cfg.back_limit_sec,
                           bool(log and log.drained), bool(result.get("serve_alive")))
+    if clock is not None and log is not None:
+        done = [f["at"] for f in log.fates.values() if f.get("fate") in ("scored", "quarantined", "gold",
+                                                                      "duplicate", "ignored")]
+        last = max(done) if len(done) == len(drops) else None
+        checks.append(ci.faults_while_draining(clock.kills, clock.disk or None, last, clock.t0))
     if result.get("not_ready"):
         checks.insert(0, inv.Check("service started", False, f"serve never answered; see {pipe.log_path}"))
     if dropper.errors:

@@ -139,6 +139,18 @@ def service_recovered(kills: list[dict], planned: int, limit_sec: float = 60.0) 
                  + (f"; {_short(slow)}" if slow else ""))
 
 
+def faults_while_draining(kills: list[dict], disk: dict | None, last_final_at: float | None,
+                          t0: float) -> Check:
+    """Each fault struck while drops were still in flight (before the last one reached its
+    fate): a fault after the pipeline went quiet proves nothing about the burst."""
+    faults = [("kill", k["at"]) for k in kills] + ([("disk full", disk["full_at"])] if disk else [])
+    late = [f"{what} at {at - t0:.0f} s" for what, at in faults if not last_final_at or at >= last_final_at]
+    end = f"{last_final_at - t0:.0f} s" if last_final_at else "never"
+    return Check("faults struck while the burst drained", not late,
+                 f"{len(faults)} faults, last drop final at {end}"
+                 + (f"; after it: {_short(late)} (lower --files' pace estimate)" if late else ""))
+
+
 def disk_fault_done(fill: dict | None, planned: bool) -> Check:
     """The disk fault really happened: the filler left (almost) no room, then was removed."""
     if not planned:
@@ -157,5 +169,5 @@ def _sha(p: Path) -> str:
     return h.hexdigest()
 
 
-__all__ = ["UNFINISHED", "disk_fault_done", "fates_as_planned", "ignored_reported_once",
+__all__ = ["UNFINISHED", "disk_fault_done", "faults_while_draining", "fates_as_planned", "ignored_reported_once",
            "no_half_written", "no_runs_left", "nothing_lost", "scored_exactly_once", "service_recovered"]
