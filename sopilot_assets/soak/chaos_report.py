@@ -80,7 +80,7 @@ def write_chaos_report(*, base: Path, run_dir: Path, soak_id: str, started, cfg,
     md = markdown(soak, rows, checks, plots) + _chaos_md(cfg, timeline, kinds, result, pipe)
     (report_dir / "report.md").write_text(md, encoding="utf-8")
     doc = {**{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in soak.items()},
-           "config": cfg.__dict__, "checks": [c.to_dict() for c in checks], "timeline": timeline,
+           "config": cfg.__dict__, "drain_sec": drain_sec, "checks": [c.to_dict() for c in checks], "timeline": timeline,
            "kills": kills, "disk": clock.disk if clock else None, "per_kind": kinds,
            "run_statuses": result.get("statuses"), "drops": rows}
     (report_dir / "report.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
