@@ -116,14 +116,13 @@ def test_the_cli_refuses_a_burst_too_small_for_every_kind(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("files, kills", [(40, 1), (40, 2), (500, 2), (500, 3)])
-def test_faults_never_overlap_and_the_disk_fills_after_the_burst(files, kills):
+def test_faults_spread_over_the_drain_and_the_disk_fills_after_the_burst(files, kills):
     from sopilot_assets.soak.chaos_run import ChaosConfig, fault_times
     from sopilot_resources.soak.chaos_drops import PAUSE_SEC
 
-    cfg = ChaosConfig(files=files, kills=kills, hold_sec=60)
+    cfg = ChaosConfig(files=files, kills=kills)
     kill_at, fill_at = fault_times(cfg)
+    est = files * (cfg.interval_sec + cfg.sec_per_file)
     assert len(kill_at) == kills and kill_at == sorted(kill_at) and kill_at[0] >= 20
-    assert all(b - a >= 70 for a, b in zip(kill_at, kill_at[1:]))  # a minute to come back, and some
+    assert max(kill_at) <= max(20.0, 0.7 * est)  # while files are still in flight
     assert fill_at >= files * cfg.interval_sec + PAUSE_SEC  # slow writers are done
-    for k in kill_at:  # no kill while the disk is full, nor within 70 s before the fill
-        assert not (k - 30 < fill_at + cfg.hold_sec and fill_at < k + 70)

@@ -55,21 +55,13 @@ class ChaosConfig:
 
 
 def fault_times(cfg: ChaosConfig) -> tuple[list[float], float | None]:
-    """(kill times, fill time) in s after the first drop: one after another, never overlapping,
-    the fill after the burst and its slow writers are done."""
+    """(kill times, fill time) in s after the first drop, spread over the expected drain (kills
+    from 20 % to 70 % of it, the fill at 45 %, after the burst and its slow writers). The
+    clock runs them one at a time, so a late one waits for the one before."""
     burst = cfg.files * cfg.interval_sec
     est = burst + cfg.files * cfg.sec_per_file
-    kills, t = [], max(20.0, 0.2 * est)
-    fill = None
-    for i in range(cfg.kills):
-        kills.append(t)
-        t += 70.0
-        if i == 0 and cfg.disk_fault:
-            fill = max(t, burst + PAUSE_SEC + 10, 0.4 * est)
-            t = fill + cfg.hold_sec + 30.0
-        t = max(t, (0.2 + 0.45 * (i + 1)) * est)
-    if cfg.disk_fault and fill is None:
-        fill = max(t, burst + PAUSE_SEC + 10, 0.4 * est)
+    kills = [max(20.0, (0.2 + 0.5 * i / max(1, cfg.kills - 1)) * est) for i in range(cfg.kills)]
+    fill = max(burst + PAUSE_SEC + 10, 0.45 * est) if cfg.disk_fault else None
     return kills, fill
 
 

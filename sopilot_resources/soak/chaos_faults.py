@@ -61,7 +61,9 @@ def fill(path: Path, chunk: int = 8 << 20) -> int:
 @dataclass
 class FaultClock:
     """Faults at seconds after ``t0``: ``kill_at`` (kill -9 the daemon, then wait for the service),
-    ``fill_at`` (fill ``fill_dir`` for ``hold_sec``, then free it)."""
+    ``fill_at`` (fill ``fill_dir`` for ``hold_sec``, then free it). One at a time: a fault starts
+    at its time, but never before the previous one is over (service back, disk freed) plus
+    ``gap_sec``, so each recovery is measured alone."""
 
     t0: float
     kill_at: list[float]
@@ -71,6 +73,7 @@ class FaultClock:
     fill_dir: Path | None = None
     hold_sec: float = 60.0
     back_timeout_sec: float = 180.0
+    gap_sec: float = 10.0
     log: Callable[[str], None] = print
     kills: list[dict] = field(default_factory=list)
     disk: dict = field(default_factory=dict)
@@ -81,8 +84,12 @@ class FaultClock:
         self._pending = sorted([(t, "kill") for t in self.kill_at]
                                + ([(self.fill_at, "fill")] if self.fill_at is not None else []))
 
+    _last_done: float = 0.0
+
     def poll(self, now: float) -> None:
-        while self._pending and now >= self.t0 + self._pending[0][0]:
+        busy = any(t.is_alive() for t in self.threads)
+        if self._pending and not busy and now >= max(self.t0 + self._pending[0][0],
+                                                     self._last_done + self.gap_sec):
             _, what = self._pending.pop(0)
             t = threading.Thread(target=self._kill if what == "kill" else self._fill, daemon=True,
                                  name=f"chaos-{what}")
@@ -116,16 +123,19 @@ class FaultClock:
         if rec["pid"] is None:
             rec.setdefault("note", "no daemon process found to kill")
             self.log(f"chaos: {rec['note']}")
+            self._last_done = time.time()
             return
         self.log(f"chaos: kill -9 of the daemon (pid {rec['pid']}) at {at - self.t0:.0f} s")
         while time.time() - at < self.back_timeout_sec:
             if self.is_back(at):
                 rec["back_sec"] = time.time() - at
                 self.log(f"chaos: service back {rec['back_sec']:.1f} s after the kill")
+                self._last_done = time.time()
                 return
             time.sleep(0.5)
         rec["note"] = f"not back {self.back_timeout_sec:.0f} s after the kill"
         self.log(f"chaos: {rec['note']}")
+        self._last_done = time.time()
 
     def _fill(self) -> None:
         filler = self.fill_dir / "chaos-filler.bin"
@@ -139,4 +149,5 @@ class FaultClock:
         filler.unlink()
         self.disk["freed_at"] = time.time()
         self.disk["held_sec"] = self.disk["freed_at"] - self.disk["full_at"]
+        self._last_done = time.time()
         self.log(f"chaos: disk freed ({free_bytes(self.fill_dir) / 2**20:.0f} MB free)")
