@@ -13,6 +13,7 @@ from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings, SettingsError
 
 from .report_cli import add_report_parser
+from .soak.cli_args import add_chaos_arguments
 from .score_cli import EXIT_BELOW, cmd_score, sopilot_version
 
 EXIT_CODES = f"""exit status:
@@ -48,8 +49,10 @@ def _cmd_serve(a: argparse.Namespace) -> int:
 
 
 def _cmd_soak(a: argparse.Namespace) -> int:
-    from sopilot_assets.soak.cli import run_soak_cli
+    from sopilot_assets.soak.cli import run_chaos_cli, run_soak_cli
 
+    if a.chaos:
+        return run_chaos_cli(a, a.settings.with_data_dir(a.data_dir))
     return run_soak_cli(a.duration, a.rate, a.settings.with_data_dir(a.data_dir))
 
 
@@ -137,6 +140,7 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     k.add_argument("--rate", type=float, default=settings.soak_rate_per_min,
                    help="files dropped per minute ($SOPILOT_SOAK_RATE)")
     k.add_argument("--data-dir", default=None, help=data_help + "; the soak works in <data root>/soak/")
+    add_chaos_arguments(k)
     k.set_defaults(func=_cmd_soak)
     return p
 

@@ -17,3 +17,23 @@ def run_soak_cli(duration: str, rate_per_min: float, settings: Settings) -> int:
                       progress=lambda line: print(line, flush=True))
     print(f"report: {report}", flush=True)
     return 0 if soak_passed(report) else 1
+
+
+def run_chaos_cli(a, settings: Settings) -> int:
+    """``sopilot soak --chaos``: issue 12's bar (docs/idle_and_soak.md, "Chaos soak")."""
+    from .chaos_run import ChaosConfig, run_chaos_soak
+    from .run import soak_passed
+
+    from sopilot_resources.soak.chaos_plan import KINDS
+
+    least = len(KINDS) + 4  # one of each kind, two golds, two good trainees
+    if a.files < least or not 0 <= a.bad_fraction <= 1:
+        raise DurationError(f"--files must be at least {least} (one of each of {len(KINDS)} hostile "
+                            "kinds, golds and good trainees) and --bad-fraction between 0 and 1")
+    cfg = ChaosConfig(files=a.files, bad_fraction=a.bad_fraction, kills=a.kills,
+                      disk_fault=a.disk_fault is not False, tmpfs_mb=a.tmpfs_mb, hold_sec=a.fill_hold,
+                      interval_sec=a.interval, corpus_dir=a.corpus, report_dir=a.report_dir,
+                      keep=a.keep)
+    report = run_chaos_soak(settings, cfg, progress=lambda line: print(line, flush=True))
+    print(f"report: {report}", flush=True)
+    return 0 if soak_passed(report) else 1

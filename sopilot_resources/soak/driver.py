@@ -30,7 +30,7 @@ class SoakLog:
     def drop_rows(self) -> list[dict]:
         rows = []
         for d in self.drops:
-            f = self.fates.get(d.file_name, {})
+            f = self.fates.get(d.ident, {})
             at = f.get("at")
             rows.append({**d.to_dict(), "fate": f.get("fate"), "accounted_at": at,
                          "latency_sec": (at - d.dropped_at) if at and d.dropped_at else None,
@@ -60,11 +60,12 @@ def _record_fates(log: SoakLog, obs: Observation, now: float) -> None:
             log.fates[name] = {**fate, "at": now}
 
 
-def settle(log: SoakLog, observe: Callable[[], Observation]) -> None:
+def settle(log: SoakLog, observe: Callable[[], Observation],
+           record_fn: Callable | None = None) -> None:
     """One last look after the pipeline went quiet: files that reached their fate after the
     drain deadline are accounted (with their real, late time), not lost."""
     log.last = observe()
-    _record_fates(log, log.last, time.time())
+    (record_fn or _record_fates)(log, log.last, time.time())
 
 
 def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
@@ -72,17 +73,28 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
           rss_mb: Callable[[], tuple[float, float]], disk_bytes: Callable[[], int],
           progress: Callable[[str], None] = print, poll_sec: float = 2.0,
           sample_sec: float = 2.0, seed: int = 0,
-          alive: Callable[[], bool] | None = None) -> SoakLog:
+          alive: Callable[[], bool] | None = None,
+          drop_fn: Callable | None = None, record_fn: Callable | None = None,
+          final: frozenset | set = frozenset(FINAL),
+          on_poll: Callable[[float], None] | None = None,
+          hold: Callable[[], bool] | None = None) -> SoakLog:
     """Drop ``drops[i]`` at ``t0 + i * interval_sec``; keep polling (every ``poll_sec``) until
     every drop has a final fate or ``drain_sec`` passed after the last drop. Memory/disk
-    samples are kept every ``sample_sec`` (a 24 h soak needs no 2 s resolution)."""
+    samples are kept every ``sample_sec`` (a 24 h soak needs no 2 s resolution).
+
+    The chaos soak swaps in its own ``drop_fn(drop, inbox, staging, rng)`` (hostile writers),
+    ``record_fn(log, obs, now)`` (fates keyed by ``Drop.ident``), ``final`` fates, and
+    ``on_poll(now)`` (its fault clock) and ``hold() -> bool`` (faults or writers still to
+    come: not done yet, whatever the fates say)."""
+    drop_fn = drop_fn or materialize
+    record_fn = record_fn or _record_fates
     rng = random.Random(seed)
     log = SoakLog(drops=drops, t0=time.time())
     next_i, last_print, last_sample, deadline = 0, 0.0, -1e9, None
     while True:
         now = time.time()
         while next_i < len(drops) and now >= log.t0 + next_i * interval_sec:
-            materialize(drops[next_i], inbox, staging, rng)
+            drop_fn(drops[next_i], inbox, staging, rng)
             next_i += 1
         try:
             obs = observe()
@@ -90,9 +102,11 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
             progress(f"soak: observe failed ({type(exc).__name__}: {exc}); retrying")
             obs = log.last
         log.last = obs
-        _record_fates(log, obs, time.time())
-        n_final = sum(1 for f in log.fates.values() if f["fate"] in FINAL)
-        done = next_i == len(drops) and n_final == len(drops)
+        record_fn(log, obs, time.time())
+        if on_poll is not None:
+            on_poll(time.time())
+        n_final = sum(1 for f in log.fates.values() if f["fate"] in final)
+        done = next_i == len(drops) and n_final == len(drops) and not (hold and hold())
         if now - last_sample >= sample_sec or done:
             last_sample = now
             total, base = rss_mb()
@@ -112,7 +126,7 @@ def drive(drops: list[Drop], inbox: Path, staging: Path, interval_sec: float,
             return log
         if next_i == len(drops):
             deadline = deadline or now + drain_sec
-            if n_final == len(drops):
+            if done:
                 log.drained = True
                 return log
             if now >= deadline:

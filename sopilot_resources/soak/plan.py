@@ -34,7 +34,16 @@ class Drop:
     sha256: str = ""
     size_bytes: int = 0
     dropped_at: float = 0.0  # epoch seconds, set when dropped
-    expected: str = ""  # scored | gold | quarantined | duplicate
+    expected: str = ""  # scored | gold | quarantined | duplicate (chaos: also ignored)
+    #: chaos drops: the path under the inbox (names repeat across task folders, e.g.
+    #: profile.json) and, for a duplicate, the seq of the drop whose bytes it repeats
+    rel: str = ""
+    dup_of: int = -1
+
+    @property
+    def ident(self) -> str:
+        """What the soak keys this drop's fate by: its inbox path, else its (unique) name."""
+        return self.rel or self.file_name
 
     def to_dict(self) -> dict:
         return asdict(self)
