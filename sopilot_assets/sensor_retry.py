@@ -3,12 +3,15 @@
 A one-video or one-pair run that failed for good (Dagster's own run retries spent or not
 applicable: a step failed on a full disk, out of memory) is rerun after ``BACKOFF_SEC`` x 2^n,
 at most SOPILOT_VIDEO_RETRIES times; at once when free space comes back, and (a video) when
-the same bytes are dropped again. Not a video that was quarantined (its run found it cannot be
+the same bytes are dropped again. A run Dagster marked ``will_retry`` whose retry run never
+appeared (the daemon could not launch it: a full disk, the code server down) is taken over after
+``DAGSTER_RETRY_GRACE_SEC``. Not a video that was quarantined (its run found it cannot be
 embedded, storage/bad_videos.py), nor a pair that was scored or closed. Runs over several
 partitions are split by sensor_announce.split_failed_batches instead.
 
 Cursor ``retry``: {"video:<key>" | "pair:<key>": {n, at}}; ``runs_seen``: the update time of
-the last failed run looked at, ``runs_noted``: the ids of the last 50."""
+the last failed run looked at, ``runs_noted``: the ids of the last 50; ``dagster_retry``: {run id:
+[kind, key, noted at]} of failed runs left to Dagster's own retry, checked after the grace."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +26,9 @@ from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 
 BACKOFF_SEC = 60.0
 WILL_RETRY = "dagster/will_retry"
+PARENT_RUN_ID = "dagster/parent_run_id"
+#: a failed run Dagster said it would retry, with no retry run after this long, is retried by us
+DAGSTER_RETRY_GRACE_SEC = 120.0
 ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
           dg.DagsterRunStatus.STARTED]
 KIND = {VIDEO_JOB: "video", PAIR_JOB: "pair"}
@@ -69,25 +75,40 @@ def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: floa
             continue
         noted.append(run.run_id)
         kind, key = KIND.get(run.job_name), run.tags.get("dagster/partition")
-        if kind is None or key is None or run.tags.get(WILL_RETRY) == "true":
-            continue  # not ours, a range run (split elsewhere), or Dagster retries it itself
-        rec = todo.get(kind, key)
-        if rec is None:
+        if kind is None or key is None:
+            continue  # not ours, or a range run (split elsewhere)
+        if run.tags.get(WILL_RETRY) == "true":  # Dagster retries it itself, unless its retry is lost
+            cur.setdefault("dagster_retry", {})[run.run_id] = [kind, key, now]
             continue
-        entry = retry.setdefault(f"{kind}:{key}", {"n": 0})
-        if entry["n"] >= max_retries:
-            if not entry.get("gave_up"):
-                context.log.warning(f"{_name(kind, rec)}: its run {run.run_id[:8]} failed again after {entry['n']} "
-                                    "automatic retries; see the run's logs, fix the cause, then drop the file again "
-                                    "or materialize its partition from the UI")
-                entry["gave_up"] = True
+        _schedule(context, todo, retry, kind, key, run.run_id, max_retries, now)
+    for run_id, (kind, key, at) in list(cur.get("dagster_retry", {}).items()):
+        if now - at < DAGSTER_RETRY_GRACE_SEC:
             continue
-        wait = BACKOFF_SEC * 2 ** entry["n"]
-        entry["at"] = now + wait
-        context.log.info(f"{_name(kind, rec)}: run {run.run_id[:8]} failed; retrying it in {wait:.0f} s (retry "
-                         f"{entry['n'] + 1} of {max_retries}; at once when a full disk has space again)")
+        del cur["dagster_retry"][run_id]
+        if not context.instance.get_run_records(filters=dg.RunsFilter(tags={PARENT_RUN_ID: run_id}), limit=1):
+            # the daemon could not launch its retry (a full disk, the code server down): ours takes over
+            _schedule(context, todo, retry, kind, key, run_id, max_retries, now)
     cur["runs_seen"] = seen
     del noted[:-50]
+
+
+def _schedule(context, todo: Todo, retry: dict, kind: str, key: str, run_id: str, max_retries: int,
+              now: float) -> None:
+    rec = todo.get(kind, key)
+    if rec is None:
+        return
+    entry = retry.setdefault(f"{kind}:{key}", {"n": 0})
+    if entry["n"] >= max_retries:
+        if not entry.get("gave_up"):
+            context.log.warning(f"{_name(kind, rec)}: its run {run_id[:8]} failed again after {entry['n']} "
+                                "automatic retries; see the run's logs, fix the cause, then drop the file again "
+                                "or materialize its partition from the UI")
+            entry["gave_up"] = True
+        return
+    wait = BACKOFF_SEC * 2 ** entry["n"]
+    entry["at"] = now + wait
+    context.log.info(f"{_name(kind, rec)}: run {run_id[:8]} failed; retrying it in {wait:.0f} s (retry "
+                     f"{entry['n'] + 1} of {max_retries}; at once when a full disk has space again)")
 
 
 def retry_now(cur: dict, video_key: str | None = None) -> None:

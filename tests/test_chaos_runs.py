@@ -270,3 +270,38 @@ def test_a_pair_run_that_failed_on_a_full_disk_is_retried_once_space_is_back(tmp
             assert tick(defs, inst, r.cursor, res).run_requests == []
             rows = ResultsStore(root / "results", root / "sopilot.duckdb").query("SELECT trainee_file FROM scores")
             assert [x["trainee_file"] for x in rows] == ["t1.avi"]
+
+
+def test_a_failed_run_whose_dagster_retry_never_came_is_retried_by_the_sensor(tmp_path, good, monkeypatch):
+    """Dagster marks a failed run `will_retry`, but its daemon cannot launch the retry (a full disk,
+    the code server down): after the grace the sensor's own retry takes over; never while a retry
+    run of it exists."""
+    from sopilot_assets.sensor_retry import DAGSTER_RETRY_GRACE_SEC
+
+    monkeypatch.setenv("SOPILOT_MIN_FREE_MB", "2")
+    with small_disk(tmp_path / "disk", 24) as disk:
+        root = disk / "data"
+        res, defs = setup(root)
+        drop(root, good["t1"], "task", "trainee")
+        with dg.instance_for_test() as inst:
+            r = tick(defs, inst, None, res)
+            (rr,) = r.run_requests
+            ballast = fill(disk, 0)
+            (out,) = execute(defs, inst, [rr])
+            ballast.unlink()
+            assert not out.success
+            inst.add_run_tags(out.run_id, {"dagster/will_retry": "true"})  # as the daemon marks it
+            r = tick(defs, inst, r.cursor, res)
+            cur = json.loads(r.cursor)
+            assert r.run_requests == [] and f"video:{rr.partition_key}" not in cur["retry"]
+            assert out.run_id in cur["dagster_retry"]  # left to Dagster for now
+            cur["dagster_retry"][out.run_id][2] -= DAGSTER_RETRY_GRACE_SEC + 1  # the grace has passed
+            r = tick(defs, inst, json.dumps(cur), res)
+            cur = json.loads(r.cursor)
+            assert cur["dagster_retry"] == {} and cur["retry"][f"video:{rr.partition_key}"]["at"] > time.time()
+            # the same, but Dagster's retry run exists: the sensor leaves it alone
+            cur = {**cur, "retry": {}, "dagster_retry": {out.run_id: ["video", rr.partition_key, 0.0]}}
+            inst.create_run_for_job(defs.resolve_job_def("sopilot_video_job"),
+                                    tags={"dagster/parent_run_id": out.run_id})
+            r = tick(defs, inst, json.dumps(cur), res)
+            assert json.loads(r.cursor)["retry"] == {} and json.loads(r.cursor)["dagster_retry"] == {}
