@@ -154,3 +154,15 @@ def test_time_slice_keeps_recording_seconds_and_its_stills():
     assert part.starts[0] + part.ends[0] >= 20.0 - 1e-6 and j0 == int(np.flatnonzero(rec.starts >= part.starts[0])[0])
     assert list(part.stills.times) == [t for t in rec.stills.times if part.starts[0] <= t <= part.ends[-1]]
     assert part.stills.frame(0)[0, 0, 0] == frames[int(part.stills.times[0] / 2)][0, 0, 0]
+
+
+def test_stream_prepared_windows_equal_the_engines_preparation():
+    from sopilot_resources.cycles.stream_prepare import StreamPrepared
+    from sopilot_resources.scoring.evidence import prepare
+
+    x = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32) + np.linspace(0, 3, 1000)[:, None]
+    blocks = [(slice(0, 10), 1.0), (slice(10, 16), 2.0)]
+    whole = prepare(x, 0.5, blocks=blocks)
+    sp = StreamPrepared(x, 0.5, blocks=blocks, chunk=97)
+    for a, b in ((0, 1000), (0, 3), (450, 620), (997, 1000)):
+        np.testing.assert_allclose(sp.rows(a, b), whole[a:b], atol=2e-5)

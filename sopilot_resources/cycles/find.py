@@ -81,10 +81,12 @@ def _cycle(states, cost, out, a, b, off, centres, n, m, p: CycleParams) -> Cycle
                  round(cov, 3), bool(partial), round(gain, 4))
 
 
-def find_cycles(template: np.ndarray, recording: np.ndarray, centres: np.ndarray,
+def find_cycles(template: np.ndarray, recording, centres: np.ndarray,
                 params: CycleParams = CycleParams()) -> list[Cycle]:
-    """template: (n, D), recording: (M, D) prepared unit rows; centres: (M,) clip centre seconds
-    -> the cycles in recording order (split ones joined again, :func:`join_split`). Windows of ``params.window`` clips (at least 6 n); the
+    """template: (n, D) prepared unit rows; recording: (M, D) prepared unit rows, or an object
+    with ``len()`` and ``rows(a, b)`` giving them a window at a time
+    (:class:`.stream_prepare.StreamPrepared`); centres: (M,) clip centre seconds -> the cycles
+    in recording order (split ones joined again, :func:`join_split`). Windows of ``params.window`` clips (at least 6 n); the
     next window starts where the last accepted cycle ended (or ``3 n`` clips before the
     window's end), so a cycle is never cut by a window."""
     n, m = len(template), len(recording)
@@ -95,7 +97,8 @@ def find_cycles(template: np.ndarray, recording: np.ndarray, centres: np.ndarray
     a = 0
     while a < m:
         b = min(m, a + win)
-        cost = np.clip(1.0 - template @ recording[a:b].T, 0.0, 2.0).astype(np.float32)
+        rows = recording.rows(a, b) if hasattr(recording, "rows") else recording[a:b]
+        cost = np.clip(1.0 - template @ rows.T, 0.0, 2.0).astype(np.float32)
         out = cost.min(axis=0) + np.float32(params.margin)
         states = cyclic_path(cost, out, params.max_step, params.skip_pen, params.enter_pen, params.leave_pen,
                              True, True)
