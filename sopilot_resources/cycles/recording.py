@@ -69,6 +69,7 @@ def _recording_result(gold, trainee, steps, cycles, profile, device, scene, gold
         if not c.partial:
             part, j0 = time_slice(trainee, t0, t1)
             res = score_embeddings(gold, part, steps, profile, device=device, scene=scene)
+            res.scene = None  # its pictures: memory would grow with the number of cycles
             results.append(res)
             paths.append(res.alignment.path + np.array([0, j0]))
             tsteps += [{**s, "cycle": k} for s in res.steps_trainee]
