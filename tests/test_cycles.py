@@ -13,6 +13,7 @@ from sopilot_resources.cycles.recording import score_recording
 from sopilot_resources.cycles.slicing import time_slice
 from sopilot_resources.cycles.stats import cycle_stats
 from sopilot_resources.scoring.engine import score_embeddings
+from sopilot_resources.scoring.report import render as report
 from sopilot_resources.stills import Stills
 from synthetic_embeddings import HOP, gold_plan, protos, render
 
@@ -134,6 +135,10 @@ def test_each_cycle_scored_with_its_deviations_and_the_shift_summed_up():
     assert st["complete"] == 5 and st["partial"] == 1 and st["passed"] == 3
     assert st["cycle_time"]["slowest"][0] == whole[4]["index"]
     assert res.score == pytest.approx(np.mean([c["score"] for c in whole]), abs=0.01)
+    text = report(res, "gold.mp4", "shift.mp4").splitlines()
+    assert "6 cycles found (5 complete, 1 partial), 3 passed" in text[1]
+    line = next(k for k, t in enumerate(text) if t.startswith(f"  cycle {whole[1]['index'] + 1:>3}"))
+    assert "missing" in text[line + 1] and "partial" in next(t for t in text if t.startswith("  cycle   1"))
 
 
 def test_cycle_stats():
