@@ -37,7 +37,6 @@ class CycleParams:
     min_partial: float = 0.25
     full: float = 0.85
     window: int = 4096
-    edge: str = "state"
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,7 @@ def _cycle(states, cost, out, a, b, off, centres, n, m, p: CycleParams) -> Cycle
     s = states[a:b]
     first, last = int(s[0]), int(s[-1])
     cov = (last - first + 1) / n
-    if p.edge == "state":
-        t_start, t_end = a + int(np.flatnonzero(s == first)[-1]), a + int(np.flatnonzero(s == last)[0])
-    else:
-        t_start, t_end = a, b - 1
+    t_start, t_end = a + int(np.flatnonzero(s == first)[-1]), a + int(np.flatnonzero(s == last)[0])
     at_edge = (off + a == 0 and first > 0) or (off + b == m and last < n - 1)
     partial = at_edge and cov < p.full
     if cov < (p.min_partial if at_edge else p.min_coverage):
