@@ -34,21 +34,29 @@ def test_shift_timeline_truth():
     assert all(s.start_sec - skip <= c["end_sec"] for c, s in zip(truth[1:2], steps)) and skip > 0
 
 
-def test_recording_starts_and_stops_mid_cycle_and_resets_the_station():
-    segs, truth, skip, stop = shift_timeline(TASK, GOLD, np.random.default_rng(5), 3, defect_share=0.0)
-    look = gold_look((320, 180), 8, "mjpg", 1)
-    import tempfile
+def _frames(tmp, task, gold, seed, fps=8):
+    segs, truth, skip, stop = shift_timeline(task, gold, np.random.default_rng(seed), 3, defect_share=0.0)
+    info = render_performance(f"{tmp}/shift-{task.key}", task, segs, GOLD_PERFORMER, gold_look((320, 180), fps, "mjpg", 1),
+                              skip_sec=skip)
+    cap = cv2.VideoCapture(str(info["path"]))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(f.astype(np.int16))
+    assert len(frames) == info["frame_count"] == int(round(stop * fps)) - int(round(skip * fps))
+    return frames, truth
 
-    with tempfile.TemporaryDirectory() as d:
-        info = render_performance(f"{d}/shift", TASK, segs, GOLD_PERFORMER, look, skip_sec=skip)
-        cap = cv2.VideoCapture(str(info["path"]))
-        frames = []
-        while True:
-            ok, f = cap.read()
-            if not ok:
-                break
-            frames.append(f.astype(np.int16))
-    assert len(frames) == info["frame_count"] == int(round(stop * 8)) - int(round(skip * 8))
+
+def test_a_body_worn_camera_walking_back_between_cycles_keeps_every_frame(tmp_path):
+    pan = dress_station(replace(all_tasks()[1], steps=all_tasks()[1].steps[:5]), 0, 1)
+    assert pan.camera == "pan"
+    _frames(tmp_path, pan, gold_durations(pan, np.random.default_rng(1), True), 6, fps=4)
+
+
+def test_recording_starts_and_stops_mid_cycle_and_resets_the_station(tmp_path):
+    frames, truth = _frames(tmp_path, TASK, GOLD, 5)
     # the station in the changeover before cycle 2 is as before cycle 1, not as after it
     before1 = frames[int((truth[1]["start_sec"] - 0.3) * 8)]
     after1 = frames[int((truth[1]["end_sec"] + 0.5) * 8)]

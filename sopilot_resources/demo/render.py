@@ -176,9 +176,9 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
                     seg.action.draw_effect(bg, bg_proj)
                     done.add(seg_i)
             elif seg.role == "changeover" and task.camera == "pan":  # a body-worn camera walks back to the first station
-                f = smoothstep((t - seg.start_sec) / min(1.5, seg.duration))
-                x = seg_start_hand[0] + (first_action.at[0] - seg_start_hand[0]) * f
-                y, grip = seg_start_hand[1] + (rest_y - seg_start_hand[1]) * f, 0.0
+                k = smoothstep((t - seg.start_sec) / min(1.5, seg.duration))
+                x = seg_start_hand[0] + (first_action.at[0] - seg_start_hand[0]) * k
+                y, grip = seg_start_hand[1] + (rest_y - seg_start_hand[1]) * k, 0.0
             else:
                 x, y, grip = _idle_pose(seg, t, seg_start_hand, rest_y)
             wx, wy = performer.wobble(t)
