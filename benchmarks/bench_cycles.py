@@ -160,15 +160,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cycles", type=int, nargs=2, default=(10, 50))
     ap.add_argument("--recordings", type=int, default=1)
+    ap.add_argument("--tasks", type=int, nargs="+", default=[0, 1], help="task indices (0 t01 fixed view, 1 t02 body-worn camera)")
     ap.add_argument("--out", default="bench_out/cycles")
     ap.add_argument("--no-scene", action="store_true", help="clips only (no picture comparison)")
     ap.add_argument("--true-spans", action="store_true",
                     help="score each complete cycle on its true span instead (cycle finding taken out)")
     a = ap.parse_args()
-    root = Path(a.out) / f"seed{a.seed}-c{a.cycles[0]}-{a.cycles[1]}-r{a.recordings}"
+    tasks = "" if a.tasks == [0, 1] else "-t" + "".join(map(str, a.tasks))
+    root = Path(a.out) / f"seed{a.seed}-c{a.cycles[0]}-{a.cycles[1]}-r{a.recordings}{tasks}"
     mpath = root / "shift_manifest.json"
     t0 = time.perf_counter()
-    man = json.loads(mpath.read_text()) if mpath.is_file() else generate_shift(root, a.seed, tuple(a.cycles), a.recordings)
+    man = json.loads(mpath.read_text()) if mpath.is_file() else generate_shift(root, a.seed, tuple(a.cycles), a.recordings,
+                                                                                     tasks=tuple(a.tasks))
     print(f"set ready in {time.perf_counter() - t0:.1f} s: {root}", file=sys.stderr)
     tag = ("-noscene" if a.no_scene else "") + ("-truespans" if a.true_spans else "")
     if a.true_spans:
