@@ -80,6 +80,8 @@ def true_span_rows(root: Path, man: dict, emb, scene: bool) -> list[dict]:
             if t["partial"]:
                 continue
             part, _ = time_slice(trainee, t["start_sec"] - 1.5, t["end_sec"] + 1.5)
+            if len(part) < 4:  # past the recording's end
+                continue
             r = score_embeddings(gold, part, steps, scene=scene).to_dict()
             f = {"deviations": r["deviations"]}
             rows.append({"recording": rec["path"], "index": t["index"], "kind": t["kind"], "partial": False, "found": True,
