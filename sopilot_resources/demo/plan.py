@@ -14,7 +14,7 @@ from .actions import Action
 from .procedures import TaskSpec
 
 #: roles of a timeline segment
-ROLES = ("step", "wrong", "repeat", "extra", "idle")
+ROLES = ("step", "wrong", "repeat", "extra", "idle", "changeover")  # changeover: between cycles of a shift
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,12 @@ def _camera_streak(frame: np.ndarray, states: list[_State]) -> np.ndarray:
     return _mean([_shift(frame, int(round(dx)), int(round(dy))) for dx, dy in d])
 
 
-def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment], performer: Performer, look: Look) -> dict:
-    """Write the video; returns {path, codec, container, fps, width, height, frame_count, duration_sec}."""
+def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment], performer: Performer, look: Look,
+                       skip_sec: float = 0.0) -> dict:
+    """Write the video; returns {path, codec, container, fps, width, height, frame_count, duration_sec}.
+    skip_sec: the camera starts that late into the timeline (a recording begun mid-task: the
+    performance runs from 0, frames before are not written). A ``changeover`` segment (a shift
+    recording's time between cycles) puts the station back as it was before the first step."""
     codec = resolve_codec(look.codec)
     path = Path(path).with_suffix(codec.ext)
     lay = task.layout
@@ -135,10 +139,12 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
     scale = h * look.zoom  # pixels per world unit
     bg, bg_proj = render_background(lay, scale)
     bg = cam.light_bench(bg, scale)
+    pristine = bg.copy() if any(sg.role == "changeover" for sg in segments) else None
     view_w = w / scale
     cy = 0.5 + look.offset[1]
     fixed_cx = lay.world_w / 2 + look.offset[0]
     n_frames = int(round(segments[-1].end_sec * fps))
+    first_frame = int(round(skip_sec * fps))
     dt = 1.0 / fps
     arm = lay.arm_scale
     rest_y = min(task.shoulder_y - 0.25 * arm, 0.95)
@@ -160,6 +166,8 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
                     done.add(seg_i)
                 seg_i += 1
                 seg_start_hand = hand
+                if segments[seg_i].role == "changeover" and pristine is not None:
+                    bg[:] = pristine  # the finished part goes, a new one comes: the station as at the start
             seg = segments[seg_i]
             u = min(1.0, (t - seg.start_sec) / seg.duration)
             if seg.action is not None:
@@ -167,6 +175,10 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
                 if u >= seg.action.effect_u and seg_i not in done:
                     seg.action.draw_effect(bg, bg_proj)
                     done.add(seg_i)
+            elif seg.role == "changeover" and task.camera == "pan":  # a body-worn camera walks back to the first station
+                k = smoothstep((t - seg.start_sec) / min(1.5, seg.duration))
+                x = seg_start_hand[0] + (first_action.at[0] - seg_start_hand[0]) * k
+                y, grip = seg_start_hand[1] + (rest_y - seg_start_hand[1]) * k, 0.0
             else:
                 x, y, grip = _idle_pose(seg, t, seg_start_hand, rest_y)
             wx, wy = performer.wobble(t)
@@ -182,9 +194,13 @@ def render_performance(path: str | Path, task: TaskSpec, segments: list[Segment]
             sx, sy = cam.shake(t)
             pose = Pose((cx + dx + PAD) * scale + sx, (cy + dy + PAD) * scale + sy, zoom, roll)
             st = _State(hand, grip, body_x, seg.action, u, pose)
+            if f < first_frame:  # before the camera started: the performance moves on unseen
+                prev = st
+                continue
             states = _exposure(prev, st, look.motion_blur)
             frame = _draw(bg, scale, states, task, performer, (w, h), cam.steady)
             sink.write(cam.expose(_camera_streak(frame, states) if len(states) > 1 else frame, t))
             prev = st
     return {"path": path, "codec": codec.fourcc, "codec_key": codec.key, "container": codec.ext.lstrip("."), "fps": fps,
-            "width": w, "height": h, "frame_count": n_frames, "duration_sec": round(n_frames / fps, 3)}
+            "width": w, "height": h, "frame_count": n_frames - first_frame,
+            "duration_sec": round((n_frames - first_frame) / fps, 3)}

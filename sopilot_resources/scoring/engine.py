@@ -55,7 +55,10 @@ def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: st
                  profile_path: str | Path | None = None, embedder: str = "color-motion", device: str = "auto",
                  model_dir: str | None = None, scene: bool = True) -> ScoreResult:
     """Decode both videos (concurrently), embed, and score. Steps: steps_path, else the gold's
-    sidecar. scene=False: clips only (no stills kept, no pictures compared)."""
+    sidecar. scene=False: clips only (no stills kept, no pictures compared). A trainee recording
+    of several cycles is scored cycle by cycle, a cyclic gold cut to one cycle
+    (:func:`..cycles.recording.score_recording`; one performance: exactly ``score_embeddings``)."""
+    from ..cycles.recording import score_recording
     from ..embedders.registry import get_embedder
     from ..ingest import ingest_pair
 
@@ -66,7 +69,7 @@ def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: st
     emb = get_embedder(embedder, device=device, model_dir=model_dir)
     gold, trainee = ingest_pair(gold_path, trainee_path, emb, stills_fps=STILLS_FPS if scene else 0.0)
     t1 = time.perf_counter()
-    result = score_embeddings(gold, trainee, steps, profile, device=device, scene=scene)
+    result = score_recording(gold, trainee, steps, profile, device=device, scene=scene)
     result.timings = {"ingest_sec": t1 - t0, **result.timings, "total_sec": time.perf_counter() - t0}
     result.metrics["steps_source"] = str(side) if side else "detected"
     return result

@@ -9,6 +9,10 @@ from .verdict import Verdict
 
 
 def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path) -> str:
+    if result.cycles is not None:  # a recording of several cycles (a shift)
+        from ..cycles.report import render_recording
+
+        return render_recording(result, gold_path, trainee_path)
     m = result.metrics
     lines = [
         f"SOPilot: trainee {Path(trainee_path).name}  vs  gold {Path(gold_path).name}",

@@ -27,6 +27,10 @@ class ScoreResult:
     timings: dict = field(default_factory=dict)
     #: the scene comparison behind the picture-based deviations (None: not run)
     scene: object | None = field(default=None, repr=False)
+    #: a recording of several cycles (:mod:`..cycles`): one entry per cycle, and their
+    #: statistics; None for one performance (then the dict has neither key)
+    cycles: list[dict] | None = None
+    cycle_stats: dict | None = None
 
     @property
     def penalty_total(self) -> float:
@@ -45,6 +49,7 @@ class ScoreResult:
             "embedder": self.embedder,
             "profile_fingerprint": self.profile.fingerprint(),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            **({"cycles": self.cycles, "cycle_stats": self.cycle_stats} if self.cycles is not None else {}),
         }
 
 

@@ -1,0 +1,94 @@
+"""Score a recording that may hold the task many times (a shift): find the cycles, score each
+with the whole engine on its own stretch, and sum the recording up (docs/scoring.md,
+"Shift recordings").
+
+With fewer than two complete cycles the recording is one performance and is scored exactly as
+before (:func:`..scoring.engine.score_embeddings` on the whole of it): same result, same JSON.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..align.types import Alignment
+from ..embeddings import ClipEmbeddings
+from ..scoring.engine import score_embeddings
+from ..scoring.profile import Profile
+from ..scoring.result import ScoreResult
+from ..scoring.steps import Step, detect_steps
+from .find import Cycle
+from .gold_cycle import one_cycle_gold
+from .locate import locate_cycles
+from .slicing import time_slice
+from .stats import cycle_stats
+
+#: seconds of the recording scored with a cycle before its first and after its last step (as
+#: a one-cycle video has), never past half-way to the next cycle
+PAD_BEFORE, PAD_AFTER = 1.5, 1.5
+
+
+def _spans(cycles: list[Cycle], t_end: float) -> list[tuple[float, float]]:
+    out = []
+    for k, c in enumerate(cycles):
+        lo = (cycles[k - 1].t1 + c.t0) / 2 if k else 0.0
+        hi = (c.t1 + cycles[k + 1].t0) / 2 if k + 1 < len(cycles) else t_end
+        out.append((max(lo, c.t0 - PAD_BEFORE), min(hi, c.t1 + PAD_AFTER)))
+    return out
+
+
+def _entry(k: int, c: Cycle, res: ScoreResult | None) -> dict:
+    d = {"index": k, "trainee_time": {"start_sec": round(c.t0, 2), "end_sec": round(c.t1, 2)},
+         "partial": c.partial, "coverage": c.coverage, "score": None, "verdict": None, "deviations": []}
+    if res is not None:
+        d.update(score=res.score, verdict=res.verdict, deviations=[x.to_dict() for x in res.deviations])
+    return d
+
+
+def score_recording(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[Step] | None = None,
+                    profile: Profile | None = None, device: str = "auto", scene: bool = True) -> ScoreResult:
+    """As :func:`..scoring.engine.score_embeddings`, for a recording of any number of cycles.
+    A cyclic gold is cut to one cycle first (``metrics.gold_cycles`` says so)."""
+    profile = profile or Profile()
+    gold.check_compatible(trainee)
+    gold, gold_cyc = one_cycle_gold(gold, steps)
+    if gold_cyc is not None and gold_cyc.source == "periodicity":
+        steps = None
+    found = steps or detect_steps(gold.vectors, gold.starts, gold.ends)
+    cycles = locate_cycles(gold, trainee, found)
+    if sum(not c.partial for c in cycles) < 2:
+        res = score_embeddings(gold, trainee, steps, profile, device=device, scene=scene)
+        if gold_cyc is not None:
+            res.metrics["gold_cycles"] = gold_cyc.to_dict()
+        return res
+    return _recording_result(gold, trainee, found, cycles, profile, device, scene, gold_cyc)
+
+
+def _recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_cyc) -> ScoreResult:
+    entries, results, paths, tsteps = [], [], [], []
+    for k, (c, (t0, t1)) in enumerate(zip(cycles, _spans(cycles, float(trainee.ends[-1])))):
+        res = None
+        if not c.partial:
+            part, j0 = time_slice(trainee, t0, t1)
+            res = score_embeddings(gold, part, steps, profile, device=device, scene=scene)
+            res.scene = None  # its pictures: memory would grow with the number of cycles
+            results.append(res)
+            paths.append(res.alignment.path + np.array([0, j0]))
+            tsteps += [{**s, "cycle": k} for s in res.steps_trainee]
+        entries.append(_entry(k, c, res))
+    score = round(float(np.mean([r.score for r in results])), 2)
+    devs = [d for r in results for d in r.deviations]
+    first = results[0]
+    path = np.concatenate(paths)
+    align = Alignment(path, float(sum(r.alignment.total_cost for r in results)),
+                      float(np.mean([r.alignment.normalized_cost for r in results])), first.alignment.backend,
+                      (len(gold), len(trainee)))
+    stats = cycle_stats(entries)
+    metrics = {"cycles_found": stats["found"], "cycles_complete": stats["complete"], "cycles_passed": stats["passed"],
+               "steps_total": len(steps), "gold_clips": len(gold), "trainee_clips": len(trainee),
+               "path_similarity": round(float(np.mean([r.metrics["path_similarity"] for r in results])), 4),
+               "penalty_total": round(float(np.mean([r.penalty_total for r in results])), 2),
+               "alignment_backend": align.backend}
+    if gold_cyc is not None:
+        metrics["gold_cycles"] = gold_cyc.to_dict()
+    timings = {k: float(sum(r.timings.get(k, 0.0) for r in results)) for k in first.timings}
+    return ScoreResult(score, profile.verdict(score, False).value, devs, list(steps), tsteps, metrics, first.embedder,
+                       align, profile, timings, cycles=entries, cycle_stats=stats)

@@ -1,0 +1,173 @@
+"""Shift recordings (issue 16): cycles found in a recording, a cyclic gold cut to one cycle,
+each cycle scored; one performance scored exactly as before. Synthetic clip embeddings."""
+import json
+
+import numpy as np
+import pytest
+
+from sopilot_resources.cycles.cyclic_dp import cycle_runs
+from sopilot_resources.cycles.find import CycleParams
+from sopilot_resources.cycles.gold_cycle import one_cycle_gold
+from sopilot_resources.cycles.locate import locate_cycles
+from sopilot_resources.cycles.recording import score_recording
+from sopilot_resources.cycles.slicing import time_slice
+from sopilot_resources.cycles.stats import cycle_stats
+from sopilot_resources.scoring.engine import score_embeddings
+from sopilot_resources.scoring.report import render as report
+from sopilot_resources.stills import Stills
+from synthetic_embeddings import HOP, gold_plan, protos, render
+
+DURS = [3.0, 4.0, 2.5, 5.0, 3.0, 4.0]
+P = protos(len(DURS), seed=3)
+GOLD_PLAN, STEPS = gold_plan(DURS)
+GOLD = render(GOLD_PLAN, P, noise=0.3, seed=1)
+FOREIGN = protos(len(DURS), seed=99)  # other work: prototypes the gold never shows
+
+
+def cycle(pace=1.0, skip=(), pause_after=None, pause=0.6):
+    out = []
+    for k, d in enumerate(DURS):
+        if k in skip:
+            continue
+        out += [(k, d * pace), (-1, 10.0 if k == pause_after else pause)]
+    return out[:-1]
+
+
+def shift(cycles, gap=4.0, head=None, tail=None):
+    """plan of the cycles with ``gap`` s of rest between; head / tail: a partial first / last
+    cycle (its last / first steps). Returns (plan, true (start, end) per whole cycle)."""
+    plan, truth, t = [], [], 0.0
+
+    def add(items):
+        nonlocal t
+        for p_, d in items:
+            plan.append((p_, d))
+            t += max(1, int(round(d / HOP))) * HOP
+
+    if head:
+        add([(k, DURS[k]) for k in head] + [(-1, gap)])
+    else:
+        add([(-1, gap)])
+    for c in cycles:
+        t0 = t
+        add(c)
+        truth.append((t0, t))
+        add([(-1, gap)])
+    if tail:
+        add([(k, DURS[k]) for k in tail] + [(-1, 1.0)])
+    return plan, truth
+
+
+def found(rec):
+    return locate_cycles(GOLD, rec, STEPS)
+
+
+def test_cycles_found_with_partial_first_and_last_and_boundaries_within_a_second():
+    cycles = [cycle(p) for p in (1.0, 0.8, 1.2, 0.9, 1.3, 1.0)]
+    plan, truth = shift(cycles, head=[4, 5], tail=[0, 1, 2])
+    cs = found(render(plan, P, noise=0.35, offset=0.3, seed=4))
+    whole = [c for c in cs if not c.partial]
+    assert [c.partial for c in cs] == [True] + [False] * 6 + [True]
+    for c, (a, b) in zip(whole, truth):
+        assert abs(c.t0 - a) <= 1.0 and abs(c.t1 - b) <= 1.0, (c, a, b)
+    assert all(c.coverage > 0.9 for c in whole)
+
+
+def test_a_long_pause_inside_a_cycle_and_a_missing_step_do_not_split_or_lose_it():
+    cycles = [cycle(), cycle(pause_after=2), cycle(skip=(3,)), cycle()]
+    plan, truth = shift(cycles)
+    cs = found(render(plan, P, noise=0.35, offset=0.3, seed=5))
+    assert len(cs) == 4 and not any(c.partial for c in cs)
+    assert abs(cs[1].t1 - truth[1][1]) <= 1.0
+
+
+def test_other_work_is_no_cycle():
+    plan = [(-1, 2.0)] + [(k, 3.5) for k in range(len(DURS))] * 3
+    rec = render(plan, FOREIGN, noise=0.35, seed=6)
+    assert not [c for c in found(rec) if not c.partial]
+
+
+def test_windows_bound_memory_and_find_the_same_cycles():
+    plan, _ = shift([cycle(p) for p in (1.0, 0.9, 1.1, 1.0, 1.2, 0.8, 1.0, 1.1)])
+    rec = render(plan, P, noise=0.35, offset=0.3, seed=7)
+    whole = locate_cycles(GOLD, rec, STEPS, CycleParams(window=100_000))
+    windowed = locate_cycles(GOLD, rec, STEPS, CycleParams(window=10))  # raised to 6 x the template
+    assert len(rec) > 6 * 60 and [(c.t0, c.t1) for c in windowed] == [(c.t0, c.t1) for c in whole]
+
+
+def test_cycle_runs_split_where_the_template_starts_again():
+    assert cycle_runs(np.array([-1, 0, 1, 3, 3, 0, 2, -1, -1, 5, 6])) == [(1, 5), (5, 7), (9, 11)]
+
+
+def test_cyclic_gold_is_cut_to_one_cycle_and_a_single_gold_is_not():
+    three = render([(-1, 1.0)] + (GOLD_PLAN[1:] + [(-1, 2.0)]) * 3, P, noise=0.3, seed=8)
+    cut, info = one_cycle_gold(three, None)
+    period = sum(max(1, round(d / HOP)) * HOP for _, d in GOLD_PLAN[1:] + [(-1, 2.0)])
+    assert info is not None and info.cycles == 3 and abs(info.period_sec - period) <= 1.0
+    assert abs((cut.ends[-1] - cut.starts[0]) - period) <= 1.5 and info.source == "periodicity"
+    same, none = one_cycle_gold(GOLD, STEPS)
+    assert none is None and same is GOLD
+    by_file, info2 = one_cycle_gold(three, STEPS)  # the steps file names the first cycle
+    assert info2.source == "steps file" and by_file.ends[-1] <= STEPS[-1].end_sec + 2.5
+
+
+def test_one_performance_is_scored_exactly_as_before():
+    rec = render(shift([cycle(0.9)])[0], P, noise=0.35, offset=0.3, seed=9)
+    a, b = score_recording(GOLD, rec, STEPS).to_dict(), score_embeddings(GOLD, rec, STEPS).to_dict()
+    a.pop("timings"), b.pop("timings")
+    assert a == b and "cycles" not in a
+
+
+def test_each_cycle_scored_with_its_deviations_and_the_shift_summed_up():
+    cycles = [cycle(), cycle(skip=(2,)), cycle(1.1), cycle(0.9, pause_after=3), cycle(1.6)]
+    plan, truth = shift(cycles, head=[4, 5])
+    res = score_recording(GOLD, render(plan, P, noise=0.35, offset=0.3, seed=10), STEPS)
+    doc = json.loads(json.dumps(res.to_dict()))
+    whole = [c for c in doc["cycles"] if not c["partial"]]
+    assert doc["cycles"][0]["partial"] and doc["cycles"][0]["score"] is None and len(whole) == 5
+    assert [c["verdict"] == "pass" for c in whole] == [True, False, True, False, True]
+    d = next(d for d in whole[1]["deviations"] if d["type"] == "missing_step")
+    assert d["gold_step"] == 2 and d["gold_time"] == {"start_sec": STEPS[2].start_sec, "end_sec": STEPS[2].end_sec}
+    pause = next(d for d in whole[3]["deviations"] if d["type"] == "long_idle")  # in recording seconds
+    assert truth[3][0] < pause["trainee_time"]["start_sec"] < pause["trainee_time"]["end_sec"] < truth[3][1]
+    assert doc["deviations"] == [d for c in whole for d in c["deviations"]]
+    st = doc["cycle_stats"]
+    assert st["complete"] == 5 and st["partial"] == 1 and st["passed"] == 3
+    assert st["cycle_time"]["slowest"][0] == whole[4]["index"]
+    assert res.score == pytest.approx(np.mean([c["score"] for c in whole]), abs=0.01)
+    text = report(res, "gold.mp4", "shift.mp4").splitlines()
+    assert "6 cycles found (5 complete, 1 partial), 3 passed" in text[1]
+    line = next(k for k, t in enumerate(text) if t.startswith(f"  cycle {whole[1]['index'] + 1:>3}"))
+    assert "missing" in text[line + 1] and "partial" in next(t for t in text if t.startswith("  cycle   1"))
+
+
+def test_cycle_stats():
+    def c(i, a, b, v="pass", partial=False):
+        return {"index": i, "trainee_time": {"start_sec": a, "end_sec": b}, "partial": partial, "verdict": v}
+
+    st = cycle_stats([c(0, 0, 5, None, True), c(1, 8, 28), c(2, 30, 52, "fail"), c(3, 60, 80), c(4, 81, 90, None, True)])
+    assert st["found"] == 5 and st["complete"] == 3 and st["passed"] == 2 and st["verdicts"]["fail"] == 1
+    assert st["cycle_time"]["median_sec"] == 20 and st["cycle_time"]["slowest"] == [2, 1, 3]
+    assert st["between_cycles"] == {"median_sec": 2.5, "total_sec": 14.0}
+
+
+def test_time_slice_keeps_recording_seconds_and_its_stills():
+    rec = render(shift([cycle(), cycle()])[0], P, seed=11)
+    frames = [np.full((8, 8, 3), k, np.uint8) for k in range(0, 250, 10)]
+    rec.stills = Stills.from_frames(frames, np.arange(len(frames)) * 2.0)
+    part, j0 = time_slice(rec, 10.0, 20.0)
+    assert part.starts[0] + part.ends[0] >= 20.0 - 1e-6 and j0 == int(np.flatnonzero(rec.starts >= part.starts[0])[0])
+    assert list(part.stills.times) == [t for t in rec.stills.times if part.starts[0] <= t <= part.ends[-1]]
+    assert part.stills.frame(0)[0, 0, 0] == frames[int(part.stills.times[0] / 2)][0, 0, 0]
+
+
+def test_stream_prepared_windows_equal_the_engines_preparation():
+    from sopilot_resources.cycles.stream_prepare import StreamPrepared
+    from sopilot_resources.scoring.evidence import prepare
+
+    x = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32) + np.linspace(0, 3, 1000)[:, None]
+    blocks = [(slice(0, 10), 1.0), (slice(10, 16), 2.0)]
+    whole = prepare(x, 0.5, blocks=blocks)
+    sp = StreamPrepared(x, 0.5, blocks=blocks, chunk=97)
+    for a, b in ((0, 1000), (0, 3), (450, 620), (997, 1000)):
+        np.testing.assert_allclose(sp.rows(a, b), whole[a:b], atol=2e-5)
