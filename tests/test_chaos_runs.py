@@ -71,6 +71,7 @@ def test_a_video_found_bad_by_its_run_is_quarantined_and_its_pair_closed(tmp_pat
         assert (tmp_path / "quarantine" / "zeroed.mp4").exists()
         why = _reason(tmp_path, "zeroed.mp4")
         assert why["reason"] == "truncated" and why["role"] == "trainee" and "copy it again" in why["what_to_do"]
+        assert why["inbox_path"] == "task/trainee/zeroed.mp4" and why["file"] == "zeroed.mp4"  # as dropped
         rec = registry.video_by_key(bad_key)
         assert rec.quarantined["reason"] == "truncated" and not (tmp_path / rec.raw_path).exists()
         assert registry.pending_pairs() == []

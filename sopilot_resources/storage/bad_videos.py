@@ -74,7 +74,8 @@ def _quarantine_stored(intake, rec: VideoRecord, reason: str, message: str, even
     todo = remedy(reason, rec.task)
     text = f"{rec.file_name} ({rec.role} of task {rec.task}) cannot be embedded: {message}"
     if staged.exists() and not record_only:
-        dst = store.quarantine(staged, reason, text, todo, task=rec.task, role=rec.role, sha256=rec.sha256)
+        dst = store.quarantine(staged, reason, text, todo, task=rec.task, role=rec.role, sha256=rec.sha256,
+                               inbox_path=rec.inbox_path)  # where it was dropped, not the staging path
         stored = dst.relative_to(store.root).as_posix()
         staged.parent.rmdir()
     else:
