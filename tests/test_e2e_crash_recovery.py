@@ -151,6 +151,30 @@ def _kill_when_heavy_step_runs_by_crash(srv: Server) -> tuple[str, str]:
     raise TimeoutError("no embedding/score step was seen running")
 
 
+def _freeze_group_with_step_in_flight(srv: Server, group: int, timeout: float = 400.0):
+    """SIGSTOP the code server's process group while a heavy step of one of its workers runs.
+
+    Returns (step key, ids of the runs STARTED while frozen). Looking at the runs only once the
+    group is stopped closes the race where the step seen ends between the look and the kill.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        hit = _step_in_flight(srv.dagster_home)
+        if hit and os.getpgid(hit[2]) == group:
+            os.killpg(group, signal.SIGSTOP)
+            try:
+                again = _step_in_flight(srv.dagster_home)
+                if again and os.getpgid(again[2]) == group:
+                    return again[1], _started_runs(srv.dagster_home)
+            except Exception:  # noqa: BLE001 - a frozen writer may hold the database: look again
+                pass
+            os.killpg(group, signal.SIGCONT)
+        elif hit:
+            raise AssertionError("run workers live in the code server's process group")
+        time.sleep(0.3)
+    raise TimeoutError("no embedding/score step was seen running")
+
+
 def test_code_server_killed_with_its_workers_is_restarted_and_run_retried(tmp_path):
     art = artifacts_dir("e2e_kill_code_server")
     src, expected = demo_subset(tmp_path / "drop", n_trainees=2)
@@ -158,24 +182,15 @@ def test_code_server_killed_with_its_workers_is_restarted_and_run_retried(tmp_pa
     try:
         srv.wait_ready()
         srv.drop(src)
-        deadline, hit = time.monotonic() + 400, None
-        while hit is None and time.monotonic() < deadline:
-            hit = _step_in_flight(srv.dagster_home)
-            time.sleep(0.3)
-        assert hit, "no embedding/score step was seen running"
-        _, step, pid = hit
         group = srv.state()["processes"]["code_server"]
-        assert os.getpgid(pid) == group, "run workers live in the code server's process group"
+        step, live = _freeze_group_with_step_in_flight(srv, group)
         srv.remember_tree()
-        live = _started_runs(srv.dagster_home)  # the step seen may end before the kill lands: any of these
-        os.killpg(group, signal.SIGKILL)
+        os.killpg(group, signal.SIGKILL)  # still frozen: none of the live runs can end before this lands
         rows = wait_until(lambda: _exactly_once(srv, expected), 600, 3, "all score rows after the kill")
         _assert_rows(rows, expected)
         cut = []
         for rid in live:
             killed, retries = _retry_of(srv.dagster_home, rid)
-            if killed.status == DagsterRunStatus.SUCCESS:
-                continue  # it ended between the look and the kill
             assert killed.status == DagsterRunStatus.FAILURE, f"run {rid[:8]} (live at the kill) is failed"
             assert retries, f"and re-executed (run {rid[:8]})"
             with dg.DagsterInstance.from_config(str(srv.dagster_home)) as inst:
@@ -183,7 +198,7 @@ def test_code_server_killed_with_its_workers_is_restarted_and_run_retried(tmp_pa
             # failed by serve right after the restart, or by the sensor's sweep if its tick came first
             assert any("is gone" in (m or "") for m in why), why
             cut.append(rid)
-        assert cut, f"the kill cut no run (live before it: {live}; seen in {step})"
+        assert cut, f"the kill cut no run (seen in {step})"
         assert srv.proc.poll() is None and srv.state()["restarts"][0]["what"] == "code_server"
     finally:
         code = srv.stop()
