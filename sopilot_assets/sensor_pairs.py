@@ -5,7 +5,7 @@ import time
 import dagster as dg
 
 from sopilot_resources.storage.intake import Event
-from sopilot_resources.storage.readiness import pair_ready, pair_scored
+from sopilot_resources.storage.readiness import pair_ready, pair_scored, segment_turn
 
 from .batching import batch_request, batch_run_key, contiguous_batches, in_flight, stored_order, track
 from .jobs import PAIR_JOB
@@ -57,6 +57,8 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
         if pair is None or pair.trainee_key in ingesting:
             continue
         ok, why = pair_ready(store, pair, ekey)
+        if ok and not segment_turn(registry, rs.dir, pair):
+            continue  # the recording's previous segment is scored first (a later tick)
         if ok:
             ready[pk] = pair.task
             cur["inflight"][pk] = now

@@ -2,7 +2,8 @@
 
 Used by the ``pair_score`` asset and by the idle-time rescoring alike: load both videos'
 clip embeddings and the gold's steps from the work store, resolve the scoring profile, run the
-engine, and write what a scored pair leaves behind - ``alignment.npz`` and ``score.json`` in
+engine (``cycles.recording.score_recording``: a shift recording cycle by cycle), and write
+what a scored pair leaves behind - ``alignment.npz`` and ``score.json`` in
 the pair's work folder, its rows in the results tables. Pictures and Dagster metadata are the
 caller's business. No Dagster import."""
 from __future__ import annotations
@@ -77,6 +78,27 @@ def _inputs(store: VideoStore, registry: Registry, pair: PairRecord, embedder_ke
     return gold, trainee, steps_doc
 
 
+def _score_segment(store: VideoStore, registry: Registry, pair: PairRecord, trainee: VideoRecord,
+                   g: ClipEmbeddings, t: ClipEmbeddings, steps, profile: Profile, device: str, embedder_key: str):
+    """(the score, the window scored) of a segment file: the previous segment's state from its
+    score.json and its clips from the store (``cycles.segments.score_segment``)."""
+    from .cycles.segments import SegmentState, score_segment
+    from .storage.segments import previous_segment_pair, split_name
+
+    before = previous = None
+    prev = previous_segment_pair(registry, pair)
+    if prev is not None:
+        state = ((read_json(store.pair_work(prev.key) / "score.json") or {}).get("metrics") or {}).get("segment")
+        if state is None:
+            raise PairNotReadyError(f"{trainee.file_name} is scored after the segment before it (pair {prev.key}), "
+                                    "which is not scored yet")
+        before = SegmentState.from_dict(state)
+        previous = ClipEmbeddings.load(store.embeddings_path(prev.trainee_sha256, embedder_key))
+    recording, seg_file = split_name(trainee.file_name)
+    res, _, window = score_segment(g, t, recording, seg_file, before, previous, steps, profile, device=device)
+    return res, window
+
+
 def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord | str, embedder_key: str | None,
                       *, default_profile: str | None = None, device: str = "auto", run_id: str = "",
                       golds: dict | None = None, note: dict | None = None) -> StoredPairScore:
@@ -87,7 +109,7 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
     ``note``: extra keys for score.json (e.g. who rescored it). Raises ``PairNotReadyError``
     for missing inputs and ``SopilotError`` for bad ones (a bad profile, incompatible
     embeddings)."""
-    from .scoring.engine import score_embeddings
+    from .cycles.recording import score_recording
     from .scoring.steps import parse_steps
 
     registry = Registry(store.registry_dir)
@@ -105,7 +127,11 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
     g = golds[gpath]
     t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
     profile = load_profile(profile_path_for(store, registry, pair, default_profile))
-    res = score_embeddings(g, t, steps=parse_steps(steps_doc["steps"]), profile=profile, device=device)
+    steps = parse_steps(steps_doc["steps"])
+    if trainee.recording:  # one segment file of a shift recording, from where the one before left off
+        res, t = _score_segment(store, registry, pair, trainee, g, t, steps, profile, device, embedder_key)
+    else:  # a shift recording is scored cycle by cycle; one performance exactly as score_embeddings
+        res = score_recording(g, t, steps=steps, profile=profile, device=device)
     doc = {**res.to_dict(), "pair": pair.to_dict(), "files": {"gold": gold.file_name, "trainee": trainee.file_name},
            "video_seconds": {"gold": float(g.ends[-1]), "trainee": float(t.ends[-1])}, "run_id": run_id,
            "scored_at": utc_now(), **(note or {})}

@@ -68,7 +68,10 @@ def alignment_picture(gold: np.ndarray, trainee: np.ndarray, path: np.ndarray, g
         dashed_hline(img, int(ax.py(b * gold_hop_sec)), ax.x0, ax.x1, (255, 255, 255))
     p = np.asarray(path, float)
     pts = np.stack([ax.px(p[:, 1] * trainee_hop_sec), ax.py(p[:, 0] * gold_hop_sec)], axis=1)
-    cv2.polylines(img, [np.int32(np.round(pts))], False, (230, 30, 30), 2, cv2.LINE_AA)
+    pieces = np.split(pts, np.flatnonzero(np.diff(p[:, 0]) < 0) + 1)  # a shift recording: one per cycle
+    pieces = [np.int32(np.round(q)) for q in pieces if len(q)]
+    if pieces:  # none: a segment of a recording with no whole cycle
+        cv2.polylines(img, pieces, False, (230, 30, 30), 2, cv2.LINE_AA)
     ax.frame(img, "trainee time (s)", "gold time (s)   - - step starts")
     text(img, "red: DTW path", ax.x0 + 6, ax.y0 + 16, 0.4, (255, 255, 255))
     bar = cv2.applyColorMap(np.linspace(255, 0, ax.y1 - ax.y0).astype(np.uint8)[:, None], cv2.COLORMAP_VIRIDIS)

@@ -15,48 +15,8 @@ from sopilot_resources.cycles.stats import cycle_stats
 from sopilot_resources.scoring.engine import score_embeddings
 from sopilot_resources.scoring.report import render as report
 from sopilot_resources.stills import Stills
-from synthetic_embeddings import HOP, gold_plan, protos, render
-
-DURS = [3.0, 4.0, 2.5, 5.0, 3.0, 4.0]
-P = protos(len(DURS), seed=3)
-GOLD_PLAN, STEPS = gold_plan(DURS)
-GOLD = render(GOLD_PLAN, P, noise=0.3, seed=1)
-FOREIGN = protos(len(DURS), seed=99)  # other work: prototypes the gold never shows
-
-
-def cycle(pace=1.0, skip=(), pause_after=None, pause=0.6):
-    out = []
-    for k, d in enumerate(DURS):
-        if k in skip:
-            continue
-        out += [(k, d * pace), (-1, 10.0 if k == pause_after else pause)]
-    return out[:-1]
-
-
-def shift(cycles, gap=4.0, head=None, tail=None):
-    """plan of the cycles with ``gap`` s of rest between; head / tail: a partial first / last
-    cycle (its last / first steps). Returns (plan, true (start, end) per whole cycle)."""
-    plan, truth, t = [], [], 0.0
-
-    def add(items):
-        nonlocal t
-        for p_, d in items:
-            plan.append((p_, d))
-            t += max(1, int(round(d / HOP))) * HOP
-
-    if head:
-        add([(k, DURS[k]) for k in head] + [(-1, gap)])
-    else:
-        add([(-1, gap)])
-    for c in cycles:
-        t0 = t
-        add(c)
-        truth.append((t0, t))
-        add([(-1, gap)])
-    if tail:
-        add([(k, DURS[k]) for k in tail] + [(-1, 1.0)])
-    return plan, truth
-
+from synthetic_embeddings import HOP, render
+from synthetic_shifts import DURS, FOREIGN, GOLD, GOLD_PLAN, P, STEPS, cycle, shift
 
 def found(rec):
     return locate_cycles(GOLD, rec, STEPS)
@@ -130,7 +90,9 @@ def test_each_cycle_scored_with_its_deviations_and_the_shift_summed_up():
     assert d["gold_step"] == 2 and d["gold_time"] == {"start_sec": STEPS[2].start_sec, "end_sec": STEPS[2].end_sec}
     pause = next(d for d in whole[3]["deviations"] if d["type"] == "long_idle")  # in recording seconds
     assert truth[3][0] < pause["trainee_time"]["start_sec"] < pause["trainee_time"]["end_sec"] < truth[3][1]
-    assert doc["deviations"] == [d for c in whole for d in c["deviations"]]
+    # the flat list: each cycle's deviations, saying which cycle (a cycle's own list keeps the engine's words)
+    assert doc["deviations"] == [{**d, "cycle": c["index"], "message": f"cycle {c['index'] + 1}: {d['message']}"}
+                                 for c in whole for d in c["deviations"]]
     st = doc["cycle_stats"]
     assert st["complete"] == 5 and st["partial"] == 1 and st["passed"] == 3
     assert st["cycle_time"]["slowest"][0] == whole[4]["index"]

@@ -24,12 +24,16 @@ def test_fail_below_gate():
 
 def test_rollup_counts_and_store_columns_follow_the_type():
     con = duckdb.connect()
-    con.execute("CREATE TABLE scores (task TEXT, score DOUBLE, verdict TEXT, scored_at TIMESTAMP)")
-    con.execute("INSERT INTO scores VALUES ('t', 90, 'pass', now()), ('t', 60, 'retrain', now()),"
-                " ('t', 10, 'fail', now()), ('t', 20, 'fail', now())")
+    con.execute("CREATE TABLE scores (task TEXT, score DOUBLE, verdict TEXT, scored_at TIMESTAMP, "
+                "n_cycles BIGINT, n_cycles_passed BIGINT)")
+    con.execute("INSERT INTO scores VALUES ('t', 90, 'pass', now(), 1, 1), ('t', 60, 'retrain', now(), 12, 9),"
+                " ('t', 10, 'fail', now(), NULL, NULL), ('t', 20, 'fail', now(), 1, 0)")
     row = dict(zip([d[0] for d in con.execute(SUMMARY_SQL).description], con.execute(SUMMARY_SQL).fetchone()))
     assert {k: row[k] for k in count_column_names()} == {"n_pass": 1, "n_needs_review": 0, "n_retrain": 1, "n_fail": 2}
-    assert [n for n in TABLES["task_summary"].names if n.startswith("n_") and n != "n_scored"] == count_column_names()
+    # performances: a shift recording counts its cycles, a row older than shift scoring counts 1
+    assert (row["n_cycles"], row["n_cycles_passed"]) == (15, 10)
+    assert [n for n in TABLES["task_summary"].names if n.startswith("n_") and n not in (
+        "n_scored", "n_cycles", "n_cycles_passed")] == count_column_names()
     rows = [{"task": "t", "trainee_file": f, "verdict": v, "score": s, "what_went_wrong": "", "gold_file": "g",
              "gold_version": 1, "scored_at": "", "pair_key": f} for f, v, s in
             (("a", "pass", 95.0), ("b", "fail", 5.0), ("c", "needs_review", 75.0))]

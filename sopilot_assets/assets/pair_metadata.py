@@ -8,7 +8,7 @@ import numpy as np
 
 import dagster as dg
 
-from sopilot_resources.pair_report import (Header, deviation_rows, load_pair_figures, render_html, report_md,
+from sopilot_resources.pair_report import (CYCLES_PNG, Header, deviation_rows, load_pair_figures, render_html, report_md,
                                            save_deviation_figures, scene_figures, summary_md)
 from sopilot_resources.pair_scoring import StoredPairScore
 from sopilot_resources.storage.fsutil import atomic_write_bytes
@@ -27,6 +27,42 @@ DEVIATION_COLUMNS = [
     ("points", "float", "points taken off the score"),
     ("what happened", "string", "the deviation in words"),
 ]
+
+
+CYCLE_COLUMNS = [
+    ("cycle #", "int", "cycle number in the recording, from 1 (DuckDB table cycles: cycle + 1)"),
+    ("trainee time", "string", "where the cycle is in the recording (MM:SS)"),
+    ("cycle time (s)", "float", "first step's start to last step's end"),
+    ("gap before (s)", "string", "time since the previous cycle ended"),
+    ("score", "string", "the cycle's score (empty: partial, cut by the recording, not scored)"),
+    ("verdict", "string", "the cycle's verdict"),
+    ("deviations", "int", "deviations in this cycle"),
+    ("what went wrong", "string", "its deviations, step # from 1"),
+]
+
+
+def cycle_metadata(s: StoredPairScore) -> dict:
+    """A shift recording's cycles: the table (one row per cycle), the cycle-time chart and the
+    figures industrial engineers read; {} for a video of one performance."""
+    from sopilot_resources.pair_report.cycles import cycle_chart, cycle_rows, has_cycles
+
+    doc = s.doc
+    if not has_cycles(doc):
+        return {}
+    st = doc["cycle_stats"]
+    chart = cycle_chart(doc, s.work / CYCLES_PNG)
+    out = {
+        "cycles": dg.MetadataValue.table(
+            records=[dg.TableRecord({k: (str(v) if k in ("gap before (s)", "score") else v) for k, v in r.items()})
+                     for r in cycle_rows(doc)],
+            schema=dg.TableSchema(columns=[dg.TableColumn(n, t, description=d) for n, t, d in CYCLE_COLUMNS])),
+        "cycle_times": dg.MetadataValue.md(md_image(chart, "cycle times, one bar per cycle")),
+        "cycles_found": st["found"], "cycles_complete": st["complete"], "cycles_passed": st["passed"],
+    }
+    ct = st.get("cycle_time")
+    if ct:
+        out.update(cycle_time_median_sec=ct["median_sec"], cycle_time_iqr_sec=ct["iqr_sec"])
+    return out
 
 
 def deviation_table(doc: dict) -> dg.MetadataValue:
@@ -53,6 +89,7 @@ def pair_metadata(s: StoredPairScore) -> tuple[dict, dict]:
     """Draws the pictures and the HTML report; returns (pair_alignment, pair_score) metadata.
     ``summary`` comes first and is short enough for the UI to show it without a click."""
     apic, tpic = draw_pictures(s)
+    cmeta = cycle_metadata(s)  # draws cycles.png first: the HTML report embeds it
     doc, res = s.doc, s.result
     header = Header.from_doc(doc)
     save_deviation_figures(s.work, doc, scene_figures(res, doc))
@@ -79,5 +116,6 @@ def pair_metadata(s: StoredPairScore) -> tuple[dict, dict]:
         "penalty_total": round(res.penalty_total, 2), "profile": s.profile.fingerprint(),
         "alignment_png": dg.MetadataValue.path(str(apic)),
         "timeline_png": dg.MetadataValue.path(str(tpic)),
+        **cmeta,
     }
     return ameta, smeta

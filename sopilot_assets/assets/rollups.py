@@ -19,10 +19,13 @@ from .common import RETRY, column_schema
 # eager, but not blocked while some pair is still unscored (eager() waits for all parents)
 ROLLUP_CONDITION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
 
-#: per task: pairs scored, mean / min score, one count per verdict (n_pass .. n_fail, from the Verdict type)
+#: per task: pairs scored, mean / min score, one count per verdict (n_pass .. n_fail, from the Verdict type),
+#: performances scored (a shift recording counts its complete cycles) and how many of them passed
 SUMMARY_SQL = f"""
 SELECT task, count(*) AS n_scored, avg(score) AS mean_score, min(score) AS min_score,
-       {count_columns_sql()}, max(scored_at) AS last_scored_at
+       {count_columns_sql()}, max(scored_at) AS last_scored_at,
+       sum(coalesce(scores.n_cycles, 1)) AS n_cycles,
+       sum(coalesce(scores.n_cycles_passed, CASE WHEN verdict = 'pass' THEN 1 ELSE 0 END)) AS n_cycles_passed
 FROM scores GROUP BY task ORDER BY task
 """
 
@@ -72,11 +75,12 @@ def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResourc
 
 
 @dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
-          retry_policy=RETRY, code_version="task_summary.v2", kinds={"duckdb"},
+          retry_policy=RETRY, code_version="task_summary.v3", kinds={"duckdb"},
           metadata={"dagster/column_schema": column_schema("trainee_summary")},
           description="Every trainee's latest verdict and score (table `trainees` here, DuckDB table "
-                      "trainee_summary), and per task: pairs scored, mean / min score, verdict counts, "
-                      "current gold (DuckDB table task_summary).")
+                      "trainee_summary), and per task: videos scored, mean / min score, verdict counts, "
+                      "performances scored (a shift recording counts its cycles) and passed, current gold "
+                      "(DuckDB table task_summary).")
 def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                  results_store: ResultsStoreResource) -> dg.MaterializeResult:
     rs = results_store.store()
@@ -88,9 +92,11 @@ def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResou
         gold = registry.task(r["task"]).current_gold or {}
         r["current_gold"], r["gold_version"] = gold.get("file_name"), gold.get("version")
     rs.write("task_summary", "summary", rows)
-    md = "| task | scored | mean | pass | review | retrain | fail | gold |\n|---|---|---|---|---|---|---|---|\n"
+    md = ("| task | videos | mean | pass | review | retrain | fail | cycles (passed) | gold |\n"
+          "|---|---|---|---|---|---|---|---|---|\n")
     md += "\n".join(f"| {r['task']} | {r['n_scored']} | {r['mean_score']:.1f} | {r['n_pass']} | "
                     f"{r['n_needs_review']} | {r['n_retrain']} | {r['n_fail']} | "
+                    f"{r['n_cycles']} ({r['n_cycles_passed']}) | "
                     f"{r['current_gold']} (v{r['gold_version']}) |" for r in rows)
     return dg.MaterializeResult(metadata={
         "trainees": trainee_table(trainees), "tasks": len(rows), "summary": dg.MetadataValue.md(md),

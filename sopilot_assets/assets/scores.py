@@ -13,7 +13,7 @@ from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings
 
 from ..partitions import pairs_partitions
-from .alignment import path_problems
+from .alignment import path_problems, recording_path_problems
 from .common import BACKFILL, GPU_POOL, BatchLog, RETRY, Versions, column_schema, for_each_partition, shared_machine
 from .pair_metadata import pair_metadata
 
@@ -24,16 +24,28 @@ ALIGN, SCORE = "pair_alignment", "pair_score"
 NO_PARTITIONS = dg.SpecificPartitionsPartitionMapping([])
 
 
+def _penalty_problem(what: str, score: float, deviations: list[dict]) -> list[str]:
+    expected = max(0.0, 100.0 - sum(d["penalty"] for d in deviations))
+    return [f"{what}score {score} but 100 - penalties = {expected:.2f}"] if abs(expected - score) > 0.05 else []
+
+
 def score_problems(result: dict) -> list[str]:
+    """A recording of several cycles: each scored cycle is 100 - its penalties, the recording's
+    score the mean of its cycles'; one performance: 100 - penalties."""
     out = []
     s = result["score"]
     if not (0.0 <= s <= 100.0):
         out.append(f"score {s} outside [0, 100]")
     if result["verdict"] not in VERDICTS:
         out.append(f"verdict {result['verdict']!r} unknown")
-    expected = max(0.0, 100.0 - sum(d["penalty"] for d in result["deviations"]))
-    if abs(expected - s) > 0.05:
-        out.append(f"score {s} but 100 - penalties = {expected:.2f}")
+    cycles = [c for c in result.get("cycles") or [] if c["score"] is not None]
+    if not cycles:
+        return out + _penalty_problem("", s, result["deviations"])
+    for c in cycles:
+        out += _penalty_problem(f"cycle {c['index'] + 1}: ", c["score"], c["deviations"])
+    mean = sum(c["score"] for c in cycles) / len(cycles)
+    if abs(mean - s) > 0.05:
+        out.append(f"score {s} but the mean of its {len(cycles)} cycles' scores is {mean:.2f}")
     return out
 
 
@@ -69,7 +81,8 @@ def build_score_assets(v: Versions, settings: Settings) -> dg.AssetsDefinition:
             dg.AssetCheckSpec("alignment_path_valid", asset=ALIGN,
                               description="monotone path from (0,0) to (N-1,M-1) with unit moves"),
             dg.AssetCheckSpec("score_explained", asset=SCORE,
-                              description="score in [0,100], known verdict, 100 - penalties = score"),
+                              description="score in [0,100], known verdict, 100 - penalties = score (a shift "
+                                          "recording: per cycle, and its score the mean of its cycles')"),
         ],
     )
     def score_pair(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
@@ -121,4 +134,6 @@ def _score_one(context, log, golds: dict, key: str, video_store, embedder, align
     ameta, smeta = pair_metadata(s)
     n, m = s.result.alignment.shape
     path = s.result.alignment.path
-    return len(path), path_problems(path, n, m), score_problems(s.doc), ameta, smeta
+    cycles = sum(c["score"] is not None for c in s.doc.get("cycles") or [])
+    bad = recording_path_problems(path, n, m, cycles) if "cycles" in s.doc else path_problems(path, n, m)
+    return len(path), bad, score_problems(s.doc), ameta, smeta

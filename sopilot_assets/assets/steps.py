@@ -38,6 +38,7 @@ def build_steps_asset(v: Versions) -> dg.AssetsDefinition:
 
 def _steps_of(context, log, key: str, video_store, embedder, results_store) -> dict:
     """Writes the steps of gold partition ``key``; returns the materialization metadata."""
+    from sopilot_resources.cycles.gold_cycle import one_cycle_gold
     from sopilot_resources.embeddings import ClipEmbeddings
     from sopilot_resources.errors import StepsFileError
     from sopilot_resources.scoring.steps import detect_steps, load_steps
@@ -64,9 +65,14 @@ def _steps_of(context, log, key: str, video_store, embedder, results_store) -> d
             steps, source = load_steps(store.root / rec.sidecar_path), "sidecar"
         except StepsFileError as exc:
             context.log.warning(f"{exc}; detecting steps instead")
+    cyc = None
     if steps is None:
         emb = ClipEmbeddings.load(store.embeddings_path(rec.sha256, ekey))
+        emb, cyc = one_cycle_gold(emb, None)  # a gold of N cycles: the steps of one, not N copies
         steps = detect_steps(emb.vectors, emb.starts, emb.ends)
+        if cyc is not None:
+            log.info(f"{rec.file_name} holds the task {cyc.cycles} times (every {cyc.period_sec:.1f} s): "
+                     f"steps detected in one cycle, {cyc.span[0]:.1f}-{cyc.span[1]:.1f} s")
     docs = [s.to_dict() for s in steps]
     path = atomic_write_json(store.steps_path(rec.sha256, ekey), {"source": source, "steps": docs})
     now = dt.datetime.now(dt.timezone.utc)
@@ -78,6 +84,7 @@ def _steps_of(context, log, key: str, video_store, embedder, results_store) -> d
     log.info(f"{rec.file_name}: {len(docs)} steps ({source})")
     return {
         "steps": len(docs), "source": source, "path": dg.MetadataValue.path(str(path)),
+        **({"gold_cycles": dg.MetadataValue.json(cyc.to_dict())} if cyc is not None else {}),
         "table": dg.MetadataValue.md(
             "| # | step | start | end | critical |\n|---|---|---|---|---|\n" + "\n".join(
                 f"| {s['index'] + 1} | {s['name']} | {s['start_sec']:.1f} | {s['end_sec']:.1f} | "

@@ -2,8 +2,8 @@
 pictures that belong to one deviation (``by_deviation``, keyed by the deviation's index in
 ``doc["deviations"]``).
 
-A pair's pictures live in its work folder: ``timeline.png``, ``alignment.jpg`` (beside
-``alignment.png``) and ``deviations/figures.json`` listing per-deviation pictures
+A pair's pictures live in its work folder: ``cycles.png`` (a shift recording), ``timeline.png``,
+``alignment.jpg`` (beside ``alignment.png``) and ``deviations/figures.json`` listing per-deviation pictures
 (``save_deviation_figures`` writes it). ``load_pair_figures`` reads them back, so the Dagster
 page and ``sopilot report`` show the same pictures."""
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..storage.fsutil import atomic_write_bytes, atomic_write_json, read_json
 
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 DEVIATION_DIR = "deviations"
+CYCLES_PNG = "cycles.png"  # a shift recording's cycle-time chart (``cycles.cycle_chart``)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ def load_pair_figures(work: Path, doc: dict) -> PairFigures:
     timeline is drawn from ``doc`` when its file is missing (pairs rescored before it was kept)."""
     work = Path(work)
     out = PairFigures()
+    if doc.get("cycles") and (work / CYCLES_PNG).is_file():
+        from .cycles import CYCLE_CAPTION
+
+        out.figures.append(Figure.from_file(work / CYCLES_PNG, CYCLE_CAPTION))
     timeline = work / "timeline.png"
     if not timeline.is_file():
         draw_timeline(doc, timeline)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from .cycles import cycle_rows, cycles_line, has_cycles, segment_line
 from .figures import PairFigures
-from .text import STEP_NOTE, Header, deviation_rows, step_rows, verdict_label
+from .text import STEP_NOTE, Header, deviation_rows, span_text, step_rows, verdict_label
 
 COLOURS = {"pass": "#1a7f37", "needs_review": "#9a6700", "retrain": "#bc4c00", "fail": "#cf222e"}
 CSS = """
@@ -38,6 +39,33 @@ def _figure(fig) -> str:
             f"<figcaption>{escape(fig.caption)}</figcaption></figure>")
 
 
+def _cycles(doc: dict, figs: PairFigures) -> list[str]:
+    """A shift recording: the cycles summed up, the cycle-time chart, a table linking each
+    cycle to its own section (``#cycle-17``) with its deviations."""
+    rows = cycle_rows(doc)
+    out = ["<h2>Cycles</h2>", f"<p>{escape(cycles_line(doc))}.</p>"]
+    out += [_figure(f) for f in figs.figures if f.caption.startswith("Cycle times")]
+    head = "".join(f"<th>{escape(k)}</th>" for k in rows[0])
+    body = []
+    for r, c in zip(rows, doc["cycles"]):
+        link = f'<a href="#cycle-{c["index"] + 1}">{r["cycle #"]}</a>' if c["deviations"] else r["cycle #"]
+        cells = [link] + [escape(str(v)) for k, v in r.items() if k != "cycle #"]
+        cls = ' class="critical"' if c["verdict"] in ("retrain", "fail") else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    out.append("<h2>What went wrong, cycle by cycle</h2>")
+    bad = [c for c in doc["cycles"] if c["deviations"]]
+    if not bad:
+        out.append("<p>No deviations in any complete cycle.</p>")
+    for c in bad:
+        out.append(f'<section id="cycle-{c["index"] + 1}"><h3>Cycle {c["index"] + 1}, '
+                   f'{escape(span_text(c["trainee_time"]))}: {c["score"]:.1f} '
+                   f'{escape(verdict_label(c["verdict"]))}</h3>')
+        out += [_table(deviation_rows(c), numeric=("#", "step #", "points"),
+                       row_class=lambda r: "critical" if r["severity"] == "critical" else ""), "</section>"]
+    return out + [f'<p class="muted">{escape(STEP_NOTE)}</p>']
+
+
 def render_html(doc: dict, header: Header, figs: PairFigures | None = None, footer: str = "") -> str:
     """``doc``: the score (``ScoreResult.to_dict()`` or a pair's score.json); ``figs``: the
     pair's pictures (``figs.figures`` after the deviations, ``figs.by_deviation[i]`` in a
@@ -61,16 +89,20 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
         f'<p>Scored {escape(header.against())}'
         + (f' <span class="muted">({escape(header.scored_at[:16].replace("T", " "))} UTC)</span>'
            if header.scored_at else "") + "</p>",
-        "<h2>What went wrong</h2>",
     ]
-    if rows:
+    if segment_line(doc):
+        out.append(f"<p>{escape('S' + segment_line(doc)[1:])}.</p>")
+    if has_cycles(doc):
+        out += _cycles(doc, figs)
+    elif rows:
+        out.append("<h2>What went wrong</h2>")
         total = sum(float(d["penalty"]) for d in doc["deviations"])
         out += [f"<p>{found}{len(rows)} deviation(s), {total:.1f} points off.</p>",
                 _table(rows, numeric=("#", "step #", "points"),
                        row_class=lambda r: "critical" if r["severity"] == "critical" else ""),
                 f'<p class="muted">{escape(STEP_NOTE)}</p>']
     else:
-        out.append(f"<p>{found}No deviations: the trainee followed the SOP.</p>")
+        out += ["<h2>What went wrong</h2>", f"<p>{found}No deviations: the trainee followed the SOP.</p>"]
     for i, d in enumerate(doc["deviations"]):
         if figs.by_deviation.get(i):
             out.append(f'<section id="deviation-{i + 1}"><h3>{i + 1}. {escape(rows[i]["deviation"])}'
@@ -78,6 +110,8 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
                        f"<p>{escape(d['message'])}</p>")
             out += [_figure(f) for f in figs.by_deviation[i]] + ["</section>"]
     for fig in figs.figures:
+        if fig.caption.startswith("Cycle times"):
+            continue  # shown in the Cycles section
         out += [f"<h2>{escape(fig.caption.split(':')[0])}</h2>", _figure(fig)]
     out += ["<h2>Steps</h2>", _table(step_rows(doc), numeric=("step #",))]
     out.append(f'<p class="muted">{escape(footer)}</p></body></html>' if footer else "</body></html>")

@@ -3,6 +3,7 @@ the partition's page (the UI expands markdown under 1,000 characters; longer mar
 inline picture sit behind "Show Markdown"), ``report_md`` the whole report with its pictures."""
 from __future__ import annotations
 
+from .cycles import cycles_line, has_cycles, segment_line
 from .figures import PairFigures
 from .text import STEP_NOTE, Header, verdict_label
 
@@ -22,6 +23,10 @@ def summary_md(doc: dict, header: Header, limit: int = INLINE_LIMIT) -> str:
     deviation lines are cut to fit and the rest counted)."""
     head = (f"**{verdict_label(doc['verdict'])}** {doc['score']:.1f}/100 - {header.trainee_file} "
             f"{header.against()}")
+    if segment_line(doc):
+        head += f"\n\n{segment_line(doc)}"
+    if has_cycles(doc):
+        head += f"\n\nshift recording: {cycles_line(doc)} (table `cycles`)"
     lines, devs = [head], doc["deviations"]
     if not devs:
         return head + "\n\nno deviations"
@@ -48,6 +53,10 @@ def report_md(doc: dict, header: Header, figs: PairFigures) -> str:
     the pair's pictures (the step timeline first)."""
     lines = [f"## {header.trainee_file}: {doc['score']:.1f} - **{verdict_label(doc['verdict'])}**",
              header.against(), ""]
+    if segment_line(doc):
+        lines += ["S" + segment_line(doc)[1:] + ".", ""]
+    if has_cycles(doc):
+        lines += [f"Shift recording: {cycles_line(doc)}.", ""]
     for i, d in enumerate(doc["deviations"]):
         lines.append(_line(d))
         for fig in figs.by_deviation.get(i, []):

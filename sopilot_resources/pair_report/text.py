@@ -58,6 +58,8 @@ def deviation_rows(doc: dict) -> list[dict]:
 
 def step_rows(doc: dict) -> list[dict]:
     """One dict per gold step: where the trainee did it (or that it was not found)."""
+    if doc.get("cycles"):
+        return _recording_step_rows(doc)
     where = {s["index"]: s for s in doc["steps"]["trainee"]}
     out = []
     for s in doc["steps"]["gold"]:
@@ -67,3 +69,14 @@ def step_rows(doc: dict) -> list[dict]:
                     "trainee time": span_text(t), "status": status,
                     "critical": "yes" if s.get("critical") else ""})
     return out
+
+
+def _recording_step_rows(doc: dict) -> list[dict]:
+    """A shift recording: per gold step, in how many of the scored cycles it was found."""
+    scored = sum(c["score"] is not None for c in doc["cycles"])
+    found = {}
+    for s in doc["steps"]["trainee"]:
+        found[s["index"]] = found.get(s["index"], 0) + bool(s.get("found", True))
+    return [{"step #": step_no(s["index"]), "step name": s["name"], "gold time": span_text(s),
+             "status": f"found in {found.get(s['index'], 0)} of {scored} cycles",
+             "critical": "yes" if s.get("critical") else ""} for s in doc["steps"]["gold"]]

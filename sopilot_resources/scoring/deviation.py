@@ -29,9 +29,15 @@ class Deviation:
     #: what the deviation rests on beyond the clips (e.g. the scene comparison: where the
     #: pictures differ, how clearly, when); None when the clips alone decided
     evidence: dict | None = None
+    #: the cycle of a shift recording it was found in (0-based, :mod:`..cycles`); None in a
+    #: recording of one performance, and then the dict has no ``cycle`` key
+    cycle: int | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["cycle"] is None:
+            del d["cycle"]
+        return d
 
 
 def tc(seconds: float) -> str:

@@ -68,7 +68,7 @@ def _quarantine_stored(intake, rec: VideoRecord, reason: str, message: str, even
     store, registry = intake.store, intake.registry
     raw = store.root / rec.raw_path
     # staged under the name it was dropped as, so quarantine/ shows that name
-    staged = store.work / "quarantining" / rec.sha256 / rec.file_name
+    staged = store.work / "quarantining" / rec.sha256 / Path(rec.file_name).name  # a segment: its own name
     if raw.exists() and not record_only:
         move_file(raw, staged, overwrite=True)
     todo = remedy(reason, rec.task)

@@ -1,7 +1,9 @@
 """Inbox scanning: what each thing in the inbox is (whether it has stopped changing: ``stability.py``).
 
 Layout: ``inbox/<task>/<gold|trainee>/<video>``, ``inbox/<task>/gold/<video stem>.steps.json``
-(a gold's step sidecar) and ``inbox/<task>/profile.json`` (the task's scoring profile).
+(a gold's step sidecar), ``inbox/<task>/profile.json`` (the task's scoring profile) and
+``inbox/<task>/trainee/<recording>/<segment>`` (a shift recording as segment files, one
+folder per recording: ``segments.py``).
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class InboxEntry:
     message: str = ""
     size: int = 0
     mtime_ns: int = 0
+    recording: str = ""  # a segment of a shift recording: its folder under trainee/
 
     @property
     def signature(self) -> list[int]:
@@ -113,10 +116,13 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
                           "into the inbox instead", **base)
     if len(parts) == 2 and name == PROFILE_NAME:
         return _bad_task(task, base) or InboxEntry(kind="profile", task=task, **base)
+    if len(parts) == 4 and role == "trainee" and not name.lower().endswith(SIDECAR_SUFFIX):
+        return _segment(task, parts[2], name, base)
     if len(parts) != 3:
         return InboxEntry(kind="reject", reason="bad_location", task=task, role=role,
                           message="files go in inbox/<task>/gold/ or inbox/<task>/trainee/ "
-                          "(a task profile in inbox/<task>/profile.json)", **base)
+                          "(a task profile in inbox/<task>/profile.json, a recording's segment files "
+                          "in inbox/<task>/trainee/<recording>/)", **base)
     if role not in ROLES:
         return InboxEntry(kind="reject", reason="unknown_role", task=task, role=role,
                           message=f"folder {role!r} is not a role; use inbox/{task}/gold/ or "
@@ -134,6 +140,22 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
                           message=f"extension {Path(name).suffix or '(none)'!r} is not a supported "
                           f"video; use one of {', '.join(VIDEO_EXTENSIONS)}", **base)
     return InboxEntry(kind="video", task=task, role=role, **base)
+
+
+def _segment(task: str, recording: str, name: str, base: dict) -> InboxEntry:
+    """``inbox/<task>/trainee/<recording>/<name>``: one segment file of a shift recording."""
+    bad = _bad_task(task, base, "trainee")
+    if bad:
+        return bad
+    if safe_name(recording) != recording:
+        return InboxEntry(kind="reject", reason="bad_recording_name", task=task, role="trainee",
+                          message=f"recording folder {recording!r} must use only letters, digits, '.', '_' "
+                          f"or '-'; rename it to {safe_name(recording)!r}", **base)
+    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        return InboxEntry(kind="reject", reason="unsupported_format", task=task, role="trainee",
+                          message=f"extension {Path(name).suffix or '(none)'!r} is not a supported "
+                          f"video; use one of {', '.join(VIDEO_EXTENSIONS)}", **base)
+    return InboxEntry(kind="video", task=task, role="trainee", recording=recording, **base)
 
 
 def scan(inbox: Path) -> list[InboxEntry]:

@@ -156,11 +156,12 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
             return True
         if sidecar is not None:
             sidecar = self._valid_sidecar(sidecar, e, events)
-        key = video_key(e.task, e.role, e.path.name, sha)
+        name = f"{e.recording}/{e.path.name}" if e.recording else e.path.name  # a segment: recording/file
+        key = video_key(e.task, e.role, name, sha)
         raw = self.store.raw_path(sha, e.path.suffix)
-        rec = VideoRecord(key=key, sha256=sha, task=e.task, role=e.role, file_name=e.path.name,
+        rec = VideoRecord(key=key, sha256=sha, task=e.task, role=e.role, file_name=name,
                           inbox_path=e.rel, raw_path=self._rel(raw), size_bytes=hashed.size,
-                          registered_at=utc_now(),
+                          registered_at=utc_now(), recording=e.recording or None,
                           sidecar_path=self._rel(self.store.sidecar_path(sha)) if sidecar else None)
         self.registry.journal_put(rec, e.rel)
         self.store.store_raw(e.path, sha)

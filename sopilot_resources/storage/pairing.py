@@ -9,6 +9,7 @@ from __future__ import annotations
 from .fsutil import read_json
 from .intake_types import Event
 from .registry import PairRecord, TaskRecord, VideoRecord
+from .segments import add_segment
 from .video_store import utc_now
 
 
@@ -45,6 +46,8 @@ class PairingMixin:
                     self._pair(task, rec, trainee, events)
             self._take_over_blocked(task, rec, events)
         else:
+            if rec.recording:
+                add_segment(task, rec)
             gold = task.current_gold
             if gold is None:
                 if rec.key not in task.waiting_trainees:

@@ -1,5 +1,6 @@
-"""Is a pair ready to be scored? Both videos embedded with the current embedder, and the gold
-through the quality gate with its steps built."""
+"""Is a pair ready to be scored? Both videos embedded with the current embedder, the gold
+through the quality gate with its steps built, and (a segment of a shift recording) the
+segment before it scored."""
 from __future__ import annotations
 
 from .fsutil import read_json
@@ -26,3 +27,12 @@ def pair_scored(results_dir, pair_key: str) -> bool:
     from .keys import key_file_name
 
     return (results_dir / "scores" / f"{key_file_name(pair_key)}.parquet").exists()
+
+
+def segment_turn(registry, results_dir, pair: PairRecord) -> bool:
+    """A segment of a shift recording is scored after the one before it (it starts where that
+    one left off, ``cycles/segments.py``); any other pair: True."""
+    from .segments import previous_segment_pair
+
+    prev = previous_segment_pair(registry, pair)
+    return prev is None or pair_scored(results_dir, prev.key)

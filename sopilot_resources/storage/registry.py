@@ -38,6 +38,9 @@ class VideoRecord:
     duplicates: list = field(default_factory=list)  # later drops of the same bytes
     #: set when a run found the video cannot be embedded: {reason, message, stored_path, at}
     quarantined: dict | None = None
+    #: a segment of a shift recording dropped as segment files (``storage/segments.py``):
+    #: the recording's folder name (``file_name`` is then ``<recording>/<segment file>``)
+    recording: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,6 +53,8 @@ class TaskRecord:
     waiting_trainees: list = field(default_factory=list)  # video keys with no gold yet
     profile: dict | None = None  # {sha256, path, file_name, registered_at, version}
     profiles: list = field(default_factory=list)
+    #: shift recordings dropped as segment files: name -> [{key, sha256, file_name}] in order
+    recordings: dict = field(default_factory=dict)
 
     @property
     def current_gold(self) -> dict | None:

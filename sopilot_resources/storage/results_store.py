@@ -7,8 +7,8 @@ none. ``sopilot.duckdb`` only holds views over ``results/<table>/*.parquet``; it
 once (built under a temporary name, then renamed), so any number of runs can write while
 people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
 
-Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, steps, task_summary,
-trainee_summary, quarantine.
+Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, cycles, steps,
+task_summary, trainee_summary, quarantine.
 """
 from __future__ import annotations
 
@@ -43,13 +43,19 @@ TABLES: dict[str, pa.Schema] = {
         ("verdict", S), ("scored_at", T), ("trainee_key", S), ("gold_key", S),
         ("gold_version", I), ("n_deviations", I), ("n_critical", I), ("penalty_total", F),
         ("embedder", S), ("profile_fingerprint", S), ("trainee_sha256", S), ("gold_sha256", S),
-        ("run_id", S),
+        ("run_id", S), ("n_cycles", I), ("n_cycles_passed", I), ("recording", S),
     ]),
     "deviations": pa.schema([
         ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("idx", I),
         ("type", S), ("gold_step", I), ("gold_step_name", S), ("gold_start_sec", F),
         ("gold_end_sec", F), ("trainee_start_sec", F), ("trainee_end_sec", F), ("severity", S),
-        ("confidence", F), ("penalty", F), ("message", S), ("scored_at", T),
+        ("confidence", F), ("penalty", F), ("message", S), ("scored_at", T), ("cycle", I),
+    ]),
+    "cycles": pa.schema([
+        ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("cycle", I),
+        ("start_sec", F), ("end_sec", F), ("cycle_sec", F), ("gap_before_sec", F), ("partial", B),
+        ("coverage", F), ("score", F), ("verdict", S), ("n_deviations", I), ("what_went_wrong", S),
+        ("scored_at", T), ("recording", S),
     ]),
     "steps": pa.schema([
         ("task", S), ("video_key", S), ("pair_key", S), ("role", S), ("file_name", S),
@@ -59,7 +65,7 @@ TABLES: dict[str, pa.Schema] = {
     "task_summary": pa.schema([
         ("task", S), ("current_gold", S), ("gold_version", I), ("n_scored", I),
         ("mean_score", F), ("min_score", F), *((n, I) for n in count_column_names()),  # n_pass .. n_fail
-        ("last_scored_at", T),
+        ("last_scored_at", T), ("n_cycles", I), ("n_cycles_passed", I),
     ]),
     "trainee_summary": pa.schema([
         ("task", S), ("trainee_file", S), ("verdict", S), ("score", F), ("n_deviations", I),
@@ -78,6 +84,12 @@ COLUMN_NOTES = {
     "step_index": "step index, 0-based: messages and UI tables say step step_index + 1",
     "gold_version": "the task's gold version, from 1 (v1 = first gold dropped)",
     "idx": "position of the deviation in the pair's score, 0-based",
+    "cycle": "cycle of a shift recording, 0-based (cycle # in messages and UI tables = cycle + 1); "
+             "NULL for a video of one performance",
+    "recording": "a shift recording dropped as segment files (inbox/<task>/trainee/<recording>/): its "
+                 "folder name, the same for all its segments; NULL otherwise",
+    "n_cycles": "performances scored: the complete cycles of a shift recording, 1 for a video of one "
+                "performance (NULL in rows written before shift recordings were scored: read as 1)",
 }
 
 EMPTY_FILE = "_schema.parquet"  # zero rows: keeps each glob non-empty so views always resolve
@@ -87,6 +99,7 @@ class ResultsStore:
     def __init__(self, results_dir: str | os.PathLike, duckdb_path: str | os.PathLike):
         self.dir = Path(results_dir)
         self.duckdb_path = Path(duckdb_path)
+        self._schema_ok: set[str] = set()  # tables whose zero-row file was seen current
 
     # --- writing ----------------------------------------------------------------------------
     def table_dir(self, table: str) -> Path:
@@ -117,11 +130,20 @@ class ResultsStore:
         self.part_path(table, part).unlink(missing_ok=True)
 
     def ensure_empty(self, table: str) -> None:
+        """Writes the table's zero-row file, again when its columns are not the current ones
+        (a data root made by an older version: the views then still know every column)."""
+        if table in self._schema_ok:
+            return
         p = self.table_dir(table) / EMPTY_FILE
-        if not p.exists():
+        try:
+            current = p.exists() and pq.read_schema(p).names == TABLES[table].names
+        except (OSError, pa.ArrowInvalid):
+            current = False
+        if not current:
             buf = io.BytesIO()
             pq.write_table(TABLES[table].empty_table(), buf)
             atomic_write_bytes(p, buf.getvalue())
+        self._schema_ok.add(table)
 
     # --- DuckDB views -----------------------------------------------------------------------
     def view_sql(self) -> list[str]:
