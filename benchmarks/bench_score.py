@@ -1,17 +1,44 @@
-"""`sopilot score` end to end vs the published SOPilot approach, on two one-minute 720p videos.
+"""`sopilot score` end to end vs the published SOPilot code and vs our re-implementation of it.
 
-    .venv/bin/python benchmarks/bench_score.py [--runs 5]
-    .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost   # ours vs ours --no-scene
+    .venv/bin/python benchmarks/bench_score.py --runs 3 --peer-src /tmp/published_sopilot/src \\
+        --peer-commit c9ca052f3a4cc15f51f4296b0c18c735bb9fdff5
+    .venv/bin/python benchmarks/bench_score.py --runs 3 --footage 60x720      # the older 60 s 720p pair
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost          # ours vs ours --no-scene
 
-Both are run as whole processes, alternately (A B A B ...), on the same pair of H.264
-1280x720 30 fps videos; the report gives each one's median wall time and the median of the
-per-pair ratios. ``--scene-cost`` runs ``sopilot score`` against ``sopilot score --no-scene``
-instead (what keeping stills and comparing pictures costs per pair). The first (untimed) run of ours also warms numba's on-disk cache, as any
-installed copy would after its first use.
+Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
+(ours, re-impl, published, decode, ours, re-impl, ...; ``--runs`` rounds per footage):
+
+* ours       ``sopilot score GOLD TRAINEE --json --compact`` (its ``timings`` are kept);
+* re-impl    benchmarks/baseline_sopilot.py, our re-implementation of the published approach;
+* published  benchmarks/published_peer.py: the real published package (github.com/maruyamakoju/sopilot,
+             ``src/sopilot``), imported from ``--peer-src`` (never copied here); only with ``--peer-src``;
+* decode     a reference, not a contender: one process grabbing every frame of both videos with
+             OpenCV (``cv2.VideoCapture.grab`` loop), to express ingest vs decode-every-frame.
+
+Footage: ``--footage`` takes SECONDSxHEIGHT items (default 30x480,30x720,120x480,120x720), H.264
+30 fps, rendered once by benchmarks/long_videos.py (16:9: 854x480, 1280x720) and cached under
+bench_out/long_videos/ (60x720 is the pair the older one-minute benchmark used).
+
+Per run: wall time and CPU utilisation = (user + sys CPU seconds of the child process and its
+waited-for children, from ``getrusage(RUSAGE_CHILDREN)`` deltas) / wall. Per footage: median, min
+and max wall per contender; published/ours and re-impl/ours as the median (min, max) of the
+per-round ratios; CPU utilisation and CPU seconds (with the same per-round ratios: the load of
+other jobs on a shared machine moves CPU seconds far less than wall time); ours /
+decode-every-frame. One untimed warm-up run of each contender first (it also warms numba's
+on-disk cache, as any installed copy would after its first use) and one untimed decode pass per
+footage (page cache). Results:
+bench_out/bench_score/results.json; a markdown table is printed.
+
+``--scene-cost`` runs ``sopilot score`` against ``sopilot score --no-scene`` instead, on the 60 s
+720p pair (what keeping stills and comparing pictures costs per pair).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,37 +49,247 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from long_videos import one_minute_video  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "bench_out" / "bench_score"
 BASELINE = ("import sys; sys.path.insert(0, %r); import baseline_sopilot as b; "
             "print(b.similarity(sys.argv[1], sys.argv[2]))" % str(HERE))
+DECODE = ("import sys, cv2\n"
+          "n = []\n"
+          "for p in sys.argv[1:]:\n"
+          "    cap = cv2.VideoCapture(p); k = 0\n"
+          "    while cap.grab(): k += 1\n"
+          "    cap.release(); n.append(k)\n"
+          "print(n)\n")
+WIDTH = {360: 640, 480: 854, 540: 960, 720: 1280, 1080: 1920}
+DEFAULT_FOOTAGE = "30x480,30x720,120x480,120x720"
+# A run of ours that dies on these is most likely the product tree being edited under us: retry.
+TRANSIENT = ("ImportError", "ModuleNotFoundError", "TypeError", "SyntaxError", "AttributeError")
 
 
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+def run(cmd: list[str], retry: bool = False) -> dict:
+    """One cold process: wall seconds, child CPU seconds, utilisation, stdout."""
+    for attempt in range(4):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode == 0:
+            cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+            return {"wall": wall, "cpu": cpu, "util": cpu / wall, "stdout": p.stdout, "attempts": attempt + 1}
+        tail = p.stderr[-2000:]
+        if retry and attempt < 3 and any(t in tail for t in TRANSIENT):
+            print(f"  run failed ({tail.strip().splitlines()[-1][:120]}); retrying in 60 s", file=sys.stderr)
+            time.sleep(60)
+            continue
+        raise RuntimeError(f"{' '.join(cmd[:3])} ... exited {p.returncode}:\n{tail}")
+    raise AssertionError("unreachable")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--scene-cost", action="store_true", help="compare with `sopilot score --no-scene`")
-    a = ap.parse_args()
-    gold, trainee = one_minute_video(0, "gold"), one_minute_video(1, "trainee")
+def video_info(path: Path) -> dict:
+    import cv2
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    cap.release()
+    return {"path": str(path), "width": w, "height": h, "fps": fps, "frames": n,
+            "seconds": round(n / fps, 2), "bytes": path.stat().st_size}
+
+
+def footage_pair(spec: str) -> tuple[Path, Path]:
+    seconds, height = (int(x) for x in spec.lower().split("x"))
+    size = (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height)
+    # long_videos caches by index/role/height only: one index per length keeps lengths apart
+    # (60 s uses 0/1, the pair the older one-minute benchmark rendered).
+    index = 0 if seconds == 60 else seconds
+    gold = one_minute_video(index, "gold", size=size, seconds=float(seconds))
+    trainee = one_minute_video(index + 1, "trainee", size=size, seconds=float(seconds))
+    for v in (gold, trainee):
+        got = video_info(v)["seconds"]
+        if not 0.75 * seconds <= got <= 1.25 * seconds:  # trainees run at 0.85-1.15x the gold's pace
+            raise SystemExit(f"{v} lasts {got} s, not about {seconds} s: stale cache? delete it")
+    return gold, trainee
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
+            "python": platform.python_version()}
+
+
+def stats(xs: list[float]) -> dict:
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
+
+
+def scene_cost(a) -> int:
+    gold, trainee = footage_pair("60x720")
     ours = [str(Path(sys.executable).with_name("sopilot")), "score", str(gold), str(trainee), "--json", "--compact"]
-    base = ours + ["--no-scene"] if a.scene_cost else [sys.executable, "-c", BASELINE, str(gold), str(trainee)]
-    name = "--no-scene" if a.scene_cost else "baseline"
-    timed(ours)
-    timed(base)
+    base = ours + ["--no-scene"]
+    run(ours, retry=True)
+    run(base, retry=True)
     t_ours, t_base = [], []
     for _ in range(a.runs):
-        t_ours.append(timed(ours))
-        t_base.append(timed(base))
+        t_ours.append(run(ours, retry=True)["wall"])
+        t_base.append(run(base, retry=True)["wall"])
     ratios = [b / o for o, b in zip(t_ours, t_base)]
     print(f"videos: {gold.name}, {trainee.name}")
     print(f"sopilot score   median {statistics.median(t_ours):6.2f} s  (min {min(t_ours):.2f}, max {max(t_ours):.2f})")
-    print(f"{name:15s} median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
-    print(f"speed-up ({name} / ours, per pair): median {statistics.median(ratios):.2f}x "
+    print(f"--no-scene      median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
+    print(f"speed-up (--no-scene / ours, per pair): median {statistics.median(ratios):.2f}x "
           f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+    return 0
+
+
+def parse_output(name: str, stdout: str):
+    if name == "ours":
+        d = json.loads(stdout)
+        return {"score": d.get("score"), "verdict": d.get("verdict"), "timings": d.get("timings")}
+    if name == "published":
+        d = json.loads(stdout)
+        return {"score": d["score"], "embedding_model": d.get("embedding_model"),
+                "clip_count": d.get("clip_count"), "timings": d["_peer"]["timings"]}
+    if name == "re-impl":
+        return {"similarity": float(stdout.strip().splitlines()[-1])}
+    return {"frames": stdout.strip()}
+
+
+def fmt_wall(s: dict) -> str:
+    return f"{s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def fmt_ratio(s: dict | None) -> str:
+    return "-" if s is None else f"**{s['median']:.2f}x** ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3, help="timed rounds per footage (default 3)")
+    ap.add_argument("--scene-cost", action="store_true", help="compare with `sopilot score --no-scene`")
+    ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
+    ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
+    ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up runs")
+    ap.add_argument("--out", type=Path, default=OUT / "results.json")
+    a = ap.parse_args()
+    if a.scene_cost:
+        return scene_cost(a)
+
+    load_before = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    sopilot = str(Path(sys.executable).with_name("sopilot"))
+    specs = [s.strip() for s in a.footage.split(",") if s.strip()]
+    pairs = {s: footage_pair(s) for s in specs}  # render everything before timing anything
+
+    def contenders(gold: Path, trainee: Path) -> list[tuple[str, list[str], bool]]:
+        c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact"], True),
+             ("re-impl", [sys.executable, "-c", BASELINE, str(gold), str(trainee)], False)]
+        if a.peer_src:
+            c.append(("published", [sys.executable, str(HERE / "published_peer.py"), "--src", str(a.peer_src),
+                                    str(gold), str(trainee)], False))
+        c.append(("decode", [sys.executable, "-c", DECODE, str(gold), str(trainee)], False))
+        return c
+
+    if not a.no_warmup:
+        g, t = pairs[specs[0]]
+        for name, cmd, retry in contenders(g, t):
+            run(cmd, retry=retry)
+
+    results = []
+    for spec in specs:
+        gold, trainee = pairs[spec]
+        cs = contenders(gold, trainee)
+        run(cs[-1][1])  # untimed decode pass: both files in the page cache
+        runs: dict[str, list[dict]] = {name: [] for name, _, _ in cs}
+        for r in range(a.runs):
+            for name, cmd, retry in cs:
+                x = run(cmd, retry=retry)
+                x["out"] = parse_output(name, x.pop("stdout"))
+                runs[name].append(x)
+                print(f"{spec} round {r + 1}/{a.runs} {name:9s} {x['wall']:7.2f} s  util {x['util']:.2f}",
+                      file=sys.stderr, flush=True)
+        walls = {n: [x["wall"] for x in rs] for n, rs in runs.items()}
+        row = {
+            "footage": spec,
+            "gold": video_info(gold), "trainee": video_info(trainee),
+            "runs": runs,
+            "wall": {n: stats(w) for n, w in walls.items()},
+            "cpu_util": {n: stats([x["util"] for x in rs]) for n, rs in runs.items()},
+            "cpu_sec": {n: stats([x["cpu"] for x in rs]) for n, rs in runs.items()},
+            "cpu_ratio_reimpl_over_ours": stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["re-impl"])]),
+            "cpu_ratio_published_over_ours": (stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["published"])])
+                                              if "published" in runs else None),
+            "ratio_reimpl_over_ours": stats([b / o for o, b in zip(walls["ours"], walls["re-impl"])]),
+            "ratio_published_over_ours": (stats([p / o for o, p in zip(walls["ours"], walls["published"])])
+                                          if "published" in walls else None),
+            "ratio_ours_over_decode": stats([o / d for o, d in zip(walls["ours"], walls["decode"])]),
+            "ours_timings_median": {k: statistics.median(x["out"]["timings"][k] for x in runs["ours"])
+                                    for k in runs["ours"][0]["out"]["timings"]},
+        }
+        if "published" in runs:
+            row["published_timings_median"] = {k: statistics.median(x["out"]["timings"][k] for x in runs["published"])
+                                               for k in runs["published"][0]["out"]["timings"]}
+        results.append(row)
+
+    load_after = os.getloadavg()
+    doc = {
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "machine": machine(), "loadavg_before": load_before, "loadavg_after": load_after,
+        "runs": a.runs, "peer_src": str(a.peer_src) if a.peer_src else None, "peer_commit": a.peer_commit or None,
+        "footage": results,
+    }
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(doc, indent=1))
+
+    peer = bool(a.peer_src)
+    print(f"\n{a.runs} alternating rounds per footage; wall s = median (min-max); ratios = median (min-max) of "
+          f"per-round ratios; util = CPU s / wall s (median). Load avg before {load_before[0]:.2f}, "
+          f"after {load_after[0]:.2f}; {doc['machine']['nproc']} CPUs {doc['machine']['cpu_model']}.\n")
+    hdr = ["footage", "ours s", "ours util"]
+    if peer:
+        hdr += ["published s", "published util", "published / ours"]
+    hdr += ["re-impl s", "re-impl / ours", "decode-every-frame s", "ours / decode"]
+    print("| " + " | ".join(hdr) + " |")
+    print("|" + "---|" * len(hdr))
+    for row in results:
+        w, u = row["wall"], row["cpu_util"]
+        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(w["ours"]), f"{u['ours']['median']:.2f}"]
+        if peer:
+            cells += [fmt_wall(w["published"]), f"{u['published']['median']:.2f}",
+                      fmt_ratio(row["ratio_published_over_ours"])]
+        cells += [fmt_wall(w["re-impl"]), fmt_ratio(row["ratio_reimpl_over_ours"]), fmt_wall(w["decode"]),
+                  f"{row['ratio_ours_over_decode']['median']:.2f}x"]
+        print("| " + " | ".join(cells) + " |")
+    print("\nCPU seconds (user + sys) per pair, median (min-max); ratios = median of per-round ratios. The load of "
+          "other jobs inflates wall time far more than CPU time.\n")
+    hdr = ["footage", "ours CPU s"] + (["published CPU s", "published / ours"] if peer else []) + \
+          ["re-impl CPU s", "re-impl / ours", "decode CPU s"]
+    print("| " + " | ".join(hdr) + " |")
+    print("|" + "---|" * len(hdr))
+    for row in results:
+        c = row["cpu_sec"]
+        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(c["ours"])]
+        if peer:
+            cells += [fmt_wall(c["published"]), fmt_ratio(row["cpu_ratio_published_over_ours"])]
+        cells += [fmt_wall(c["re-impl"]), fmt_ratio(row["cpu_ratio_reimpl_over_ours"]), fmt_wall(c["decode"])]
+        print("| " + " | ".join(cells) + " |")
+    print("\nWhere the time goes (medians, seconds, in-process):\n")
+    for row in results:
+        line = f"- {row['footage']}: ours " + ", ".join(f"{k} {v:.2f}" for k, v in row["ours_timings_median"].items())
+        if peer:
+            line += "; published " + ", ".join(f"{k} {v:.2f}" for k, v in row["published_timings_median"].items())
+        o = row["runs"]["ours"][0]["out"]
+        line += f"; scores: ours {o['score']} ({o['verdict']})"
+        if peer:
+            line += f", published {row['runs']['published'][0]['out']['score']:.2f}"
+        line += f", re-impl similarity {row['runs']['re-impl'][0]['out']['similarity']:.3f}"
+        print(line)
+    print(f"\nresults: {a.out}")
     return 0
 
 
