@@ -82,9 +82,10 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     def cmd(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, epilog=EXIT_CODES, formatter_class=_Help)
 
-    s = cmd("score", "score a trainee video against a gold video")
+    s = cmd("score", "score one or more trainee videos against a gold video")
     s.add_argument("gold", help="the gold-standard video of the task")
-    s.add_argument("trainee", help="the trainee's video")
+    s.add_argument("trainee", nargs="+", help="the trainee's video; several: each scored against the gold, which is "
+                                              "embedded once (--json then prints a list)")
     s.add_argument("--steps", help="gold steps JSON (default: <gold name>.steps.json beside the gold, "
                                     "else steps detected automatically)")
     s.add_argument("--profile", help="task profile JSON (weights, thresholds, critical steps; docs/scoring.md)")
@@ -105,6 +106,12 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
                    help="also write the result as one self-contained HTML file, DIR/<trainee>.html")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress lines on stderr (default: only when stderr is a terminal)")
+    s.add_argument("--cache", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep each video's embeddings in the cache and read them back next time instead of "
+                        "decoding again (--no-cache: decode every time, write nothing)")
+    s.add_argument("--cache-dir", metavar="DIR", default=None,
+                   help="where the cache lives (default: $SOPILOT_CACHE_DIR, else ~/.cache/sopilot/embeddings; "
+                        "at most $SOPILOT_CACHE_MAX_MB, default 2048 MB, least recently used entries go first)")
     s.set_defaults(func=cmd_score)
 
     d = cmd("demo", "generate the synthetic demo videos with ground truth (progress on stderr)")

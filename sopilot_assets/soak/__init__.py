@@ -6,7 +6,19 @@
 hostile drops, ``kill -9`` of the daemon and a full disk under a real `sopilot serve`
 (``sopilot soak --chaos``).
 """
-from .chaos_run import ChaosConfig, run_chaos_soak
-from .run import run_soak
+
+
+def __getattr__(name: str):
+    """The soak's entry points on first use: ``import sopilot_assets.soak.cli_args`` (the
+    ``sopilot`` parser) must not import the whole soak (0.3 s in every ``sopilot score``)."""
+    if name in ("ChaosConfig", "run_chaos_soak"):
+        from . import chaos_run
+
+        return getattr(chaos_run, name)
+    if name == "run_soak":
+        from .run import run_soak
+
+        return run_soak
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["ChaosConfig", "run_chaos_soak", "run_soak"]

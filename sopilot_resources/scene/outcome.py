@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from .regions import slack_distance
-from .pictures import StillCache, flatten_light, match_colours, settled
-from .register import register
+from .pictures import LIGHT_SIGMA, StillCache, flatten_light, match_colours, settled
+from .register import crop_warp, register
 
 #: seconds of settled scene taken at the start and at the end
 EDGE_SEC = 2.5
@@ -123,6 +123,19 @@ def _robust_scale(x: np.ndarray) -> float:
     return max(med + 1.4826 * float(np.median(np.abs(x - med))), 1.0)
 
 
+def region_box(masks: list[np.ndarray], shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the box around every mask, widened by the light-flattening blur's
+    reach (3 sigma), inside an image of ``shape`` (H, W). Flattening only this box gives the
+    masks' pixels what flattening the whole picture gives them (the blur's weight beyond 3
+    sigma is under 0.3 %), at a fraction of the cost when the regions are small."""
+    any_ = np.logical_or.reduce(masks)
+    ys, xs = np.flatnonzero(any_.any(1)), np.flatnonzero(any_.any(0))
+    pad = int(np.ceil(3 * LIGHT_SIGMA)) + 2
+    h, w = shape
+    return (max(0, int(xs[0]) - pad), max(0, int(ys[0]) - pad), min(w, int(xs[-1]) + 1 + pad),
+            min(h, int(ys[-1]) + 1 + pad))
+
+
 def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end: np.ndarray,
                  warp=None, size=None) -> list[tuple[float, float, np.ndarray] | None]:
     """When each region of ``masks`` took its end look in video ``c`` (flattened pictures in the
@@ -134,12 +147,15 @@ def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end:
     if not masks:
         return []
     times = c.stills.times
+    box = region_box(masks, start.shape[:2])
+    x0, y0, x1, y1 = box
+    end_c, start_c = end[y0:y1, x0:x1], start[y0:y1, x0:x1]
+    crops = [m[y0:y1, x0:x1] for m in masks]
     closer = np.full((len(masks), len(times)), np.nan)
     for i in range(0, len(times), TIME_STRIDE):
-        img = c.get(i)
-        f = flatten_light(warp.apply(img, size) if warp is not None else img)
-        da, db = np.abs(f - end).sum(-1), np.abs(f - start).sum(-1)
-        for k, m in enumerate(masks):
+        f = flatten_light(crop_warp(warp, c.get(i), box))
+        da, db = np.abs(f - end_c).sum(-1), np.abs(f - start_c).sum(-1)
+        for k, m in enumerate(crops):
             a, b = da[m], db[m]
             ok = np.isfinite(a) & np.isfinite(b)
             # the performer over the region: it looks like neither the start nor the end

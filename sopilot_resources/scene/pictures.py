@@ -69,6 +69,16 @@ def steady(frames: np.ndarray) -> np.ndarray:
     return out
 
 
+def median_first_axis(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` for NaN-free ``x`` (n, ...) by partition: the same values, without
+    ``np.median``'s NaN scan and float64 detour (a third of the scene comparison's time went to it)."""
+    n, k = len(x), len(x) // 2
+    if n % 2:
+        return np.partition(x, k, axis=0)[k]
+    p = np.partition(x, [k - 1, k], axis=0)
+    return (p[k - 1] + p[k]) * np.asarray(0.5, x.dtype)
+
+
 def settled(frames: np.ndarray) -> np.ndarray:
     """(n, H, W, 3) stills of one short window -> (H, W, 3) the scene without what moved.
 
@@ -80,7 +90,7 @@ def settled(frames: np.ndarray) -> np.ndarray:
         return frames[0].copy()
     frames = steady(frames)
     # the middle still is never shifted: it fills what a shifted one lost at its border
-    med = np.median(np.where(np.isnan(frames), frames[len(frames) // 2], frames), axis=0)
+    med = median_first_axis(np.where(np.isnan(frames), frames[len(frames) // 2], frames))
     dev = np.nan_to_num(np.abs(frames - med).sum(-1), nan=np.inf)
     finite = dev[np.isfinite(dev)]
     thr = max(MOVE_K * float(np.median(finite)) if finite.size else MOVE_FLOOR, MOVE_FLOOR)

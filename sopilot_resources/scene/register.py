@@ -40,8 +40,22 @@ class Registration:
         return out
 
 
+def crop_warp(reg: "Registration | None", img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``img`` seen from the gold's camera, only the gold pixels ``box`` = (x0, y0, x1, y1):
+    the same pixels as ``reg.apply(img, size)[y0:y1, x0:x1]``, at the cost of the box (the
+    homography shifted by the box's corner). ``reg`` None: the gold itself, a plain crop."""
+    x0, y0, x1, y1 = box
+    if reg is None:
+        return img[y0:y1, x0:x1]
+    shift = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+    return Registration(reg.warp @ shift, reg.ok, reg.agreement, reg.method).apply(img, (x1 - x0, y1 - y0))
+
+
 def _grey(img: np.ndarray) -> np.ndarray:
-    x = np.nan_to_num(img, nan=float(np.nanmedian(img)) if np.isfinite(img).any() else 0.0)
+    bad = np.isnan(img)
+    if not bad.any():  # the common case: no pixel outside the view, nothing to fill
+        return cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    x = np.nan_to_num(img, nan=float(np.nanmedian(img)) if not bad.all() else 0.0)
     return cv2.cvtColor(np.clip(x, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
 
 

@@ -53,14 +53,20 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     end = float(t.stills.times[-1])
     times = np.arange(STATE_HALF, max(end - STATE_HALF, STATE_HALF) + 1e-6, STATE_STEP)
     size = (gold_end.shape[1], gold_end.shape[0])
-    flat, gold_times = [], []
+    flat, gold_times, gold_scenes = [], [], {}
     for x in times:
         scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
         if fixed:
             ref, gt = gold_end, np.nan
         else:
             gt = float(to_gold(x))
-            ref = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
+            key = tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF))  # a slow trainee maps many times to one
+            if not key:  # no still in the window: the nearest one, which depends on gt
+                ref = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
+            else:
+                if key not in gold_scenes:
+                    gold_scenes[key] = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
+                ref = gold_scenes[key]
         reg = register(ref, scene)
         flat.append(flatten_light(reg.apply(scene, size)) if reg.ok else None)
         gold_times.append(gt)
