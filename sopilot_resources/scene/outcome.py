@@ -112,7 +112,8 @@ class Outcome:
 
 
 def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
-    return settled(c.window(0.0, EDGE_SEC)), settled(c.window(end - EDGE_SEC, end))
+    start = float(c.stills.times[0])  # 0 for a video; a cycle of a shift recording starts later
+    return settled(c.window(start, start + EDGE_SEC)), settled(c.window(end - EDGE_SEC, end))
 
 
 def _robust_scale(x: np.ndarray) -> float:

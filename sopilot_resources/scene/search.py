@@ -41,8 +41,8 @@ class TraineeScenes:
 
 
 def gold_is_fixed(g: StillCache) -> bool:
-    end = float(g.stills.times[-1])
-    a, b = settled(g.window(0.0, 2.0)), settled(g.window(end - 2.0, end))
+    start, end = float(g.stills.times[0]), float(g.stills.times[-1])
+    a, b = settled(g.window(start, start + 2.0)), settled(g.window(end - 2.0, end))
     return agreement(a, b, np.eye(3)) >= FIXED_AGREE
 
 
@@ -50,8 +50,11 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
                    to_gold: Callable[[float], float]) -> TraineeScenes:
     """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
     seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene)."""
-    end = float(t.stills.times[-1])
-    times = np.arange(STATE_HALF, max(end - STATE_HALF, STATE_HALF) + 1e-6, STATE_STEP)
+    first, end = float(t.stills.times[0]), float(t.stills.times[-1])
+    # the grid of a video that starts at 0, from its first point whose window holds a still (a
+    # cycle of a shift recording starts minutes in: sampling from 0 made each cycle cost its start time)
+    lo = STATE_HALF + STATE_STEP * max(0.0, np.floor((first - 2 * STATE_HALF) / STATE_STEP))
+    times = np.arange(lo, max(end - STATE_HALF, lo) + 1e-6, STATE_STEP)
     size = (gold_end.shape[1], gold_end.shape[0])
     flat, gold_times, gold_scenes = [], [], {}
     for x in times:
