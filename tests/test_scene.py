@@ -113,3 +113,29 @@ def test_difference_picture_for_a_scene_deviation():
     assert list(pics) == [1]
     img = cv2.imdecode(np.frombuffer(pics[1][0][1], np.uint8), cv2.IMREAD_COLOR)
     assert img is not None and img.shape[1] > img.shape[0]  # gold and trainee side by side
+
+
+def test_a_take_minutes_into_a_recording_is_compared_as_at_its_start():
+    """A cycle of a shift recording keeps the recording's seconds: its stills start minutes in.
+    Its start scene comes from its own first stills and the search samples from there, so it
+    gives what the same take at second 0 gives (and costs what it costs there)."""
+    from sopilot_resources.scene.pictures import StillCache
+    from sopilot_resources.scene.search import trainee_scenes
+    from sopilot_resources.stills import Stills
+
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    take = stills(replace(GOLD, spots=spots, extra=(10.0, (40, 40)), seed=5))
+    later = Stills(take.times + 600.0, take.jpeg, take.offsets)
+    at0, at600 = (scene_evidence(stills(GOLD), s, SPANS) for s in (take, later))
+    one = [(d.kind, d.box, d.trainee_time) for d in _strong(at0)]
+    two = [(d.kind, d.box, None if d.trainee_time is None else tuple(t - 600.0 for t in d.trainee_time))
+           for d in _strong(at600)]
+    assert one and len(one) == len(two)
+    for (k1, b1, t1), (k2, b2, t2) in zip(one, two):
+        assert k1 == k2 and b1 == b2 and (t1 is None) == (t2 is None)
+        if t1 is not None:
+            assert np.allclose(t1, t2, atol=0.01)
+    g = StillCache(stills(GOLD))
+    grids = [trainee_scenes(StillCache(s), g, True, settled(g.window(12.0, 14.0)), float).times for s in (take, later)]
+    assert np.allclose(grids[1] - 600.0, grids[0])  # not a grid from second 0 to 615

@@ -51,9 +51,9 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
     seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene)."""
     first, end = float(t.stills.times[0]), float(t.stills.times[-1])
-    # the grid of a video that starts at 0, from its first point whose window holds a still (a
-    # cycle of a shift recording starts minutes in: sampling from 0 made each cycle cost its start time)
-    lo = STATE_HALF + STATE_STEP * max(0.0, np.floor((first - 2 * STATE_HALF) / STATE_STEP))
+    # from the first still (0 in a video; a cycle of a shift recording starts minutes in, and
+    # sampling from second 0 made each cycle cost its start time)
+    lo = first + STATE_HALF
     times = np.arange(lo, max(end - STATE_HALF, lo) + 1e-6, STATE_STEP)
     size = (gold_end.shape[1], gold_end.shape[0])
     flat, gold_times, gold_scenes = [], [], {}
