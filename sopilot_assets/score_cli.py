@@ -66,7 +66,7 @@ def embedding_cache(a: argparse.Namespace):
         return None
     from sopilot_resources.embed_cache import EmbeddingCache
 
-    return EmbeddingCache.at(a.cache_dir)
+    return EmbeddingCache.at(a.cache_dir, settings=a.settings)
 
 
 def cmd_score(a: argparse.Namespace) -> int:

@@ -29,30 +29,37 @@ from .storage.fsutil import sha256_file
 
 #: bump when what an entry holds changes: older entries then simply miss
 FORMAT = 1
-DEFAULT_MAX_MB = 2048
 SUFFIX = ".npz"
 
 
-def default_dir() -> Path:
-    env = os.environ.get("SOPILOT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sopilot" / "embeddings"
+def default_dir(settings=None) -> Path:
+    """``SOPILOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/sopilot/embeddings``, else
+    ``~/.cache/sopilot/embeddings`` (``settings``: a Settings, default: read now)."""
+    if settings is None:
+        from .settings import Settings
 
-
-def default_max_bytes() -> int:
-    return int(float(os.environ.get("SOPILOT_CACHE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
+        settings = Settings.from_env()
+    if settings.cache_dir:
+        return Path(settings.cache_dir)
+    return Path(settings.xdg_cache_home or Path.home() / ".cache") / "sopilot" / "embeddings"
 
 
 @dataclass
 class EmbeddingCache:
     root: Path
-    max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024
+    max_bytes: int = 2048 * 1024 * 1024
 
     @classmethod
-    def at(cls, root: str | os.PathLike | None = None, max_bytes: int | None = None) -> "EmbeddingCache":
-        return cls(Path(root) if root else default_dir(), default_max_bytes() if max_bytes is None else max_bytes)
+    def at(cls, root: str | os.PathLike | None = None, max_bytes: int | None = None, settings=None) -> "EmbeddingCache":
+        """The cache in ``root`` (default: :func:`default_dir`), at most ``max_bytes`` (default:
+        ``SOPILOT_CACHE_MAX_MB``)."""
+        if settings is None:
+            from .settings import Settings
+
+            settings = Settings.from_env()
+        if max_bytes is None:
+            max_bytes = int(settings.cache_max_mb * 1024 * 1024)
+        return cls(Path(root) if root else default_dir(settings), max_bytes)
 
     def key(self, video: str | os.PathLike, identity: dict, sampling: dict, stills_fps: float) -> str:
         """The entry's key: the video's bytes and what its embeddings depend on."""

@@ -36,6 +36,10 @@ class Settings:
                                         "SOPILOT_VJEPA2_DIR", "SOPILOT_HEAVY_MODEL_DIR")
     device: str = setting("SOPILOT_DEVICE", "auto", v.choice("auto", "cpu", "cuda"))
     profile: Optional[Path] = setting("SOPILOT_PROFILE", None, v.existing_file)
+    # `sopilot score`'s embeddings cache (sopilot_resources/embed_cache.py)
+    cache_dir: Optional[Path] = setting("SOPILOT_CACHE_DIR", None, v.path)
+    cache_max_mb: float = setting("SOPILOT_CACHE_MAX_MB", 2048.0, v.number(float, low=0))
+    xdg_cache_home: Optional[Path] = setting("XDG_CACHE_HOME", None, v.path)
     # the inbox sensor and the gold gate
     stable_seconds: float = setting("SOPILOT_STABLE_SECONDS", 5.0, v.number(float, low=0))
     stalled_seconds: float = setting("SOPILOT_STALLED_SECONDS", 60.0, v.number(float, low=0))
