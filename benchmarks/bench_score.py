@@ -6,9 +6,14 @@
     .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost          # ours vs ours --no-scene
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
-(ours, re-impl, published, decode, ours, re-impl, ...; ``--runs`` rounds per footage):
+(ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):
 
-* ours       ``sopilot score GOLD TRAINEE --json --compact`` (its ``timings`` are kept);
+* ours       ``sopilot score GOLD TRAINEE --json --compact --no-cache`` (its ``timings`` are kept): cold,
+             no embeddings cache read or written, both videos decoded;
+* ours-cached  "ours, gold cached": ``sopilot score GOLD TRAINEE --json --compact --cache-dir D`` where D
+             holds the gold's embeddings only (warmed once per footage by ``sopilot score GOLD GOLD
+             --cache-dir D``, untimed; the trainee's entry each run stores is removed after it, untimed),
+             so the gold is read back and the trainee decoded: the many-trainees-one-gold case;
 * re-impl    benchmarks/baseline_sopilot.py, our re-implementation of the published approach;
 * published  benchmarks/published_peer.py: the real published package (github.com/maruyamakoju/sopilot,
              ``src/sopilot``), imported from ``--peer-src`` (never copied here); only with ``--peer-src``;
@@ -39,6 +44,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -146,9 +152,10 @@ def scene_cost(a) -> int:
 
 
 def parse_output(name: str, stdout: str):
-    if name == "ours":
+    if name in ("ours", "ours-cached"):
         d = json.loads(stdout)
-        return {"score": d.get("score"), "verdict": d.get("verdict"), "timings": d.get("timings")}
+        return {"score": d.get("score"), "verdict": d.get("verdict"), "timings": d.get("timings"),
+                "cache": d.get("metrics", {}).get("embeddings_cache")}
     if name == "published":
         d = json.loads(stdout)
         return {"score": d["score"], "embedding_model": d.get("embedding_model"),
@@ -185,8 +192,25 @@ def main() -> int:
     specs = [s.strip() for s in a.footage.split(",") if s.strip()]
     pairs = {s: footage_pair(s) for s in specs}  # render everything before timing anything
 
-    def contenders(gold: Path, trainee: Path) -> list[tuple[str, list[str], bool]]:
-        c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact"], True),
+    def warm_gold_cache(spec: str, gold: Path) -> tuple[Path, Path]:
+        """A fresh cache folder holding the gold's embeddings only; (folder, the gold's entry)."""
+        d = OUT / "cache" / spec
+        shutil.rmtree(d, ignore_errors=True)
+        run([sopilot, "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)], retry=True)
+        entries = [q for q in d.rglob("*") if q.is_file()]
+        if len(entries) != 1 or not entries[0].name.endswith(".npz"):
+            raise SystemExit(f"warming {d} left {entries}, not one .npz entry")
+        return d, entries[0]
+
+    def keep_only(d: Path, entry: Path) -> None:
+        for q in d.rglob("*"):
+            if q.is_file() and q != entry:
+                q.unlink()
+
+    def contenders(gold: Path, trainee: Path, cache: Path) -> list[tuple[str, list[str], bool]]:
+        c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--no-cache"], True),
+             ("ours-cached", [sopilot, "score", str(gold), str(trainee), "--json", "--compact",
+                              "--cache-dir", str(cache)], True),
              ("re-impl", [sys.executable, "-c", BASELINE, str(gold), str(trainee)], False)]
         if a.peer_src:
             c.append(("published", [sys.executable, str(HERE / "published_peer.py"), "--src", str(a.peer_src),
@@ -194,21 +218,30 @@ def main() -> int:
         c.append(("decode", [sys.executable, "-c", DECODE, str(gold), str(trainee)], False))
         return c
 
+    expect_cache = {"ours": {"gold": "off", "trainee": "off"}, "ours-cached": {"gold": "hit", "trainee": "miss"}}
     if not a.no_warmup:
         g, t = pairs[specs[0]]
-        for name, cmd, retry in contenders(g, t):
+        d, entry = warm_gold_cache(specs[0], g)
+        for name, cmd, retry in contenders(g, t, d):
             run(cmd, retry=retry)
+            keep_only(d, entry)
 
     results = []
     for spec in specs:
         gold, trainee = pairs[spec]
-        cs = contenders(gold, trainee)
+        cache_dir, gold_entry = warm_gold_cache(spec, gold)
+        cs = contenders(gold, trainee, cache_dir)
         run(cs[-1][1])  # untimed decode pass: both files in the page cache
         runs: dict[str, list[dict]] = {name: [] for name, _, _ in cs}
         for r in range(a.runs):
             for name, cmd, retry in cs:
                 x = run(cmd, retry=retry)
                 x["out"] = parse_output(name, x.pop("stdout"))
+                if name == "ours-cached":
+                    keep_only(cache_dir, gold_entry)  # untimed: the next round's trainee misses again
+                if name in expect_cache and x["out"]["cache"] != expect_cache[name]:
+                    raise SystemExit(f"{spec} {name}: embeddings cache {x['out']['cache']}, "
+                                     f"expected {expect_cache[name]}")
                 runs[name].append(x)
                 print(f"{spec} round {r + 1}/{a.runs} {name:9s} {x['wall']:7.2f} s  util {x['util']:.2f}",
                       file=sys.stderr, flush=True)
@@ -223,12 +256,21 @@ def main() -> int:
             "cpu_ratio_reimpl_over_ours": stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["re-impl"])]),
             "cpu_ratio_published_over_ours": (stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["published"])])
                                               if "published" in runs else None),
+            "cpu_ratio_published_over_ours_cached": (
+                stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours-cached"], runs["published"])])
+                if "published" in runs else None),
+            "ratio_published_over_ours_cached": (
+                stats([p / o for o, p in zip(walls["ours-cached"], walls["published"])])
+                if "published" in walls else None),
+            "ratio_ours_over_ours_cached": stats([o / c for o, c in zip(walls["ours"], walls["ours-cached"])]),
             "ratio_reimpl_over_ours": stats([b / o for o, b in zip(walls["ours"], walls["re-impl"])]),
             "ratio_published_over_ours": (stats([p / o for o, p in zip(walls["ours"], walls["published"])])
                                           if "published" in walls else None),
             "ratio_ours_over_decode": stats([o / d for o, d in zip(walls["ours"], walls["decode"])]),
             "ours_timings_median": {k: statistics.median(x["out"]["timings"][k] for x in runs["ours"])
                                     for k in runs["ours"][0]["out"]["timings"]},
+            "ours_cached_timings_median": {k: statistics.median(x["out"]["timings"][k] for x in runs["ours-cached"])
+                                           for k in runs["ours-cached"][0]["out"]["timings"]},
         }
         if "published" in runs:
             row["published_timings_median"] = {k: statistics.median(x["out"]["timings"][k] for x in runs["published"])
@@ -250,37 +292,41 @@ def main() -> int:
     print(f"\n{a.runs} alternating rounds per footage; wall s = median (min-max); ratios = median (min-max) of "
           f"per-round ratios; util = CPU s / wall s (median). Load avg before {load_before[0]:.2f}, "
           f"after {load_after[0]:.2f}; {doc['machine']['nproc']} CPUs {doc['machine']['cpu_model']}.\n")
-    hdr = ["footage", "ours s", "ours util"]
+    hdr = ["footage", "ours s", "ours util", "ours gold cached s"]
     if peer:
-        hdr += ["published s", "published util", "published / ours"]
+        hdr += ["published s", "published util", "published / ours", "published / ours gold cached"]
     hdr += ["re-impl s", "re-impl / ours", "decode-every-frame s", "ours / decode"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for row in results:
         w, u = row["wall"], row["cpu_util"]
-        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(w["ours"]), f"{u['ours']['median']:.2f}"]
+        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(w["ours"]), f"{u['ours']['median']:.2f}",
+                 fmt_wall(w["ours-cached"])]
         if peer:
             cells += [fmt_wall(w["published"]), f"{u['published']['median']:.2f}",
-                      fmt_ratio(row["ratio_published_over_ours"])]
+                      fmt_ratio(row["ratio_published_over_ours"]), fmt_ratio(row["ratio_published_over_ours_cached"])]
         cells += [fmt_wall(w["re-impl"]), fmt_ratio(row["ratio_reimpl_over_ours"]), fmt_wall(w["decode"]),
                   f"{row['ratio_ours_over_decode']['median']:.2f}x"]
         print("| " + " | ".join(cells) + " |")
     print("\nCPU seconds (user + sys) per pair, median (min-max); ratios = median of per-round ratios. The load of "
           "other jobs inflates wall time far more than CPU time.\n")
-    hdr = ["footage", "ours CPU s"] + (["published CPU s", "published / ours"] if peer else []) + \
+    hdr = ["footage", "ours CPU s", "ours gold cached CPU s"] + \
+        (["published CPU s", "published / ours", "published / ours gold cached"] if peer else []) + \
           ["re-impl CPU s", "re-impl / ours", "decode CPU s"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for row in results:
         c = row["cpu_sec"]
-        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(c["ours"])]
+        cells = [f"{row['footage'].replace('x', ' s ')}p", fmt_wall(c["ours"]), fmt_wall(c["ours-cached"])]
         if peer:
-            cells += [fmt_wall(c["published"]), fmt_ratio(row["cpu_ratio_published_over_ours"])]
+            cells += [fmt_wall(c["published"]), fmt_ratio(row["cpu_ratio_published_over_ours"]),
+                      fmt_ratio(row["cpu_ratio_published_over_ours_cached"])]
         cells += [fmt_wall(c["re-impl"]), fmt_ratio(row["cpu_ratio_reimpl_over_ours"]), fmt_wall(c["decode"])]
         print("| " + " | ".join(cells) + " |")
     print("\nWhere the time goes (medians, seconds, in-process):\n")
     for row in results:
         line = f"- {row['footage']}: ours " + ", ".join(f"{k} {v:.2f}" for k, v in row["ours_timings_median"].items())
+        line += "; ours gold cached " + ", ".join(f"{k} {v:.2f}" for k, v in row["ours_cached_timings_median"].items())
         if peer:
             line += "; published " + ", ".join(f"{k} {v:.2f}" for k, v in row["published_timings_median"].items())
         o = row["runs"]["ours"][0]["out"]
