@@ -18,6 +18,7 @@ import datetime as dt
 
 import dagster as dg
 
+from sopilot_resources.storage.fsutil import read_json
 from sopilot_resources.storage.readiness import pair_scored
 
 from .batching import batch_request, track
@@ -46,13 +47,26 @@ class Todo:
         """The video or pair record when it still needs its run, else None."""
         if kind == "video":
             rec = self.registry.video_by_key(key)
-            done = rec is None or rec.quarantined
-            return None if done or (self.ekey and self.store.embeddings_path(rec.sha256, self.ekey).exists()) else rec
+            if rec is None or rec.quarantined:
+                return None
+            return None if self.ekey and self._video_done(rec) else rec
         if self._pending is None:
             self._pending = set(self.registry.pending_pairs())
         if key not in self._pending or pair_scored(self.rs_dir, key):
             return None
         return self.registry.pair(key)
+
+
+    def _video_done(self, rec) -> bool:
+        """Everything the video's run makes is there: its embeddings and gate, and for a gold that
+        passed the gate its steps. A run can fail after the embeddings were written (the disk
+        filled while it drew the contact sheet): the video is not done, its steps never came."""
+        if not self.store.embeddings_path(rec.sha256, self.ekey).exists():
+            return False
+        gate = read_json(self.store.gate_path(rec.sha256, self.ekey))
+        if gate is None:
+            return False
+        return rec.role != "gold" or not gate.get("ok", True) or self.store.steps_path(rec.sha256, self.ekey).exists()
 
 
 def _name(kind: str, rec) -> str:

@@ -306,3 +306,28 @@ def test_a_failed_run_whose_dagster_retry_never_came_is_retried_by_the_sensor(tm
                                     tags={"dagster/parent_run_id": out.run_id})
             r = tick(defs, inst, json.dumps(cur), res)
             assert json.loads(r.cursor)["retry"] == {} and json.loads(r.cursor)["dagster_retry"] == {}
+
+
+def test_a_video_whose_run_died_after_its_embeddings_is_still_to_do(tmp_path):
+    """A gold's run can fail after writing its embeddings (the disk filled while it drew the
+    contact sheet): its steps never came, so its retry must not be skipped as done."""
+    from sopilot_assets.sensor_retry import Todo
+    from sopilot_resources.storage.fsutil import atomic_write_json
+    from sopilot_resources.storage.registry import VideoRecord
+
+    store, registry = VideoStore.at(tmp_path), Registry(tmp_path / "registry")
+    rec = VideoRecord(key="t/gold/g-0158735d", sha256="0158735d" + "0" * 56, task="t", role="gold", file_name="g.mp4",
+                      inbox_path="t/gold/g.mp4", raw_path="raw/g.mp4", size_bytes=1, registered_at="now")
+    registry.put_video(rec)
+    todo = Todo(registry, store, tmp_path / "results", "emb-v1")
+    emb = store.embeddings_path(rec.sha256, "emb-v1")
+    emb.parent.mkdir(parents=True)
+    emb.write_bytes(b"x")
+    assert todo.get("video", rec.key) is not None  # embeddings, no gate
+    atomic_write_json(store.gate_path(rec.sha256, "emb-v1"), {"ok": True})
+    assert todo.get("video", rec.key) is not None  # a gold through the gate, no steps yet
+    atomic_write_json(store.steps_path(rec.sha256, "emb-v1"), {"steps": []})
+    assert todo.get("video", rec.key) is None
+    atomic_write_json(store.gate_path(rec.sha256, "emb-v1"), {"ok": False})
+    store.steps_path(rec.sha256, "emb-v1").unlink()
+    assert todo.get("video", rec.key) is None  # a gold the gate refused: nothing to retry
