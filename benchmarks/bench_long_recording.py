@@ -29,6 +29,7 @@ of copy 1, 3, 5, 10 (``--probe-copies``). Writes bench_out/long_recording/result
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -134,11 +135,9 @@ def run_score(gold: Path, video: Path, log: Path, extra: tuple[str, ...] = ()) -
             pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            try:
+            with contextlib.suppress(psutil.Error):  # a child ended between the listing and its reading
                 procs = [root, *root.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in procs))
-            except psutil.Error:
-                pass
             time.sleep(0.2)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

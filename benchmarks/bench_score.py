@@ -40,6 +40,7 @@ bench_out/bench_score/results.json; a markdown table is printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -119,11 +120,9 @@ def footage_pair(spec: str) -> tuple[Path, Path]:
 
 def machine() -> dict:
     model = ""
-    try:
+    with contextlib.suppress(OSError):  # no lscpu: the report names no CPU model
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")
-    except OSError:
-        pass
     return {"nproc": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
             "python": platform.python_version()}
 

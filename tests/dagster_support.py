@@ -49,6 +49,14 @@ def write_steps(video: Path, n_steps: int = 4, step_sec: float = 3.0) -> Path:
     return p
 
 
+def gold_same_swapped(d: Path) -> tuple[Path, Path, Path]:
+    """A gold with its steps file, a correct trainee and one with steps 2 and 3 swapped, in ``d``."""
+    gold = write_video(d / "gold.avi", order=(0, 1, 2, 3))
+    write_steps(gold)
+    return gold, write_video(d / "same.avi", order=(0, 1, 2, 3), seed=1), write_video(
+        d / "swapped.avi", order=(0, 2, 1, 3), seed=2)
+
+
 def resources(root: Path) -> dict:
     from sopilot_resources.dagster_resources.engine import (
         AlignerResource, EmbedderResource, ScoringProfileResource)

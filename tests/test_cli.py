@@ -9,7 +9,7 @@ import sys
 from importlib.metadata import version
 
 import pytest
-from dagster_support import write_steps, write_video
+from dagster_support import gold_same_swapped
 
 from sopilot_assets.cli import build_parser, main
 from sopilot_assets.progress import CountProgress, phase
@@ -19,11 +19,7 @@ from sopilot_resources.embedders import available_embedders
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
-    gold = write_video(d / "gold.avi", order=(0, 1, 2, 3))
-    write_steps(gold)
-    same = write_video(d / "same.avi", order=(0, 1, 2, 3), seed=1)
-    swapped = write_video(d / "swapped.avi", order=(0, 2, 1, 3), seed=2)
-    return d, gold, same, swapped
+    return (d, *gold_same_swapped(d))
 
 
 def _subparsers(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -9,7 +9,7 @@ import os
 import time
 
 import pytest
-from dagster_support import write_steps, write_video
+from dagster_support import gold_same_swapped
 
 from sopilot_assets.cli import main
 from sopilot_resources.embed_cache import EmbeddingCache
@@ -19,10 +19,7 @@ from sopilot_resources.score_files import score_files
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     d = tmp_path_factory.mktemp("many")
-    gold = write_video(d / "gold.avi", order=(0, 1, 2, 3))
-    write_steps(gold)
-    same = write_video(d / "same.avi", order=(0, 1, 2, 3), seed=1)
-    swapped = write_video(d / "swapped.avi", order=(0, 2, 1, 3), seed=2)
+    gold, same, swapped = gold_same_swapped(d)
     bad = d / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 100)
     return d, gold, same, swapped, bad

@@ -10,16 +10,15 @@ import time
 from pathlib import Path
 
 from ..embeddings import ClipEmbeddings
-from ..stills import STILLS_FPS
 from .build_pair import build_evidence
 from .detect_order import order, swap
 from .detect_repeats import repeats
 from .detect_scene import scene_deviations
 from .detect_steps import classify, missing_or_wrong, trainee_pace
 from .detect_timing import extras, idles, pace_devs
-from .profile import Profile, load_profile
+from .profile import Profile
 from .result import ScoreResult, reported, score_result
-from .steps import Step, find_sidecar, load_steps
+from .steps import Step
 
 __all__ = ["ScoreResult", "score_embeddings", "score_videos"]
 
@@ -54,22 +53,18 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
 def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: str | Path | None = None,
                  profile_path: str | Path | None = None, embedder: str = "color-motion", device: str = "auto",
                  model_dir: str | None = None, scene: bool = True) -> ScoreResult:
-    """Decode both videos (concurrently), embed, and score. Steps: steps_path, else the gold's
-    sidecar. scene=False: clips only (no stills kept, no pictures compared). A trainee recording
-    of several cycles is scored cycle by cycle, a cyclic gold cut to one cycle
+    """Decode both videos (concurrently), embed, and score: ``sopilot score`` for one trainee,
+    without the embeddings cache (:func:`..score_files.score_files`). Steps: steps_path, else
+    the gold's sidecar. scene=False: clips only (no stills kept, no pictures compared). A trainee
+    recording of several cycles is scored cycle by cycle, a cyclic gold cut to one cycle
     (:func:`..cycles.recording.score_recording`; one performance: exactly ``score_embeddings``)."""
-    from ..cycles.recording import score_recording
-    from ..embedders.registry import get_embedder
-    from ..ingest import ingest_pair
+    from ..score_files import score_files
 
-    profile = load_profile(profile_path)
-    side = Path(steps_path) if steps_path else find_sidecar(gold_path)
-    steps = load_steps(side) if side else None
-    t0 = time.perf_counter()
-    emb = get_embedder(embedder, device=device, model_dir=model_dir)
-    gold, trainee = ingest_pair(gold_path, trainee_path, emb, stills_fps=STILLS_FPS if scene else 0.0)
-    t1 = time.perf_counter()
-    result = score_recording(gold, trainee, steps, profile, device=device, scene=scene)
-    result.timings = {"ingest_sec": t1 - t0, **result.timings, "total_sec": time.perf_counter() - t0}
-    result.metrics["steps_source"] = str(side) if side else "detected"
-    return result
+    outcomes = score_files(gold_path, [trainee_path], steps_path, profile_path, embedder, device, model_dir, scene)
+    try:
+        out = next(outcomes)
+    finally:
+        outcomes.close()  # lets the decoders go at once
+    if out.error is not None:
+        raise out.error
+    return out.result
