@@ -180,6 +180,8 @@ def main() -> int:
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up runs")
+    ap.add_argument("--no-reimpl", action="store_true",
+                    help="leave out the re-implementation (the published code is the peer; it only costs time)")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     a = ap.parse_args()
     if a.scene_cost:
@@ -209,8 +211,9 @@ def main() -> int:
     def contenders(gold: Path, trainee: Path, cache: Path) -> list[tuple[str, list[str], bool]]:
         c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--no-cache"], True),
              ("ours-cached", [sopilot, "score", str(gold), str(trainee), "--json", "--compact",
-                              "--cache-dir", str(cache)], True),
-             ("re-impl", [sys.executable, "-c", BASELINE, str(gold), str(trainee)], False)]
+                              "--cache-dir", str(cache)], True)]
+        if not a.no_reimpl:
+            c.append(("re-impl", [sys.executable, "-c", BASELINE, str(gold), str(trainee)], False))
         if a.peer_src:
             c.append(("published", [sys.executable, str(HERE / "published_peer.py"), "--src", str(a.peer_src),
                                     str(gold), str(trainee)], False))
@@ -252,7 +255,8 @@ def main() -> int:
             "wall": {n: stats(w) for n, w in walls.items()},
             "cpu_util": {n: stats([x["util"] for x in rs]) for n, rs in runs.items()},
             "cpu_sec": {n: stats([x["cpu"] for x in rs]) for n, rs in runs.items()},
-            "cpu_ratio_reimpl_over_ours": stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["re-impl"])]),
+            "cpu_ratio_reimpl_over_ours": (stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["re-impl"])])
+                                           if "re-impl" in runs else None),
             "cpu_ratio_published_over_ours": (stats([x["cpu"] / o["cpu"] for o, x in zip(runs["ours"], runs["published"])])
                                               if "published" in runs else None),
             "cpu_ratio_published_over_ours_cached": (
@@ -262,7 +266,8 @@ def main() -> int:
                 stats([p / o for o, p in zip(walls["ours-cached"], walls["published"])])
                 if "published" in walls else None),
             "ratio_ours_over_ours_cached": stats([o / c for o, c in zip(walls["ours"], walls["ours-cached"])]),
-            "ratio_reimpl_over_ours": stats([b / o for o, b in zip(walls["ours"], walls["re-impl"])]),
+            "ratio_reimpl_over_ours": (stats([b / o for o, b in zip(walls["ours"], walls["re-impl"])])
+                                       if "re-impl" in walls else None),
             "ratio_published_over_ours": (stats([p / o for o, p in zip(walls["ours"], walls["published"])])
                                           if "published" in walls else None),
             "ratio_ours_over_decode": stats([o / d for o, d in zip(walls["ours"], walls["decode"])]),
@@ -287,14 +292,14 @@ def main() -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=1))
 
-    peer = bool(a.peer_src)
+    peer, reimpl = bool(a.peer_src), not a.no_reimpl
     print(f"\n{a.runs} alternating rounds per footage; wall s = median (min-max); ratios = median (min-max) of "
           f"per-round ratios; util = CPU s / wall s (median). Load avg before {load_before[0]:.2f}, "
           f"after {load_after[0]:.2f}; {doc['machine']['nproc']} CPUs {doc['machine']['cpu_model']}.\n")
     hdr = ["footage", "ours s", "ours util", "ours gold cached s"]
     if peer:
         hdr += ["published s", "published util", "published / ours", "published / ours gold cached"]
-    hdr += ["re-impl s", "re-impl / ours", "decode-every-frame s", "ours / decode"]
+    hdr += (["re-impl s", "re-impl / ours"] if reimpl else []) + ["decode-every-frame s", "ours / decode"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for row in results:
@@ -304,14 +309,15 @@ def main() -> int:
         if peer:
             cells += [fmt_wall(w["published"]), f"{u['published']['median']:.2f}",
                       fmt_ratio(row["ratio_published_over_ours"]), fmt_ratio(row["ratio_published_over_ours_cached"])]
-        cells += [fmt_wall(w["re-impl"]), fmt_ratio(row["ratio_reimpl_over_ours"]), fmt_wall(w["decode"]),
-                  f"{row['ratio_ours_over_decode']['median']:.2f}x"]
+        if reimpl:
+            cells += [fmt_wall(w["re-impl"]), fmt_ratio(row["ratio_reimpl_over_ours"])]
+        cells += [fmt_wall(w["decode"]), f"{row['ratio_ours_over_decode']['median']:.2f}x"]
         print("| " + " | ".join(cells) + " |")
     print("\nCPU seconds (user + sys) per pair, median (min-max); ratios = median of per-round ratios. The load of "
           "other jobs inflates wall time far more than CPU time.\n")
     hdr = ["footage", "ours CPU s", "ours gold cached CPU s"] + \
         (["published CPU s", "published / ours", "published / ours gold cached"] if peer else []) + \
-          ["re-impl CPU s", "re-impl / ours", "decode CPU s"]
+        (["re-impl CPU s", "re-impl / ours"] if reimpl else []) + ["decode CPU s"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for row in results:
@@ -320,7 +326,9 @@ def main() -> int:
         if peer:
             cells += [fmt_wall(c["published"]), fmt_ratio(row["cpu_ratio_published_over_ours"]),
                       fmt_ratio(row["cpu_ratio_published_over_ours_cached"])]
-        cells += [fmt_wall(c["re-impl"]), fmt_ratio(row["cpu_ratio_reimpl_over_ours"]), fmt_wall(c["decode"])]
+        if reimpl:
+            cells += [fmt_wall(c["re-impl"]), fmt_ratio(row["cpu_ratio_reimpl_over_ours"])]
+        cells += [fmt_wall(c["decode"])]
         print("| " + " | ".join(cells) + " |")
     print("\nWhere the time goes (medians, seconds, in-process):\n")
     for row in results:
@@ -332,7 +340,8 @@ def main() -> int:
         line += f"; scores: ours {o['score']} ({o['verdict']})"
         if peer:
             line += f", published {row['runs']['published'][0]['out']['score']:.2f}"
-        line += f", re-impl similarity {row['runs']['re-impl'][0]['out']['similarity']:.3f}"
+        if reimpl:
+            line += f", re-impl similarity {row['runs']['re-impl'][0]['out']['similarity']:.3f}"
         print(line)
     print(f"\nresults: {a.out}")
     return 0

@@ -8,8 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IncompatibleEmbeddingsError
+from .file_bytes import npz_member_bytes, npz_memmap, write_npz
 from .stills import Stills
 from .video.types import QUALITY_FLAGS
+
+
+#: clips (~34 min of video) from which ``save`` stores the vectors uncompressed and ``load``
+#: maps them instead of reading them into memory
+MAP_ROWS = 4096
 
 
 @dataclass
@@ -51,11 +57,12 @@ class ClipEmbeddings:
         tmp = path.with_name(path.name + ".tmp.npz")
         meta = json.dumps({"embedder": self.embedder, "video": self.video, "sampling": self.sampling})
         try:
-            np.savez_compressed(
-                tmp, vectors=self.vectors, starts=self.starts, ends=self.ends,
-                quality=self.quality, motion=self.motion, meta=np.array(meta),
-                **(self.stills.to_arrays() if self.stills is not None else {}),
-            )
+            # uncompressed, so that ``load`` reads them in place: the stills' JPEG bytes (JPEG
+            # already) and a long recording's vectors
+            stored = ("stills_jpeg", "vectors") if len(self) >= MAP_ROWS else ("stills_jpeg",)
+            write_npz(tmp, {"vectors": self.vectors, "starts": self.starts, "ends": self.ends,
+                            "quality": self.quality, "motion": self.motion, "meta": np.array(meta),
+                            **(self.stills.to_arrays() if self.stills is not None else {})}, stored=stored)
             tmp.replace(path)  # atomic: never a half-written file under the final name
         finally:
             tmp.unlink(missing_ok=True)  # a failed write (a full disk) leaves no partial file
@@ -63,11 +70,16 @@ class ClipEmbeddings:
 
     @classmethod
     def load(cls, path: str | Path) -> "ClipEmbeddings":
+        """Reads ``save``'s file; the stills' JPEG bytes stay in it (read a still at a time), and
+        so do a long recording's vectors (memory-mapped read-only)."""
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
+            jpeg = npz_member_bytes(path, "stills_jpeg") if "stills_times" in z else None
+            vectors = npz_memmap(path, "vectors")
             return cls(
-                vectors=z["vectors"], starts=z["starts"], ends=z["ends"],
-                quality=z["quality"], motion=z["motion"], stills=Stills.from_arrays(z), **meta,
+                vectors=z["vectors"] if vectors is None else vectors, starts=z["starts"], ends=z["ends"],
+                quality=z["quality"],
+                motion=z["motion"], stills=Stills.from_arrays(z, jpeg=jpeg), **meta,
             )
 
     def quality_fraction(self) -> dict[str, float]:

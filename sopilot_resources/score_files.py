@@ -47,6 +47,8 @@ def warm_engine() -> threading.Thread:
     """Imports the scoring engine in a daemon thread (started; join it before scoring)."""
     def work():
         from .cycles import recording  # noqa: F401 - the engine, SciPy and the numba kernels' modules
+        from .scene import search  # noqa: F401 - the scene comparison
+        import scipy.signal  # noqa: F401 - step detection's peak finder (~0.8 s; imported where it is used)
 
     t = threading.Thread(target=work, name="sopilot-warm-engine", daemon=True)
     t.start()

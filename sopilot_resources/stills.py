@@ -10,10 +10,13 @@ more than ``BYTES_PER_MINUTE`` (busy or noisy pictures are encoded at a lower qu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from .file_bytes import FileBytes
 
 
 #: stills per second kept at ingest (0 keeps none)
@@ -27,11 +30,12 @@ LOWER_QUALITIES = (80, 70, 55, 40)
 
 @dataclass
 class Stills:
-    """times: (T,) float64 seconds; jpeg: (B,) uint8, the T JPEG files one after the other;
+    """times: (T,) float64 seconds; jpeg: (B,) uint8, the T JPEG files one after the other
+    (an array, or :class:`~.file_bytes.FileBytes` read from a file still by still);
     offsets: (T + 1,) int64, still i is ``jpeg[offsets[i]:offsets[i + 1]]``."""
 
     times: np.ndarray
-    jpeg: np.ndarray
+    jpeg: "np.ndarray | FileBytes"
     offsets: np.ndarray
 
     def __len__(self) -> int:
@@ -58,16 +62,17 @@ class Stills:
         """Indices of the stills with t0 <= time <= t1."""
         return np.flatnonzero((self.times >= t0 - 1e-6) & (self.times <= t1 + 1e-6))
 
-    def to_arrays(self, prefix: str = "stills_") -> dict[str, np.ndarray]:
+    def to_arrays(self, prefix: str = "stills_") -> dict:
         return {f"{prefix}times": self.times, f"{prefix}jpeg": self.jpeg, f"{prefix}offsets": self.offsets}
 
     @classmethod
-    def from_arrays(cls, z, prefix: str = "stills_") -> "Stills | None":
-        """From a mapping (e.g. an open npz) holding :meth:`to_arrays`' keys; None if absent."""
+    def from_arrays(cls, z, prefix: str = "stills_", jpeg=None) -> "Stills | None":
+        """From a mapping (e.g. an open npz) holding :meth:`to_arrays`' keys (``jpeg``, when
+        given, instead of the mapping's bytes); None if absent."""
         if f"{prefix}times" not in z:
             return None
-        return cls(np.asarray(z[f"{prefix}times"], np.float64), np.asarray(z[f"{prefix}jpeg"], np.uint8),
-                   np.asarray(z[f"{prefix}offsets"], np.int64))
+        jpeg = np.asarray(z[f"{prefix}jpeg"], np.uint8) if jpeg is None else jpeg
+        return cls(np.asarray(z[f"{prefix}times"], np.float64), jpeg, np.asarray(z[f"{prefix}offsets"], np.int64))
 
     @classmethod
     def from_frames(cls, frames: Iterable[np.ndarray], times: Iterable[float],

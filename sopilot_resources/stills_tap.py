@@ -1,11 +1,16 @@
-"""``StillsTap``: keeps still pictures (:mod:`.stills`) while a video is being embedded (no second decode)."""
+"""``StillsTap``: keeps still pictures (:mod:`.stills`) while a video is being embedded (no second decode).
+
+The JPEG bytes go to an anonymous temporary file as they are made, not to memory: a shift
+recording of hours keeps ~90 MB of stills an hour, which is read back a cycle at a time."""
 from __future__ import annotations
 
+from array import array
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from .embedders.base import Embedder
+from .file_bytes import FileBytes, spill_file
 from .stills import BYTES_PER_MINUTE, JPEG_QUALITY, STILLS_FPS, Stills, encode_within
 from .video.types import Clip
 
@@ -22,8 +27,9 @@ class StillsTap(Embedder):
         self.period = 1.0 / fps
         self.quality = int(quality)
         self.max_bytes = int(BYTES_PER_MINUTE / 60.0 / fps)
-        self._blobs: list[np.ndarray] = []
-        self._times: list[float] = []
+        self._spill = spill_file("sopilot-stills-")
+        self._sizes = array("q")
+        self._times = array("d")
         self._last_index = -1
         self._next_t = 0.0
 
@@ -45,7 +51,9 @@ class StillsTap(Embedder):
                     continue
                 self._last_index = int(fi)
                 if t + 1e-6 >= self._next_t:
-                    self._blobs.append(encode_within(c.frames[k], self.max_bytes, self.quality))
+                    blob = encode_within(c.frames[k], self.max_bytes, self.quality)
+                    self._spill.write(blob.tobytes())
+                    self._sizes.append(len(blob))
                     self._times.append(t)
                     self._next_t = (np.floor(t / self.period + 1e-6) + 1) * self.period
             yield c
@@ -54,7 +62,9 @@ class StillsTap(Embedder):
         return self.inner.embed_clips(self._tap(clips))
 
     def stills(self) -> Stills:
-        offsets = np.zeros(len(self._blobs) + 1, np.int64)
-        offsets[1:] = np.cumsum([len(b) for b in self._blobs])
-        jpeg = np.concatenate(self._blobs) if self._blobs else np.zeros(0, np.uint8)
-        return Stills(np.asarray(self._times, np.float64), jpeg, offsets)
+        """The stills kept so far; their JPEG bytes stay in the tap's file (:class:`FileBytes`)."""
+        offsets = np.zeros(len(self._sizes) + 1, np.int64)
+        offsets[1:] = np.cumsum(np.frombuffer(self._sizes, np.int64))
+        self._spill.flush()
+        jpeg = FileBytes(self._spill, 0, int(offsets[-1]))
+        return Stills(np.frombuffer(self._times, np.float64).copy(), jpeg, offsets)

@@ -133,3 +133,20 @@ def test_stream_prepared_windows_equal_the_engines_preparation():
     sp = StreamPrepared(x, 0.5, blocks=blocks, chunk=97)
     for a, b in ((0, 1000), (0, 3), (450, 620), (997, 1000)):
         np.testing.assert_allclose(sp.rows(a, b), whole[a:b], atol=2e-5)
+
+
+def test_work_no_cycle_explains_is_reported_and_keeps_the_recording_from_pass():
+    both = np.concatenate([P[:-2], FOREIGN[:-2], P[-2:]])  # 0-5 the task's steps, 6-11 other work, -2 rest
+    other = [(6 + k, 3.5) for k in range(len(DURS))]  # ~21 s of work the gold never shows
+    plan = shift([cycle(), cycle()])[0] + other + [(-1, 4.0)] + shift([cycle(), cycle()])[0]
+    rec = render(plan, both, noise=0.35, offset=0.3, seed=12)
+    res = score_recording(GOLD, rec, STEPS)
+    odd = res.cycle_stats["unrecognised_work"]
+    cyc = [c for c in res.cycles if not c["partial"]]
+    assert len(cyc) == 4 and all(c["verdict"] == "pass" for c in cyc) and len(odd) == 1
+    assert cyc[1]["trainee_time"]["end_sec"] <= odd[0]["start_sec"] + 1.0
+    assert odd[0]["end_sec"] <= cyc[2]["trainee_time"]["start_sec"] + 1.0 and odd[0]["active_sec"] >= 15
+    assert res.verdict == "needs_review"
+    assert "Work no cycle explains: 1 stretch" in report(res, "gold.mp4", "shift.mp4")
+    clean = score_recording(GOLD, render(shift([cycle()] * 4)[0], P, noise=0.35, offset=0.3, seed=13), STEPS)
+    assert clean.cycle_stats["unrecognised_work"] == [] and clean.verdict == "pass"

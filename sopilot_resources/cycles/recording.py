@@ -17,11 +17,13 @@ from ..scoring.engine import score_embeddings
 from ..scoring.profile import Profile
 from ..scoring.result import ScoreResult
 from ..scoring.steps import Step, detect_steps
+from ..scoring.verdict import Verdict
 from .find import Cycle
 from .gold_cycle import one_cycle_gold
 from .locate import locate_cycles
 from .slicing import time_slice
 from .stats import cycle_stats
+from .unrecognised import unrecognised_work
 
 #: seconds of the recording scored with a cycle before its first and after its last step (as
 #: a one-cycle video has), never past half-way to the next cycle
@@ -70,10 +72,13 @@ def one_cycle_inputs(gold: ClipEmbeddings, steps: list[Step] | None):
     return gold, steps, steps or detect_steps(gold.vectors, gold.starts, gold.ends), gold_cyc
 
 
-def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_cyc, index0: int = 0) -> ScoreResult:
+def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_cyc, index0: int = 0,
+                     trailing: bool = True) -> ScoreResult:
     """Scores each complete cycle of ``cycles`` (found in ``trainee``) and sums them up; cycle
     indices count from ``index0`` (a segment of a longer recording). No complete cycle: score
-    100 and ``pass`` with nothing found wrong (nothing was done), ``cycles_complete`` 0."""
+    100 and ``pass`` with nothing found wrong (nothing was done), ``cycles_complete`` 0.
+    Work outside the cycles (:mod:`.unrecognised`; after the last one only with ``trailing``)
+    is listed in ``cycle_stats["unrecognised_work"]`` and keeps the recording from ``pass``."""
     entries, results, paths, tsteps, devs = [], [], [], [], []
     spans = _spans(cycles, float(trainee.starts[0]) if len(trainee) else 0.0, float(trainee.ends[-1]) if len(trainee) else 0.0)
     for n, (c, (t0, t1)) in enumerate(zip(cycles, spans)):
@@ -95,6 +100,11 @@ def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_
                       float(np.mean([r.alignment.normalized_cost for r in results])) if results else 0.0, backend,
                       (len(gold), len(trainee)))
     stats = cycle_stats(entries)
+    stats["unrecognised_work"] = unrecognised_work(trainee, cycles, float(steps[-1].end_sec - steps[0].start_sec),
+                                                   trailing)
+    verdict = profile.verdict(score, False)
+    if stats["unrecognised_work"] and verdict == Verdict.PASS:
+        verdict = Verdict.NEEDS_REVIEW
     metrics = {"cycles_found": stats["found"], "cycles_complete": stats["complete"], "cycles_passed": stats["passed"],
                "steps_total": len(steps), "gold_clips": len(gold), "trainee_clips": len(trainee),
                "path_similarity": round(float(np.mean([r.metrics["path_similarity"] for r in results])), 4)
@@ -105,5 +115,5 @@ def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_
         metrics["gold_cycles"] = gold_cyc.to_dict()
     keys = results[0].timings if results else {}
     timings = {k: float(sum(r.timings.get(k, 0.0) for r in results)) for k in keys}
-    return ScoreResult(score, profile.verdict(score, False).value, devs, list(steps), tsteps, metrics, dict(gold.embedder),
+    return ScoreResult(score, verdict.value, devs, list(steps), tsteps, metrics, dict(gold.embedder),
                        align, profile, timings, cycles=entries, cycle_stats=stats)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..scoring.deviation import tc
 from ..scoring.verdict import Verdict
+from .unrecognised import unrecognised_line
 
 
 def render_recording(result, gold_path: str | Path, trainee_path: str | Path) -> str:
@@ -20,6 +21,9 @@ def render_recording(result, gold_path: str | Path, trainee_path: str | Path) ->
                      f"{ct['max_sec']:.1f} s), slowest cycles {', '.join(str(i + 1) for i in ct['slowest'])}")
     if gap:
         lines.append(f"Between cycles: median {gap['median_sec']:.1f} s, {gap['total_sec']:.0f} s in all")
+    odd = unrecognised_line(st.get("unrecognised_work") or [])
+    if odd:
+        lines.append(odd[0].upper() + odd[1:])
     lines.append("")
     for c in result.cycles:
         span = f"{tc(c['trainee_time']['start_sec'])}-{tc(c['trainee_time']['end_sec'])}"

@@ -128,7 +128,9 @@ def score_segment(gold: ClipEmbeddings, segment: ClipEmbeddings, recording: str,
             continue  # cut by the window's start: counted with the previous segment
         keep.append(c)
     index0 = 0 if before is None else before.cycles_before + before.cycles_listed
-    res = recording_result(gold1, window, found, keep, profile, device, scene, gold_cyc, index0=index0)
+    # work after the last cycle is reported by the next segment, whose window starts before it
+    res = recording_result(gold1, window, found, keep, profile, device, scene, gold_cyc, index0=index0,
+                           trailing=False)
     end = offset + segment_seconds(segment)
     whole = [c for c in keep if not c.partial]
     cycle_sec = float(found[-1].end_sec - found[0].start_sec)

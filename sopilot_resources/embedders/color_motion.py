@@ -40,6 +40,9 @@ BLOCKS = {
     "dynamics": slice(APP_DIM + PAIR_DIM, APP_DIM + PAIR_DIM + len(APP_COARSE)),
 }
 _CACHE_SLACK = 64  # frames kept beyond the current clip, should clips arrive out of order
+_FINISH_ROWS = 4096  # rows finished at a time (bounds the temporaries of ``finish``)
+#: clips (~34 min at the default 0.5 s hop) past which a video's vectors are kept in a file
+SPILL_ROWS = 4096
 
 
 class ColorMotionEmbedder(Embedder):
@@ -72,7 +75,7 @@ class ColorMotionEmbedder(Embedder):
     def embed_clips(self, clips: Iterable[Clip]) -> np.ndarray:
         frames: dict[int, dict] = {}
         pairs: dict[int, np.ndarray] = {}
-        pooled = []
+        pooled = _Rows(self.dim)
         for clip in clips:
             idx = [int(i) for i in clip.frame_indices]
             for k, fi in enumerate(idx):
@@ -88,24 +91,82 @@ class ColorMotionEmbedder(Embedder):
             for cache in (frames, pairs):
                 for key in [k for k in cache if k < low]:
                     del cache[key]
-        if not pooled:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self.finish(np.stack(pooled))
+        return self.finish(pooled.take(), copy=False)
 
-    def finish(self, pooled: np.ndarray) -> np.ndarray:
+    def finish(self, pooled: np.ndarray, copy: bool = True) -> np.ndarray:
         """pooled (N, dim) raw clip features of one video (``pool_clip``) -> (N, dim) float32
         embeddings: appearance blocks centred on the video's mean (with ``center``), every
-        block normalized and weighted, rows L2-normalized."""
-        w, out = self.weights, pooled.astype(np.float32).copy()
+        block normalized and weighted, rows L2-normalized. ``copy=False`` works in ``pooled``
+        itself (float32): a recording of hours then needs its vectors once, not four times."""
+        out = pooled.astype(np.float32, copy=copy)
+        means = {name: out[:, sl].mean(axis=0)
+                 for name, sl in APP_SLICES.items()} if self.center and len(out) > 1 else {}
+        for a in range(0, len(out), _FINISH_ROWS):
+            self._finish_rows(out[a:a + _FINISH_ROWS], means)
+        return out
+
+    def _finish_rows(self, out: np.ndarray, means: dict) -> None:
+        """The rows ``out`` (a view) finished in place, the appearance blocks centred on ``means``."""
         for name, sl in BLOCKS.items():
             block = out[:, sl]
-            if self.center and name in APP_SLICES and len(out) > 1:
-                block -= block.mean(axis=0, keepdims=True)
+            if name in means:
+                block -= means[name]
             if name == "flow":
-                block[:] = np.sqrt(np.maximum(block, 0.0))
+                np.sqrt(np.maximum(block, 0.0, out=block), out=block)
             norms = np.linalg.norm(block, axis=1, keepdims=True)
-            block *= w[name] / (norms + MOTION_FLOOR.get(name, 1e-6))
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+            block *= self.weights[name] / (norms + MOTION_FLOOR.get(name, 1e-6))
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+class _Rows:
+    """A growing (n, dim) float32 array in chunks (no list of rows, no doubling copies). Past
+    ``spill_rows`` rows (a recording of about half an hour) the chunks go to an anonymous
+    temporary file and ``take`` returns it memory-mapped, so a recording of hours holds its
+    vectors in the page cache, not in the process."""
+
+    def __init__(self, dim: int, chunk: int = 1024, spill_rows: int | None = None):
+        self.spill_rows = SPILL_ROWS if spill_rows is None else int(spill_rows)
+        self.dim, self.chunk = dim, max(1, min(chunk, self.spill_rows))
+        self.full: list[np.ndarray] = []
+        self.file = None
+        self.written = 0
+        self.cur = np.empty((self.chunk, dim), np.float32)
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self.n == self.chunk:
+            self._chunk_done()
+        self.cur[self.n] = row
+        self.n += 1
+
+    def _chunk_done(self) -> None:
+        self.full.append(self.cur)
+        if self.file is None and len(self.full) * self.chunk >= self.spill_rows:
+            from ..file_bytes import spill_file
+
+            self.file = spill_file("sopilot-vectors-")
+        if self.file is not None:
+            while self.full:
+                self.file.write(self.full.pop(0).tobytes())
+                self.written += self.chunk
+        self.cur, self.n = np.empty((self.chunk, self.dim), np.float32), 0
+
+    def take(self) -> np.ndarray:
+        """(rows, dim) float32, writable; the chunks are freed as they are copied."""
+        if self.file is not None:
+            self.file.write(self.cur[:self.n].tobytes())
+            self.file.flush()
+            rows, self.written = self.written + self.n, 0
+            self.cur, self.n = np.empty((0, self.dim), np.float32), 0
+            return np.memmap(self.file, np.float32, "r+", shape=(rows, self.dim))
+        out = np.empty((len(self.full) * self.chunk + self.n, self.dim), np.float32)
+        a = 0
+        while self.full:
+            out[a:a + self.chunk] = self.full.pop(0)
+            a += self.chunk
+        out[a:] = self.cur[:self.n]
+        self.cur, self.n = np.empty((0, self.dim), np.float32), 0
+        return out
 
 
 def pool_clip(app: np.ndarray, motion: np.ndarray | None) -> np.ndarray:

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from ..canvas import Axes, canvas, dashed_hline, save_png, text
+from ..cycles.unrecognised import unrecognised_line
 from .text import span_text, step_no, verdict_label
 
 #: bar colours by verdict (RGB); partial cycles grey
@@ -50,7 +51,8 @@ def cycles_line(doc: dict) -> str:
     if ct:
         line += (f"; cycle time median {ct['median_sec']:.1f} s (IQR {ct['iqr_sec']:.1f} s), slowest "
                  + ", ".join(str(i + 1) for i in ct["slowest"]))
-    return line
+    odd = unrecognised_line(st.get("unrecognised_work") or [])
+    return f"{line}; {odd}" if odd else line
 
 
 def segment_line(doc: dict) -> str:

@@ -4,6 +4,8 @@ Images are float32 (H, W, 3) RGB in 0-255; NaN marks pixels never seen unocclude
 """
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 
@@ -47,6 +49,15 @@ class StillCache:
         return np.stack([self.get(int(i)) for i in idx])
 
 
+def scene_workers() -> int:
+    """Threads for the scene comparison: the CPUs this process may use, at most 4."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
 def steady(frames: np.ndarray) -> np.ndarray:
     """(n, H, W, 3) stills of one short window, each shifted onto the middle one (phase
     correlation of their grey pictures: camera shake, a camera that pans or drifts); pixels
@@ -70,13 +81,49 @@ def steady(frames: np.ndarray) -> np.ndarray:
 
 
 def median_first_axis(x: np.ndarray) -> np.ndarray:
-    """``np.median(x, axis=0)`` for NaN-free ``x`` (n, ...) by partition: the same values, without
-    ``np.median``'s NaN scan and float64 detour (a third of the scene comparison's time went to it)."""
+    """``np.median(x, axis=0)`` for NaN-free ``x`` (n, ...): the same values, without
+    ``np.median``'s NaN scan and float64 detour. A window holds a few stills, and sorting a
+    few pictures element-wise (a min/max network over whole pictures) is ~40x faster than
+    ``np.partition`` along the first axis (a third of the scene comparison's time went to it)."""
     n, k = len(x), len(x) // 2
+    if 2 <= n <= SORT_NET_MAX:
+        s = _sorted_first_axis(x)
+        return s[k].copy() if n % 2 else (s[k - 1] + s[k]) * np.asarray(0.5, x.dtype)
     if n % 2:
         return np.partition(x, k, axis=0)[k]
     p = np.partition(x, [k - 1, k], axis=0)
     return (p[k - 1] + p[k]) * np.asarray(0.5, x.dtype)
+
+
+#: windows of up to this many stills are sorted by the min/max network
+SORT_NET_MAX = 8
+
+
+def _sorted_first_axis(x: np.ndarray) -> list[np.ndarray]:
+    """x (n, ...) -> its n slices sorted element-wise (odd-even transposition network: n
+    rounds of compare-exchange of neighbours; exact, as each output is one of the inputs)."""
+    s = [np.asarray(v) for v in x]
+    for r in range(len(s)):
+        for i in range(r % 2, len(s) - 1, 2):
+            s[i], s[i + 1] = np.minimum(s[i], s[i + 1]), np.maximum(s[i], s[i + 1])
+    return s
+
+
+def fill_nan(x: np.ndarray, value: float) -> np.ndarray:
+    """``np.nan_to_num(x, nan=value)`` for pictures, which hold no infinities (a third of the
+    time: no scans for them)."""
+    return np.where(np.isnan(x), value, x)
+
+
+def _channels_sum(x: np.ndarray) -> np.ndarray:
+    """(..., 3) -> (...) ``x.sum(-1)``, the same values (a reduction over an axis of 3 is slow)."""
+    return x[..., 0] + x[..., 1] + x[..., 2]
+
+
+def _channels_finite(x: np.ndarray) -> np.ndarray:
+    """(..., 3) -> (...) ``np.isfinite(x).all(-1)``."""
+    f = np.isfinite(x)
+    return f[..., 0] & f[..., 1] & f[..., 2]
 
 
 def settled(frames: np.ndarray) -> np.ndarray:
@@ -91,15 +138,15 @@ def settled(frames: np.ndarray) -> np.ndarray:
     frames = steady(frames)
     # the middle still is never shifted: it fills what a shifted one lost at its border
     med = median_first_axis(np.where(np.isnan(frames), frames[len(frames) // 2], frames))
-    dev = np.nan_to_num(np.abs(frames - med).sum(-1), nan=np.inf)
+    dev = fill_nan(_channels_sum(np.abs(frames - med)), np.inf)
     finite = dev[np.isfinite(dev)]
     thr = max(MOVE_K * float(np.median(finite)) if finite.size else MOVE_FLOOR, MOVE_FLOOR)
     grow = np.ones((2 * MASK_GROW + 1, 2 * MASK_GROW + 1), np.uint8)
     speck = np.ones((3, 3), np.uint8)
     still = np.stack([cv2.dilate(cv2.morphologyEx((d > thr).astype(np.uint8), cv2.MORPH_OPEN, speck), grow) == 0
-                      for d in dev]) & np.isfinite(frames).all(-1)
+                      for d in dev]) & _channels_finite(frames)
     n = still.sum(0)
-    total = np.einsum("nhwc,nhw->hwc", np.nan_to_num(frames), still.astype(np.float32))
+    total = np.einsum("nhwc,nhw->hwc", fill_nan(frames, 0.0), still.astype(np.float32))
     with np.errstate(invalid="ignore", divide="ignore"):
         out = total / n[..., None]
     out[n == 0] = np.nan

@@ -10,12 +10,13 @@ every window, has no region, and its pictures judge nothing.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .pictures import StillCache, flatten_light, settled
+from .pictures import StillCache, flatten_light, scene_workers, settled
 
 REACH = 1.5
 #: the gold's change region: pixels whose change exceeds REGION_K x the picture's median change
@@ -83,8 +84,7 @@ class GoldChange:
 def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) -> list[GoldChange | None]:
     """Per gold step, what its result changes, or None when the step leaves nothing visible
     that two estimates agree on (``RELIABLE``)."""
-    out: list[GoldChange | None] = []
-    for s in range(len(spans)):
+    def one(s: int) -> GoldChange | None:
         g0, g1 = gold_change(g, spans, s, end)
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
         d1 = flatten_light(g1) - flatten_light(g0)
@@ -92,5 +92,7 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) ->
         region = consistent_region(d1, d2)
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
         good = ok.sum() >= MIN_REGION and correlation(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
-        out.append(GoldChange(s, region, g0, g1, d1) if good else None)
-    return out
+        return GoldChange(s, region, g0, g1, d1) if good else None
+
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
+        return list(pool.map(one, range(len(spans))))

@@ -11,12 +11,13 @@ gold's is where the trainee made it.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .pictures import StillCache, flatten_light, settled
+from .pictures import StillCache, flatten_light, scene_workers, settled
 from .regions import MIN_REGION, GoldChange, correlation
 from .register import agreement, register
 
@@ -49,31 +50,33 @@ def gold_is_fixed(g: StillCache) -> bool:
 def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarray,
                    to_gold: Callable[[float], float]) -> TraineeScenes:
     """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
-    seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene)."""
+    seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene). The
+    scenes are independent of each other, so they are made by :func:`scene_workers` threads
+    (OpenCV and NumPy's array work runs outside the GIL); the result does not depend on it."""
     first, end = float(t.stills.times[0]), float(t.stills.times[-1])
     # from the first still (0 in a video; a cycle of a shift recording starts minutes in, and
     # sampling from second 0 made each cycle cost its start time)
     lo = first + STATE_HALF
     times = np.arange(lo, max(end - STATE_HALF, lo) + 1e-6, STATE_STEP)
     size = (gold_end.shape[1], gold_end.shape[0])
-    flat, gold_times, gold_scenes = [], [], {}
-    for x in times:
-        scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
-        if fixed:
-            ref, gt = gold_end, np.nan
-        else:
-            gt = float(to_gold(x))
-            key = tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF))  # a slow trainee maps many times to one
-            if not key:  # no still in the window: the nearest one, which depends on gt
-                ref = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
-            else:
-                if key not in gold_scenes:
-                    gold_scenes[key] = settled(g.window(gt - STATE_HALF, gt + STATE_HALF))
-                ref = gold_scenes[key]
-        reg = register(ref, scene)
-        flat.append(flatten_light(reg.apply(scene, size)) if reg.ok else None)
-        gold_times.append(gt)
-    return TraineeScenes(times, flat, np.asarray(gold_times))
+    gold_times = np.full(len(times), np.nan) if fixed else np.array([float(to_gold(x)) for x in times])
+    # the gold's scene each is registered onto: one per window of gold stills (a slow trainee
+    # maps many times to one); with no still in the window, the nearest one, which depends on gt
+    keys = [None if fixed else tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF)) or ("at", gt)
+            for gt in gold_times]
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
+        todo = {k: gt for k, gt in zip(keys, gold_times) if k is not None}
+        refs = dict(zip(todo, pool.map(lambda gt: settled(g.window(gt - STATE_HALF, gt + STATE_HALF)),
+                                       todo.values())))
+
+        def one(j: int) -> np.ndarray | None:
+            x = times[j]
+            scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
+            reg = register(gold_end if keys[j] is None else refs[keys[j]], scene)
+            return flatten_light(reg.apply(scene, size)) if reg.ok else None
+
+        flat = list(pool.map(one, range(len(times))))
+    return TraineeScenes(times, flat, gold_times)
 
 
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
