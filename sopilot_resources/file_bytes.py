@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import zipfile
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -134,28 +133,3 @@ def npz_memmap(path: str | os.PathLike, name: str) -> np.ndarray | None:
     if m is None or 0 in m[1]:
         return None
     return np.memmap(path, dtype=m[2], mode="r", offset=m[0], shape=m[1])
-
-
-def spill_file(prefix: str = "sopilot-") -> BinaryIO:
-    """An anonymous temporary file (unlinked at once: it disappears when closed, or with the
-    process) in :func:`spill_dir`, else in the system's temporary folder."""
-    import tempfile
-
-    d = spill_dir()
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        return tempfile.TemporaryFile(prefix=prefix, dir=d)
-    except OSError:  # not writable: the system's temporary folder
-        return tempfile.TemporaryFile(prefix=prefix)
-
-
-def spill_dir() -> Path:
-    """``SOPILOT_SPILL_DIR``, else ``$XDG_CACHE_HOME/sopilot/spill``, else
-    ``~/.cache/sopilot/spill``: on disk (``/tmp`` is often a RAM disk, which would hold the
-    spilled bytes in memory after all)."""
-    from .settings import Settings
-
-    st = Settings.from_env()
-    if st.spill_dir:
-        return Path(st.spill_dir)
-    return Path(st.xdg_cache_home or Path.home() / ".cache") / "sopilot" / "spill"

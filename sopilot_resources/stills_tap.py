@@ -10,7 +10,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .embedders.base import Embedder
-from .file_bytes import FileBytes, spill_file
+from .file_bytes import FileBytes
+from .spill import spill_file
 from .stills import BYTES_PER_MINUTE, JPEG_QUALITY, STILLS_FPS, Stills, encode_within
 from .video.types import Clip
 

@@ -10,7 +10,8 @@ import pytest
 
 from sopilot_resources.embeddings import ClipEmbeddings
 from sopilot_resources.embedders.color_motion import ColorMotionEmbedder
-from sopilot_resources.file_bytes import FileBytes, npz_member_bytes, spill_file, write_npz
+from sopilot_resources.file_bytes import FileBytes, npz_member_bytes, write_npz
+from sopilot_resources.spill import spill_file
 from sopilot_resources.stills import Stills
 from sopilot_resources.stills_tap import StillsTap
 from sopilot_resources.video.types import Clip
@@ -143,11 +144,11 @@ def test_stills_between_reads_only_the_cycle():
 
 
 def test_a_long_recordings_vectors_go_to_a_file_with_the_same_values(monkeypatch):
-    import sopilot_resources.embedders.color_motion as cm
+    import sopilot_resources.spill as spill
 
     clips = list(_clips(300, size=(36, 64)))
     in_memory = ColorMotionEmbedder().embed_clips(iter(clips))
-    monkeypatch.setattr(cm, "SPILL_ROWS", 100)
+    monkeypatch.setattr(spill, "SPILL_ROWS", 100)
     spilled = ColorMotionEmbedder().embed_clips(iter(clips))
     assert isinstance(spilled, np.memmap) and not isinstance(in_memory, np.memmap)
     np.testing.assert_array_equal(spilled, in_memory)

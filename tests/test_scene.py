@@ -139,3 +139,52 @@ def test_a_take_minutes_into_a_recording_is_compared_as_at_its_start():
     g = StillCache(stills(GOLD))
     grids = [trainee_scenes(StillCache(s), g, True, settled(g.window(12.0, 14.0)), float).times for s in (take, later)]
     assert np.allclose(grids[1] - 600.0, grids[0])  # not a grid from second 0 to 615
+
+
+def test_the_median_network_and_the_nan_fill_are_exact():
+    from sopilot_resources.scene.pictures import fill_nan, median_first_axis
+
+    rng = np.random.default_rng(0)
+    for n in range(1, 11):  # the min/max network up to 8 stills, np.partition beyond
+        x = rng.normal(size=(n, 9, 11, 3)).astype(np.float32)
+        x[:, 0, 0] = 7.0  # ties
+        np.testing.assert_array_equal(median_first_axis(x), np.median(x, axis=0).astype(np.float32))
+    y = rng.normal(size=(5, 4, 3)).astype(np.float32)
+    y[1, 2] = np.nan
+    np.testing.assert_array_equal(fill_nan(y, np.inf), np.nan_to_num(y, nan=np.inf))
+    assert fill_nan(y, 0.0).dtype == np.float32
+
+
+def test_the_scene_search_gives_the_same_scenes_in_threads(monkeypatch):
+    import sopilot_resources.scene.regions as regions
+    import sopilot_resources.scene.search as search
+    from sopilot_resources.scene.pictures import StillCache
+    from sopilot_resources.scene.regions import gold_changes
+    from sopilot_resources.scene.search import trainee_scenes
+
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    g, t = stills(GOLD), stills(replace(GOLD, spots=spots, extra=(10.0, (40, 40)), seed=5))
+
+    def run(workers):
+        for mod in (search, regions):
+            monkeypatch.setattr(mod, "scene_workers", lambda: workers)
+        gc, tc = StillCache(g), StillCache(t)
+        end = float(g.times[-1])
+        gold_end = settled(gc.window(end - 2.0, end))
+        moving = trainee_scenes(tc, gc, False, gold_end, lambda x: 0.9 * x)  # a gold scene per moment
+        fixed = trainee_scenes(tc, gc, True, gold_end, lambda x: x)
+        return moving, fixed, gold_changes(gc, SPANS, end)
+
+    one, four = run(1), run(4)
+    for a, b in zip(one[:2], four[:2]):
+        np.testing.assert_array_equal(a.times, b.times)
+        np.testing.assert_array_equal(a.gold_times, b.gold_times)
+        assert [f is None for f in a.flat] == [f is None for f in b.flat] and any(f is not None for f in a.flat)
+        for f1, f2 in zip(a.flat, b.flat):
+            if f1 is not None:
+                np.testing.assert_array_equal(f1, f2)
+    assert [c is None for c in one[2]] == [c is None for c in four[2]]
+    for c1, c2 in zip(one[2], four[2]):
+        if c1 is not None:
+            np.testing.assert_array_equal(c1.change, c2.change)

@@ -15,6 +15,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..spill import GrowingRows
 from ..video.types import Clip
 from .base import Embedder
 from .frame_features import (
@@ -41,8 +42,6 @@ BLOCKS = {
 }
 _CACHE_SLACK = 64  # frames kept beyond the current clip, should clips arrive out of order
 _FINISH_ROWS = 4096  # rows finished at a time (bounds the temporaries of ``finish``)
-#: clips (~34 min at the default 0.5 s hop) past which a video's vectors are kept in a file
-SPILL_ROWS = 4096
 
 
 class ColorMotionEmbedder(Embedder):
@@ -75,7 +74,7 @@ class ColorMotionEmbedder(Embedder):
     def embed_clips(self, clips: Iterable[Clip]) -> np.ndarray:
         frames: dict[int, dict] = {}
         pairs: dict[int, np.ndarray] = {}
-        pooled = _Rows(self.dim)
+        pooled = GrowingRows(self.dim)
         for clip in clips:
             idx = [int(i) for i in clip.frame_indices]
             for k, fi in enumerate(idx):
@@ -116,57 +115,6 @@ class ColorMotionEmbedder(Embedder):
             norms = np.linalg.norm(block, axis=1, keepdims=True)
             block *= self.weights[name] / (norms + MOTION_FLOOR.get(name, 1e-6))
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-
-
-class _Rows:
-    """A growing (n, dim) float32 array in chunks (no list of rows, no doubling copies). Past
-    ``spill_rows`` rows (a recording of about half an hour) the chunks go to an anonymous
-    temporary file and ``take`` returns it memory-mapped, so a recording of hours holds its
-    vectors in the page cache, not in the process."""
-
-    def __init__(self, dim: int, chunk: int = 1024, spill_rows: int | None = None):
-        self.spill_rows = SPILL_ROWS if spill_rows is None else int(spill_rows)
-        self.dim, self.chunk = dim, max(1, min(chunk, self.spill_rows))
-        self.full: list[np.ndarray] = []
-        self.file = None
-        self.written = 0
-        self.cur = np.empty((self.chunk, dim), np.float32)
-        self.n = 0
-
-    def append(self, row: np.ndarray) -> None:
-        if self.n == self.chunk:
-            self._chunk_done()
-        self.cur[self.n] = row
-        self.n += 1
-
-    def _chunk_done(self) -> None:
-        self.full.append(self.cur)
-        if self.file is None and len(self.full) * self.chunk >= self.spill_rows:
-            from ..file_bytes import spill_file
-
-            self.file = spill_file("sopilot-vectors-")
-        if self.file is not None:
-            while self.full:
-                self.file.write(self.full.pop(0).tobytes())
-                self.written += self.chunk
-        self.cur, self.n = np.empty((self.chunk, self.dim), np.float32), 0
-
-    def take(self) -> np.ndarray:
-        """(rows, dim) float32, writable; the chunks are freed as they are copied."""
-        if self.file is not None:
-            self.file.write(self.cur[:self.n].tobytes())
-            self.file.flush()
-            rows, self.written = self.written + self.n, 0
-            self.cur, self.n = np.empty((0, self.dim), np.float32), 0
-            return np.memmap(self.file, np.float32, "r+", shape=(rows, self.dim))
-        out = np.empty((len(self.full) * self.chunk + self.n, self.dim), np.float32)
-        a = 0
-        while self.full:
-            out[a:a + self.chunk] = self.full.pop(0)
-            a += self.chunk
-        out[a:] = self.cur[:self.n]
-        self.cur, self.n = np.empty((0, self.dim), np.float32), 0
-        return out
 
 
 def pool_clip(app: np.ndarray, motion: np.ndarray | None) -> np.ndarray:

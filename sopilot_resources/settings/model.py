@@ -40,7 +40,7 @@ class Settings:
     cache_dir: Optional[Path] = setting("SOPILOT_CACHE_DIR", None, v.path)
     cache_max_mb: float = setting("SOPILOT_CACHE_MAX_MB", 2048.0, v.number(float, low=0))
     xdg_cache_home: Optional[Path] = setting("XDG_CACHE_HOME", None, v.path)
-    # where a long video's stills and vectors wait on disk during ingest (file_bytes.spill_file)
+    # where a long video's stills and vectors wait on disk during ingest (spill.spill_file)
     spill_dir: Optional[Path] = setting("SOPILOT_SPILL_DIR", None, v.path)
     # the inbox sensor and the gold gate
     stable_seconds: float = setting("SOPILOT_STABLE_SECONDS", 5.0, v.number(float, low=0))
