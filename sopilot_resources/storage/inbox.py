@@ -3,7 +3,8 @@
 Layout: ``inbox/<task>/<gold|trainee>/<video>``, ``inbox/<task>/gold/<video stem>.steps.json``
 (a gold's step sidecar), ``inbox/<task>/profile.json`` (the task's scoring profile) and
 ``inbox/<task>/trainee/<recording>/<segment>`` (a shift recording as segment files, one
-folder per recording: ``segments.py``).
+folder per recording: ``segments.py``) and ``inbox/<task>/reviews/<file>.json|.csv``
+(supervisor reviews: ``reviews_intake.py``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from .video_store import ROLES
 
 SIDECAR_SUFFIX = ".steps.json"
 PROFILE_NAME = "profile.json"
+REVIEWS = "reviews"  # inbox/<task>/reviews/<file>.json|.csv: supervisor reviews (reviews_intake.py)
+REVIEW_SUFFIXES = (".json", ".csv")
 #: names of files still being written by common tools (left alone until renamed)
 PARTIAL_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".filepart", ".!qb")
 
@@ -27,7 +30,7 @@ PARTIAL_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".f
 class InboxEntry:
     """One thing found in the inbox.
 
-    kind: "video" | "sidecar" | "profile" (to ingest), "reject" (to quarantine with ``reason``)
+    kind: "video" | "sidecar" | "profile" | "review" (to ingest), "reject" (to quarantine with ``reason``)
     or "ignore" (left in place, ``reason`` logged once: hidden files, partial downloads, FIFOs,
     sockets and devices - never opened - and folders named like a video)."""
 
@@ -123,6 +126,11 @@ def classify(inbox: Path, path: Path, st: os.stat_result | None, is_link: bool) 
                           message="files go in inbox/<task>/gold/ or inbox/<task>/trainee/ "
                           "(a task profile in inbox/<task>/profile.json, a recording's segment files "
                           "in inbox/<task>/trainee/<recording>/)", **base)
+    if role == REVIEWS:
+        if not name.lower().endswith(REVIEW_SUFFIXES):
+            return InboxEntry(kind="reject", reason="unsupported_review_format", task=task, role=role,
+                              message="reviews are .json or .csv files (docs/reviews.md)", **base)
+        return _bad_task(task, base, role) or InboxEntry(kind="review", task=task, role=role, **base)
     if role not in ROLES:
         return InboxEntry(kind="reject", reason="unknown_role", task=task, role=role,
                           message=f"folder {role!r} is not a role; use inbox/{task}/gold/ or "

@@ -21,11 +21,12 @@ from .keys import video_key
 from .pairing import PairingMixin
 from .quarantine import remedy
 from .registry import Registry, VideoRecord
+from .reviews_intake import ReviewIntakeMixin
 from .sidecars import SidecarMixin
 from .stability import StabilityTracker, Wait, settle
 from .video_store import VideoStore, utc_now
 
-ORDER = {"profile": 0, "reject": 1, "video": 2, "sidecar": 3}
+ORDER = {"profile": 0, "reject": 1, "video": 2, "sidecar": 3, "review": 4}
 
 
 def _default_check(path, max_bytes=None, max_duration_sec=None):
@@ -34,7 +35,7 @@ def _default_check(path, max_bytes=None, max_duration_sec=None):
     return check_video_file(path, max_bytes=max_bytes, max_duration_sec=max_duration_sec)
 
 
-class Intake(PairingMixin, SidecarMixin, VerifyMixin):
+class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
     def __init__(self, store: VideoStore, config: IntakeConfig = IntakeConfig(),
                  check_video: Callable | None = None, embedder_key: str | None = None):
         """embedder_key: the current embedder's key; lets a new gold take over trainees whose
@@ -88,7 +89,7 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
                 done += 1
                 tracker.forget(e.rel)
         self._restart_requeued()
-        left = sum(1 for e in todo if e.path.exists() and e.kind != "sidecar"
+        left = sum(1 for e in todo if e.path.exists() and e.kind not in ("sidecar", "review")
                    and failures.get(e.rel, 0) < MAX_FAILURES)
         return TickOutcome(events, tracker.state, done, left, self._regold, failures)
 
@@ -132,6 +133,8 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin):
             return self._profile(e, events)
         if e.kind == "sidecar":
             return self._orphan_sidecar(e, events)
+        if e.kind == "review":
+            return self._review(e, events)
         return self._video(e, stable_rels, events)
 
     # --- videos -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def remedy(reason: str, task: str = "") -> str:
         "too_short": "record a longer video (a gold needs every step, a trainee a few seconds at least)",
         "too_large": "shorten or re-encode the video, or raise SOPILOT_MAX_VIDEO_MB, then drop it again",
         "unsupported_format": "convert to mp4/mov/mkv/webm/avi and drop it again",
-        "unknown_role": f"move it to {where}/gold/ or {where}/trainee/",
+        "unknown_role": f"move it to {where}/gold/ or {where}/trainee/ (reviews: {where}/reviews/)",
         "bad_location": "move it to inbox/<task>/gold/ or inbox/<task>/trainee/",
         "bad_task_name": "rename the task folder to letters, digits, '.', '_' or '-' and drop it again",
         "symlink_outside_inbox": "copy the real file into the inbox (links are not followed)",
@@ -33,6 +33,9 @@ def remedy(reason: str, task: str = "") -> str:
         "bad_steps_file": "fix the steps file (docs/scoring.md) and drop it again",
         "bad_profile": "fix the profile (docs/scoring.md, unknown keys are refused) and drop it again",
         "ingest_error": "see the sensor's log for the error; fix the cause, then drop the file again",
+        "bad_review": f"fix the review file (docs/reviews.md; the reason names the review and field) and drop "
+                      f"it into {where}/reviews/ again",
+        "unsupported_review_format": f"save the reviews as .json or .csv (docs/reviews.md) in {where}/reviews/",
     }.get(reason, "fix the file and drop it again")
 
 

@@ -8,7 +8,7 @@ once (built under a temporary name, then renamed), so any number of runs can wri
 people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
 
 Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, cycles, steps,
-task_summary, trainee_summary, quarantine.
+task_summary, trainee_summary, reviews, quarantine.
 """
 from __future__ import annotations
 
@@ -72,6 +72,11 @@ TABLES: dict[str, pa.Schema] = {
         ("n_critical", I), ("what_went_wrong", S), ("gold_file", S), ("gold_version", I),
         ("scored_at", T), ("pair_key", S), ("trainee_key", S), ("trainee_sha256", S),
     ]),
+    "reviews": pa.schema([
+        ("review_id", S), ("task", S), ("trainee_file", S), ("trainee_key", S), ("trainee_sha256", S),
+        ("verdict", S), ("deviations", S), ("note", S), ("reviewer", S), ("source", S), ("gold_file", S),
+        ("gold_version", I), ("reviewed_at", T), ("supersedes", S),
+    ]),
     "quarantine": pa.schema([
         ("quarantined_at", T), ("file_name", S), ("task", S), ("role", S), ("inbox_path", S),
         ("reason", S), ("message", S), ("what_to_do", S), ("stored_path", S), ("sha256", S),
@@ -88,6 +93,8 @@ COLUMN_NOTES = {
              "NULL for a video of one performance",
     "recording": "a shift recording dropped as segment files (inbox/<task>/trainee/<recording>/): its "
                  "folder name, the same for all its segments; NULL otherwise",
+    "deviations": "reviews: JSON list of {type, gold_step (0-based, null: no step), gold_step_name}",
+    "supersedes": "reviews: the review_id of the earlier review of the same video this one replaces (both kept)",
     "n_cycles": "performances scored: the complete cycles of a shift recording, 1 for a video of one "
                 "performance (NULL in rows written before shift recordings were scored: read as 1)",
 }
