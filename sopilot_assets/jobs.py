@@ -28,6 +28,6 @@ pair_job = dg.define_asset_job(
     executor_def=dg.in_process_executor, tags={**RUN_TAGS, LANE: "score"},
     description="Pairs (one or a range): align each trainee to its gold and score it.")
 rollup_job = dg.define_asset_job(
-    ROLLUP_JOB, selection=dg.AssetSelection.assets("all_scores", "task_summary"),
+    ROLLUP_JOB, selection=dg.AssetSelection.assets("all_scores", "task_summary", "golden_set"),
     executor_def=dg.in_process_executor, tags=RUN_TAGS,
-    description="Refresh the roll-ups (also automatic after new scores).")
+    description="Refresh the roll-ups and golden sets (also automatic after new scores and reviews).")

@@ -37,7 +37,26 @@ def cmd_review(a: argparse.Namespace) -> int:
                      for d in review.deviations) or "no deviations"
     print(f"reviewed {review.trainee_file} (task {review.task}): {review.verdict}, {devs}"
           + (f"; replaces review {review.supersedes}" if review.supersedes else "") + f" [review {review.review_id}]")
+    _tell_dagster(a.settings.with_data_dir(a.data_dir), f"{review.trainee_file}: {review.verdict} (sopilot review)")
     return 0
+
+
+def _tell_dagster(settings, text: str) -> None:
+    """Records a materialization of asset ``reviews`` in the data root's Dagster instance, if
+    there is one, so that ``golden_set`` refreshes; the review is stored either way."""
+    home = settings.dagster_home_dir
+    if not (home / "dagster.yaml").is_file():
+        return  # no pipeline on this data root: nothing to tell
+    try:
+        import dagster as dg
+
+        from .assets.reviews import reviews_event
+
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            instance.report_runless_asset_event(reviews_event(1, text))
+    except Exception as exc:  # noqa: BLE001 - the review is stored; only the UI refresh is late
+        print(f"sopilot: note: the review is stored, but the Dagster instance at {home} could not be told "
+              f"({type(exc).__name__}: {exc}); materialize golden_set in the UI to refresh it", file=sys.stderr)
 
 
 def cmd_reviews(a: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from sopilot_resources.storage.bad_videos import quarantine_reported
 from sopilot_resources.storage.quarantine import refresh_quarantine_table, tick_text
 
 from .assets.quarantine import quarantine_event
+from .assets.reviews import reviews_event
 from .jobs import VIDEO_JOB, pair_job, video_job
 from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
@@ -119,6 +120,9 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
         text = tick_text(out.events, len(out.tracker_state))
+        stored = [ev for ev in out.events if ev.action == "review"]
+        if stored:
+            asset_events.append(reviews_event(len(stored), "; ".join(ev.message for ev in stored)))
         rejected = [ev for ev in out.events if ev.action == "quarantined"]
         if rejected or not rs.part_path("quarantine", "current").exists():
             rows = refresh_quarantine_table(store, rs)

@@ -155,3 +155,82 @@ def test_a_review_of_a_video_not_there_yet_waits_then_is_quarantined(root):
     assert not [e for e in events if e.action in ("quarantined", "review")] and (d / "early.json").exists()
     events = _ticks(root, 1000.0, 1002.0, 1070.0)
     assert [e.reason for e in events if e.action == "quarantined"] == ["bad_review"]
+
+
+def test_golden_set_agreement_counts_unsafe_and_deviations():
+    from sopilot_resources.storage.golden_set import auc, golden_sets
+
+    def rev(name, verdict, devs=(), task="t"):
+        return {"task": task, "trainee_sha256": name, "trainee_file": f"{name}.mp4", "verdict": verdict,
+                "review_id": f"r-{name}", "deviations": json.dumps([{"type": t, "gold_step": s} for t, s in devs])}
+
+    reviews = [rev("a", "pass"), rev("b", "fail", [("missing_step", 2), ("extra_action", None)]),
+               rev("c", "retrain", [("wrong_step", 1)]), rev("d", "pass"), rev("e", "fail", task="u")]
+    latest = [{"task": "t", "trainee_sha256": k, "pair_key": f"p{k}", "verdict": v, "score": s, "scored_at": "x"}
+              for k, v, s in (("a", "pass", 95.0), ("b", "fail", 30.0), ("c", "pass", 90.0), ("d", "retrain", 70.0))]
+    devs = [{"pair_key": "pb", "type": "missing_step", "gold_step": 2}, {"pair_key": "pb", "type": "slow_step",
+                                                                       "gold_step": 0},
+            {"pair_key": "pd", "type": "long_idle", "gold_step": None}]
+    t, u = golden_sets(reviews, latest, devs)
+    assert (t["task"], t["n_reviewed"], t["n_compared"], t["n_reviewed_pass"]) == ("t", 4, 4, 2)
+    assert t["verdict_agreement"] == 0.5 and t["pass_agreement"] == 0.5  # c let through, d held back
+    assert (t["n_unsafe"], t["unsafe"], t["n_strict"], t["strict"]) == (1, "c.mp4", 1, "d.mp4")
+    assert t["auc"] == auc([95.0, 70.0], [30.0, 90.0]) == 0.75  # 3 of the 4 pass-vs-not pairs ordered right
+    # b: missing_step:3 found, extra_action missed, slow_step extra; c: wrong_step missed; d: no reviewed deviations
+    assert (t["deviations_found"], t["deviations_missed"], t["deviations_extra"]) == (1, 2, 1)
+    assert (u["n_reviewed"], u["n_compared"], u["verdict_agreement"], u["auc"]) == (1, 0, None, None)
+    again = golden_sets(reviews, [dict(x, scored_at="y") if x["trainee_sha256"] == "a" else x for x in latest], devs)
+    assert again[0]["version"] != t["version"] and again[1]["version"] == u["version"]
+
+
+def test_golden_set_asset_materializes_from_stored_reviews(root):
+    import dagster as dg
+
+    from dagster_support import resources
+    from sopilot_assets.assets.reviews import golden_set
+
+    record_review(root, make_review(root, "trainee2", "retrain", ["missing_step:3"]))
+    record_review(root, make_review(root, "trainee3", "pass"))  # not scored: counted, not compared
+    res = dg.materialize([golden_set], resources=resources(root.root), instance=dg.DagsterInstance.ephemeral())
+    assert res.success
+    row = ResultsStore(root.results, root.duckdb_path).query("SELECT * FROM golden_set")[0]
+    assert (row["task"], row["n_reviewed"], row["n_compared"], row["deviations_found"]) == ("assembly", 2, 1, 1)
+    mat = res.asset_materializations_for_node("golden_set")[0]
+    assert mat.metadata["reviewed"].value == 2 and "assembly" in mat.metadata["golden_sets"].value
+    assert mat.tags["dagster/data_version"] == f"assembly:{row['version']}"
+
+
+def test_the_inbox_sensor_records_stored_reviews_for_the_golden_set(root):
+    import dagster as dg
+
+    from dagster_support import resources, tick
+    from sopilot_assets.assets.common import Versions
+    from sopilot_assets.definitions import build_definitions
+    from sopilot_resources.dagster_resources.storage import TestVideoStoreResource
+
+    res = resources(root.root)
+    res["video_store"] = TestVideoStoreResource(data_dir=str(root.root))
+    defs = build_definitions(resources=res, versions=Versions(embedder_key=EKEY, profile_fingerprint="p0"))
+    d = root.inbox / "assembly" / "reviews"
+    d.mkdir(parents=True)
+    (d / "r.json").write_text(json.dumps({"trainee": "trainee2", "verdict": "retrain", "deviations": ["missing_step:3"]}))
+    with dg.instance_for_test() as instance:
+        out = tick(defs, instance, None, res)
+    mats = [e for e in out.asset_events if e.asset_key == dg.AssetKey("reviews")]
+    assert len(mats) == 1 and "1 review(s) stored" in mats[0].description
+    assert [r["verdict"] for r in current_reviews(root)] == ["retrain"]
+    golden = defs.resolve_asset_graph().get(dg.AssetKey("golden_set"))
+    assert dg.AssetKey("reviews") in golden.parent_keys and golden.automation_condition is not None
+
+
+def test_sopilot_review_tells_the_data_roots_dagster_instance(root, capsys):
+    import dagster as dg
+
+    home = root.root / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    rc, out, err = _cli(capsys, root, "review", "trainee2", "--verdict", "pass")
+    assert rc == 0 and "note:" not in err, err
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        ev = instance.get_latest_materialization_event(dg.AssetKey("reviews"))
+    assert ev is not None and "trainee2.mp4: pass" in ev.asset_materialization.description

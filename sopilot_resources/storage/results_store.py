@@ -8,7 +8,7 @@ once (built under a temporary name, then renamed), so any number of runs can wri
 people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
 
 Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, cycles, steps,
-task_summary, trainee_summary, reviews, quarantine.
+task_summary, trainee_summary, reviews, golden_set, quarantine.
 """
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ TABLES: dict[str, pa.Schema] = {
         ("review_id", S), ("task", S), ("trainee_file", S), ("trainee_key", S), ("trainee_sha256", S),
         ("verdict", S), ("deviations", S), ("note", S), ("reviewer", S), ("source", S), ("gold_file", S),
         ("gold_version", I), ("reviewed_at", T), ("supersedes", S),
+    ]),
+    "golden_set": pa.schema([
+        ("task", S), ("n_reviewed", I), ("n_compared", I), ("n_reviewed_pass", I), ("verdict_agreement", F),
+        ("pass_agreement", F), ("n_unsafe", I), ("unsafe", S), ("n_strict", I), ("strict", S), ("auc", F),
+        ("deviations_found", I), ("deviations_missed", I), ("deviations_extra", I), ("version", S),
+        ("computed_at", T),
     ]),
     "quarantine": pa.schema([
         ("quarantined_at", T), ("file_name", S), ("task", S), ("role", S), ("inbox_path", S),

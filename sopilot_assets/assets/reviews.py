@@ -1,0 +1,62 @@
+"""``reviews`` and ``golden_set``: what supervisors said the trainee videos really were, and how
+well the engine agrees with them per task (docs/reviews.md).
+
+``reviews`` is not computed by a run: the inbox sensor records a materialization of it when it
+stores review files, and ``sopilot review`` when the data root's Dagster instance exists.
+``golden_set`` is refreshed automatically after new reviews or new scores; its data version is a
+content hash of the reviews and engine results it compared, so it changes exactly when they do."""
+
+import datetime as dt
+
+import dagster as dg
+
+from sopilot_resources.dagster_resources.storage import ResultsStoreResource
+from sopilot_resources.storage.golden_set import compute_golden_sets
+
+from .common import RETRY, column_schema
+from .rollups import ROLLUP_CONDITION
+
+REVIEWS = "reviews"
+
+reviews_spec = dg.AssetSpec(
+    REVIEWS, group_name="reviews", kinds={"duckdb"},
+    metadata={"dagster/column_schema": column_schema("reviews")},
+    description="Supervisor reviews: a trainee video's true verdict and deviations (`sopilot review`, or "
+                "files in inbox/<task>/reviews/). DuckDB table reviews, never rewritten; a later review of a "
+                "video supersedes the earlier one. Recorded by sopilot_inbox_sensor and `sopilot review`.")
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def reviews_event(n: int, text: str) -> dg.AssetMaterialization:
+    return dg.AssetMaterialization(asset_key=REVIEWS, description=text, metadata={"stored_now": n})
+
+
+@dg.asset(group_name="reviews", deps=["pair_score", REVIEWS], automation_condition=ROLLUP_CONDITION,
+          retry_policy=RETRY, code_version="golden_set.v1", kinds={"duckdb"},
+          metadata={"dagster/column_schema": column_schema("golden_set")},
+          description="Per task, its reviewed videos against the engine's latest results: verdict and pass/not-pass "
+                      "agreement, unsafe (a reviewed defective the engine passes) and strict cases, AUC, "
+                      "deviations found / missed / extra (DuckDB table golden_set).")
+def golden_set(context: dg.AssetExecutionContext, results_store: ResultsStoreResource) -> dg.MaterializeResult:
+    rs = results_store.store()
+    rows = compute_golden_sets(rs)
+    now = dt.datetime.now(dt.timezone.utc)
+    for r in rows:
+        r["computed_at"] = now
+    rs.write("golden_set", "current", rows)
+    pct = lambda x: "-" if x is None else f"{100 * x:.0f} %"  # noqa: E731
+    md = ("| task | reviewed (compared) | verdict agreement | pass agreement | unsafe | strict | AUC | "
+          "deviations found / missed / extra | version |\n|---|---|---|---|---|---|---|---|---|\n")
+    md += "\n".join(f"| {r['task']} | {r['n_reviewed']} ({r['n_compared']}) | {pct(r['verdict_agreement'])} | "
+                    f"{pct(r['pass_agreement'])} | {r['n_unsafe']}{': ' + r['unsafe'] if r['unsafe'] else ''} | "
+                    f"{r['n_strict']} | {_num(r['auc'])} | "
+                    f"{r['deviations_found']} / {r['deviations_missed']} / {r['deviations_extra']} | "
+                    f"{r['version']} |" for r in rows)
+    version = "-".join(f"{r['task']}:{r['version']}" for r in rows) or "empty"
+    return dg.MaterializeResult(
+        metadata={"golden_sets": dg.MetadataValue.md(md or "no reviews yet"), "tasks": len(rows),
+                  "reviewed": sum(r["n_reviewed"] for r in rows), "unsafe": sum(r["n_unsafe"] for r in rows)},
+        data_version=dg.DataVersion(version))
