@@ -13,6 +13,7 @@ from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings, SettingsError
 
 from .report_cli import add_report_parser
+from .profile_cli import add_profile_parser
 from .review_cli import add_review_parsers
 from .soak.cli_args import add_chaos_arguments
 from .score_cli import EXIT_BELOW, cmd_score, sopilot_version
@@ -130,6 +131,7 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
 
     add_report_parser(sub, cmd, data_help)
     add_review_parsers(cmd, data_help)
+    add_profile_parser(cmd, data_help)
 
     v = cmd("serve", "start the Dagster UI and daemon, restart either if it dies (Ctrl-C stops all; "
                      "exit code 3: gave up after repeated fast deaths, docs/operations.md)")

@@ -138,5 +138,8 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
     work = store.pair_work(pair.key)
     apath = save_alignment(work / "alignment.npz", res.alignment)
     atomic_write_json(work / "score.json", doc)
-    write_score_rows(results, pair, gold, trainee, doc, embedder_key, profile.fingerprint(), run_id)
+    from .storage.profiles import version_of
+
+    write_score_rows(results, pair, gold, trainee, doc, embedder_key, profile.fingerprint(), run_id,
+                     version_of(registry.task(pair.task), pair.profile_sha256))
     return StoredPairScore(pair, gold, trainee, res, doc, g, t, profile, embedder_key, work, apath)

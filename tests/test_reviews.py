@@ -234,3 +234,64 @@ def test_sopilot_review_tells_the_data_roots_dagster_instance(root, capsys):
     with dg.DagsterInstance.from_config(str(home)) as instance:
         ev = instance.get_latest_materialization_event(dg.AssetKey("reviews"))
     assert ev is not None and "trainee2.mp4: pass" in ev.asset_materialization.description
+
+
+def test_profile_versions_history_rollback_and_the_version_each_score_used(root, capsys):
+    from sopilot_resources.storage.intake import Intake
+    from sopilot_resources.storage.intake_types import IntakeConfig
+
+    intake = Intake(root, IntakeConfig(stable_seconds=0))
+    for k, pass_min in enumerate((80, 90)):
+        (root.inbox / "assembly").mkdir(parents=True, exist_ok=True)
+        (root.inbox / "assembly" / "profile.json").write_text(json.dumps({"pass_min": pass_min}))
+        out = intake.tick(None, now=1000.0 + k)
+        assert [e.action for e in out.events] == ["profile"], [e.message for e in out.events]
+    rc, text, _ = _cli(capsys, root, "profile", "history", "assembly")
+    lines = text.splitlines()
+    assert rc == 0 and len(lines) == 2 and lines[1].startswith("* v2") and "parent v1" in lines[1]
+    assert "by inbox: dropped as assembly/profile.json" in lines[0]
+    v1, v2 = json.loads(_cli(capsys, root, "profile", "history", "assembly", "--format", "json")[1])
+    assert v1["fingerprint"] != v2["fingerprint"]
+    rc, text, _ = _cli(capsys, root, "profile", "rollback", "assembly", "1", "--by", "maria", "--why", "too strict")
+    assert rc == 0 and "profile v3 is now in force (the content of v1" in text
+    hist = json.loads(_cli(capsys, root, "profile", "history", "assembly", "--format", "json")[1])
+    assert [(h["version"], h["parent"], h["current"], h["proposed_by"], h["why"]) for h in hist][2] == (
+        3, 2, True, "maria", "too strict")
+    assert hist[2]["sha256"] == v1["sha256"] and hist[2]["fingerprint"] == v1["fingerprint"]
+    rc, _, err = _cli(capsys, root, "profile", "rollback", "assembly", "1")
+    assert rc == 2 and "is the profile in force already" in err
+    rc, _, err = _cli(capsys, root, "profile", "rollback", "assembly", "7")
+    assert rc == 2 and "no profile version 7; versions: v1, v2, v3" in err
+    rc, _, err = _cli(capsys, root, "profile", "history", "welding")
+    assert rc == 2 and "unknown task 'welding'" in err
+    # a pair scored with the task's profile records the version in force (the newest with that content)
+    from sopilot_resources.pair_scoring import score_stored_pair
+    from sopilot_resources.storage import Registry
+
+    reg = Registry(root.registry_dir)
+    pair = reg.pairs()[0]
+    pair.profile_sha256 = v1["sha256"]
+    reg.put_pair(pair)
+    score_stored_pair(root, ResultsStore(root.results, root.duckdb_path), pair.key, EKEY, device="cpu")
+    row = ResultsStore(root.results, root.duckdb_path).query("SELECT profile_version FROM scores")[0]
+    assert row["profile_version"] == 3
+
+
+def test_task_summary_counts_trainees_scored_with_an_older_profile_as_stale(root):
+    import dagster as dg
+
+    from dagster_support import resources
+    from sopilot_assets.assets.rollups import task_summary
+    from sopilot_resources.storage.intake import Intake
+    from sopilot_resources.storage.intake_types import IntakeConfig
+
+    def stale():
+        res = dg.materialize([task_summary], resources=resources(root.root), instance=dg.DagsterInstance.ephemeral())
+        assert res.success
+        return ResultsStore(root.results, root.duckdb_path).query("SELECT n_stale FROM task_summary")[0]["n_stale"]
+
+    assert stale() == 0  # scored with the default profile, which still applies
+    (root.inbox / "assembly").mkdir(parents=True, exist_ok=True)
+    (root.inbox / "assembly" / "profile.json").write_text(json.dumps({"pass_min": 95}))
+    Intake(root, IntakeConfig(stable_seconds=0)).tick(None, now=1000.0)
+    assert stale() == 1  # the task's own profile now: the idle-time rescoring will update it

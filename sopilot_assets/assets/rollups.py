@@ -10,6 +10,7 @@ import io
 
 import dagster as dg
 
+from sopilot_resources.dagster_resources.engine import ScoringProfileResource
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.scoring.verdict import count_columns_sql, worst_first
 from sopilot_resources.storage.fsutil import atomic_write_bytes
@@ -45,6 +46,11 @@ dev AS (
 SELECT latest.*, coalesce(dev.what_went_wrong, '') AS what_went_wrong
 FROM latest LEFT JOIN dev USING (pair_key) ORDER BY task, trainee_file
 """
+#: each trainee's newest score: what it was scored against (for the stale count)
+SCORED_WITH_SQL = """
+SELECT task, trainee_sha256, gold_version, profile_fingerprint FROM scores
+QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY gold_version DESC, scored_at DESC) = 1
+"""
 #: rows of the inline table (the DuckDB table has them all)
 MAX_TABLE_ROWS = 500
 
@@ -75,29 +81,37 @@ def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResourc
 
 
 @dg.asset(group_name="rollups", deps=["pair_score"], automation_condition=ROLLUP_CONDITION,
-          retry_policy=RETRY, code_version="task_summary.v3", kinds={"duckdb"},
+          retry_policy=RETRY, code_version="task_summary.v4", kinds={"duckdb"},
           metadata={"dagster/column_schema": column_schema("trainee_summary")},
           description="Every trainee's latest verdict and score (table `trainees` here, DuckDB table "
                       "trainee_summary), and per task: videos scored, mean / min score, verdict counts, "
-                      "performances scored (a shift recording counts its cycles) and passed, current gold "
-                      "(DuckDB table task_summary).")
+                      "performances scored (a shift recording counts its cycles) and passed, current gold, "
+                      "stale trainees (scored against an older gold or profile version; the idle-time rescoring "
+                      "updates them) (DuckDB table task_summary).")
 def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
-                 results_store: ResultsStoreResource) -> dg.MaterializeResult:
+                 results_store: ResultsStoreResource, scoring_profile: ScoringProfileResource) -> dg.MaterializeResult:
+    from sopilot_resources.heavy.rescore import profile_fingerprint
+
     rs = results_store.store()
     trainees = rs.query(TRAINEES_SQL)
     rs.write("trainee_summary", "summary", trainees)
     rows = rs.query(SUMMARY_SQL)
-    registry = video_store.registry()
+    registry, store = video_store.registry(), video_store.store()
+    scored_with = rs.query(SCORED_WITH_SQL)
     for r in rows:
-        gold = registry.task(r["task"]).current_gold or {}
+        task = registry.task(r["task"])
+        gold = task.current_gold or {}
         r["current_gold"], r["gold_version"] = gold.get("file_name"), gold.get("version")
+        fp = profile_fingerprint(store, task, scoring_profile.profile_path)
+        r["n_stale"] = sum(1 for x in scored_with if x["task"] == r["task"] and (
+            x["gold_version"] != gold.get("version") or x["profile_fingerprint"] != fp))
     rs.write("task_summary", "summary", rows)
-    md = ("| task | videos | mean | pass | review | retrain | fail | cycles (passed) | gold |\n"
-          "|---|---|---|---|---|---|---|---|---|\n")
+    md = ("| task | videos | mean | pass | review | retrain | fail | cycles (passed) | gold | stale |\n"
+          "|---|---|---|---|---|---|---|---|---|---|\n")
     md += "\n".join(f"| {r['task']} | {r['n_scored']} | {r['mean_score']:.1f} | {r['n_pass']} | "
                     f"{r['n_needs_review']} | {r['n_retrain']} | {r['n_fail']} | "
                     f"{r['n_cycles']} ({r['n_cycles_passed']}) | "
-                    f"{r['current_gold']} (v{r['gold_version']}) |" for r in rows)
+                    f"{r['current_gold']} (v{r['gold_version']}) | {r['n_stale']} |" for r in rows)
     return dg.MaterializeResult(metadata={
         "trainees": trainee_table(trainees), "tasks": len(rows), "summary": dg.MetadataValue.md(md),
         "updated_at": dt.datetime.now(dt.timezone.utc).isoformat()})

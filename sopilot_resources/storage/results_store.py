@@ -43,7 +43,7 @@ TABLES: dict[str, pa.Schema] = {
         ("verdict", S), ("scored_at", T), ("trainee_key", S), ("gold_key", S),
         ("gold_version", I), ("n_deviations", I), ("n_critical", I), ("penalty_total", F),
         ("embedder", S), ("profile_fingerprint", S), ("trainee_sha256", S), ("gold_sha256", S),
-        ("run_id", S), ("n_cycles", I), ("n_cycles_passed", I), ("recording", S),
+        ("run_id", S), ("n_cycles", I), ("n_cycles_passed", I), ("recording", S), ("profile_version", I),
     ]),
     "deviations": pa.schema([
         ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("idx", I),
@@ -65,7 +65,7 @@ TABLES: dict[str, pa.Schema] = {
     "task_summary": pa.schema([
         ("task", S), ("current_gold", S), ("gold_version", I), ("n_scored", I),
         ("mean_score", F), ("min_score", F), *((n, I) for n in count_column_names()),  # n_pass .. n_fail
-        ("last_scored_at", T), ("n_cycles", I), ("n_cycles_passed", I),
+        ("last_scored_at", T), ("n_cycles", I), ("n_cycles_passed", I), ("n_stale", I),
     ]),
     "trainee_summary": pa.schema([
         ("task", S), ("trainee_file", S), ("verdict", S), ("score", F), ("n_deviations", I),
@@ -101,6 +101,10 @@ COLUMN_NOTES = {
                  "folder name, the same for all its segments; NULL otherwise",
     "deviations": "reviews: JSON list of {type, gold_step (0-based, null: no step), gold_step_name}",
     "supersedes": "reviews: the review_id of the earlier review of the same video this one replaces (both kept)",
+    "profile_version": "the task's profile version the pair was scored with (sopilot profile history); "
+                       "NULL: the default profile",
+    "n_stale": "trainees whose latest score is not against the task's current gold and profile: the idle-time "
+               "rescoring brings them up to date",
     "n_cycles": "performances scored: the complete cycles of a shift recording, 1 for a video of one "
                 "performance (NULL in rows written before shift recordings were scored: read as 1)",
 }

@@ -17,9 +17,11 @@ def _t(span: dict | None, key: str):
 
 
 def write_score_rows(rs: ResultsStore, pair: PairRecord, gold: VideoRecord, trainee: VideoRecord,
-                     doc: dict, embedder_key: str, profile_fingerprint: str, run_id: str) -> None:
+                     doc: dict, embedder_key: str, profile_fingerprint: str, run_id: str,
+                     profile_version: int | None = None) -> None:
     """Replaces the pair's rows in deviations, steps and (last) scores; ``doc`` is
-    ``ScoreResult.to_dict()``. ``gold_step`` / ``step_index`` stay 0-based, as in the JSON."""
+    ``ScoreResult.to_dict()``. ``gold_step`` / ``step_index`` stay 0-based, as in the JSON.
+    ``profile_version``: the task's profile version scored with (None: the default profile)."""
     now = dt.datetime.now(dt.timezone.utc)
     base = {"pair_key": pair.key, "task": pair.task, "trainee_file": trainee.file_name, "gold_file": gold.file_name}
     devs = doc["deviations"]
@@ -47,7 +49,7 @@ def write_score_rows(rs: ResultsStore, pair: PairRecord, gold: VideoRecord, trai
         "gold_sha256": gold.sha256, "run_id": run_id,
         "n_cycles": sum(c["score"] is not None for c in cycles) if several else 1,
         "n_cycles_passed": (sum(c["verdict"] == PASS for c in cycles) if several else int(doc["verdict"] == PASS)),
-        "recording": trainee.recording}])
+        "recording": trainee.recording, "profile_version": profile_version}])
 
 
 def cycle_rows(base: dict, cycles: list[dict], now) -> list[dict]:

@@ -8,8 +8,8 @@ from .fsutil import move_file, sha256_file
 from .inbox import InboxEntry
 from .intake_types import Event
 from .keys import stem_of
+from .profiles import add_version
 from .registry import VideoRecord
-from .video_store import utc_now
 
 
 class SidecarMixin:
@@ -46,11 +46,8 @@ class SidecarMixin:
             self.store.archive_duplicate(e.path, e.task, "profile")
         else:
             move_file(e.path, dst)
-        task.profile = {"sha256": sha, "path": self._rel(dst), "file_name": e.path.name,
-                        "registered_at": utc_now(), "version": len(task.profiles) + 1,
-                        "fingerprint": prof.fingerprint()}
-        task.profiles.append(task.profile)
-        self.registry.put_task(task)
+        add_version(self.registry, task, {"sha256": sha, "path": self._rel(dst), "file_name": e.path.name,
+                                          "fingerprint": prof.fingerprint()}, "inbox", f"dropped as {e.rel}")
         events.append(Event("profile", f"{e.rel}: profile v{task.profile['version']} of task "
                             f"{e.task} (fingerprint {prof.fingerprint()}); applies to trainees "
                             "paired from now on", e.task, "", e.path.name, e.rel, sha,
