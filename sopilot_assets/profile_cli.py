@@ -37,7 +37,7 @@ def cmd_profile(a: argparse.Namespace) -> int:
 def add_profile_parser(cmd, data_help: str) -> None:
     """The ``profile`` subcommand (``cmd(name, text)`` as in cli.py)."""
     p = cmd("profile", "a task's scoring profile versions: history, or roll back to an earlier one (as a new version)")
-    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", help="history or rollback")
     h = sub.add_parser("history", help="every version of the task's profile, the current one marked *")
     h.add_argument("task")
     h.add_argument("--format", choices=("table", "json"), default="table", help="output format")
