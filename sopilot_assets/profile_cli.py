@@ -13,9 +13,17 @@ def cmd_profile(a: argparse.Namespace) -> int:
     from sopilot_resources.storage.profiles import history, rollback
     from sopilot_resources.storage.registry import Registry
 
-    registry = Registry(_store(a).registry_dir)
+    store = _store(a)
+    registry = Registry(store.registry_dir)
+    who = (a.by if getattr(a, "by", None) is not None else _who())
+    if a.action in ("autopilot", "pin", "unpin"):
+        return _autopilot(a, store, who)
     if a.action == "rollback":
-        new = rollback(registry, a.task, a.version, a.by if a.by is not None else _who(), a.why or "")
+        undone = registry.task(a.task).profile or {}
+        new = rollback(registry, a.task, a.version, who, a.why or "")
+        from sopilot_resources.storage.autopilot_state import note_rollback
+
+        note_rollback(store, a.task, undone, new["version"], who)
         print(f"task {a.task}: profile v{new['version']} is now in force (the content of v{a.version}, "
               f"fingerprint {new['fingerprint']}); pairs scored from now on use it, and the idle-time rescoring "
               "updates the earlier scores")
@@ -34,10 +42,23 @@ def cmd_profile(a: argparse.Namespace) -> int:
     return 0
 
 
+def _autopilot(a: argparse.Namespace, store, who: str) -> int:
+    from sopilot_resources.storage import autopilot_state as ap
+
+    if a.action in ("pin", "unpin"):
+        ap.pin(store, a.task, a.action == "pin", who)
+        print(f"task {a.task}: autopilot {'off (profile pinned)' if a.action == 'pin' else 'on'}")
+        return 0
+    kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews)
+    print(msg)
+    return 0
+
+
 def add_profile_parser(cmd, data_help: str) -> None:
     """The ``profile`` subcommand (``cmd(name, text)`` as in cli.py)."""
     p = cmd("profile", "a task's scoring profile versions: history, or roll back to an earlier one (as a new version)")
-    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION", help="history or rollback")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION",
+                           help="history, rollback, autopilot, pin or unpin")
     h = sub.add_parser("history", help="every version of the task's profile, the current one marked *")
     h.add_argument("task")
     h.add_argument("--format", choices=("table", "json"), default="table", help="output format")
@@ -48,6 +69,20 @@ def add_profile_parser(cmd, data_help: str) -> None:
     r.add_argument("--why", help="the reason, kept with the version (default: 'rollback to vN')")
     r.add_argument("--by", help="who rolls back (default: the logged-in user)")
     r.add_argument("--data-dir", default=None, help=data_help)
-    for x in (h, r):
+    u = sub.add_parser("autopilot", help="propose verdict thresholds that agree better with the task's reviews; "
+                                         "--adopt makes a proposal that passes the gate a new version")
+    u.add_argument("task")
+    u.add_argument("--adopt", action="store_true", help="adopt the proposal if it passes the golden-set gate")
+    u.add_argument("--min-reviews", type=int, default=8, help="reviewed and scored videos the task needs first")
+    u.add_argument("--data-dir", default=None, help=data_help)
+    pins = []
+    for name, text in (("pin", "pin the task's profile: the autopilot leaves it alone"),
+                       ("unpin", "let the autopilot propose for the task again")):
+        x = sub.add_parser(name, help=text)
+        x.add_argument("task")
+        x.add_argument("--by", help="who (default: the logged-in user)")
+        x.add_argument("--data-dir", default=None, help=data_help)
+        pins.append(x)
+    for x in (h, r, u, *pins):
         x.set_defaults(func=cmd_profile)
     p.set_defaults(func=cmd_profile)

@@ -8,7 +8,7 @@ once (built under a temporary name, then renamed), so any number of runs can wri
 people query it read-only: no DuckDB lock is ever taken by the pipeline after that.
 
 Tables (columns in ``TABLES``): videos, ingest_events, scores, deviations, cycles, steps,
-task_summary, trainee_summary, reviews, golden_set, quarantine.
+task_summary, trainee_summary, reviews, golden_set, profile_events, quarantine.
 """
 from __future__ import annotations
 
@@ -82,6 +82,11 @@ TABLES: dict[str, pa.Schema] = {
         ("pass_agreement", F), ("n_unsafe", I), ("unsafe", S), ("n_strict", I), ("strict", S), ("auc", F),
         ("deviations_found", I), ("deviations_missed", I), ("deviations_extra", I), ("version", S),
         ("computed_at", T),
+    ]),
+    "profile_events": pa.schema([
+        ("event_at", T), ("task", S), ("event", S), ("from_version", I), ("to_version", I), ("actor", S),
+        ("reason", S), ("changes", S), ("n_reviews", I), ("agreement_before", I), ("agreement_after", I),
+        ("cv_before", I), ("cv_after", I), ("unsafe_after", S),
     ]),
     "quarantine": pa.schema([
         ("quarantined_at", T), ("file_name", S), ("task", S), ("role", S), ("inbox_path", S),

@@ -1,0 +1,131 @@
+"""The autopilot's state and effects per task: its sliding bounds and pin (``registry/autopilot/
+<task>.json``), the golden set as cases, adopting a proposal as a new profile version, and the
+audit table ``profile_events`` (docs/reviews.md, "Autopilot")."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from ..scoring.autopilot import THRESHOLDS, Case, Proposal, propose, slide
+from .fsutil import atomic_write_bytes, atomic_write_json, read_json
+from .golden_set import LATEST_SQL, REVIEWS_SQL
+from .profiles import add_version, task_record
+from .registry import Registry
+from .results_store import ResultsStore
+from .video_store import VideoStore
+
+#: a task's profile is never changed with fewer current reviews than this
+MIN_REVIEWS = 8
+
+
+def _path(store: VideoStore, task: str):
+    return store.registry_dir / "autopilot" / f"{task}.json"
+
+
+def state(store: VideoStore, task: str) -> dict:
+    return read_json(_path(store, task)) or {"bounds": {}, "pinned": False}
+
+
+def save_state(store: VideoStore, task: str, st: dict) -> None:
+    atomic_write_json(_path(store, task), st)
+
+
+def cases_for(store: VideoStore, task: str) -> list[Case]:
+    """The task's golden set as Cases: current reviews joined with each video's latest score."""
+    rs = ResultsStore(store.results, store.duckdb_path)
+    latest = {r["trainee_sha256"]: r for r in rs.query(LATEST_SQL) if r["task"] == task}
+    crit = {r["pair_key"]: r["n_critical"] for r in rs.query("SELECT pair_key, n_critical FROM scores")}
+    out = []
+    for r in rs.query(REVIEWS_SQL):
+        s = latest.get(r["trainee_sha256"]) if r["task"] == task else None
+        if s is not None:
+            out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(crit.get(s["pair_key"]))))
+    return sorted(out, key=lambda c: c.name)
+
+
+def current_profile_doc(store: VideoStore, task: str) -> tuple[dict, int | None]:
+    """(the task's profile as a JSON object - {} for the default profile, its version)."""
+    rec = task_record(Registry(store.registry_dir), task)
+    if not rec.profile:
+        return {}, None
+    return json.loads((store.root / rec.profile["path"]).read_text()), rec.profile["version"]
+
+
+def event(store: VideoStore, task: str, kind: str, p: Proposal | None, by: str, reason: str,
+          from_version: int | None = None, to_version: int | None = None) -> dict:
+    row = {"event_at": dt.datetime.now(dt.timezone.utc), "task": task, "event": kind,
+           "from_version": from_version, "to_version": to_version, "actor": by, "reason": reason,
+           "changes": json.dumps({k: list(v) for k, v in (p.changes if p else {}).items()}),
+           "n_reviews": p.n if p else None, "agreement_before": p.agreement_before if p else None,
+           "agreement_after": p.agreement_after if p else None, "cv_before": p.cv_before if p else None,
+           "cv_after": p.cv_after if p else None, "unsafe_after": ", ".join(p.unsafe_after) if p else None}
+    ResultsStore(store.results, store.duckdb_path).append("profile_events", [row], prefix=task)
+    return row
+
+
+def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MIN_REVIEWS,
+        by: str = "autopilot") -> tuple[str, Proposal | None, str]:
+    """One autopilot pass over ``task``: (event: skipped | proposed | rejected | adopted, the
+    proposal or None, a sentence for people). Every pass is a ``profile_events`` row."""
+    st = state(store, task)
+    doc, version = current_profile_doc(store, task)
+    if st.get("pinned"):
+        msg = f"task {task}: profile pinned by {st.get('pinned_by') or 'someone'}; autopilot off for it"
+        event(store, task, "skipped", None, by, msg, version)
+        return "skipped", None, msg
+    cases = cases_for(store, task)
+    if len(cases) < min_reviews:
+        msg = f"task {task}: {len(cases)} reviewed and scored video(s), at least {min_reviews} needed"
+        event(store, task, "skipped", None, by, msg, version)
+        return "skipped", None, msg
+    from ..scoring.profile import Profile
+
+    base = Profile()
+    current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
+    p = propose(cases, current, st.get("bounds") or {})
+    summary = (f"agreement {p.agreement_before} -> {p.agreement_after} of {p.n}, held-out {p.cv_before} -> "
+               f"{p.cv_after}; " + ", ".join(f"{k} {a:g} -> {b:g}" for k, (a, b) in p.changes.items()))
+    if not p.gate_ok:
+        msg = f"task {task}: no change: " + "; ".join(p.reasons)
+        event(store, task, "rejected", p, by, msg, version)
+        return "rejected", p, msg
+    if not adopt:
+        msg = f"task {task}: proposal passes the gate ({summary}); --adopt makes it a new version"
+        event(store, task, "proposed", p, by, msg, version)
+        return "proposed", p, msg
+    new = {**doc, **p.proposed}
+    blob = (json.dumps(new, indent=2, sort_keys=True) + "\n").encode()
+    sha = hashlib.sha256(blob).hexdigest()
+    path = store.profile_path(task, sha)
+    atomic_write_bytes(path, blob)
+    from ..scoring.profile import load_profile
+
+    entry = {"sha256": sha, "path": path.relative_to(store.root).as_posix(), "file_name": "autopilot.json",
+             "fingerprint": load_profile(path).fingerprint()}
+    reg = Registry(store.registry_dir)
+    added = add_version(reg, task_record(reg, task), entry, by, summary)
+    st["bounds"] = slide(st.get("bounds") or {}, adopted=True)
+    save_state(store, task, st)
+    msg = f"task {task}: profile v{added['version']} adopted ({summary})"
+    event(store, task, "adopted", p, by, msg, version, added["version"])
+    return "adopted", p, msg
+
+
+def note_rollback(store: VideoStore, task: str, undone: dict, new_version: int, by: str) -> None:
+    """After a rollback that undid an autopilot version: its bounds narrow."""
+    if undone.get("proposed_by") != "autopilot":
+        return
+    st = state(store, task)
+    st["bounds"] = slide(st.get("bounds") or {}, adopted=False)
+    save_state(store, task, st)
+    event(store, task, "rolled_back", None, by, f"v{undone['version']} (autopilot) rolled back; bounds "
+          f"narrowed to {st['bounds']}", undone["version"], new_version)
+
+
+def pin(store: VideoStore, task: str, pinned: bool, by: str) -> None:
+    task_record(Registry(store.registry_dir), task)  # an unknown task is an error
+    st = state(store, task)
+    st.update(pinned=pinned, pinned_by=by if pinned else None)
+    save_state(store, task, st)
+    event(store, task, "pinned" if pinned else "unpinned", None, by, f"autopilot {'off' if pinned else 'on'}")

@@ -1,0 +1,126 @@
+"""The per-task autopilot's proposal step (issue 15 item 4, first part): verdict thresholds
+proposed from the golden set within sliding bounds, cross-validated, behind the gate; adopted
+as a new profile version, pinned, rolled back with narrower bounds; every pass audited."""
+import datetime as dt
+import json
+
+import pytest
+
+from sopilot_assets.cli import main
+from sopilot_resources.scoring.autopilot import FLOOR, START, Case, agreement, propose, slide, unsafe
+from sopilot_resources.storage import Registry, ResultsStore, VideoStore
+from sopilot_resources.storage.registry import TaskRecord
+
+CURRENT = {"pass_min": 85.0, "review_min": 70.0, "retrain_min": 50.0}
+
+
+def _cases(extra=()):
+    good = [Case(f"p{s}", "pass", s) for s in (81, 82, 83, 84, 90, 95, 96, 97)]
+    bad = [Case("r60", "retrain", 60), Case("r55", "retrain", 55), Case("r65", "retrain", 65),
+           Case("f20", "fail", 20), Case("crit", "fail", 99, critical=True)]
+    return good + bad + list(extra)
+
+
+def test_a_proposal_within_the_bounds_agrees_better_and_passes_the_gate():
+    p = propose(_cases(), CURRENT, {})
+    assert p.gate_ok, p.reasons
+    assert p.changes == {"pass_min": (85.0, 81.0)} and p.agreement_before == 9 and p.agreement_after == 13
+    assert p.cv_after > p.cv_before and p.unsafe_after == []
+
+
+def test_the_gate_never_lets_a_reviewed_defective_pass():
+    cases = _cases([Case("f82", "fail", 82)])  # a defective video scoring among the good ones
+    p = propose(cases, CURRENT, {})
+    assert p.gate_ok and p.proposed["pass_min"] == 83.0  # stops just above it
+    assert unsafe(p.proposed, cases) == [] and "f82" not in p.unsafe_after
+
+
+def test_the_gate_refuses_what_does_not_help_and_says_why():
+    agreeing = [Case(f"p{s}", "pass", s) for s in (90, 95)] + [Case("r60", "retrain", 60)]
+    p = propose(agreeing, CURRENT, {})
+    assert not p.gate_ok and any("no threshold" in r for r in p.reasons)
+    few = [Case("p83", "pass", 83), Case("p90", "pass", 90)]  # one video would move it: not on held-out ones
+    q = propose(few, CURRENT, {})
+    assert not q.gate_ok and any("held-out" in r for r in q.reasons)
+
+
+def test_bounds_limit_the_move_and_slide():
+    p = propose(_cases(), CURRENT, {"pass_min": 2, "review_min": 2, "retrain_min": 2})
+    assert p.proposed["pass_min"] == 83.0  # 85 - 2
+    b = slide({}, adopted=True)
+    assert b["pass_min"] == START * 1.5
+    assert slide(b, adopted=False)["pass_min"] == START * 0.75
+    tiny = {"pass_min": FLOOR, "review_min": FLOOR, "retrain_min": FLOOR}
+    assert slide(tiny, adopted=False) == tiny  # never below the floor
+    assert agreement(CURRENT, _cases()) == 9
+
+
+def _root(tmp_path, cases):
+    """A data root whose task t has ``cases`` as reviewed videos with a latest score each."""
+    store = VideoStore.at(tmp_path / "data").ensure()
+    Registry(store.registry_dir).put_task(TaskRecord(task="t"))
+    rs = ResultsStore(store.results, store.duckdb_path)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    for k, c in enumerate(cases):
+        rs.write("scores", f"p{k}", [{"pair_key": f"p{k}", "task": "t", "trainee_file": f"{c.name}.mp4",
+                                      "trainee_sha256": c.name, "gold_version": 1, "score": c.score,
+                                      "verdict": "x", "scored_at": now, "n_critical": int(c.critical)}])
+        rs.append("reviews", [{"review_id": f"r{k}", "task": "t", "trainee_file": f"{c.name}.mp4",
+                               "trainee_sha256": c.name, "verdict": c.reviewed, "deviations": "[]",
+                               "reviewed_at": now}], prefix="t")
+    return store, rs
+
+
+def _cli(capsys, store, *args):
+    rc = main(["profile", *args, "--data-dir", str(store.root)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_autopilot_adopts_pins_rolls_back_and_audits_every_pass(tmp_path, capsys):
+    from sopilot_resources.scoring.profile import load_profile
+
+    store, rs = _root(tmp_path, _cases())
+    rc, out, _ = _cli(capsys, store, "autopilot", "t")
+    assert rc == 0 and "passes the gate" in out and "pass_min 85 -> 81" in out
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt")
+    assert rc == 0 and "profile v1 adopted" in out
+    task = Registry(store.registry_dir).task("t")
+    assert task.profile["proposed_by"] == "autopilot" and "agreement 9 -> 13 of 13" in task.profile["why"]
+    assert load_profile(store.root / task.profile["path"]).pass_min == 81.0
+    st = json.loads((store.registry_dir / "autopilot" / "t.json").read_text())
+    assert st["bounds"]["pass_min"] == START * 1.5  # widened after an adopted change
+    rc, out, _ = _cli(capsys, store, "pin", "t", "--by", "ops")
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt")
+    assert "pinned by ops" in out and Registry(store.registry_dir).task("t").profile["version"] == 1
+    _cli(capsys, store, "unpin", "t")
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--min-reviews", "50")
+    assert "at least 50 needed" in out
+    rc, out, err = _cli(capsys, store, "rollback", "t", "1")  # v1 is in force
+    assert rc == 2 and "in force already" in err
+    events = [r["event"] for r in rs.query("SELECT event FROM profile_events ORDER BY event_at")]
+    assert events == ["proposed", "adopted", "pinned", "skipped", "unpinned", "skipped"]
+
+
+def test_a_rolled_back_autopilot_version_narrows_its_bounds(tmp_path, capsys):
+    store, rs = _root(tmp_path, _cases())
+    reg = Registry(store.registry_dir)
+    t = reg.task("t")
+    (store.root / "p.json").write_text(json.dumps({"pass_min": 88}))
+    from sopilot_resources.storage.profiles import add_version
+
+    add_version(reg, t, {"sha256": "a" * 64, "path": "p.json", "file_name": "p.json", "fingerprint": "f"},
+                "inbox", "dropped")
+    _cli(capsys, store, "autopilot", "t", "--adopt")
+    assert reg.task("t").profile["proposed_by"] == "autopilot"
+    rc, out, _ = _cli(capsys, store, "rollback", "t", "1", "--by", "maria")
+    assert rc == 0 and "v3 is now in force" in out
+    st = json.loads((store.registry_dir / "autopilot" / "t.json").read_text())
+    assert st["bounds"]["pass_min"] == START * 1.5 * 0.5
+    assert [r["event"] for r in rs.query("SELECT event FROM profile_events ORDER BY event_at")][-1] == "rolled_back"
+
+
+def test_unknown_task_is_an_error(tmp_path, capsys):
+    store, _ = _root(tmp_path, _cases())
+    rc, _, err = _cli(capsys, store, "autopilot", "nope")
+    assert rc == 2 and "unknown task 'nope'" in err
