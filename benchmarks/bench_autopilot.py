@@ -1,0 +1,154 @@
+"""The autopilot on the demo sets (issue 15, "How it is measured"): per task, some videos are
+taken as reviewed (their ground truth as the supervisor's verdict), the autopilot proposes
+verdict thresholds from them, and the other videos are judged with the adopted thresholds vs
+the default ones.
+
+    .venv/bin/python benchmarks/bench_autopilot.py                      # seeds 0, 1, 3 (bench_out/acc3)
+    .venv/bin/python benchmarks/bench_autopilot.py --sets bench_out/acc3/seed1-v2 --splits 20
+
+Input: the engine's results per video that ``benchmarks/bench_accuracy.py --out bench_out/acc3
+--seed N`` wrote (``results.json`` beside each set: score and verdict per video, its kind).
+Reviewed verdicts: ``correct`` -> pass, ``unrelated`` and a missing critical step -> fail,
+every other defect -> retrain. Per task and split (seeded): ``--reviewed`` videos reviewed (at
+least two correct and two defective), the rest held out. The proposal is the real one
+(``scoring.autopilot.propose``: bounds 5 points, 5-fold cross-validation, the gate), adopted
+when it passes the gate. Reported per task, summed over splits: held-out videos whose pass /
+not-pass verdict matches the ground truth with the default thresholds and with the adopted
+ones, defective held-out videos passed before / after, proposals adopted / rejected by the gate,
+and the cases where the gate stopped a change that would have passed a reviewed defective video
+(the same search without that rule). Writes bench_out/autopilot/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sopilot_resources.scoring.autopilot import THRESHOLDS, Case, propose, verdict_of  # noqa: E402
+from sopilot_resources.scoring.profile import Profile  # noqa: E402
+
+DEFAULT = {k: float(getattr(Profile(), k)) for k in THRESHOLDS}
+
+
+def truth(kind: str) -> str:
+    if kind == "correct":
+        return "pass"
+    return "fail" if kind in ("unrelated", "missing-critical") else "retrain"
+
+
+def cases(rows: list[dict]) -> list[Case]:
+    """Each video as a Case; the engine's critical flag inferred: a ``fail`` scored at or above
+    the default retrain_min can only come from a critical deviation."""
+    return [Case(Path(r["path"]).name, truth(r["kind"]), float(r["score"]),
+                 r["verdict"] == "fail" and float(r["score"]) >= DEFAULT["retrain_min"]) for r in rows]
+
+
+def split(cs: list[Case], n: int, rng: random.Random) -> tuple[list[Case], list[Case]] | None:
+    good = [c for c in cs if c.reviewed == "pass"]
+    bad = [c for c in cs if c.reviewed != "pass"]
+    if len(good) < 3 or len(bad) < 3:
+        return None
+    rng.shuffle(good)
+    rng.shuffle(bad)
+    reviewed = good[:2] + bad[:2]
+    rest = good[2:] + bad[2:]
+    rng.shuffle(rest)
+    reviewed += rest[: max(0, n - 4)]
+    held = [c for c in cs if c not in reviewed]
+    return reviewed, held
+
+
+def pass_ok(th: dict, cs: list[Case]) -> int:
+    return sum((verdict_of(th, c) == "pass") == (c.reviewed == "pass") for c in cs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", nargs="+", type=Path,
+                    default=[ROOT / f"bench_out/acc3/seed{s}-v2" for s in (0, 1, 3)])
+    ap.add_argument("--reviewed", type=int, default=8, help="videos reviewed per task (the autopilot's minimum)")
+    ap.add_argument("--splits", type=int, default=10, help="random reviewed / held-out splits per task")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench_out/autopilot/results.json")
+    a = ap.parse_args()
+    rows_out, stopped, reasons = [], [], {}
+    for s in a.sets:
+        res = s / "results.json"
+        if not res.is_file():
+            raise SystemExit(f"{res} missing: run benchmarks/bench_accuracy.py for that set first")
+        rows = json.loads(res.read_text())["rows"]
+        for task in sorted({r["task"] for r in rows}):
+            cs = cases([r for r in rows if r["task"] == task])
+            rng = random.Random(f"{s.name}/{task}")
+            agg = {"set": s.name, "task": task, "videos": len(cs), "splits": 0, "held_out": 0, "pass_ok_before": 0,
+                   "pass_ok_after": 0, "defective_passed_before": 0, "defective_passed_after": 0,
+                   "correct_passed_before": 0, "correct_passed_after": 0, "adopted": 0, "rejected": 0, "gate_stopped": 0}
+            for _ in range(a.splits):
+                sp = split(cs, a.reviewed, rng)
+                if sp is None:
+                    break
+                reviewed, held = sp
+                p = propose(reviewed, DEFAULT, {})
+                th = p.proposed if p.gate_ok else DEFAULT
+                agg["adopted" if p.gate_ok else "rejected"] += 1
+                for why in p.reasons:  # the kind of reason, without its figures
+                    kind = why.split(":")[0].split("(")[0].strip() if not why.startswith("agreement") else "agreement not up"
+                    reasons[kind] = reasons.get(kind, 0) + 1
+                loose = _without_safety(reviewed)
+                if any(verdict_of(loose, c) == "pass" and c.reviewed != "pass" for c in reviewed) and loose != th:
+                    agg["gate_stopped"] += 1
+                    if len(stopped) < 3:
+                        stopped.append({"set": s.name, "task": task, "would_be": loose, "adopted": th,
+                                        "passed_defective": sorted(c.name for c in reviewed if c.reviewed != "pass"
+                                                                   and verdict_of(loose, c) == "pass")})
+                agg["splits"] += 1
+                agg["held_out"] += len(held)
+                agg["pass_ok_before"] += pass_ok(DEFAULT, held)
+                agg["pass_ok_after"] += pass_ok(th, held)
+                for when, t in (("before", DEFAULT), ("after", th)):
+                    agg[f"defective_passed_{when}"] += sum(verdict_of(t, c) == "pass" for c in held if c.reviewed != "pass")
+                    agg[f"correct_passed_{when}"] += sum(verdict_of(t, c) == "pass" for c in held if c.reviewed == "pass")
+            rows_out.append(agg)
+            print(f"{s.name} {task}: held-out pass/not-pass right {agg['pass_ok_before']} -> {agg['pass_ok_after']} "
+                  f"of {agg['held_out']}; defective passed {agg['defective_passed_before']} -> "
+                  f"{agg['defective_passed_after']}; correct passed {agg['correct_passed_before']} -> "
+                  f"{agg['correct_passed_after']}; adopted {agg['adopted']}, rejected {agg['rejected']}, "
+                  f"gate stopped {agg['gate_stopped']}", flush=True)
+    tot = {k: sum(r[k] for r in rows_out) for k in rows_out[0] if isinstance(rows_out[0][k], int)}
+    print(f"all: held-out right {tot['pass_ok_before']} -> {tot['pass_ok_after']} of {tot['held_out']}; defective "
+          f"passed {tot['defective_passed_before']} -> {tot['defective_passed_after']}; correct passed "
+          f"{tot['correct_passed_before']} -> {tot['correct_passed_after']}; adopted {tot['adopted']}, rejected "
+          f"{tot['rejected']}, gate stopped {tot['gate_stopped']}")
+    for why, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        print(f"rejected because: {why}: {n} of {tot['rejected']}")
+    for x in stopped:
+        print(f"gate stopped ({x['set']} {x['task']}): {x['would_be']} would have passed {x['passed_defective']}; "
+              f"kept {x['adopted']}")
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(a).items()}, "tasks": rows_out, "total": tot,
+                                 "gate_stopped_examples": stopped, "reasons": reasons}, indent=1) + "\n")
+    return 0
+
+
+def _without_safety(cs: list[Case]) -> dict:
+    """The search without the rule that no reviewed defective may pass (what the gate guards)."""
+    from itertools import product
+
+    axes = [sorted({DEFAULT[k] + d for d in range(-5, 6)}) for k in THRESHOLDS]
+    best_th, best_key = DEFAULT, None
+    for v in product(*axes):
+        if not v[2] <= v[1] <= v[0]:
+            continue
+        th = dict(zip(THRESHOLDS, v))
+        key = (-sum(verdict_of(th, c) == c.reviewed for c in cs), sum(abs(th[k] - DEFAULT[k]) for k in THRESHOLDS), v)
+        if best_key is None or key < best_key:
+            best_th, best_key = th, key
+    return best_th
+
+
+if __name__ == "__main__":
+    sys.exit(main())
