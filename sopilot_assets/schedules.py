@@ -5,6 +5,7 @@ heavy_idle_schedule  cron SOPILOT_HEAVY_CRON. Launches heavy_backlog_job when th
                      measured numbers.
 nightly_soak_schedule cron SOPILOT_SOAK_CRON in SOPILOT_SOAK_TIMEZONE (default: this machine's
                      zone). Materializes soak_report when the machine is idle.
+nightly_autopilot_schedule cron SOPILOT_AUTOPILOT_CRON: autopilot_job when idle (autopilot_job.py).
 Both are on by default; SOPILOT_HEAVY_SCHEDULE=off / SOPILOT_SOAK_SCHEDULE=off start them
 stopped. Inside a soak's own sandbox (SOPILOT_SOAK_CHILD=1) both always skip. All of these are
 ``Settings`` (docs/operations.md), given to ``idle_definitions`` when the code location loads.
@@ -17,6 +18,7 @@ from sopilot_resources.dagster_resources.storage import VideoStoreResource
 from sopilot_resources.settings import Settings
 
 from .assets.common import Versions
+from .autopilot_job import build_autopilot
 from .heavy import HEAVY_TAG, build_heavy_job, heavy_runs_in_flight, pending_counts
 from .soak.assets import build_soak_report, soak_job
 
@@ -78,9 +80,10 @@ def build_schedules(settings: Settings, heavy_job: dg.JobDefinition) -> list[dg.
 
 
 def idle_definitions(settings: Settings, versions: Versions) -> dg.Definitions:
-    """Everything of this module for ``build_definitions(extra=[idle_definitions(...)])``: the two
+    """Everything of this module for ``build_definitions(extra=[idle_definitions(...)])``: the three
     schedules, their jobs, the soak_report asset and the ``idle_gate`` resource."""
     heavy_job = build_heavy_job(settings, versions)
-    return dg.Definitions(assets=[build_soak_report(settings)], jobs=[heavy_job, soak_job],
-                          schedules=build_schedules(settings, heavy_job),
+    autopilot_job, autopilot_schedule = build_autopilot(settings)
+    return dg.Definitions(assets=[build_soak_report(settings)], jobs=[heavy_job, soak_job, autopilot_job],
+                          schedules=[*build_schedules(settings, heavy_job), autopilot_schedule],
                           resources={"idle_gate": IdleGateResource.from_settings(settings)})

@@ -124,3 +124,31 @@ def test_unknown_task_is_an_error(tmp_path, capsys):
     store, _ = _root(tmp_path, _cases())
     rc, _, err = _cli(capsys, store, "autopilot", "nope")
     assert rc == 2 and "unknown task 'nope'" in err
+
+
+def test_the_nightly_autopilot_runs_when_idle_and_its_job_audits_each_task(tmp_path):
+    import dagster as dg
+
+    from sopilot_assets.autopilot_job import build_autopilot
+    from sopilot_resources.dagster_resources.storage import VideoStoreResource
+    from sopilot_resources.settings import Settings
+    from test_idle_schedules import SimulatedLoad
+
+    store, rs = _root(tmp_path, _cases())
+    s = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_CRON": "15 4 * * *"})
+    job, schedule = build_autopilot(s)
+    assert schedule.cron_schedule == "15 4 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    with dg.instance_for_test() as inst:
+        busy = schedule(dg.build_schedule_context(instance=inst, resources={"idle_gate": SimulatedLoad(cpu=90)}))
+        assert isinstance(busy, dg.SkipReason) and "nightly autopilot skipped" in busy.skip_message
+        idle = schedule(dg.build_schedule_context(instance=inst, resources={"idle_gate": SimulatedLoad()}))
+        assert isinstance(idle, dg.RunRequest)
+        res = job.execute_in_process(instance=inst, resources={"video_store": VideoStoreResource(data_dir=str(store.root))})
+    assert res.success
+    assert [r["event"] for r in rs.query("SELECT event FROM profile_events")] == ["proposed"]  # SOPILOT_AUTOPILOT_ADOPT=0
+    assert Registry(store.registry_dir).task("t").profile is None  # nothing adopted by default
+    adopting = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_ADOPT": "1"})
+    with dg.instance_for_test() as inst:
+        assert build_autopilot(adopting)[0].execute_in_process(
+            instance=inst, resources={"video_store": VideoStoreResource(data_dir=str(store.root))}).success
+    assert Registry(store.registry_dir).task("t").profile["proposed_by"] == "autopilot"

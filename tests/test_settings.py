@@ -41,7 +41,8 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "SOPILOT_SOAK_MAX_DISK_MB_PER_FILE": "20", "SOPILOT_SOAK_CHILD": "1",
         "SOPILOT_MIN_FREE_MB": "50", "SOPILOT_VIDEO_RETRIES": "0",
         "SOPILOT_CACHE_DIR": str(tmp_path / "c"), "SOPILOT_CACHE_MAX_MB": "64", "XDG_CACHE_HOME": str(tmp_path / "x"),
-        "SOPILOT_SPILL_DIR": str(tmp_path / "s"),
+        "SOPILOT_SPILL_DIR": str(tmp_path / "s"), "SOPILOT_AUTOPILOT_CRON": "0 4 * * 1",
+        "SOPILOT_AUTOPILOT_SCHEDULE": "off", "SOPILOT_AUTOPILOT_ADOPT": "1", "SOPILOT_AUTOPILOT_MIN_REVIEWS": "12",
     }
     want = {
         "data_dir": tmp_path / "d", "dagster_home": tmp_path / "h", "keep_dagster_yaml": True, "debug": True,
@@ -56,7 +57,8 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "soak_rate_per_min": 12.0, "soak_max_rss_mb": 4096.0, "soak_rss_slack_mb": 0.0,
         "soak_max_disk_mb_per_file": 20.0, "soak_child": True, "min_free_mb": 50.0, "video_retries": 0,
         "cache_dir": tmp_path / "c", "cache_max_mb": 64.0, "xdg_cache_home": tmp_path / "x",
-        "spill_dir": tmp_path / "s",
+        "spill_dir": tmp_path / "s", "autopilot_cron": "0 4 * * 1", "autopilot_schedule": False,
+        "autopilot_adopt": True, "autopilot_min_reviews": 12,
     }
     return env, want
 

@@ -83,6 +83,11 @@ class Settings:
     soak_max_disk_mb_per_file: float = setting("SOPILOT_SOAK_MAX_DISK_MB_PER_FILE", 50.0,
                                                v.number(float, positive=True))
     soak_child: bool = setting("SOPILOT_SOAK_CHILD", False, v.flag)
+    # the per-task autopilot (docs/reviews.md)
+    autopilot_cron: str = setting("SOPILOT_AUTOPILOT_CRON", "30 3 * * *", t.cron)
+    autopilot_schedule: bool = setting("SOPILOT_AUTOPILOT_SCHEDULE", True, v.schedule_on)
+    autopilot_adopt: bool = setting("SOPILOT_AUTOPILOT_ADOPT", False, v.flag)
+    autopilot_min_reviews: int = setting("SOPILOT_AUTOPILOT_MIN_REVIEWS", 8, v.number(int, low=2))
     #: field name -> (variable, its text) for every setting read from the environment
     sources: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
