@@ -21,7 +21,8 @@ def build_autopilot(settings: Settings) -> tuple[dg.JobDefinition, dg.ScheduleDe
         tasks = sorted({r["task"] for r in current_reviews(store)}) if (store.results / "reviews").is_dir() else []
         outcome = {}
         for task in tasks:
-            kind, _, msg = ap.run(store, task, adopt=settings.autopilot_adopt, min_reviews=settings.autopilot_min_reviews)
+            kind, _, msg = ap.run(store, task, adopt=settings.autopilot_adopt, min_reviews=settings.autopilot_min_reviews,
+                                  canary=settings.autopilot_canary)
             outcome[task] = kind
             context.log.info(msg)
         if not tasks:

@@ -49,7 +49,8 @@ def _autopilot(a: argparse.Namespace, store, who: str) -> int:
         ap.pin(store, a.task, a.action == "pin", who)
         print(f"task {a.task}: autopilot {'off (profile pinned)' if a.action == 'pin' else 'on'}")
         return 0
-    kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews)
+    canary = a.settings.autopilot_canary if a.canary is None else a.canary
+    kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews, canary=canary)
     print(msg)
     return 0
 
@@ -74,6 +75,9 @@ def add_profile_parser(cmd, data_help: str) -> None:
     u.add_argument("task")
     u.add_argument("--adopt", action="store_true", help="adopt the proposal if it passes the golden-set gate")
     u.add_argument("--min-reviews", type=int, default=8, help="reviewed and scored videos the task needs first")
+    u.add_argument("--canary", type=int, default=None,
+                   help="with --adopt: new reviewed trainees the proposal is judged on before it is adopted "
+                        "(default: $SOPILOT_AUTOPILOT_CANARY, 5; 0: adopt at once)")
     u.add_argument("--data-dir", default=None, help=data_help)
     pins = []
     for name, text in (("pin", "pin the task's profile: the autopilot leaves it alone"),

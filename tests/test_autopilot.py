@@ -83,7 +83,7 @@ def test_autopilot_adopts_pins_rolls_back_and_audits_every_pass(tmp_path, capsys
     store, rs = _root(tmp_path, _cases())
     rc, out, _ = _cli(capsys, store, "autopilot", "t")
     assert rc == 0 and "passes the gate" in out and "pass_min 85 -> 81" in out
-    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt")
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt", "--canary", "0")
     assert rc == 0 and "profile v1 adopted" in out
     task = Registry(store.registry_dir).task("t")
     assert task.profile["proposed_by"] == "autopilot" and "agreement 9 -> 13 of 13" in task.profile["why"]
@@ -111,7 +111,7 @@ def test_a_rolled_back_autopilot_version_narrows_its_bounds(tmp_path, capsys):
 
     add_version(reg, t, {"sha256": "a" * 64, "path": "p.json", "file_name": "p.json", "fingerprint": "f"},
                 "inbox", "dropped")
-    _cli(capsys, store, "autopilot", "t", "--adopt")
+    _cli(capsys, store, "autopilot", "t", "--adopt", "--canary", "0")
     assert reg.task("t").profile["proposed_by"] == "autopilot"
     rc, out, _ = _cli(capsys, store, "rollback", "t", "1", "--by", "maria")
     assert rc == 0 and "v3 is now in force" in out
@@ -147,8 +147,44 @@ def test_the_nightly_autopilot_runs_when_idle_and_its_job_audits_each_task(tmp_p
     assert res.success
     assert [r["event"] for r in rs.query("SELECT event FROM profile_events")] == ["proposed"]  # SOPILOT_AUTOPILOT_ADOPT=0
     assert Registry(store.registry_dir).task("t").profile is None  # nothing adopted by default
-    adopting = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_ADOPT": "1"})
+    adopting = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_ADOPT": "1",
+                                  "SOPILOT_AUTOPILOT_CANARY": "0"})
     with dg.instance_for_test() as inst:
         assert build_autopilot(adopting)[0].execute_in_process(
             instance=inst, resources={"video_store": VideoStoreResource(data_dir=str(store.root))}).success
     assert Registry(store.registry_dir).task("t").profile["proposed_by"] == "autopilot"
+
+
+def _more(rs, cases, at, start=100):
+    """``cases`` scored at ``at`` and reviewed: new trainees of task t."""
+    for k, c in enumerate(cases, start):
+        rs.write("scores", f"p{k}", [{"pair_key": f"p{k}", "task": "t", "trainee_file": f"{c.name}.mp4",
+                                      "trainee_sha256": c.name, "gold_version": 1, "score": c.score,
+                                      "verdict": "x", "scored_at": at, "n_critical": 0}])
+        rs.append("reviews", [{"review_id": f"r{k}", "task": "t", "trainee_file": f"{c.name}.mp4",
+                               "trainee_sha256": c.name, "verdict": c.reviewed, "deviations": "[]",
+                               "reviewed_at": at}], prefix="t")
+
+
+@pytest.mark.parametrize("new, outcome", [
+    ([Case("n83", "pass", 83), Case("n82", "pass", 82), Case("n60", "retrain", 60)], "adopted"),
+    ([Case("n83", "retrain", 83), Case("n82", "fail", 82), Case("n99", "pass", 99)], "canary_failed"),
+])
+def test_the_canary_promotes_or_drops_the_proposal_on_new_reviewed_trainees(tmp_path, capsys, new, outcome):
+    store, rs = _root(tmp_path, _cases())
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt", "--canary", "3")
+    assert "canary started" in out and Registry(store.registry_dir).task("t").profile is None
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt", "--canary", "3")
+    assert "0 of 3 new trainees" in out  # the old golden set does not count
+    _more(rs, new, dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
+    rc, out, _ = _cli(capsys, store, "autopilot", "t", "--adopt", "--canary", "3")
+    task = Registry(store.registry_dir).task("t")
+    st = json.loads((store.registry_dir / "autopilot" / "t.json").read_text())
+    events = [r["event"] for r in rs.query("SELECT event FROM profile_events ORDER BY event_at")]
+    assert events == ["canary_started", "canary_waiting", outcome] and "candidate" not in st
+    if outcome == "adopted":
+        assert "adopted after its canary (canary: 3 vs 1 of 3" in out and task.profile["proposed_by"] == "autopilot"
+        assert st["bounds"]["pass_min"] == START * 1.5
+    else:
+        assert "dropped after its canary" in out and "would pass n82.mp4, n83.mp4" in out and task.profile is None
+        assert st["bounds"]["pass_min"] == START * 0.5

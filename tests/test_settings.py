@@ -43,6 +43,7 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "SOPILOT_CACHE_DIR": str(tmp_path / "c"), "SOPILOT_CACHE_MAX_MB": "64", "XDG_CACHE_HOME": str(tmp_path / "x"),
         "SOPILOT_SPILL_DIR": str(tmp_path / "s"), "SOPILOT_AUTOPILOT_CRON": "0 4 * * 1",
         "SOPILOT_AUTOPILOT_SCHEDULE": "off", "SOPILOT_AUTOPILOT_ADOPT": "1", "SOPILOT_AUTOPILOT_MIN_REVIEWS": "12",
+        "SOPILOT_AUTOPILOT_CANARY": "0",
     }
     want = {
         "data_dir": tmp_path / "d", "dagster_home": tmp_path / "h", "keep_dagster_yaml": True, "debug": True,
@@ -58,7 +59,7 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "soak_max_disk_mb_per_file": 20.0, "soak_child": True, "min_free_mb": 50.0, "video_retries": 0,
         "cache_dir": tmp_path / "c", "cache_max_mb": 64.0, "xdg_cache_home": tmp_path / "x",
         "spill_dir": tmp_path / "s", "autopilot_cron": "0 4 * * 1", "autopilot_schedule": False,
-        "autopilot_adopt": True, "autopilot_min_reviews": 12,
+        "autopilot_adopt": True, "autopilot_min_reviews": 12, "autopilot_canary": 0,
     }
     return env, want
 

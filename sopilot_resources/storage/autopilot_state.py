@@ -31,10 +31,12 @@ def save_state(store: VideoStore, task: str, st: dict) -> None:
     atomic_write_json(_path(store, task), st)
 
 
-def cases_for(store: VideoStore, task: str) -> list[Case]:
-    """The task's golden set as Cases: current reviews joined with each video's latest score."""
+def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) -> list[Case]:
+    """The task's golden set as Cases: current reviews joined with each video's latest score
+    (only scores made after ``since`` when given: a canary's trainees)."""
     rs = ResultsStore(store.results, store.duckdb_path)
-    latest = {r["trainee_sha256"]: r for r in rs.query(LATEST_SQL) if r["task"] == task}
+    latest = {r["trainee_sha256"]: r for r in rs.query(LATEST_SQL)
+              if r["task"] == task and (since is None or r["scored_at"] > since)}
     crit = {r["pair_key"]: r["n_critical"] for r in rs.query("SELECT pair_key, n_critical FROM scores")}
     out = []
     for r in rs.query(REVIEWS_SQL):
@@ -64,16 +66,34 @@ def event(store: VideoStore, task: str, kind: str, p: Proposal | None, by: str, 
     return row
 
 
+def write_profile(store: VideoStore, task: str, doc: dict) -> dict:
+    """Stores profile ``doc`` content-addressed (``raw/profiles/<task>/<sha>.json``); returns
+    the version entry's content fields."""
+    from ..scoring.profile import load_profile
+
+    blob = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    sha = hashlib.sha256(blob).hexdigest()
+    path = store.profile_path(task, sha)
+    atomic_write_bytes(path, blob)
+    return {"sha256": sha, "path": path.relative_to(store.root).as_posix(), "file_name": "autopilot.json",
+            "fingerprint": load_profile(path).fingerprint()}
+
+
 def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MIN_REVIEWS,
-        by: str = "autopilot") -> tuple[str, Proposal | None, str]:
-    """One autopilot pass over ``task``: (event: skipped | proposed | rejected | adopted, the
-    proposal or None, a sentence for people). Every pass is a ``profile_events`` row."""
+        by: str = "autopilot", canary: int = 0) -> tuple[str, Proposal | None, str]:
+    """One autopilot pass over ``task``: (event, the proposal or None, a sentence for people).
+    Every pass is a ``profile_events`` row. With ``canary`` > 0 an adopted proposal first
+    watches that many new reviewed trainees (``autopilot_canary.py``)."""
     st = state(store, task)
     doc, version = current_profile_doc(store, task)
     if st.get("pinned"):
         msg = f"task {task}: profile pinned by {st.get('pinned_by') or 'someone'}; autopilot off for it"
         event(store, task, "skipped", None, by, msg, version)
         return "skipped", None, msg
+    if st.get("candidate"):
+        from .autopilot_canary import judge
+
+        return judge(store, task, st, doc, by, version)
     cases = cases_for(store, task)
     if len(cases) < min_reviews:
         msg = f"task {task}: {len(cases)} reviewed and scored video(s), at least {min_reviews} needed"
@@ -94,15 +114,11 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
         msg = f"task {task}: proposal passes the gate ({summary}); --adopt makes it a new version"
         event(store, task, "proposed", p, by, msg, version)
         return "proposed", p, msg
-    new = {**doc, **p.proposed}
-    blob = (json.dumps(new, indent=2, sort_keys=True) + "\n").encode()
-    sha = hashlib.sha256(blob).hexdigest()
-    path = store.profile_path(task, sha)
-    atomic_write_bytes(path, blob)
-    from ..scoring.profile import load_profile
+    entry = write_profile(store, task, {**doc, **p.proposed})
+    if canary > 0:
+        from .autopilot_canary import start
 
-    entry = {"sha256": sha, "path": path.relative_to(store.root).as_posix(), "file_name": "autopilot.json",
-             "fingerprint": load_profile(path).fingerprint()}
+        return start(store, task, st, p, entry, summary, by, version, canary)
     reg = Registry(store.registry_dir)
     added = add_version(reg, task_record(reg, task), entry, by, summary)
     st["bounds"] = slide(st.get("bounds") or {}, adopted=True)

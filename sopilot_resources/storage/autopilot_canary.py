@@ -1,0 +1,67 @@
+"""The autopilot's canary (issue 15 item 4; docs/reviews.md, "Autopilot"): a proposal that
+passed the gate is not adopted at once. It waits as the task's *candidate* while new trainees
+are scored and reviewed; since it only moves verdict thresholds, its verdict on each of them
+follows from the stored score, so both profiles judge every new trainee without a second
+scoring. Once ``target`` trainees scored after the candidate appeared have reviews, it is
+promoted (a new profile version) when it agrees with those reviews at least as well as the
+profile in force and passes none that the reviews call defective; otherwise it is dropped and
+the bounds narrow."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..scoring.autopilot import THRESHOLDS, Proposal, agreement, slide, unsafe
+from .autopilot_state import cases_for, event, save_state
+from .profiles import add_version, task_record
+from .registry import Registry
+from .video_store import VideoStore
+
+
+def start(store: VideoStore, task: str, st: dict, p: Proposal, entry: dict, summary: str, by: str,
+          version: int | None, target: int) -> tuple[str, Proposal, str]:
+    """Makes the gate-passing proposal ``p`` (its profile stored as ``entry``) the candidate."""
+    st["candidate"] = {**entry, "thresholds": p.proposed, "current": p.current, "summary": summary,
+                       "since": dt.datetime.now(dt.timezone.utc).isoformat(), "target": int(target)}
+    save_state(store, task, st)
+    msg = (f"task {task}: proposal passes the gate ({summary}); canary started: it is judged against the "
+           f"reviews of the next {target} trainees scored before it is adopted")
+    event(store, task, "canary_started", p, by, msg, version)
+    return "canary_started", p, msg
+
+
+def judge(store: VideoStore, task: str, st: dict, doc: dict, by: str, version: int | None
+          ) -> tuple[str, Proposal | None, str]:
+    """The candidate's canary: still waiting, promoted or dropped."""
+    from ..scoring.profile import Profile
+
+    cand = st["candidate"]
+    cases = cases_for(store, task, since=dt.datetime.fromisoformat(cand["since"]))
+    if len(cases) < cand["target"]:
+        msg = (f"task {task}: canary of the proposal ({cand['summary']}): {len(cases)} of {cand['target']} "
+               "new trainees scored and reviewed so far")
+        event(store, task, "canary_waiting", None, by, msg, version)
+        return "canary_waiting", None, msg
+    base = Profile()
+    current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
+    th = {k: float(cand["thresholds"][k]) for k in THRESHOLDS}
+    a_cur, a_new = agreement(current, cases), agreement(th, cases)
+    newly = sorted(set(unsafe(th, cases)) - set(unsafe(current, cases)))
+    p = Proposal(current, th, a_cur, a_new, a_cur, a_new, unsafe(current, cases), unsafe(th, cases), len(cases),
+                 not newly and a_new >= a_cur)
+    tally = f"canary: {a_new} vs {a_cur} of {len(cases)} new reviewed trainees agree"
+    st.pop("candidate")
+    if p.gate_ok:
+        reg = Registry(store.registry_dir)
+        entry = {k: cand[k] for k in ("sha256", "path", "file_name", "fingerprint")}
+        added = add_version(reg, task_record(reg, task), entry, "autopilot", f"{cand['summary']}; {tally}")
+        st["bounds"] = slide(st.get("bounds") or {}, adopted=True)
+        save_state(store, task, st)
+        msg = f"task {task}: profile v{added['version']} adopted after its canary ({tally})"
+        event(store, task, "adopted", p, by, msg, version, added["version"])
+        return "adopted", p, msg
+    st["bounds"] = slide(st.get("bounds") or {}, adopted=False)
+    save_state(store, task, st)
+    why = f"it would pass {', '.join(newly)}" if newly else "it agrees less"
+    msg = f"task {task}: proposal dropped after its canary ({tally}; {why}); bounds narrowed"
+    event(store, task, "canary_failed", p, by, msg, version)
+    return "canary_failed", p, msg
