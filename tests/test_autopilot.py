@@ -188,3 +188,22 @@ def test_the_canary_promotes_or_drops_the_proposal_on_new_reviewed_trainees(tmp_
     else:
         assert "dropped after its canary" in out and "would pass n82.mp4, n83.mp4" in out and task.profile is None
         assert st["bounds"]["pass_min"] == START * 0.5
+
+
+def test_a_pass_killed_mid_adoption_leaves_nothing_half_done_and_the_next_one_goes_on(tmp_path, capsys, monkeypatch):
+    import sopilot_resources.storage.autopilot_state as ap
+
+    store, rs = _root(tmp_path, _cases())
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt  # the process dies after the profile file, before the registry write
+
+    monkeypatch.setattr(ap, "add_version", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ap.run(store, "t", adopt=True, canary=0)
+    assert Registry(store.registry_dir).task("t").profile is None  # nothing adopted
+    assert not (store.registry_dir / "autopilot" / "t.json").exists()  # bounds untouched
+    assert rs.query("SELECT count(*) AS n FROM profile_events")[0]["n"] == 0
+    monkeypatch.undo()
+    kind, _, msg = ap.run(store, "t", adopt=True, canary=0)
+    assert kind == "adopted" and Registry(store.registry_dir).task("t").profile["version"] == 1

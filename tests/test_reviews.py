@@ -295,3 +295,38 @@ def test_task_summary_counts_trainees_scored_with_an_older_profile_as_stale(root
     (root.inbox / "assembly" / "profile.json").write_text(json.dumps({"pass_min": 95}))
     Intake(root, IntakeConfig(stable_seconds=0)).tick(None, now=1000.0)
     assert stale() == 1  # the task's own profile now: the idle-time rescoring will update it
+
+
+def test_a_rollback_brings_back_exactly_the_prior_scores_through_the_idle_rescoring(root, capsys):
+    from sopilot_assets.heavy_rescore import rescore_pair
+    from sopilot_resources.heavy.rescore import rescore_items
+    from sopilot_resources.storage.intake import Intake
+    from sopilot_resources.storage.intake_types import IntakeConfig
+
+    rs = ResultsStore(root.results, root.duckdb_path)
+    gold = next(v for v in Registry(root.registry_dir).videos() if v.role == "gold")
+    root.gate_path(gold.sha256, EKEY).write_text(json.dumps({"ok": True}))  # through the gold's quality gate
+
+    def drop_profile(doc, now):
+        (root.inbox / "assembly").mkdir(parents=True, exist_ok=True)
+        (root.inbox / "assembly" / "profile.json").write_text(json.dumps(doc))
+        assert [e.action for e in Intake(root, IntakeConfig(stable_seconds=0)).tick(None, now=now).events] == ["profile"]
+
+    def rescore():
+        items = rescore_items(root, EKEY)
+        assert len(items) == 1  # the one scored trainee is stale
+        rescore_pair(root, items[0], EKEY, device="cpu")
+        assert rescore_items(root, EKEY) == []  # up to date
+        return rs.query("SELECT score, verdict, n_deviations, penalty_total, profile_fingerprint, profile_version "
+                        "FROM scores")[0]
+
+    drop_profile({"penalties": {"missing_step": 10.0}}, 1000.0)
+    first = rescore()
+    drop_profile({"penalties": {"missing_step": 60.0}}, 1001.0)
+    second = rescore()
+    assert second["score"] != first["score"] and second["profile_version"] == 2
+    assert _cli(capsys, root, "profile", "rollback", "assembly", "1")[0] == 0
+    third = rescore()
+    assert {k: v for k, v in third.items() if k != "profile_version"} == \
+        {k: v for k, v in first.items() if k != "profile_version"}
+    assert (first["profile_version"], third["profile_version"]) == (1, 3)
