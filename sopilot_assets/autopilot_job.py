@@ -25,6 +25,10 @@ def build_autopilot(settings: Settings) -> tuple[dg.JobDefinition, dg.ScheduleDe
                                   canary=settings.autopilot_canary)
             outcome[task] = kind
             context.log.info(msg)
+            if kind == "adopted":
+                from .assets.reviews import profiles_event
+
+                context.log_event(profiles_event(video_store.registry(), msg))
         if not tasks:
             context.log.info("no reviews yet: nothing for the autopilot (sopilot review, docs/reviews.md)")
         md = "\n".join(f"- {t}: {k}" for t, k in outcome.items()) or "no task with reviews"

@@ -21,7 +21,7 @@ from sopilot_resources.settings import Settings
 from .assets.common import Versions
 from .assets.disk import build_disk_check, disk_spec
 from .assets.quarantine import quarantine_spec
-from .assets.reviews import golden_set, reviews_spec
+from .assets.reviews import golden_set, profiles_spec, reviews_spec
 from .assets.rollups import all_scores, task_summary
 from .assets.scores import build_score_assets
 from .assets.steps import build_steps_asset
@@ -60,7 +60,8 @@ def build_definitions(settings: Settings | None = None, resources: dict | None =
     s = settings or Settings.from_env()
     v = versions or versions_from_settings(s)
     assets = [build_video_assets(v, s), build_steps_asset(v),
-              build_score_assets(v, s), all_scores, task_summary, quarantine_spec, disk_spec, reviews_spec, golden_set]
+              build_score_assets(v, s), all_scores, task_summary, quarantine_spec, disk_spec,
+              reviews_spec, golden_set, profiles_spec]
     automation = dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR, target=dg.AssetSelection.assets(all_scores, task_summary, golden_set),
         default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=max(s.sensor_interval, 30),

@@ -24,6 +24,7 @@ def cmd_profile(a: argparse.Namespace) -> int:
         from sopilot_resources.storage.autopilot_state import note_rollback
 
         note_rollback(store, a.task, undone, new["version"], who)
+        _tell(a, registry, f"task {a.task}: v{new['version']} (rollback to v{a.version}) by {who}")
         print(f"task {a.task}: profile v{new['version']} is now in force (the content of v{a.version}, "
               f"fingerprint {new['fingerprint']}); pairs scored from now on use it, and the idle-time rescoring "
               "updates the earlier scores")
@@ -42,6 +43,13 @@ def cmd_profile(a: argparse.Namespace) -> int:
     return 0
 
 
+def _tell(a: argparse.Namespace, registry, text: str) -> None:
+    from .assets.reviews import profiles_event
+    from .review_cli import _tell_dagster
+
+    _tell_dagster(a.settings.with_data_dir(a.data_dir), text, lambda: profiles_event(registry, text))
+
+
 def _autopilot(a: argparse.Namespace, store, who: str) -> int:
     from sopilot_resources.storage import autopilot_state as ap
 
@@ -52,6 +60,10 @@ def _autopilot(a: argparse.Namespace, store, who: str) -> int:
     canary = a.settings.autopilot_canary if a.canary is None else a.canary
     kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews, canary=canary)
     print(msg)
+    if kind == "adopted":
+        from sopilot_resources.storage.registry import Registry
+
+        _tell(a, Registry(store.registry_dir), msg)
     return 0
 
 

@@ -41,9 +41,10 @@ def cmd_review(a: argparse.Namespace) -> int:
     return 0
 
 
-def _tell_dagster(settings, text: str) -> None:
-    """Records a materialization of asset ``reviews`` in the data root's Dagster instance, if
-    there is one, so that ``golden_set`` refreshes; the review is stored either way."""
+def _tell_dagster(settings, text: str, make=None) -> None:
+    """Records a materialization (``make()``; default: of asset ``reviews``, so that
+    ``golden_set`` refreshes) in the data root's Dagster instance, if there is one; what it
+    reports is stored either way."""
     home = settings.dagster_home_dir
     if not (home / "dagster.yaml").is_file():
         return  # no pipeline on this data root: nothing to tell
@@ -53,10 +54,10 @@ def _tell_dagster(settings, text: str) -> None:
         from .assets.reviews import reviews_event
 
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            instance.report_runless_asset_event(reviews_event(1, text))
-    except Exception as exc:  # noqa: BLE001 - the review is stored; only the UI refresh is late
-        print(f"sopilot: note: the review is stored, but the Dagster instance at {home} could not be told "
-              f"({type(exc).__name__}: {exc}); materialize golden_set in the UI to refresh it", file=sys.stderr)
+            instance.report_runless_asset_event(make() if make else reviews_event(1, text))
+    except Exception as exc:  # noqa: BLE001 - the change is stored; only the UI is late
+        print(f"sopilot: note: stored, but the Dagster instance at {home} could not be told "
+              f"({type(exc).__name__}: {exc}); the UI shows it after the next change", file=sys.stderr)
 
 
 def cmd_reviews(a: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ from sopilot_resources.storage.bad_videos import quarantine_reported
 from sopilot_resources.storage.quarantine import refresh_quarantine_table, tick_text
 
 from .assets.quarantine import quarantine_event
-from .assets.reviews import reviews_event
+from .assets.reviews import profiles_event, reviews_event
 from .jobs import VIDEO_JOB, pair_job, video_job
 from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
@@ -120,6 +120,9 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
 
         requests = [dg.AddDynamicPartitionsRequest(name, keys) for name, keys in adds.items() if keys]
         text = tick_text(out.events, len(out.tracker_state))
+        made = [ev for ev in out.events if ev.action == "profile"]
+        if made:
+            asset_events.append(profiles_event(registry, "; ".join(ev.message for ev in made)))
         stored = [ev for ev in out.events if ev.action == "review"]
         if stored:
             asset_events.append(reviews_event(len(stored), "; ".join(ev.message for ev in stored)))

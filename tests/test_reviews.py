@@ -330,3 +330,37 @@ def test_a_rollback_brings_back_exactly_the_prior_scores_through_the_idle_rescor
     assert {k: v for k, v in third.items() if k != "profile_version"} == \
         {k: v for k, v in first.items() if k != "profile_version"}
     assert (first["profile_version"], third["profile_version"]) == (1, 3)
+
+
+def test_profile_versions_show_in_dagster_as_asset_task_profiles(root, capsys):
+    import dagster as dg
+
+    from dagster_support import resources, tick
+    from sopilot_assets.assets.common import Versions
+    from sopilot_assets.definitions import build_definitions
+    from sopilot_resources.dagster_resources.storage import TestVideoStoreResource
+
+    res = resources(root.root)
+    res["video_store"] = TestVideoStoreResource(data_dir=str(root.root))
+    defs = build_definitions(resources=res, versions=Versions(embedder_key=EKEY, profile_fingerprint="p0"))
+    (root.inbox / "assembly").mkdir(parents=True, exist_ok=True)
+    (root.inbox / "assembly" / "profile.json").write_text(json.dumps({"pass_min": 80}))
+    with dg.instance_for_test() as instance:
+        out = tick(defs, instance, None, res)
+    mat = next(e for e in out.asset_events if e.asset_key == dg.AssetKey("task_profiles"))
+    rows = mat.metadata["versions"].value.records
+    assert [(r.data["task"], r.data["version"], r.data["proposed by"]) for r in rows] == [("assembly", "v1 (in force)", "inbox")]
+    home = root.root / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (root.inbox / "assembly" / "profile.json").write_text(json.dumps({"pass_min": 90}))
+    from sopilot_resources.storage.intake import Intake
+    from sopilot_resources.storage.intake_types import IntakeConfig
+
+    Intake(root, IntakeConfig(stable_seconds=0)).tick(None, now=1000.0)
+    assert _cli(capsys, root, "profile", "rollback", "assembly", "1")[0] == 0
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        ev = instance.get_latest_materialization_event(dg.AssetKey("task_profiles"))
+    assert "v3 (rollback to v1)" in ev.asset_materialization.description
+    # the data version is the content in force: back to v1's after rolling back to v1
+    assert ev.asset_materialization.tags["dagster/data_version"] == mat.tags["dagster/data_version"]

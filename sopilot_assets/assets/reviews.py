@@ -17,6 +17,7 @@ from .common import RETRY, column_schema
 from .rollups import ROLLUP_CONDITION
 
 REVIEWS = "reviews"
+PROFILES = "task_profiles"
 
 reviews_spec = dg.AssetSpec(
     REVIEWS, group_name="reviews", kinds={"duckdb"},
@@ -24,6 +25,38 @@ reviews_spec = dg.AssetSpec(
     description="Supervisor reviews: a trainee video's true verdict and deviations (`sopilot review`, or "
                 "files in inbox/<task>/reviews/). DuckDB table reviews, never rewritten; a later review of a "
                 "video supersedes the earlier one. Recorded by sopilot_inbox_sensor and `sopilot review`.")
+
+
+profiles_spec = dg.AssetSpec(
+    PROFILES, group_name="reviews",
+    description="Every task's scoring profile versions (content hash, parent, who or what proposed it, why, "
+                "when; `sopilot profile history`). Not computed by a run: recorded when a version is made (a "
+                "profile.json dropped in the inbox, `sopilot profile rollback`, the autopilot); its data version "
+                "is the tasks' profiles in force. Autopilot steps: DuckDB table profile_events.")
+
+
+def profiles_event(registry, text: str) -> dg.AssetMaterialization:
+    """The materialization recorded after a profile version is made: every task's versions."""
+    import hashlib
+
+    rows, current = [], []
+    for t in registry.tasks():
+        for p in t.profiles:
+            rows.append(dg.TableRecord({
+                "task": t.task, "version": f"v{p['version']}" + (" (in force)" if t.profile and
+                                                                  p["version"] == t.profile["version"] else ""),
+                "fingerprint": p.get("fingerprint") or "", "parent": f"v{p['parent']}" if p.get("parent") else "-",
+                "proposed by": p.get("proposed_by") or "-", "why": p.get("why") or "-",
+                "when": str(p.get("registered_at") or "")[:19]}))
+        if t.profile:
+            current.append(f"{t.task}:{t.profile['sha256']}")
+    cols = ("task", "version", "fingerprint", "parent", "proposed by", "why", "when")
+    version = hashlib.sha256("\n".join(sorted(current)).encode()).hexdigest()[:12] if current else "defaults"
+    return dg.AssetMaterialization(
+        asset_key=PROFILES, description=text, tags={"dagster/data_version": version},
+        metadata={"versions": dg.MetadataValue.table(
+            records=rows, schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in cols])),
+            "tasks_with_own_profile": len(current)})
 
 
 def _num(x: float | None) -> str:
