@@ -7,7 +7,8 @@ import json
 import pytest
 
 from sopilot_assets.cli import main
-from sopilot_resources.scoring.autopilot import FLOOR, START, Case, agreement, propose, slide, unsafe
+from sopilot_resources.scoring.autopilot import (FLOOR, PEN_START, START, Case, agreement, profile_doc, propose,
+                                                 slide, unsafe)
 from sopilot_resources.storage import Registry, ResultsStore, VideoStore
 from sopilot_resources.storage.registry import TaskRecord
 
@@ -51,7 +52,8 @@ def test_bounds_limit_the_move_and_slide():
     assert b["pass_min"] == START * 1.5
     assert slide(b, adopted=False)["pass_min"] == START * 0.75
     tiny = {"pass_min": FLOOR, "review_min": FLOOR, "retrain_min": FLOOR}
-    assert slide(tiny, adopted=False) == tiny  # never below the floor
+    narrow = slide(tiny, adopted=False)
+    assert {k: narrow[k] for k in tiny} == tiny and narrow["m:missing_step"] == PEN_START * 0.5  # never below the floors
     assert agreement(CURRENT, _cases()) == 9
 
 
@@ -207,3 +209,38 @@ def test_a_pass_killed_mid_adoption_leaves_nothing_half_done_and_the_next_one_go
     monkeypatch.undo()
     kind, _, msg = ap.run(store, "t", adopt=True, canary=0)
     assert kind == "adopted" and Registry(store.registry_dir).task("t").profile["version"] == 1
+
+
+def test_penalty_weights_are_tuned_from_stored_penalties_and_critical_ones_never():
+    # correct performances lose 20 points to slow steps; defective ones to missing steps
+    good = [Case(f"g{k}", "pass", 80.0, penalties=(("slow_step", 20.0),)) for k in range(5)]
+    bad = [Case(f"b{k}", "retrain", 60.0, penalties=(("missing_step", 40.0),)) for k in range(5)]
+    p = propose(good + bad, CURRENT, {"pass_min": 0, "review_min": 0, "retrain_min": 0, "m:slow_step": 0.25})
+    assert p.gate_ok, p.reasons
+    assert p.changes == {"m:slow_step": (1.0, 0.75)}  # 100 - 20 x 0.75 = 85: pass; the smallest such cut
+    assert p.agreement_before == 5 and p.agreement_after == 10
+    doc = profile_doc({"pass_min": 85}, p.proposed, {"slow_step": 20.0, "missing_step": 40.0})
+    assert doc["penalties"] == {"slow_step": 15.0} and doc["pass_min"] == 85.0
+    from sopilot_resources.scoring.autopilot import TUNABLE_PENALTIES
+
+    assert not {"missing_critical_step", "wrong_critical_step"} & set(TUNABLE_PENALTIES)
+    q = propose(good + bad, CURRENT, {"pass_min": 0, "review_min": 0, "retrain_min": 0})  # 0.2 is not enough
+    assert not q.gate_ok and q.proposed["m:slow_step"] == 1.0
+
+
+def test_an_adopted_penalty_change_is_written_into_the_new_profile(tmp_path, capsys):
+    from sopilot_resources.scoring.profile import load_profile
+    from sopilot_resources.storage import autopilot_state as ap
+
+    good = [Case(f"g{k}", "pass", 80.0) for k in range(5)]
+    bad = [Case(f"b{k}", "retrain", 60.0) for k in range(5)]
+    store, rs = _root(tmp_path, good + bad)
+    for k, c in enumerate(good + bad):  # the stored deviations behind each score
+        kind, pen = ("slow_step", 20.0) if c.reviewed == "pass" else ("missing_step", 40.0)
+        rs.write("deviations", f"p{k}", [{"pair_key": f"p{k}", "task": "t", "idx": 0, "type": kind, "penalty": pen,
+                                          "severity": "quality" if kind == "missing_step" else "efficiency"}])
+    ap.save_state(store, "t", {"bounds": {"pass_min": 0, "review_min": 0, "retrain_min": 0, "m:slow_step": 0.25}})
+    kind, p, msg = ap.run(store, "t", adopt=True, canary=0, min_reviews=8)
+    assert kind == "adopted" and "slow_step penalty 20 -> 15" in msg, msg
+    prof = load_profile(store.root / Registry(store.registry_dir).task("t").profile["path"])
+    assert prof.penalty("slow_step") == 15.0 and prof.penalty("missing_step") == 40.0 and prof.pass_min == 85.0

@@ -1,8 +1,12 @@
 """The per-task autopilot's proposal step (issue 15 item 4, first part; docs/reviews.md).
 
 From a task's golden set (reviewed videos with the engine's latest score), propose new verdict
-thresholds (``pass_min``, ``review_min``, ``retrain_min``: the verdict follows from a stored
-score and its critical flag, so no video is scored again) that agree better with the reviews:
+thresholds (``pass_min``, ``review_min``, ``retrain_min``) and penalty weights of the
+non-critical deviation types that agree better with the reviews. A score is 100 minus its
+deviations' penalties (weight x confidence), so a stored score under other weights is the
+stored penalties scaled, and its verdict follows from the thresholds: no video is scored
+again. Critical penalties are never touched (a critical deviation fails a video whatever its
+score). Parameters: the three thresholds and ``m:<type>``, a multiplier of that type's weight.
 
 - **Sliding bounds**: each threshold may move at most its bound from today's value (a bound
   starts at ``START``, grows x``GROW`` after an adopted change, shrinks x``SHRINK`` after a
@@ -23,6 +27,10 @@ from itertools import product
 THRESHOLDS = ("pass_min", "review_min", "retrain_min")
 HARD = {"pass_min": (50.0, 99.0), "review_min": (30.0, 95.0), "retrain_min": (10.0, 90.0)}
 START, GROW, SHRINK, FLOOR, MAX_BOUND = 5.0, 1.5, 0.5, 1.0, 15.0
+#: penalty weights the autopilot may scale (never the critical ones), multipliers in 0.05 steps
+TUNABLE_PENALTIES = ("missing_step", "wrong_step", "order_swap", "repeated_step", "extra_action",
+                     "slow_step", "fast_step", "long_idle")
+PEN_START, PEN_FLOOR, PEN_MAX, PEN_STEP, PEN_HARD = 0.2, 0.05, 0.5, 0.05, (0.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,15 @@ class Case:
     reviewed: str
     score: float
     critical: bool = False
+    #: non-critical penalty points per deviation type, as stored ((type, points), ...); empty
+    #: when the score cannot be recomputed (a shift recording: the mean of its cycles)
+    penalties: tuple = ()
+
+    def score_at(self, th: dict) -> float:
+        """The score under the weight multipliers ``m:<type>`` of ``th`` (the stored score at 1)."""
+        if not self.penalties or all(th.get(f"m:{k}", 1.0) == 1.0 for k, _ in self.penalties):
+            return self.score
+        return round(max(0.0, 100.0 - sum(p * th.get(f"m:{k}", 1.0) for k, p in self.penalties)), 2)
 
 
 @dataclass
@@ -52,15 +69,18 @@ class Proposal:
 
     @property
     def changes(self) -> dict:
-        return {k: (self.current[k], self.proposed[k]) for k in THRESHOLDS if self.current[k] != self.proposed[k]}
+        keys = [*THRESHOLDS, *sorted(k for k in self.proposed if k.startswith("m:"))]
+        return {k: (self.current.get(k, 1.0), self.proposed[k]) for k in keys
+                if self.current.get(k, 1.0) != self.proposed[k]}
 
 
 def verdict_of(th: dict, c: Case) -> str:
-    if c.critical or c.score < th["retrain_min"]:
+    score = c.score_at(th)
+    if c.critical or score < th["retrain_min"]:
         return "fail"
-    if c.score >= th["pass_min"]:
+    if score >= th["pass_min"]:
         return "pass"
-    return "needs_review" if c.score >= th["review_min"] else "retrain"
+    return "needs_review" if score >= th["review_min"] else "retrain"
 
 
 def agreement(th: dict, cases: list[Case]) -> int:
@@ -83,17 +103,36 @@ def candidates(current: dict, bounds: dict) -> list[dict]:
     return [dict(zip(THRESHOLDS, v)) for v in product(*axes) if v[2] <= v[1] <= v[0]]
 
 
-def best(cases: list[Case], current: dict, bounds: dict) -> dict:
-    """The candidate with the most agreement and no more unsafe videos than today; ties: the
-    smallest change from ``current``."""
+def _better(cases: list[Case], current: dict, th: dict, base_unsafe: int, incumbent: tuple | None):
+    """th's sort key (lower is better) if it keeps unsafe videos at most ``base_unsafe``."""
+    if len(unsafe(th, cases)) > base_unsafe:
+        return incumbent
+    dist = sum(abs(th[k] - current[k]) for k in THRESHOLDS) + 20 * sum(
+        abs(th[k] - current.get(k, 1.0)) for k in th if k.startswith("m:"))
+    key = (-agreement(th, cases), round(dist, 6), tuple(sorted(th.items())))
+    return key if incumbent is None or key < incumbent else incumbent
+
+
+def best(cases: list[Case], current: dict, bounds: dict, rounds: int = 2) -> dict:
+    """The parameters with the most agreement and no more unsafe videos than today; ties: the
+    smallest change from ``current``. Thresholds over their whole grid, then each penalty
+    multiplier in turn, ``rounds`` times."""
     base_unsafe = len(unsafe(current, cases))
-    scored = []
-    for th in candidates(current, bounds):
-        if len(unsafe(th, cases)) > base_unsafe:
-            continue
-        dist = sum(abs(th[k] - current[k]) for k in THRESHOLDS)
-        scored.append((-agreement(th, cases), dist, tuple(th[k] for k in THRESHOLDS), th))
-    return min(scored)[3] if scored else dict(current)
+    kinds = sorted({k for c in cases for k, _ in c.penalties if k in TUNABLE_PENALTIES})
+    origin = {**current, **{f"m:{k}": float(current.get(f"m:{k}", 1.0)) for k in kinds}}
+    cur, found = dict(origin), None
+    for _ in range(rounds):  # every move is bounded around ``origin``, today's parameters
+        for th in candidates(origin, bounds):
+            found = _better(cases, origin, {**cur, **th}, base_unsafe, found)
+        cur = dict(found[2]) if found else cur
+        for k in kinds:
+            n = int(round(float(bounds.get(f"m:{k}", PEN_START)) / PEN_STEP))
+            for j in range(-n, n + 1):
+                m = round(origin[f"m:{k}"] + j * PEN_STEP, 4)
+                if PEN_HARD[0] <= m <= PEN_HARD[1]:
+                    found = _better(cases, origin, {**cur, f"m:{k}": m}, base_unsafe, found)
+            cur = dict(found[2]) if found else cur
+    return cur
 
 
 def cross_validated(cases: list[Case], current: dict, bounds: dict, k: int = 5) -> tuple[int, int]:
@@ -113,6 +152,7 @@ def cross_validated(cases: list[Case], current: dict, bounds: dict, k: int = 5) 
 def propose(cases: list[Case], current: dict, bounds: dict, margin: int = 1) -> Proposal:
     """The proposal for one task, with the gate's decision and its reasons."""
     cur = {k: float(current[k]) for k in THRESHOLDS}
+    cur.update({f"m:{k}": 1.0 for k in sorted({k for c in cases for k, _ in c.penalties if k in TUNABLE_PENALTIES})})
     th = best(cases, cur, bounds)
     cv_b, cv_a = cross_validated(cases, cur, bounds)
     p = Proposal(cur, th, agreement(cur, cases), agreement(th, cases), cv_b, cv_a, unsafe(cur, cases),
@@ -131,6 +171,19 @@ def propose(cases: list[Case], current: dict, bounds: dict, margin: int = 1) -> 
 
 
 def slide(bounds: dict, adopted: bool) -> dict:
-    """Bounds after an adopted change (wider) or a rollback (narrower, never below FLOOR)."""
+    """Bounds after an adopted change (wider) or a rollback (narrower, never below the floor)."""
     f = GROW if adopted else SHRINK
-    return {k: min(MAX_BOUND, max(FLOOR, float(bounds.get(k, START)) * f)) for k in THRESHOLDS}
+    out = {k: min(MAX_BOUND, max(FLOOR, float(bounds.get(k, START)) * f)) for k in THRESHOLDS}
+    out.update({f"m:{k}": min(PEN_MAX, max(PEN_FLOOR, float(bounds.get(f"m:{k}", PEN_START)) * f))
+                for k in TUNABLE_PENALTIES})
+    return out
+
+
+def profile_doc(doc: dict, params: dict, penalties: dict) -> dict:
+    """Profile JSON ``doc`` with ``params`` applied: thresholds set, penalty weights scaled from
+    ``penalties`` (the weights in force)."""
+    out = {**doc, **{k: params[k] for k in THRESHOLDS}}
+    scaled = {k[2:]: round(penalties[k[2:]] * m * 2) / 2 for k, m in params.items() if k.startswith("m:") and m != 1.0}
+    if scaled:
+        out["penalties"] = {**doc.get("penalties", {}), **scaled}
+    return out

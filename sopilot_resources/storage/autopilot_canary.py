@@ -43,7 +43,7 @@ def judge(store: VideoStore, task: str, st: dict, doc: dict, by: str, version: i
         return "canary_waiting", None, msg
     base = Profile()
     current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
-    th = {k: float(cand["thresholds"][k]) for k in THRESHOLDS}
+    th = {**current, **{k: float(v) for k, v in cand["thresholds"].items()}}  # thresholds and m:<type> multipliers
     a_cur, a_new = agreement(current, cases), agreement(th, cases)
     newly = sorted(set(unsafe(th, cases)) - set(unsafe(current, cases)))
     p = Proposal(current, th, a_cur, a_new, a_cur, a_new, unsafe(current, cases), unsafe(th, cases), len(cases),

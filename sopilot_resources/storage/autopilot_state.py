@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
-from ..scoring.autopilot import THRESHOLDS, Case, Proposal, propose, slide
+from ..scoring.autopilot import THRESHOLDS, TUNABLE_PENALTIES, Case, Proposal, profile_doc, propose, slide
 from .fsutil import atomic_write_bytes, atomic_write_json, read_json
 from .golden_set import LATEST_SQL, REVIEWS_SQL
 from .profiles import add_version, task_record
@@ -37,13 +37,28 @@ def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) ->
     rs = ResultsStore(store.results, store.duckdb_path)
     latest = {r["trainee_sha256"]: r for r in rs.query(LATEST_SQL)
               if r["task"] == task and (since is None or r["scored_at"] > since)}
-    crit = {r["pair_key"]: r["n_critical"] for r in rs.query("SELECT pair_key, n_critical FROM scores")}
+    rows = {r["pair_key"]: r for r in rs.query("SELECT pair_key, n_critical, n_cycles FROM scores")}
+    pens: dict[str, dict[str, float]] = {}
+    for d in rs.query("SELECT pair_key, type, penalty FROM deviations WHERE severity <> 'critical'"):
+        per = pens.setdefault(d["pair_key"], {})
+        per[d["type"]] = per.get(d["type"], 0.0) + float(d["penalty"] or 0.0)
     out = []
     for r in rs.query(REVIEWS_SQL):
         s = latest.get(r["trainee_sha256"]) if r["task"] == task else None
-        if s is not None:
-            out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(crit.get(s["pair_key"]))))
+        if s is None:
+            continue
+        row = rows.get(s["pair_key"], {})
+        several = (row.get("n_cycles") or 1) > 1  # a shift recording's score is a mean of cycles: kept as it is
+        out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(row.get("n_critical")),
+                        () if several else tuple(sorted(pens.get(s["pair_key"], {}).items()))))
     return sorted(out, key=lambda c: c.name)
+
+
+def current_weights(doc: dict) -> dict:
+    """The tunable penalty weights in force under profile JSON ``doc``."""
+    from ..scoring.profile import DEFAULT_PENALTIES
+
+    return {k: float({**DEFAULT_PENALTIES, **doc.get("penalties", {})}[k]) for k in TUNABLE_PENALTIES}
 
 
 def current_profile_doc(store: VideoStore, task: str) -> tuple[dict, int | None]:
@@ -64,6 +79,13 @@ def event(store: VideoStore, task: str, kind: str, p: Proposal | None, by: str, 
            "cv_after": p.cv_after if p else None, "unsafe_after": ", ".join(p.unsafe_after) if p else None}
     ResultsStore(store.results, store.duckdb_path).append("profile_events", [row], prefix=task)
     return row
+
+
+def _change(k: str, a: float, b: float, weights: dict) -> str:
+    if k.startswith("m:"):
+        w = weights[k[2:]]
+        return f"{k[2:]} penalty {w:g} -> {round(w * b * 2) / 2:g}"
+    return f"{k} {a:g} -> {b:g}"
 
 
 def write_profile(store: VideoStore, task: str, doc: dict) -> dict:
@@ -103,9 +125,10 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
 
     base = Profile()
     current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
+    weights = current_weights(doc)
     p = propose(cases, current, st.get("bounds") or {})
     summary = (f"agreement {p.agreement_before} -> {p.agreement_after} of {p.n}, held-out {p.cv_before} -> "
-               f"{p.cv_after}; " + ", ".join(f"{k} {a:g} -> {b:g}" for k, (a, b) in p.changes.items()))
+               f"{p.cv_after}; " + ", ".join(_change(k, a, b, weights) for k, (a, b) in p.changes.items()))
     if not p.gate_ok:
         msg = f"task {task}: no change: " + "; ".join(p.reasons)
         event(store, task, "rejected", p, by, msg, version)
@@ -114,7 +137,7 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
         msg = f"task {task}: proposal passes the gate ({summary}); --adopt makes it a new version"
         event(store, task, "proposed", p, by, msg, version)
         return "proposed", p, msg
-    entry = write_profile(store, task, {**doc, **p.proposed})
+    entry = write_profile(store, task, profile_doc(doc, p.proposed, weights))
     if canary > 0:
         from .autopilot_canary import start
 
