@@ -191,7 +191,8 @@ def test_golden_set_asset_materializes_from_stored_reviews(root):
 
     record_review(root, make_review(root, "trainee2", "retrain", ["missing_step:3"]))
     record_review(root, make_review(root, "trainee3", "pass"))  # not scored: counted, not compared
-    res = dg.materialize([golden_set], resources=resources(root.root), instance=dg.DagsterInstance.ephemeral())
+    with dg.instance_for_test() as instance:
+        res = dg.materialize([golden_set], resources=resources(root.root), instance=instance)
     assert res.success
     row = ResultsStore(root.results, root.duckdb_path).query("SELECT * FROM golden_set")[0]
     assert (row["task"], row["n_reviewed"], row["n_compared"], row["deviations_found"]) == ("assembly", 2, 1, 1)
@@ -286,7 +287,8 @@ def test_task_summary_counts_trainees_scored_with_an_older_profile_as_stale(root
     from sopilot_resources.storage.intake_types import IntakeConfig
 
     def stale():
-        res = dg.materialize([task_summary], resources=resources(root.root), instance=dg.DagsterInstance.ephemeral())
+        with dg.instance_for_test() as instance:
+            res = dg.materialize([task_summary], resources=resources(root.root), instance=instance)
         assert res.success
         return ResultsStore(root.results, root.duckdb_path).query("SELECT n_stale FROM task_summary")[0]["n_stale"]
 

@@ -33,7 +33,7 @@ def test_rollup_counts_and_store_columns_follow_the_type():
     # performances: a shift recording counts its cycles, a row older than shift scoring counts 1
     assert (row["n_cycles"], row["n_cycles_passed"]) == (15, 10)
     assert [n for n in TABLES["task_summary"].names if n.startswith("n_") and n not in (
-        "n_scored", "n_cycles", "n_cycles_passed")] == count_column_names()
+        "n_scored", "n_cycles", "n_cycles_passed", "n_stale")] == count_column_names()
     rows = [{"task": "t", "trainee_file": f, "verdict": v, "score": s, "what_went_wrong": "", "gold_file": "g",
              "gold_version": 1, "scored_at": "", "pair_key": f} for f, v, s in
             (("a", "pass", 95.0), ("b", "fail", 5.0), ("c", "needs_review", 75.0))]
