@@ -199,6 +199,14 @@ def test_golden_set_asset_materializes_from_stored_reviews(root):
     mat = res.asset_materializations_for_node("golden_set")[0]
     assert mat.metadata["reviewed"].value == 2 and "assembly" in mat.metadata["golden_sets"].value
     assert mat.tags["dagster/data_version"] == f"assembly:{row['version']}"
+    assert mat.metadata["autopilot"].value.records == []  # no autopilot step yet
+    from sopilot_resources.storage import autopilot_state as ap
+
+    ap.run(root, "assembly")  # 1 reviewed and scored video: skipped, and said so
+    with dg.instance_for_test() as instance:
+        res = dg.materialize([golden_set], resources=resources(root.root), instance=instance)
+    rec = res.asset_materializations_for_node("golden_set")[0].metadata["autopilot"].value.records[0].data
+    assert (rec["task"], rec["event"]) == ("assembly", "skipped") and "at least 8 needed" in rec["what happened"]
 
 
 def test_the_inbox_sensor_records_stored_reviews_for_the_golden_set(root):

@@ -91,5 +91,25 @@ def golden_set(context: dg.AssetExecutionContext, results_store: ResultsStoreRes
     version = "-".join(f"{r['task']}:{r['version']}" for r in rows) or "empty"
     return dg.MaterializeResult(
         metadata={"golden_sets": dg.MetadataValue.md(md or "no reviews yet"), "tasks": len(rows),
-                  "reviewed": sum(r["n_reviewed"] for r in rows), "unsafe": sum(r["n_unsafe"] for r in rows)},
+                  "reviewed": sum(r["n_reviewed"] for r in rows), "unsafe": sum(r["n_unsafe"] for r in rows),
+                  "autopilot": autopilot_table(rs)},
         data_version=dg.DataVersion(version))
+
+
+#: autopilot steps shown on golden_set's page (DuckDB table profile_events has them all)
+MAX_EVENTS = 50
+
+
+def autopilot_table(rs) -> dg.MetadataValue:
+    """The latest autopilot steps, newest first (an empty table before the first one)."""
+    cols = ("at", "task", "event", "versions", "agreement", "held-out", "what happened")
+    rows = rs.query(f"SELECT * FROM profile_events ORDER BY event_at DESC LIMIT {MAX_EVENTS}")
+    recs = [dg.TableRecord({
+        "at": str(r["event_at"])[:19], "task": r["task"], "event": r["event"],
+        "versions": f"v{r['from_version'] or '-'} -> v{r['to_version']}" if r["to_version"] else
+                    (f"v{r['from_version']}" if r["from_version"] else "default"),
+        "agreement": "-" if r["agreement_before"] is None else f"{r['agreement_before']} -> {r['agreement_after']} of "
+                                                                 f"{r['n_reviews']}",
+        "held-out": "-" if r["cv_before"] is None else f"{r['cv_before']} -> {r['cv_after']}",
+        "what happened": r["reason"] or ""}) for r in rows]
+    return dg.MetadataValue.table(records=recs, schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in cols]))
