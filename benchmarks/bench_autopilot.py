@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sopilot_resources.scoring.autopilot import THRESHOLDS, Case, propose, verdict_of  # noqa: E402
+from sopilot_resources.scoring.autopilot import THRESHOLDS, Case, agreement, candidates, propose, verdict_of  # noqa: E402
 from sopilot_resources.scoring.profile import Profile  # noqa: E402
 
 DEFAULT = {k: float(getattr(Profile(), k)) for k in THRESHOLDS}
@@ -135,19 +135,10 @@ def main() -> int:
 
 
 def _without_safety(cs: list[Case]) -> dict:
-    """The search without the rule that no reviewed defective may pass (what the gate guards)."""
-    from itertools import product
-
-    axes = [sorted({DEFAULT[k] + d for d in range(-5, 6)}) for k in THRESHOLDS]
-    best_th, best_key = DEFAULT, None
-    for v in product(*axes):
-        if not v[2] <= v[1] <= v[0]:
-            continue
-        th = dict(zip(THRESHOLDS, v))
-        key = (-sum(verdict_of(th, c) == c.reviewed for c in cs), sum(abs(th[k] - DEFAULT[k]) for k in THRESHOLDS), v)
-        if best_key is None or key < best_key:
-            best_th, best_key = th, key
-    return best_th
+    """The threshold search without the rule that no reviewed defective may pass (what the gate
+    guards): the same candidates and tie-break as the product's, that rule left out."""
+    return min(candidates(DEFAULT, {}), key=lambda th: (
+        -agreement(th, cs), sum(abs(th[k] - DEFAULT[k]) for k in THRESHOLDS), tuple(th[k] for k in THRESHOLDS)))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,16 @@
-"""``autopilot_job`` and ``nightly_autopilot_schedule``: the per-task autopilot at night, when
-the machine is idle (docs/reviews.md, "Autopilot"). Each task's pass is one atomic step (a
+"""``autopilot_job``: one pass of the per-task autopilot (docs/reviews.md, "Autopilot"); its
+nightly schedule, when the machine is idle, is in ``schedules.py``. Each task's pass is one atomic step (a
 profile_events row; an adoption is one registry write after its profile file), so a run that is
 stopped leaves every task done or untouched, and the next run simply goes on."""
 import dagster as dg
 
-from sopilot_resources.dagster_resources.idle_gate import IdleGateResource
 from sopilot_resources.dagster_resources.storage import VideoStoreResource
 from sopilot_resources.settings import Settings
 
 TAG = "sopilot/autopilot"
 
 
-def build_autopilot(settings: Settings) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
+def build_autopilot_job(settings: Settings) -> dg.JobDefinition:
     @dg.op(description="One autopilot pass per task with reviews (propose; adopt with SOPILOT_AUTOPILOT_ADOPT=1).")
     def autopilot_pass(context: dg.OpExecutionContext, video_store: VideoStoreResource) -> dg.Output:
         from sopilot_resources.storage import autopilot_state as ap
@@ -40,16 +39,4 @@ def build_autopilot(settings: Settings) -> tuple[dg.JobDefinition, dg.ScheduleDe
     def autopilot_job():
         autopilot_pass()
 
-    status = dg.DefaultScheduleStatus.RUNNING if settings.autopilot_schedule else dg.DefaultScheduleStatus.STOPPED
-
-    @dg.schedule(job=autopilot_job, cron_schedule=settings.autopilot_cron, execution_timezone=settings.soak_timezone,
-                 default_status=status, description="Nightly per-task autopilot (when the machine is idle).")
-    def nightly_autopilot_schedule(context: dg.ScheduleEvaluationContext, idle_gate: IdleGateResource):
-        if settings.soak_child:
-            return dg.SkipReason("inside a soak sandbox: the autopilot stays off")
-        verdict = idle_gate.check(context.instance)
-        if not verdict.idle:
-            return dg.SkipReason(f"nightly autopilot skipped, machine {verdict.summary()}")
-        return dg.RunRequest(tags={TAG: "nightly"})
-
-    return autopilot_job, nightly_autopilot_schedule
+    return autopilot_job

@@ -6,16 +6,17 @@ import argparse
 import json
 import sys
 
-from .review_cli import _store, _who
+from .report_cli import data_store
+from .review_cli import current_user
 
 
 def cmd_profile(a: argparse.Namespace) -> int:
     from sopilot_resources.storage.profiles import history, rollback
     from sopilot_resources.storage.registry import Registry
 
-    store = _store(a)
+    store = data_store(a)
     registry = Registry(store.registry_dir)
-    who = (a.by if getattr(a, "by", None) is not None else _who())
+    who = (a.by if getattr(a, "by", None) is not None else current_user())
     if a.action in ("autopilot", "pin", "unpin"):
         return _autopilot(a, store, who)
     if a.action == "rollback":
@@ -45,9 +46,9 @@ def cmd_profile(a: argparse.Namespace) -> int:
 
 def _tell(a: argparse.Namespace, registry, text: str) -> None:
     from .assets.reviews import profiles_event
-    from .review_cli import _tell_dagster
+    from .review_cli import tell_dagster
 
-    _tell_dagster(a.settings.with_data_dir(a.data_dir), text, lambda: profiles_event(registry, text))
+    tell_dagster(a.settings.with_data_dir(a.data_dir), text, lambda: profiles_event(registry, text))
 
 
 def _autopilot(a: argparse.Namespace, store, who: str) -> int:

@@ -21,6 +21,18 @@ def _footer(doc: dict, extra: str = "") -> str:
     return f"SOPilot {v} - embedder {emb} - profile {doc.get('profile_fingerprint', '?')}" + (f" - {extra}" if extra else "")
 
 
+def data_store(a: argparse.Namespace):
+    """The data root a command works on (``--data-dir``, else the setting), with a clear error
+    when no pipeline ever ran there."""
+    from sopilot_resources.storage.video_store import VideoStore
+
+    root = a.settings.with_data_dir(a.data_dir).data_dir
+    store = VideoStore.at(root)
+    if not store.registry_dir.is_dir():
+        raise SopilotError(f"{root}: no SOPilot data here (no registry/); give --data-dir or set SOPILOT_DATA_DIR")
+    return store
+
+
 def report_name(trainee_file: str, task: str = "") -> str:
     return (f"{safe_name(task)}-" if task else "") + f"{safe_name(stem_of(trainee_file))}.html"
 
@@ -28,12 +40,8 @@ def report_name(trainee_file: str, task: str = "") -> str:
 def cmd_report(a: argparse.Namespace) -> int:
     from sopilot_resources.pair_report import Header, load_pair_figures, render_html
     from sopilot_resources.pair_report.find import latest_scored
-    from sopilot_resources.storage.video_store import VideoStore
 
-    root = a.settings.with_data_dir(a.data_dir).data_dir
-    store = VideoStore.at(root)
-    if not store.registry_dir.is_dir():
-        raise SopilotError(f"{root}: no SOPilot data here (no registry/); give --data-dir or set SOPILOT_DATA_DIR")
+    store = data_store(a)
     s = latest_scored(store, a.trainee, a.task)
     header = Header.from_doc(s.doc, s.trainee.file_name, s.gold.file_name if s.gold else "")
     html = render_html(s.doc, header, load_pair_figures(s.work, s.doc), footer=_footer(s.doc, f"pair {s.pair.key}"))

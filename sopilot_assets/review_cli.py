@@ -7,20 +7,10 @@ import getpass
 import json
 import sys
 
-from sopilot_resources.errors import SopilotError
+from .report_cli import data_store
 
 
-def _store(a: argparse.Namespace):
-    from sopilot_resources.storage.video_store import VideoStore
-
-    root = a.settings.with_data_dir(a.data_dir).data_dir
-    store = VideoStore.at(root)
-    if not store.registry_dir.is_dir():
-        raise SopilotError(f"{root}: no SOPilot data here (no registry/); give --data-dir or set SOPILOT_DATA_DIR")
-    return store
-
-
-def _who() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in this environment
@@ -30,18 +20,18 @@ def _who() -> str:
 def cmd_review(a: argparse.Namespace) -> int:
     from sopilot_resources.storage.reviews import make_review, record_review
 
-    store = _store(a)
+    store = data_store(a)
     review = record_review(store, make_review(store, a.trainee, a.verdict, a.deviation or [], a.note or "",
-                                              a.by if a.by is not None else _who(), a.task))
+                                              a.by if a.by is not None else current_user(), a.task))
     devs = ", ".join(d.type + (f" at step {d.gold_step + 1} ({d.gold_step_name})" if d.gold_step is not None else "")
                      for d in review.deviations) or "no deviations"
     print(f"reviewed {review.trainee_file} (task {review.task}): {review.verdict}, {devs}"
           + (f"; replaces review {review.supersedes}" if review.supersedes else "") + f" [review {review.review_id}]")
-    _tell_dagster(a.settings.with_data_dir(a.data_dir), f"{review.trainee_file}: {review.verdict} (sopilot review)")
+    tell_dagster(a.settings.with_data_dir(a.data_dir), f"{review.trainee_file}: {review.verdict} (sopilot review)")
     return 0
 
 
-def _tell_dagster(settings, text: str, make=None) -> None:
+def tell_dagster(settings, text: str, make=None) -> None:
     """Records a materialization (``make()``; default: of asset ``reviews``, so that
     ``golden_set`` refreshes) in the data root's Dagster instance, if there is one; what it
     reports is stored either way."""
@@ -63,7 +53,7 @@ def _tell_dagster(settings, text: str, make=None) -> None:
 def cmd_reviews(a: argparse.Namespace) -> int:
     from sopilot_resources.storage.reviews import current_reviews
 
-    rows = current_reviews(_store(a), a.task)
+    rows = current_reviews(data_store(a), a.task)
     if a.format == "json":
         for r in rows:
             r["reviewed_at"] = r["reviewed_at"].isoformat()

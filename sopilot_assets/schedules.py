@@ -18,7 +18,7 @@ from sopilot_resources.dagster_resources.storage import VideoStoreResource
 from sopilot_resources.settings import Settings
 
 from .assets.common import Versions
-from .autopilot_job import build_autopilot
+from .autopilot_job import TAG, build_autopilot_job
 from .heavy import HEAVY_TAG, build_heavy_job, heavy_runs_in_flight, pending_counts
 from .soak.assets import build_soak_report, soak_job
 
@@ -55,6 +55,27 @@ def heavy_tick(instance: dg.DagsterInstance, settings: Settings, idle_gate: Idle
     )
 
 
+def _when_idle(context, settings: Settings, idle_gate: IdleGateResource, what: str, in_sandbox: str,
+               tags: dict) -> dg.RunRequest | dg.SkipReason:
+    """A nightly run, only when the idle gate says idle (never inside a soak's sandbox)."""
+    if settings.soak_child:
+        return dg.SkipReason(f"inside a soak sandbox: {in_sandbox}")
+    verdict = idle_gate.check(context.instance)
+    if not verdict.idle:
+        return dg.SkipReason(f"{what} skipped, machine {verdict.summary()}")
+    return dg.RunRequest(tags=tags)
+
+
+def autopilot_schedule(settings: Settings, job: dg.JobDefinition) -> dg.ScheduleDefinition:
+    @dg.schedule(job=job, cron_schedule=settings.autopilot_cron, execution_timezone=settings.soak_timezone,
+                 default_status=_status(settings.autopilot_schedule),
+                 description="Nightly per-task autopilot (when the machine is idle).")
+    def nightly_autopilot_schedule(context: dg.ScheduleEvaluationContext, idle_gate: IdleGateResource):
+        return _when_idle(context, settings, idle_gate, "nightly autopilot", "the autopilot stays off", {TAG: "nightly"})
+
+    return nightly_autopilot_schedule
+
+
 def build_schedules(settings: Settings, heavy_job: dg.JobDefinition) -> list[dg.ScheduleDefinition]:
     @dg.schedule(job=heavy_job, cron_schedule=settings.heavy_cron, default_status=_status(settings.heavy_schedule),
                  description="When the machine is idle, work through the heavy backlog.")
@@ -69,12 +90,7 @@ def build_schedules(settings: Settings, heavy_job: dg.JobDefinition) -> list[dg.
                  default_status=_status(settings.soak_schedule),
                  description="Nightly soak of the whole pipeline in a sandbox (when idle).")
     def nightly_soak_schedule(context: dg.ScheduleEvaluationContext, idle_gate: IdleGateResource):
-        if settings.soak_child:
-            return dg.SkipReason("inside a soak sandbox: no soak of the soak")
-        verdict = idle_gate.check(context.instance)
-        if not verdict.idle:
-            return dg.SkipReason(f"nightly soak skipped, machine {verdict.summary()}")
-        return dg.RunRequest(tags={"sopilot/soak": "nightly"})
+        return _when_idle(context, settings, idle_gate, "nightly soak", "no soak of the soak", {"sopilot/soak": "nightly"})
 
     return [heavy_idle_schedule, nightly_soak_schedule]
 
@@ -83,7 +99,7 @@ def idle_definitions(settings: Settings, versions: Versions) -> dg.Definitions:
     """Everything of this module for ``build_definitions(extra=[idle_definitions(...)])``: the three
     schedules, their jobs, the soak_report asset and the ``idle_gate`` resource."""
     heavy_job = build_heavy_job(settings, versions)
-    autopilot_job, autopilot_schedule = build_autopilot(settings)
+    autopilot_job = build_autopilot_job(settings)
     return dg.Definitions(assets=[build_soak_report(settings)], jobs=[heavy_job, soak_job, autopilot_job],
-                          schedules=[*build_schedules(settings, heavy_job), autopilot_schedule],
+                          schedules=[*build_schedules(settings, heavy_job), autopilot_schedule(settings, autopilot_job)],
                           resources={"idle_gate": IdleGateResource.from_settings(settings)})

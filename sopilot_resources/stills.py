@@ -62,6 +62,15 @@ class Stills:
         """Indices of the stills with t0 <= time <= t1."""
         return np.flatnonzero((self.times >= t0 - 1e-6) & (self.times <= t1 + 1e-6))
 
+    def subset(self, idx) -> "Stills":
+        """The stills ``idx`` (sorted indices) as Stills of their own, bytes in memory; a run of
+        consecutive stills (a time window) is one read of its byte range."""
+        idx = np.asarray(idx, np.int64)
+        if idx.size and np.all(np.diff(idx) == 1):
+            a, b = int(self.offsets[idx[0]]), int(self.offsets[idx[-1] + 1])
+            return Stills(self.times[idx].copy(), np.asarray(self.jpeg[a:b], np.uint8), self.offsets[idx[0]:idx[-1] + 2] - a)
+        return Stills.from_blobs([self.jpeg[int(self.offsets[i]):int(self.offsets[i + 1])] for i in idx], self.times[idx])
+
     def to_arrays(self, prefix: str = "stills_") -> dict:
         return {f"{prefix}times": self.times, f"{prefix}jpeg": self.jpeg, f"{prefix}offsets": self.offsets}
 
@@ -78,7 +87,11 @@ class Stills:
     def from_frames(cls, frames: Iterable[np.ndarray], times: Iterable[float],
                     quality: int = JPEG_QUALITY) -> "Stills":
         """From RGB uint8 frames (H, W, 3) and their times."""
-        blobs = [encode(f, quality) for f in frames]
+        return cls.from_blobs([encode(f, quality) for f in frames], times)
+
+    @classmethod
+    def from_blobs(cls, blobs: list[np.ndarray], times: Iterable[float]) -> "Stills":
+        """From JPEG files (each a (B_i,) uint8 array) and their times."""
         offsets = np.zeros(len(blobs) + 1, np.int64)
         offsets[1:] = np.cumsum([len(b) for b in blobs])
         jpeg = np.concatenate(blobs) if blobs else np.zeros(0, np.uint8)

@@ -131,14 +131,16 @@ def test_unknown_task_is_an_error(tmp_path, capsys):
 def test_the_nightly_autopilot_runs_when_idle_and_its_job_audits_each_task(tmp_path):
     import dagster as dg
 
-    from sopilot_assets.autopilot_job import build_autopilot
+    from sopilot_assets.autopilot_job import build_autopilot_job
+    from sopilot_assets.schedules import autopilot_schedule
     from sopilot_resources.dagster_resources.storage import VideoStoreResource
     from sopilot_resources.settings import Settings
     from test_idle_schedules import SimulatedLoad
 
     store, rs = _root(tmp_path, _cases())
     s = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_CRON": "15 4 * * *"})
-    job, schedule = build_autopilot(s)
+    job = build_autopilot_job(s)
+    schedule = autopilot_schedule(s, job)
     assert schedule.cron_schedule == "15 4 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     with dg.instance_for_test() as inst:
         busy = schedule(dg.build_schedule_context(instance=inst, resources={"idle_gate": SimulatedLoad(cpu=90)}))
@@ -152,7 +154,7 @@ def test_the_nightly_autopilot_runs_when_idle_and_its_job_audits_each_task(tmp_p
     adopting = Settings.from_env({"SOPILOT_DATA_DIR": str(store.root), "SOPILOT_AUTOPILOT_ADOPT": "1",
                                   "SOPILOT_AUTOPILOT_CANARY": "0"})
     with dg.instance_for_test() as inst:
-        assert build_autopilot(adopting)[0].execute_in_process(
+        assert build_autopilot_job(adopting).execute_in_process(
             instance=inst, resources={"video_store": VideoStoreResource(data_dir=str(store.root))}).success
     assert Registry(store.registry_dir).task("t").profile["proposed_by"] == "autopilot"
 

@@ -11,15 +11,8 @@ import pytest
 
 from sopilot_resources.pair_report import (Figure, Header, PairFigures, load_pair_figures, render_html, report_md,
                                            save_deviation_figures, summary_md)
-from sopilot_resources.pair_scoring import score_stored_pair
-from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoRecord, VideoStore, pair_key
-from sopilot_resources.storage.registry import TaskRecord
-from synthetic_embeddings import gold_plan, protos, render
-
-DURS = [3.0, 4.0, 2.5, 5.0]
-P = protos(len(DURS), seed=3)
-GOLD_PLAN, STEPS = gold_plan(DURS)
-EKEY = "synthetic-v1"
+from scored_root import STEPS, put_video, scored_root
+from sopilot_resources.storage import Registry
 
 
 def png(color=(0, 0, 255), size=(40, 30)) -> bytes:
@@ -28,44 +21,10 @@ def png(color=(0, 0, 255), size=(40, 30)) -> bytes:
     return cv2.imencode(".png", img)[1].tobytes()
 
 
-def _video(store, reg, n, role, task="assembly", name=None, version=None):
-    sha = f"{n:02d}" + "ab" * 31
-    name = name or f"{role}{n}.mp4"
-    rec = VideoRecord(key=f"{task}/{role}/{name.split('.')[0]}-{sha[:8]}", sha256=sha, task=task, role=role,
-                      file_name=name, inbox_path=f"{task}/{role}/{name}", raw_path="", size_bytes=1,
-                      registered_at="", seq=n, gold_version=version)
-    reg.put_video(rec)
-    return rec
-
-
-def _trainee_plan(drop=None):
-    plan = [(-1, 2.0)]
-    for k, d in enumerate(DURS):
-        if k != drop:
-            plan += [(k, d), (-1, 1.0)]
-    return plan
-
-
 @pytest.fixture()
 def scored(tmp_path):
     """A data root with gold v1 and a trainee that skipped step 3, scored by score_stored_pair."""
-    store = VideoStore.at(tmp_path / "data").ensure()
-    reg = Registry(store.registry_dir)
-    gold = _video(store, reg, 1, "gold", version=1)
-    tr = _video(store, reg, 2, "trainee", name="run <7>.mp4")
-    for rec, plan, seed in ((gold, GOLD_PLAN, 1), (tr, _trainee_plan(drop=2), 2)):
-        path = store.embeddings_path(rec.sha256, EKEY)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        render(plan, P, noise=0.3, seed=seed).save(path)
-    store.steps_path(gold.sha256, EKEY).write_text(json.dumps({"steps": [s.to_dict() for s in STEPS]}))
-    reg.put_task(TaskRecord(task="assembly", golds=[{"version": 1, "key": gold.key, "sha256": gold.sha256,
-                                                     "file_name": gold.file_name, "registered_at": ""}]))
-    pair = PairRecord(key=pair_key("assembly", tr.file_name, tr.sha256, 1), task="assembly", gold_key=gold.key,
-                      trainee_key=tr.key, gold_sha256=gold.sha256, trainee_sha256=tr.sha256, gold_version=1,
-                      created_at="")
-    reg.put_pair(pair)
-    s = score_stored_pair(store, ResultsStore(store.results, store.duckdb_path), pair.key, EKEY, device="cpu")
-    return store, s
+    return scored_root(tmp_path, "run <7>.mp4")
 
 
 def _self_contained(html: str) -> list[bytes]:
@@ -161,10 +120,10 @@ def test_sopilot_report_says_what_is_wrong(scored, tmp_path):
     with pytest.raises(SopilotError, match="no SOPilot data"):
         _report(["report", "x", "--data-dir", str(tmp_path / "empty")])
     reg = Registry(store.registry_dir)
-    _video(store, reg, 3, "trainee", name="late.mp4")
+    put_video(store, reg, 3, "trainee", name="late.mp4")
     with pytest.raises(SopilotError, match="late.mp4 \\(task assembly\\) has no score yet"):
         _report(["report", "late", "--data-dir", str(store.root)])
-    _video(store, reg, 4, "trainee", task="other", name="late.mp4")
+    put_video(store, reg, 4, "trainee", task="other", name="late.mp4")
     with pytest.raises(SopilotError, match="several tasks \\(assembly, other\\); add --task"):
         _report(["report", "late.mp4", "--data-dir", str(store.root)])
 

@@ -1,40 +1,22 @@
 """Supervisor reviews (issue 15 item 1): `sopilot review` validates everything before it writes,
 stores each review as a new row of the DuckDB table `reviews` (never overwritten), and a later
 review of the same video supersedes the earlier one, both kept. A data root scored by the real
-scoring path (synthetic clip embeddings, as in test_report_html)."""
+scoring path (synthetic clip embeddings, tests/scored_root.py)."""
 import json
 
 import pytest
 
+from scored_root import EKEY, STEPS, put_video, scored_root
 from sopilot_assets.cli import main
-from sopilot_resources.pair_scoring import score_stored_pair
-from sopilot_resources.storage import PairRecord, Registry, ResultsStore, VideoStore, pair_key
-from sopilot_resources.storage.registry import TaskRecord
+from sopilot_resources.storage import Registry, ResultsStore
 from sopilot_resources.storage.reviews import ReviewError, current_reviews, make_review, record_review
-from synthetic_embeddings import render
-from test_report_html import EKEY, GOLD_PLAN, P, STEPS, _trainee_plan, _video
 
 
 @pytest.fixture()
 def root(tmp_path):
     """Gold v1 of task 'assembly', trainee2 scored (it skipped step 3), trainee3 not scored yet."""
-    store = VideoStore.at(tmp_path / "data").ensure()
-    reg = Registry(store.registry_dir)
-    gold = _video(store, reg, 1, "gold", version=1)
-    tr = _video(store, reg, 2, "trainee")
-    _video(store, reg, 3, "trainee")
-    for rec, plan, seed in ((gold, GOLD_PLAN, 1), (tr, _trainee_plan(drop=2), 2)):
-        path = store.embeddings_path(rec.sha256, EKEY)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        render(plan, P, noise=0.3, seed=seed).save(path)
-    store.steps_path(gold.sha256, EKEY).write_text(json.dumps({"steps": [s.to_dict() for s in STEPS]}))
-    reg.put_task(TaskRecord(task="assembly", golds=[{"version": 1, "key": gold.key, "sha256": gold.sha256,
-                                                     "file_name": gold.file_name, "registered_at": ""}]))
-    pair = PairRecord(key=pair_key("assembly", tr.file_name, tr.sha256, 1), task="assembly", gold_key=gold.key,
-                      trainee_key=tr.key, gold_sha256=gold.sha256, trainee_sha256=tr.sha256, gold_version=1,
-                      created_at="")
-    reg.put_pair(pair)
-    score_stored_pair(store, ResultsStore(store.results, store.duckdb_path), pair.key, EKEY, device="cpu")
+    store, _ = scored_root(tmp_path)
+    put_video(store, Registry(store.registry_dir), 3, "trainee")
     return store
 
 
@@ -275,7 +257,6 @@ def test_profile_versions_history_rollback_and_the_version_each_score_used(root,
     assert rc == 2 and "unknown task 'welding'" in err
     # a pair scored with the task's profile records the version in force (the newest with that content)
     from sopilot_resources.pair_scoring import score_stored_pair
-    from sopilot_resources.storage import Registry
 
     reg = Registry(root.registry_dir)
     pair = reg.pairs()[0]

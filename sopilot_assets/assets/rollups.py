@@ -46,11 +46,6 @@ dev AS (
 SELECT latest.*, coalesce(dev.what_went_wrong, '') AS what_went_wrong
 FROM latest LEFT JOIN dev USING (pair_key) ORDER BY task, trainee_file
 """
-#: each trainee's newest score: what it was scored against (for the stale count)
-SCORED_WITH_SQL = """
-SELECT task, trainee_sha256, gold_version, profile_fingerprint FROM scores
-QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY gold_version DESC, scored_at DESC) = 1
-"""
 #: rows of the inline table (the DuckDB table has them all)
 MAX_TABLE_ROWS = 500
 
@@ -91,13 +86,14 @@ def all_scores(context: dg.AssetExecutionContext, video_store: VideoStoreResourc
 def task_summary(context: dg.AssetExecutionContext, video_store: VideoStoreResource,
                  results_store: ResultsStoreResource, scoring_profile: ScoringProfileResource) -> dg.MaterializeResult:
     from sopilot_resources.heavy.rescore import profile_fingerprint
+    from sopilot_resources.storage.golden_set import LATEST_SQL
 
     rs = results_store.store()
     trainees = rs.query(TRAINEES_SQL)
     rs.write("trainee_summary", "summary", trainees)
     rows = rs.query(SUMMARY_SQL)
     registry, store = video_store.registry(), video_store.store()
-    scored_with = rs.query(SCORED_WITH_SQL)
+    scored_with = rs.query(LATEST_SQL)  # what each trainee's newest score was made against
     for r in rows:
         task = registry.task(r["task"])
         gold = task.current_gold or {}

@@ -29,7 +29,7 @@ from ..scoring.steps import Step
 from ..stills import Stills
 from .locate import locate_cycles
 from .recording import one_cycle_inputs, recording_result
-from .slicing import clip_range
+from .slicing import clip_range, stills_between
 
 #: the carry point never lags the window's end by more than this many gold cycles
 MAX_CARRY_CYCLES = 3.0
@@ -85,12 +85,7 @@ def tail_from(emb: ClipEmbeddings, t0: float) -> ClipEmbeddings:
     j0, _ = clip_range(emb, t0, float("inf"))
     st = emb.stills
     if st is not None:
-        keep = st.times >= (float(emb.starts[j0]) if j0 < len(emb) else np.inf)
-        idx = np.flatnonzero(keep)
-        blobs = [st.jpeg[int(st.offsets[i]):int(st.offsets[i + 1])] for i in idx]
-        offs = np.zeros(len(idx) + 1, np.int64)
-        offs[1:] = np.cumsum([len(x) for x in blobs])
-        st = Stills(st.times[idx], np.concatenate(blobs) if blobs else np.zeros(0, np.uint8), offs)
+        st = stills_between(st, float(emb.starts[j0]) if j0 < len(emb) else np.inf, np.inf)
     sl = slice(j0, len(emb))
     return replace(emb, vectors=emb.vectors[sl], starts=emb.starts[sl], ends=emb.ends[sl], quality=emb.quality[sl],
                    motion=emb.motion[sl], stills=st)

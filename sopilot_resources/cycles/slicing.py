@@ -11,14 +11,7 @@ from ..stills import Stills
 
 def stills_between(stills: Stills | None, t0: float, t1: float) -> Stills | None:
     """The stills taken in [t0, t1] (their JPEG bytes copied), or None."""
-    if stills is None:
-        return None
-    idx = stills.between(t0, t1)
-    blobs = [stills.jpeg[int(stills.offsets[i]):int(stills.offsets[i + 1])] for i in idx]
-    offsets = np.zeros(len(blobs) + 1, np.int64)
-    offsets[1:] = np.cumsum([len(b) for b in blobs])
-    jpeg = np.concatenate(blobs) if blobs else np.zeros(0, np.uint8)
-    return Stills(stills.times[idx].copy(), jpeg, offsets)
+    return None if stills is None else stills.subset(stills.between(t0, t1))
 
 
 def clip_range(emb: ClipEmbeddings, t0: float, t1: float) -> tuple[int, int]:

@@ -107,7 +107,8 @@ def _better(cases: list[Case], current: dict, th: dict, base_unsafe: int, incumb
     """th's sort key (lower is better) if it keeps unsafe videos at most ``base_unsafe``."""
     if len(unsafe(th, cases)) > base_unsafe:
         return incumbent
-    dist = sum(abs(th[k] - current[k]) for k in THRESHOLDS) + 20 * sum(
+    # the size of a change: threshold points, and a weight multiplier's 0.05 step (PEN_STEP) as one point
+    dist = sum(abs(th[k] - current[k]) for k in THRESHOLDS) + (1 / PEN_STEP) * sum(
         abs(th[k] - current.get(k, 1.0)) for k in th if k.startswith("m:"))
     key = (-agreement(th, cases), round(dist, 6), tuple(sorted(th.items())))
     return key if incumbent is None or key < incumbent else incumbent

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..scoring.autopilot import THRESHOLDS, Proposal, agreement, slide, unsafe
-from .autopilot_state import cases_for, event, save_state
+from ..scoring.autopilot import Proposal, agreement, slide, unsafe
+from .autopilot_state import cases_for, current_thresholds, event, save_state
 from .profiles import add_version, task_record
 from .registry import Registry
 from .video_store import VideoStore
@@ -32,8 +32,6 @@ def start(store: VideoStore, task: str, st: dict, p: Proposal, entry: dict, summ
 def judge(store: VideoStore, task: str, st: dict, doc: dict, by: str, version: int | None
           ) -> tuple[str, Proposal | None, str]:
     """The candidate's canary: still waiting, promoted or dropped."""
-    from ..scoring.profile import Profile
-
     cand = st["candidate"]
     cases = cases_for(store, task, since=dt.datetime.fromisoformat(cand["since"]))
     if len(cases) < cand["target"]:
@@ -41,8 +39,7 @@ def judge(store: VideoStore, task: str, st: dict, doc: dict, by: str, version: i
                "new trainees scored and reviewed so far")
         event(store, task, "canary_waiting", None, by, msg, version)
         return "canary_waiting", None, msg
-    base = Profile()
-    current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
+    current = current_thresholds(doc)
     th = {**current, **{k: float(v) for k, v in cand["thresholds"].items()}}  # thresholds and m:<type> multipliers
     a_cur, a_new = agreement(current, cases), agreement(th, cases)
     newly = sorted(set(unsafe(th, cases)) - set(unsafe(current, cases)))

@@ -9,10 +9,11 @@ import json
 
 from ..scoring.autopilot import THRESHOLDS, TUNABLE_PENALTIES, Case, Proposal, profile_doc, propose, slide
 from .fsutil import atomic_write_bytes, atomic_write_json, read_json
-from .golden_set import LATEST_SQL, REVIEWS_SQL
+from .golden_set import LATEST_SQL
 from .profiles import add_version, task_record
 from .registry import Registry
 from .results_store import ResultsStore
+from .reviews import CURRENT_SQL
 from .video_store import VideoStore
 
 #: a task's profile is never changed with fewer current reviews than this
@@ -37,21 +38,27 @@ def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) ->
     rs = ResultsStore(store.results, store.duckdb_path)
     latest = {r["trainee_sha256"]: r for r in rs.query(LATEST_SQL)
               if r["task"] == task and (since is None or r["scored_at"] > since)}
-    rows = {r["pair_key"]: r for r in rs.query("SELECT pair_key, n_critical, n_cycles FROM scores")}
     pens: dict[str, dict[str, float]] = {}
     for d in rs.query("SELECT pair_key, type, penalty FROM deviations WHERE severity <> 'critical'"):
         per = pens.setdefault(d["pair_key"], {})
         per[d["type"]] = per.get(d["type"], 0.0) + float(d["penalty"] or 0.0)
     out = []
-    for r in rs.query(REVIEWS_SQL):
+    for r in rs.query(CURRENT_SQL):
         s = latest.get(r["trainee_sha256"]) if r["task"] == task else None
         if s is None:
             continue
-        row = rows.get(s["pair_key"], {})
-        several = (row.get("n_cycles") or 1) > 1  # a shift recording's score is a mean of cycles: kept as it is
-        out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(row.get("n_critical")),
+        several = (s["n_cycles"] or 1) > 1  # a shift recording's score is a mean of cycles: kept as it is
+        out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(s["n_critical"]),
                         () if several else tuple(sorted(pens.get(s["pair_key"], {}).items()))))
     return sorted(out, key=lambda c: c.name)
+
+
+def current_thresholds(doc: dict) -> dict:
+    """The verdict thresholds in force under profile JSON ``doc`` ({} : the defaults)."""
+    from ..scoring.profile import Profile
+
+    base = Profile()
+    return {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
 
 
 def current_weights(doc: dict) -> dict:
@@ -121,11 +128,7 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
         msg = f"task {task}: {len(cases)} reviewed and scored video(s), at least {min_reviews} needed"
         event(store, task, "skipped", None, by, msg, version)
         return "skipped", None, msg
-    from ..scoring.profile import Profile
-
-    base = Profile()
-    current = {k: float(doc.get(k, getattr(base, k))) for k in THRESHOLDS}
-    weights = current_weights(doc)
+    current, weights = current_thresholds(doc), current_weights(doc)
     p = propose(cases, current, st.get("bounds") or {})
     summary = (f"agreement {p.agreement_before} -> {p.agreement_after} of {p.n}, held-out {p.cv_before} -> "
                f"{p.cv_after}; " + ", ".join(_change(k, a, b, weights) for k, (a, b) in p.changes.items()))

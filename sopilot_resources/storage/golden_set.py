@@ -22,13 +22,12 @@ import hashlib
 import json
 
 from ..scoring.verdict import Verdict
+from .reviews import CURRENT_SQL as REVIEWS_SQL
 
-REVIEWS_SQL = """
-SELECT * FROM reviews
-QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY reviewed_at DESC) = 1
-"""
+#: each trainee's latest engine result: against its newest gold, the latest scoring
 LATEST_SQL = """
-SELECT task, trainee_sha256, pair_key, verdict, score, scored_at FROM scores
+SELECT task, trainee_sha256, pair_key, verdict, score, scored_at, gold_version, profile_fingerprint, n_critical,
+       n_cycles FROM scores
 QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY gold_version DESC, scored_at DESC) = 1
 """
 DEVIATIONS_SQL = "SELECT pair_key, type, gold_step FROM deviations"

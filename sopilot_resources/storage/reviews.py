@@ -23,6 +23,11 @@ from .registry import Registry, VideoRecord
 from .video_store import VideoStore
 
 TABLE = "reviews"
+#: the current review of each reviewed video: its latest
+CURRENT_SQL = """
+SELECT * FROM reviews
+QUALIFY row_number() OVER (PARTITION BY task, trainee_sha256 ORDER BY reviewed_at DESC) = 1
+"""
 
 
 class ReviewError(SopilotError):
@@ -131,10 +136,8 @@ def current_reviews(store: VideoStore, task: str | None = None) -> list[dict]:
     from .results_store import ResultsStore
 
     rs = ResultsStore(store.results, store.duckdb_path)
-    return rs.query(
-        "SELECT * FROM reviews WHERE ($task IS NULL OR task = $task) "
-        "QUALIFY row_number() OVER (PARTITION BY trainee_sha256, task ORDER BY reviewed_at DESC) = 1 "
-        "ORDER BY reviewed_at", {"task": task})
+    return rs.query(f"SELECT * FROM ({CURRENT_SQL}) WHERE $task IS NULL OR task = $task ORDER BY reviewed_at",
+                    {"task": task})
 
 
 def record_review(store: VideoStore, review: Review) -> Review:

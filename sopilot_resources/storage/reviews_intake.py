@@ -71,8 +71,7 @@ class ReviewIntakeMixin:
             self._quarantine(e.path, e, "bad_review", "not a text file (UTF-8): reviews are .json or .csv", events)
             return True
         except ReviewError as exc:
-            since = self._tracker.state.get(e.rel, [0, 0, self._now])[2]
-            if any(w in str(exc) for w in _WAIT_FOR) and self._now - since < self.config.orphan_sidecar_sec:
+            if any(w in str(exc) for w in _WAIT_FOR) and self._still_waiting(e):
                 return False  # the video, or its score, may still be on the way
             self._quarantine(e.path, e, "bad_review", f"{exc}; nothing from this file was stored - fix it "
                              "and drop it again", events)

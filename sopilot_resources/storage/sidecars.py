@@ -54,6 +54,12 @@ class SidecarMixin:
                             stored_path=self._rel(dst)))
         return True
 
+    def _still_waiting(self, e: InboxEntry) -> bool:
+        """``e`` has been in the inbox (unchanged) less than ``orphan_sidecar_sec``: what it
+        needs (its video, a video's score) may still be on the way."""
+        since = self._tracker.state.get(e.rel, [0, 0, self._now])[2]
+        return self._now - since < self.config.orphan_sidecar_sec
+
     def _orphan_sidecar(self, e: InboxEntry, events: list[Event]) -> bool:
         """A steps file without its video in this tick: waits for a video still arriving,
         attaches to an ingested gold of the same name, or is quarantined after a grace time."""
@@ -67,8 +73,7 @@ class SidecarMixin:
         for g in reversed(task.golds):
             if g["file_name"] in names or stem_of(g["file_name"]) in names:
                 return self._attach_sidecar(e, self.registry.video(g["sha256"]), events)
-        since = self._tracker.state.get(e.rel, [0, 0, self._now])[2]
-        if self._now - since < self.config.orphan_sidecar_sec:
+        if self._still_waiting(e):
             return False
         self._quarantine(e.path, e, "orphan_sidecar", f"no gold video named {stem}.* in task "
                          f"{e.task}", events)
