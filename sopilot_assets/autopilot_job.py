@@ -21,7 +21,8 @@ def build_autopilot_job(settings: Settings) -> dg.JobDefinition:
         outcome = {}
         for task in tasks:
             kind, _, msg = ap.run(store, task, adopt=settings.autopilot_adopt, min_reviews=settings.autopilot_min_reviews,
-                                  canary=settings.autopilot_canary)
+                                  canary=settings.autopilot_canary, detection=settings.autopilot_detection,
+                                  device=settings.device)
             outcome[task] = kind
             context.log.info(msg)
             if kind == "adopted":

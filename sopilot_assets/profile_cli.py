@@ -59,13 +59,24 @@ def _autopilot(a: argparse.Namespace, store, who: str) -> int:
         print(f"task {a.task}: autopilot {'off (profile pinned)' if a.action == 'pin' else 'on'}")
         return 0
     canary = a.settings.autopilot_canary if a.canary is None else a.canary
-    kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews, canary=canary)
+    knobs = a.settings.autopilot_detection if a.detection is None else a.detection
+    kind, _, msg = ap.run(store, a.task, adopt=a.adopt, min_reviews=a.min_reviews, canary=canary, detection=knobs,
+                          device=a.settings.device)
     print(msg)
     if kind == "adopted":
         from sopilot_resources.storage.registry import Registry
 
         _tell(a, Registry(store.registry_dir), msg)
     return 0
+
+
+def _detection(text: str) -> tuple[str, ...]:
+    from sopilot_resources.settings.values import knobs
+
+    try:
+        return knobs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_profile_parser(cmd, data_help: str) -> None:
@@ -83,7 +94,7 @@ def add_profile_parser(cmd, data_help: str) -> None:
     r.add_argument("--why", help="the reason, kept with the version (default: 'rollback to vN')")
     r.add_argument("--by", help="who rolls back (default: the logged-in user)")
     r.add_argument("--data-dir", default=None, help=data_help)
-    u = sub.add_parser("autopilot", help="propose verdict thresholds that agree better with the task's reviews; "
+    u = sub.add_parser("autopilot", help="propose thresholds, weights and detection settings that agree better with the task's reviews; "
                                          "--adopt makes a proposal that passes the gate a new version")
     u.add_argument("task")
     u.add_argument("--adopt", action="store_true", help="adopt the proposal if it passes the golden-set gate")
@@ -91,6 +102,9 @@ def add_profile_parser(cmd, data_help: str) -> None:
     u.add_argument("--canary", type=int, default=None,
                    help="with --adopt: new reviewed trainees the proposal is judged on before it is adopted "
                         "(default: $SOPILOT_AUTOPILOT_CANARY, 5; 0: adopt at once)")
+    u.add_argument("--detection", default=None, metavar="all|off|NAME,...", type=_detection,
+                   help="detection settings searched too, each rescoring the reviewed videos (default: "
+                        "$SOPILOT_AUTOPILOT_DETECTION, all)")
     u.add_argument("--data-dir", default=None, help=data_help)
     pins = []
     for name, text in (("pin", "pin the task's profile: the autopilot leaves it alone"),

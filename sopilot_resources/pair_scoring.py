@@ -78,6 +78,23 @@ def _inputs(store: VideoStore, registry: Registry, pair: PairRecord, embedder_ke
     return gold, trainee, steps_doc
 
 
+def load_pair(store: VideoStore, registry: Registry, pair: PairRecord, embedder_key: str | None,
+              golds: dict | None = None):
+    """(gold embeddings, trainee embeddings, gold steps, trainee record) of a stored pair;
+    ``golds``: gold embeddings already loaded, by path (shared, never changed). Raises
+    ``PairNotReadyError`` for missing inputs."""
+    from .scoring.steps import parse_steps
+
+    gold, trainee, steps_doc = _inputs(store, registry, pair, embedder_key)
+    golds = {} if golds is None else golds
+    gpath = store.embeddings_path(gold.sha256, embedder_key)
+    if gpath not in golds:
+        golds[gpath] = ClipEmbeddings.load(gpath)
+        golds[gpath].vectors.setflags(write=False)
+    t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
+    return golds[gpath], t, parse_steps(steps_doc["steps"]), trainee
+
+
 def _score_segment(store: VideoStore, registry: Registry, pair: PairRecord, trainee: VideoRecord,
                    g: ClipEmbeddings, t: ClipEmbeddings, steps, profile: Profile, device: str, embedder_key: str):
     """(the score, the window scored) of a segment file: the previous segment's state from its
@@ -110,7 +127,6 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
     for missing inputs and ``SopilotError`` for bad ones (a bad profile, incompatible
     embeddings)."""
     from .cycles.recording import score_recording
-    from .scoring.steps import parse_steps
 
     registry = Registry(store.registry_dir)
     if isinstance(pair, str):
@@ -118,16 +134,9 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
         if rec is None:
             raise PairNotReadyError(f"pair {pair!r} is not in the registry")
         pair = rec
-    gold, trainee, steps_doc = _inputs(store, registry, pair, embedder_key)
-    golds = {} if golds is None else golds
-    gpath = store.embeddings_path(gold.sha256, embedder_key)
-    if gpath not in golds:
-        golds[gpath] = ClipEmbeddings.load(gpath)
-        golds[gpath].vectors.setflags(write=False)
-    g = golds[gpath]
-    t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
+    g, t, steps, trainee = load_pair(store, registry, pair, embedder_key, golds)
+    gold = registry.video(pair.gold_sha256)
     profile = load_profile(profile_path_for(store, registry, pair, default_profile))
-    steps = parse_steps(steps_doc["steps"])
     if trainee.recording:  # one segment file of a shift recording, from where the one before left off
         res, t = _score_segment(store, registry, pair, trainee, g, t, steps, profile, device, embedder_key)
     else:  # a shift recording is scored cycle by cycle; one performance exactly as score_embeddings

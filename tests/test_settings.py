@@ -43,7 +43,7 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "SOPILOT_CACHE_DIR": str(tmp_path / "c"), "SOPILOT_CACHE_MAX_MB": "64", "XDG_CACHE_HOME": str(tmp_path / "x"),
         "SOPILOT_SPILL_DIR": str(tmp_path / "s"), "SOPILOT_AUTOPILOT_CRON": "0 4 * * 1",
         "SOPILOT_AUTOPILOT_SCHEDULE": "off", "SOPILOT_AUTOPILOT_ADOPT": "1", "SOPILOT_AUTOPILOT_MIN_REVIEWS": "12",
-        "SOPILOT_AUTOPILOT_CANARY": "0",
+        "SOPILOT_AUTOPILOT_CANARY": "0", "SOPILOT_AUTOPILOT_DETECTION": "slow_ratio, idle_sec",
     }
     want = {
         "data_dir": tmp_path / "d", "dagster_home": tmp_path / "h", "keep_dagster_yaml": True, "debug": True,
@@ -60,6 +60,7 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "cache_dir": tmp_path / "c", "cache_max_mb": 64.0, "xdg_cache_home": tmp_path / "x",
         "spill_dir": tmp_path / "s", "autopilot_cron": "0 4 * * 1", "autopilot_schedule": False,
         "autopilot_adopt": True, "autopilot_min_reviews": 12, "autopilot_canary": 0,
+        "autopilot_detection": ("slow_ratio", "idle_sec"),
     }
     return env, want
 
@@ -102,6 +103,7 @@ def test_every_variable_is_parsed(tmp_path):
     ("SOPILOT_PROFILE", "/no/such/profile.json", "no such file"),
     ("SOPILOT_KEEP_DAGSTER_YAML", "maybe", "true/false"),
     ("SOPILOT_HEAVY_SCHEDULE", "sometimes", "on or off"),
+    ("SOPILOT_AUTOPILOT_DETECTION", "strictness", "unknown detection setting(s) strictness"),
     ("SOPILOT_IDLE_MAX_CPU_PERCENT", "half", "expected a number or 'none'"),
     ("SOPILOT_IDLE_MAX_RAM_PERCENT", "-1", "a number >= 0 or 'none'"),
     ("SOPILOT_IDLE_QUIET_HOURS", "night", "HH:MM-HH:MM"),

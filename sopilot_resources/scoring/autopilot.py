@@ -7,6 +7,9 @@ deviations' penalties (weight x confidence), so a stored score under other weigh
 stored penalties scaled, and its verdict follows from the thresholds: no video is scored
 again. Critical penalties are never touched (a critical deviation fails a video whatever its
 score). Parameters: the three thresholds and ``m:<type>``, a multiplier of that type's weight.
+With *variants* (:mod:`.autopilot_detect`: the golden set rescored under other detection
+settings, ``d:<setting>``), the search also picks the detection setting whose rescored
+golden set, with its best thresholds and weights, agrees best.
 
 - **Sliding bounds**: each threshold may move at most its bound from today's value (a bound
   starts at ``START``, grows x``GROW`` after an adopted change, shrinks x``SHRINK`` after a
@@ -66,12 +69,14 @@ class Proposal:
     n: int
     gate_ok: bool
     reasons: list[str] = field(default_factory=list)
+    #: today's value of each detection parameter the proposal changes (``d:<name>``)
+    detection_before: dict = field(default_factory=dict)
 
     @property
     def changes(self) -> dict:
-        keys = [*THRESHOLDS, *sorted(k for k in self.proposed if k.startswith("m:"))]
-        return {k: (self.current.get(k, 1.0), self.proposed[k]) for k in keys
-                if self.current.get(k, 1.0) != self.proposed[k]}
+        keys = [*THRESHOLDS, *sorted(k for k in self.proposed if k.startswith(("m:", "d:")))]
+        return {k: (self.current.get(k, self.detection_before.get(k, 1.0)), self.proposed[k]) for k in keys
+                if self.current.get(k, self.detection_before.get(k, 1.0)) != self.proposed[k]}
 
 
 def verdict_of(th: dict, c: Case) -> str:
@@ -107,18 +112,15 @@ def _better(cases: list[Case], current: dict, th: dict, base_unsafe: int, incumb
     """th's sort key (lower is better) if it keeps unsafe videos at most ``base_unsafe``."""
     if len(unsafe(th, cases)) > base_unsafe:
         return incumbent
-    # the size of a change: threshold points, and a weight multiplier's 0.05 step (PEN_STEP) as one point
-    dist = sum(abs(th[k] - current[k]) for k in THRESHOLDS) + (1 / PEN_STEP) * sum(
-        abs(th[k] - current.get(k, 1.0)) for k in th if k.startswith("m:"))
-    key = (-agreement(th, cases), round(dist, 6), tuple(sorted(th.items())))
+    key = (-agreement(th, cases), round(_dist(th, current), 6), tuple(sorted(th.items())))
     return key if incumbent is None or key < incumbent else incumbent
 
 
-def best(cases: list[Case], current: dict, bounds: dict, rounds: int = 2) -> dict:
-    """The parameters with the most agreement and no more unsafe videos than today; ties: the
-    smallest change from ``current``. Thresholds over their whole grid, then each penalty
-    multiplier in turn, ``rounds`` times."""
-    base_unsafe = len(unsafe(current, cases))
+def best(cases: list[Case], current: dict, bounds: dict, rounds: int = 2, base_unsafe: int | None = None) -> dict:
+    """The parameters with the most agreement and no more unsafe videos than today
+    (``base_unsafe``, default: under ``current``); ties: the smallest change from ``current``.
+    Thresholds over their whole grid, then each penalty multiplier in turn, ``rounds`` times."""
+    base_unsafe = len(unsafe(current, cases)) if base_unsafe is None else base_unsafe
     kinds = sorted({k for c in cases for k, _ in c.penalties if k in TUNABLE_PENALTIES})
     origin = {**current, **{f"m:{k}": float(current.get(f"m:{k}", 1.0)) for k in kinds}}
     cur, found = dict(origin), None
@@ -136,31 +138,75 @@ def best(cases: list[Case], current: dict, bounds: dict, rounds: int = 2) -> dic
     return cur
 
 
-def cross_validated(cases: list[Case], current: dict, bounds: dict, k: int = 5) -> tuple[int, int]:
-    """(agreement of today's thresholds, agreement of the search) on held-out folds: each video
-    is judged by thresholds the search chose without it."""
-    k = max(2, min(k, len(cases)))
+def _dist(th: dict, current: dict) -> float:
+    """The size of a change: threshold points, a weight multiplier's 0.05 step (PEN_STEP) as one point."""
+    return sum(abs(th[k] - current[k]) for k in THRESHOLDS) + (1 / PEN_STEP) * sum(
+        abs(th[k] - current.get(k, 1.0)) for k in th if k.startswith("m:"))
+
+
+def best_variant(variants: dict, current: dict, bounds: dict, names: set | None = None) -> tuple[tuple, dict]:
+    """(the detection variant, its thresholds and multipliers) that agree best with the reviews
+    among ``names`` (all: None), then the smallest change (a detection step counts as a
+    point); no more unsafe videos than today's profile. ``variants``: detection variant (a
+    tuple of (parameter, value), () for today's) -> the golden set rescored under it
+    (:mod:`.autopilot_detect`)."""
+    pick = (lambda cs: cs) if names is None else (lambda cs: [c for c in cs if c.name in names])
+    base_unsafe = len(unsafe(current, pick(variants[()])))
+    found, seen = None, set()
+    # fewest steps first: a variant that judges every video as an earlier one did adds nothing
+    for v, cs in sorted(variants.items(), key=lambda kv: sum(n for _, _, n in kv[0])):
+        cs = pick(cs)
+        same = tuple((c.name, c.score, c.critical, c.penalties) for c in cs)
+        if same in seen:
+            continue
+        seen.add(same)
+        th = best(cs, current, bounds, base_unsafe=base_unsafe)
+        if len(unsafe(th, cs)) > base_unsafe:
+            continue  # even today's thresholds pass more defective videos under this variant
+        key = (-agreement(th, cs), round(_dist(th, current) + sum(n for _, _, n in v), 6), v)
+        if found is None or key < found[0]:
+            found = (key, v, th)
+    return (found[1], found[2]) if found else ((), dict(current))
+
+
+def cross_validated(cases: list[Case], current: dict, bounds: dict, k: int = 5,
+                    variants: dict | None = None) -> tuple[int, int]:
+    """(agreement of today's profile, agreement of the search) on held-out folds: each video
+    is judged by parameters the search chose without it."""
+    variants = variants or {(): cases}
+    names = [c.name for c in variants[()]]
+    k = max(2, min(k, len(names)))
     before = after = 0
     for f in range(k):
-        test = cases[f::k]
-        train = [c for i, c in enumerate(cases) if i % k != f]
-        th = best(train, current, bounds)
-        before += agreement(current, test)
-        after += agreement(th, test)
+        test = set(names[f::k])
+        train = {n for i, n in enumerate(names) if i % k != f}
+        v, th = best_variant(variants, current, bounds, train)
+        before += agreement(current, [c for c in variants[()] if c.name in test])
+        after += agreement(th, [c for c in variants[v] if c.name in test])
     return before, after
 
 
-def propose(cases: list[Case], current: dict, bounds: dict, margin: int = 1) -> Proposal:
-    """The proposal for one task, with the gate's decision and its reasons."""
+def propose(cases: list[Case], current: dict, bounds: dict, margin: int = 1, variants: dict | None = None,
+            detection_now: dict | None = None) -> Proposal:
+    """The proposal for one task, with the gate's decision and its reasons. ``variants``: the
+    golden set rescored under detection variants (:func:`best_variant`; with ``()``, today's
+    profile rescored, which then stands for ``cases``); None: thresholds and weights only.
+    ``detection_now``: today's value of each detection parameter (for the change's record)."""
+    variants = dict(variants or {})
+    cases = variants.setdefault((), cases)
+    kinds = sorted({k for cs in variants.values() for c in cs for k, _ in c.penalties if k in TUNABLE_PENALTIES})
     cur = {k: float(current[k]) for k in THRESHOLDS}
-    cur.update({f"m:{k}": 1.0 for k in sorted({k for c in cases for k, _ in c.penalties if k in TUNABLE_PENALTIES})})
-    th = best(cases, cur, bounds)
-    cv_b, cv_a = cross_validated(cases, cur, bounds)
-    p = Proposal(cur, th, agreement(cur, cases), agreement(th, cases), cv_b, cv_a, unsafe(cur, cases),
-                 unsafe(th, cases), len(cases), False)
+    cur.update({f"m:{k}": 1.0 for k in kinds})
+    v, th = best_variant(variants, cur, bounds)
+    after_cases = variants[v]
+    cv_b, cv_a = cross_validated(cases, cur, bounds, variants=variants)
+    proposed = {**th, **{f"d:{name}": value for name, value, _ in v}}
+    p = Proposal(cur, proposed, agreement(cur, cases), agreement(th, after_cases), cv_b, cv_a, unsafe(cur, cases),
+                 unsafe(th, after_cases), len(cases), False,
+                 detection_before={f"d:{name}": (detection_now or {}).get(name) for name, _, _ in v})
     newly = sorted(set(p.unsafe_after) - set(p.unsafe_before))
     if not p.changes:
-        p.reasons.append("no threshold within the bounds agrees better with the reviews")
+        p.reasons.append("no threshold, weight or detection setting within the bounds agrees better with the reviews")
     if newly:
         p.reasons.append(f"it would pass reviewed defective video(s): {', '.join(newly)}")
     if p.agreement_after < p.agreement_before + margin:
@@ -172,18 +218,22 @@ def propose(cases: list[Case], current: dict, bounds: dict, margin: int = 1) -> 
 
 
 def slide(bounds: dict, adopted: bool) -> dict:
-    """Bounds after an adopted change (wider) or a rollback (narrower, never below the floor)."""
+    """Bounds after an adopted change (wider) or a rollback (narrower, never below the floor):
+    thresholds in points, weight multipliers (``m:``), detection settings in steps (``d:``)."""
+    from .autopilot_detect import D_FLOOR, D_MAX, D_START, KNOBS
+
     f = GROW if adopted else SHRINK
     out = {k: min(MAX_BOUND, max(FLOOR, float(bounds.get(k, START)) * f)) for k in THRESHOLDS}
     out.update({f"m:{k}": min(PEN_MAX, max(PEN_FLOOR, float(bounds.get(f"m:{k}", PEN_START)) * f))
                 for k in TUNABLE_PENALTIES})
+    out.update({f"d:{k}": min(D_MAX, max(D_FLOOR, float(bounds.get(f"d:{k}", D_START)) * f)) for k in KNOBS})
     return out
 
 
 def profile_doc(doc: dict, params: dict, penalties: dict) -> dict:
-    """Profile JSON ``doc`` with ``params`` applied: thresholds set, penalty weights scaled from
-    ``penalties`` (the weights in force)."""
-    out = {**doc, **{k: params[k] for k in THRESHOLDS}}
+    """Profile JSON ``doc`` with ``params`` applied: thresholds and detection settings (``d:``)
+    set, penalty weights scaled from ``penalties`` (the weights in force)."""
+    out = {**doc, **{k: params[k] for k in THRESHOLDS}, **{k[2:]: v for k, v in params.items() if k.startswith("d:")}}
     scaled = {k[2:]: round(penalties[k[2:]] * m * 2) / 2 for k, m in params.items() if k.startswith("m:") and m != 1.0}
     if scaled:
         out["penalties"] = {**doc.get("penalties", {}), **scaled}

@@ -7,6 +7,7 @@ its result (new statuses or deviations); nothing is changed in place.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..embeddings import ClipEmbeddings
@@ -16,11 +17,12 @@ from .detect_repeats import repeats
 from .detect_scene import scene_deviations
 from .detect_steps import classify, missing_or_wrong, trainee_pace
 from .detect_timing import extras, idles, pace_devs
+from .pair_evidence import PairEvidence, critical_flags
 from .profile import Profile
 from .result import ScoreResult, reported, score_result
 from .steps import Step
 
-__all__ = ["ScoreResult", "score_embeddings", "score_videos"]
+__all__ = ["ScoreResult", "detect", "rejudge", "score_embeddings", "score_videos"]
 
 
 def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[Step] | None = None,
@@ -31,6 +33,15 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     profile = profile or Profile()
     gold.check_compatible(trainee)
     pe, clock = build_evidence(gold, trainee, steps, profile, device=device, scene=scene)
+    return detect(pe, clock)
+
+
+def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
+    """The detectors' chain on a pair's evidence (built once by :func:`.build_pair.build_evidence`):
+    the step statuses, the deviations, the score. ``clock``: the build's time marks, for the
+    timings (None: the chain's own time only)."""
+    t0 = time.perf_counter()
+    clock = clock or {"start": t0, "align": t0, "scene_sec": 0.0}
     status = classify(pe)  # each step found in place, out of place, or not
     status = swap(pe, status)  # two neighbours done the other way round: both found
     pace = trainee_pace(pe, status)
@@ -48,6 +59,14 @@ def score_embeddings(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[
     timings = {"align_sec": clock["align"] - clock["start"], "detect_sec": t_end - clock["align"],
                "scene_sec": clock["scene_sec"] + t_end - t_clips}
     return score_result(pe, status, devs, pace, timings)
+
+
+def rejudge(pe: PairEvidence, profile: Profile) -> ScoreResult:
+    """The pair scored again under another ``profile``, from the evidence already built: what
+    the profile tunes (thresholds, penalties, tolerances, strictness, critical steps) acts in
+    the detectors only, so this equals :func:`score_embeddings` with that profile (the
+    autopilot's dry rescoring, docs/reviews.md)."""
+    return detect(replace(pe, profile=profile, critical=critical_flags(list(pe.steps), profile)))
 
 
 def score_videos(gold_path: str | Path, trainee_path: str | Path, steps_path: str | Path | None = None,

@@ -78,6 +78,12 @@ def load_profile(path: str | Path | None) -> Profile:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProfileError(f"{path}: not a readable JSON profile ({exc})") from None
+    return parse_profile(doc, str(path))
+
+
+def parse_profile(doc: object, source: str = "profile") -> Profile:
+    """A Profile from a JSON object (``source`` names it in errors)."""
+    path = source
     if not isinstance(doc, dict):
         raise ProfileError(f"{path}: a profile is a JSON object")
     known = {f.name for f in fields(Profile)}

@@ -89,6 +89,7 @@ class Settings:
     autopilot_adopt: bool = setting("SOPILOT_AUTOPILOT_ADOPT", False, v.flag)
     autopilot_min_reviews: int = setting("SOPILOT_AUTOPILOT_MIN_REVIEWS", 8, v.number(int, low=2))
     autopilot_canary: int = setting("SOPILOT_AUTOPILOT_CANARY", 5, v.number(int, low=0))
+    autopilot_detection: tuple = setting("SOPILOT_AUTOPILOT_DETECTION", v.knobs("all"), v.knobs)
     #: field name -> (variable, its text) for every setting read from the environment
     sources: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 

@@ -91,6 +91,22 @@ def choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def knobs(text: str) -> tuple[str, ...]:
+    """The autopilot's detection settings to search: ``all``, ``off`` or names, comma-separated."""
+    from ..scoring.autopilot_detect import KNOBS
+
+    if text.lower() in ("all", "on", "1"):
+        return tuple(KNOBS)
+    if text.lower() in ("off", "none", "0", ""):
+        return ()
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    bad = [n for n in names if n not in KNOBS]
+    if bad:
+        raise ValueError(f"unknown detection setting(s) {', '.join(bad)}; expected all, off or some of "
+                         f"{', '.join(KNOBS)}")
+    return names
+
+
 def embedder_name(text: str) -> str:
     from ..embedders.registry import available_embedders
 

@@ -89,6 +89,8 @@ def event(store: VideoStore, task: str, kind: str, p: Proposal | None, by: str, 
 
 
 def _change(k: str, a: float, b: float, weights: dict) -> str:
+    if k.startswith("d:"):
+        return f"{k[2:]} {a:g} -> {b:g}"
     if k.startswith("m:"):
         w = weights[k[2:]]
         return f"{k[2:]} penalty {w:g} -> {round(w * b * 2) / 2:g}"
@@ -108,11 +110,26 @@ def write_profile(store: VideoStore, task: str, doc: dict) -> dict:
             "fingerprint": load_profile(path).fingerprint()}
 
 
+def detection_variants(store: VideoStore, task: str, doc: dict, bounds: dict, cases: list[Case],
+                       knobs: tuple[str, ...], device: str = "auto") -> tuple[dict | None, str]:
+    """The golden set rescored under every detection variant within the bounds
+    (``scoring/autopilot_detect.py``, ``autopilot_dry.py``); (None, a note) when none is searched."""
+    if not knobs:
+        return None, ""
+    from ..scoring.autopilot_detect import apply, variants
+    from .autopilot_dry import rescored
+
+    out, why = rescored(store, task, {v: apply(doc, v) for v in variants(doc, bounds, knobs)}, cases, device=device)
+    return out, "" if out is not None else f"; detection settings not searched: {why}"
+
+
 def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MIN_REVIEWS,
-        by: str = "autopilot", canary: int = 0) -> tuple[str, Proposal | None, str]:
+        by: str = "autopilot", canary: int = 0, detection: tuple[str, ...] = (),
+        device: str = "auto") -> tuple[str, Proposal | None, str]:
     """One autopilot pass over ``task``: (event, the proposal or None, a sentence for people).
     Every pass is a ``profile_events`` row. With ``canary`` > 0 an adopted proposal first
-    watches that many new reviewed trainees (``autopilot_canary.py``)."""
+    watches that many new reviewed trainees (``autopilot_canary.py``). ``detection``: the
+    detection settings searched too (each candidate rescores the golden set; () : none)."""
     st = state(store, task)
     doc, version = current_profile_doc(store, task)
     if st.get("pinned"):
@@ -122,16 +139,19 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
     if st.get("candidate"):
         from .autopilot_canary import judge
 
-        return judge(store, task, st, doc, by, version)
+        return judge(store, task, st, doc, by, version, device)
     cases = cases_for(store, task)
     if len(cases) < min_reviews:
         msg = f"task {task}: {len(cases)} reviewed and scored video(s), at least {min_reviews} needed"
         event(store, task, "skipped", None, by, msg, version)
         return "skipped", None, msg
-    current, weights = current_thresholds(doc), current_weights(doc)
-    p = propose(cases, current, st.get("bounds") or {})
+    from ..scoring.autopilot_detect import settings_of
+
+    current, weights, bounds = current_thresholds(doc), current_weights(doc), st.get("bounds") or {}
+    variants, note = detection_variants(store, task, doc, bounds, cases, detection, device)
+    p = propose(cases, current, bounds, variants=variants, detection_now=settings_of(doc))
     summary = (f"agreement {p.agreement_before} -> {p.agreement_after} of {p.n}, held-out {p.cv_before} -> "
-               f"{p.cv_after}; " + ", ".join(_change(k, a, b, weights) for k, (a, b) in p.changes.items()))
+               f"{p.cv_after}; " + ", ".join(_change(k, a, b, weights) for k, (a, b) in p.changes.items()) + note)
     if not p.gate_ok:
         msg = f"task {task}: no change: " + "; ".join(p.reasons)
         event(store, task, "rejected", p, by, msg, version)
