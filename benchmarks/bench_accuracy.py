@@ -239,6 +239,7 @@ def main() -> int:
     ap.add_argument("--no-scene", action="store_true", help="clips only: no scene comparison (pictures)")
     ap.add_argument("--wide-steps", type=float, default=0.0, metavar="SEC",
                     help="widen every annotated gold step by SEC at both ends (approach and retreat annotated)")
+    ap.add_argument("--tag", default="", help="write results-TAG....json (an experiment beside the figures)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
@@ -247,7 +248,7 @@ def main() -> int:
     summary = summarize(rows, a.detected_steps)
     if a.detected_steps:
         summary.update(boundary_match(root, manifest, embedded))
-    name = (f"results{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
+    name = (f"results{'-' + a.tag if a.tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
             f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
     (root / name).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     print(json.dumps(summary, indent=1))

@@ -97,6 +97,22 @@ def test_much_slower_step():
     assert kinds(score(plan)) == [("slow_step", 3)]
 
 
+def test_a_slow_step_whose_last_part_barely_moves_is_still_slow():
+    """Slow work reads as still: the in-order span ends where the motion stops, and the rest of
+    the step, which still looks like it, used to go uncounted (a 3.5x step passed)."""
+    from dataclasses import replace
+
+    plan = [(p, d * 3.5 if p == 3 else d) for p, d in trainee_plan()]
+    t = render(plan, P, noise=0.35, offset=0.3, seed=2)
+    t0, d = sum(x for _, x in plan[:at(plan, 3)]), plan[at(plan, 3)][1]
+    slow_still = (t.starts >= t0 + 0.7 * d) & (t.starts < t0 + d)
+    t = replace(t, motion=np.where(slow_still, np.float32(0.01), t.motion))
+    r = score_embeddings(GOLD, t, STEPS)
+    assert kinds(r) == [("slow_step", 3)]
+    dev = r.deviations[0]
+    assert dev.trainee_time["end_sec"] >= t0 + d - 1.0  # its time runs to where the step really ends
+
+
 def test_unrelated_video_scores_low():
     other = render(trainee_plan(), protos(len(DURS), seed=99), noise=0.35, seed=5)
     r = score_embeddings(GOLD, other, STEPS)

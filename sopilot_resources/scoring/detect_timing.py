@@ -112,6 +112,16 @@ def _trainee_span(d: Deviation, tl: Timeline) -> Span:
     return Span(j0, max(j0 + 1, j1), 0.0)
 
 
+def _tail_end(like: np.ndarray, s: StepStatus, starts: list[int]) -> int:
+    """Where step ``s``'s work ends when it goes on past its located span: the last clip before
+    the next located step that still looks most like this step (``like``'s best), still or not
+    (slow work barely moves); its span's end when none does, and after the last located step
+    (the performer's rest after the work looks like its result)."""
+    nxt = min((a for a in starts if a >= s.where.end), default=s.where.end)
+    own = np.flatnonzero(like[:, s.where.end:nxt].argmax(axis=0) == s.step.index)
+    return s.where.end + int(own[-1]) + 1 if own.size else s.where.end
+
+
 def pace_devs(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Deviation, Span]],
               extra: list[Deviation]) -> list[Deviation]:
     """Compare each found step's time with the gold step's, relative to the trainee's overall
@@ -119,20 +129,29 @@ def pace_devs(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Devia
     everywhere is not slow at one step). A step's span excludes repeats (``reps``), extra
     actions (``extra``) and misplaced steps.
     Slow: its working time (span trimmed of still clips at both ends, less pauses of at least
-    ``idle_sec``, which are reported as idle instead) is ``slow_ratio`` x the gold's at that
-    pace and 2 s more. Fast: its whole span is at most ``fast_ratio`` x and 2 s less (the
+    ``idle_sec``, which are reported as idle instead; plus its *tail*, the clips up to the next
+    located step that still look most like it, :func:`_tail_end`: a slow execution outlasts the
+    span the in-order segmentation gave it, and its slow moves read as still) is ``slow_ratio``
+    x the gold's at that pace (measured on the spans alone) and 2 s more. Fast: its whole span is at most ``fast_ratio`` x and 2 s less (the
     stillness measure is not trusted to shorten a step)."""
     idle, gold_tl, tr_tl, profile = pe.idle, pe.gold_tl, pe.tr_tl, pe.profile
     elsewhere = [sp for _, sp in reps] + [_trainee_span(d, tr_tl) for d in extra]
     t_pause = _pauses(pauses(pe, status), tr_tl, profile.idle_sec)
     found = [s for s in status if s.found]
-    work, whole = [], []
+    starts = sorted(x.where.start for x in status if x.where is not None)
+    work, whole, ends, own = [], [], [], []
     for s in found:
         mine = np.zeros(len(idle), bool)
         mine[s.where.start:s.where.end] = True
+        tail = np.zeros(len(idle), bool)
+        tail[s.where.end:_tail_end(pe.like, s, starts)] = True
         for o in [x.where for x in status if x is not s and x.where is not None and not x.in_place] + elsewhere:
             mine[o.start:o.end] = False
         whole.append(tr_tl.seconds(int(mine.sum())))
+        for o in elsewhere:
+            tail[o.start:o.end] = False
+        if tail.any():  # the step goes on: its span's last still clips are part of its work
+            tail |= mine & (np.arange(len(idle)) >= s.where.start)
         a, b = s.where.start, s.where.end
         while a < b and idle[a]:  # stillness at the ends of a span is not working time
             a += 1
@@ -141,17 +160,22 @@ def pace_devs(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Devia
         mine[:a] = False
         mine[b:] = False
         work.append(tr_tl.seconds(int((mine & ~t_pause).sum())))
+        tail[a:] &= ~mine[a:]  # counted once
+        tail[:a] = False
+        ends.append(int(np.flatnonzero(tail)[-1]) + 1 if tail.any() else s.where.end)
+        own.append(work[-1] + tr_tl.seconds(int((tail & ~t_pause).sum())))
     gold_sec = [max(s.step.duration, gold_tl.hop) for s in found]
     pace = float(np.median(np.divide(work, gold_sec))) if found else 1.0
     pace_all = float(np.median(np.divide(whole, gold_sec))) if found else 1.0
     devs = []
-    for s, t, t_all in zip(found, work, whole):
+    for s, t, t_all, end in zip(found, own, whole, ends):  # the pace from the spans; each step with its tail
         st, g = s.step, s.step.duration
         rel = t / max(g, gold_tl.hop) / max(pace, 1e-6)
         rel_all = t_all / max(g, gold_tl.hop) / max(pace_all, 1e-6)
         tt = span(tr_tl.t0(s.where.start), tr_tl.t1(s.where.end))
         gt = span(st.start_sec, st.end_sec)
         if rel >= profile.slow_ratio and t - g * pace >= 2.0:
+            tt = span(tr_tl.t0(s.where.start), tr_tl.t1(end))
             msg = (f"step {st.index + 1} '{st.name}' much slower: {t:.0f} s vs {g:.0f} s in the gold, "
                    f"{rel:.1f}x at this trainee's pace ({pace:.1f}x)")
             conf = min(1.0, 0.8 + 0.2 * (rel - profile.slow_ratio) / profile.slow_ratio)
