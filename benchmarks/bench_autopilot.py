@@ -113,7 +113,7 @@ def main() -> int:
             agg = {"set": s.name, "task": task, "videos": len(cs), "splits": 0, "held_out": 0, "pass_ok_before": 0,
                    "pass_ok_after": 0, "defective_passed_before": 0, "defective_passed_after": 0,
                    "correct_passed_before": 0, "correct_passed_after": 0, "adopted": 0, "rejected": 0, "gate_stopped": 0, "detection_changes": 0,
-                   "canary_rolled_back": 0}
+                   "canary_rolled_back": 0, "verdict_ok_before": 0, "verdict_ok_after": 0}
             for _ in range(a.splits):
                 sp = split(cs, a.reviewed, rng)
                 if sp is None:
@@ -148,6 +148,8 @@ def main() -> int:
                 agg["held_out"] += len(held)
                 agg["pass_ok_before"] += pass_ok(DEFAULT, held)
                 agg["pass_ok_after"] += pass_ok(th, held_after)
+                agg["verdict_ok_before"] += agreement(DEFAULT, held)
+                agg["verdict_ok_after"] += agreement(th, held_after)
                 for when, t, hs in (("before", DEFAULT, held), ("after", th, held_after)):
                     agg[f"defective_passed_{when}"] += sum(verdict_of(t, c) == "pass" for c in hs if c.reviewed != "pass")
                     agg[f"correct_passed_{when}"] += sum(verdict_of(t, c) == "pass" for c in hs if c.reviewed == "pass")
@@ -159,7 +161,8 @@ def main() -> int:
                   f"gate stopped {agg['gate_stopped']}, canary rolled back {agg['canary_rolled_back']}" + (f", detection changes {agg['detection_changes']}"
                                                             if a.detection else ""), flush=True)
     tot = {k: sum(r[k] for r in rows_out) for k in rows_out[0] if isinstance(rows_out[0][k], int)}
-    print(f"all: held-out right {tot['pass_ok_before']} -> {tot['pass_ok_after']} of {tot['held_out']}; defective "
+    print(f"all: held-out right {tot['pass_ok_before']} -> {tot['pass_ok_after']} of {tot['held_out']} (the reviewed "
+          f"verdict itself: {tot['verdict_ok_before']} -> {tot['verdict_ok_after']}); defective "
           f"passed {tot['defective_passed_before']} -> {tot['defective_passed_after']}; correct passed "
           f"{tot['correct_passed_before']} -> {tot['correct_passed_after']}; adopted {tot['adopted']}, rejected "
           f"{tot['rejected']}, gate stopped {tot['gate_stopped']}, canary rolled back {tot['canary_rolled_back']}, "

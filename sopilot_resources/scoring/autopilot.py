@@ -148,8 +148,8 @@ def best_variant(variants: dict, current: dict, bounds: dict, names: set | None 
     """(the detection variant, its thresholds and multipliers) that agree best with the reviews
     among ``names`` (all: None), then the smallest change (a detection step counts as a
     point); no more unsafe videos than today's profile. ``variants``: detection variant (a
-    tuple of (parameter, value), () for today's) -> the golden set rescored under it
-    (:mod:`.autopilot_detect`)."""
+    tuple of (setting, value, steps from today), () for today's) -> the golden set rescored
+    under it (:mod:`.autopilot_detect`)."""
     pick = (lambda cs: cs) if names is None else (lambda cs: [c for c in cs if c.name in names])
     base_unsafe = len(unsafe(current, pick(variants[()])))
     found, seen = None, set()
