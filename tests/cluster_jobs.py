@@ -38,6 +38,12 @@ def routing_job() -> dg.JobDefinition:
     return routing
 
 
+def routing_job_without_gpu_workers() -> dg.JobDefinition:
+    """``routing_job`` under another name: Dagster caches a reconstructed job per function for the
+    life of the process, so a test that changes the settings needs a function of its own."""
+    return routing_job()
+
+
 def slow_job() -> dg.JobDefinition:
     """One step that notes which worker started it (``<marks>/<worker>.started``) and then
     waits until ``<marks>/go`` exists: the test kills the worker in between."""

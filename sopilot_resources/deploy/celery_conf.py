@@ -23,7 +23,9 @@ def celery_executor_config(settings) -> dict:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
-            "broker_transport_options": {"visibility_timeout": visibility_timeout},
+            # Redis looks for such tasks every 10th tick of this many seconds (kombu's default: 10)
+            "broker_transport_options": {"visibility_timeout": visibility_timeout,
+                                         "unacked_restore_interval": max(1, min(10, visibility_timeout // 5))},
             "result_backend_transport_options": {"visibility_timeout": visibility_timeout},
             "broker_connection_retry_on_startup": True,
         },
