@@ -63,3 +63,41 @@ def slow_job() -> dg.JobDefinition:
         held()
 
     return slow
+
+
+def project_job(name: str) -> dg.JobDefinition:
+    from sopilot_assets.definitions import code_location
+
+    return code_location().resolve_job_def(name)
+
+
+def video_job() -> dg.JobDefinition:
+    """The project's own ``sopilot_video_job``, from the code location under the environment's settings."""
+    return project_job("sopilot_video_job")
+
+
+def pair_job() -> dg.JobDefinition:
+    return project_job("sopilot_pair_job")
+
+
+def main(argv: list[str]) -> int:
+    """``python cluster_jobs.py HOME JOB TAGS_JSON SELECTION_JSON``: one run in a process of its
+    own, as the daemon launches each run (two runs in threads of one process can deadlock on
+    Python's logging lock while Dagster configures its handlers)."""
+    import json
+    import sys
+
+    home, job, tags, selection = argv
+    with dg.DagsterInstance.from_config(home) as instance:
+        fn = {"sopilot_video_job": video_job, "sopilot_pair_job": pair_job}[job]
+        keys = [dg.AssetKey(k) for k in json.loads(selection)] or None
+        with dg.execute_job(dg.reconstructable(fn), instance=instance, tags=json.loads(tags),
+                            asset_selection=keys) as r:
+            print(json.dumps({"ok": r.success, "run_id": r.run_id}), file=sys.stdout, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
