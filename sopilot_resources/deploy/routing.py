@@ -56,7 +56,7 @@ def step_tags(settings, wants_gpu: bool) -> dict:
     executor = settings.run_executor
     if executor == "in_process":
         return {}
-    gpu = wants_gpu and (settings.gpu_workers or settings.device == "cuda")
+    gpu = wants_gpu and settings.gpu_workers
     tags: dict = {}
     if executor == "celery":
         tags[QUEUE_TAG] = GPU_QUEUE if gpu else CPU_QUEUE
