@@ -95,3 +95,21 @@ def test_serve_passes_its_profile_to_what_it_starts(tmp_path):
     assert settings(**CLUSTER).with_deployment("single").deployment == "single"
     with pytest.raises(Exception, match="needs SOPILOT_POSTGRES_URL"):
         settings().with_deployment("cluster")
+
+
+def test_a_worker_gets_the_executors_broker_and_task_settings(tmp_path):
+    from sopilot_assets.worker_cli import worker_command
+    from sopilot_resources.errors import SopilotError
+
+    s = settings(**CLUSTER, SOPILOT_CELERY_VISIBILITY_TIMEOUT="600", SOPILOT_DATA_DIR=str(tmp_path / "share"))
+    argv, env = worker_command(s, ["gpu", "dagster", "gpu"], 2, None, tmp_path)
+    assert argv[argv.index("-Q") + 1] == "gpu,dagster" and "--concurrency=2" in argv
+    assert argv[argv.index("-n") + 1].startswith("sopilot-gpu-dagster@")
+    assert env["PYTHONPATH"].split(":")[0] == str(tmp_path) and env["SOPILOT_DATA_DIR"] == str(tmp_path / "share")
+    conf = {}
+    exec((tmp_path / "dagster_celery_config.py").read_text(), conf)
+    assert conf["broker_url"] == conf["result_backend"] == "redis://b:6379/0"
+    assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"] and conf["worker_prefetch_multiplier"] == 1
+    assert conf["broker_transport_options"]["visibility_timeout"] == 600
+    with pytest.raises(SopilotError, match="serves the cluster profile"):
+        worker_command(settings(), [], 1, None, tmp_path)
