@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -57,8 +58,11 @@ def test_step_tags_route_gpu_steps_only_when_gpu_workers_exist():
 
 
 def _jobs(env: dict) -> dict:
+    """The code location's jobs, resolved on an instance of its own (Dagster reads its
+    definitions-state storage from the current instance while resolving)."""
     defs = code_location(settings(**env))
-    return {j.name: j for j in defs.resolve_all_job_defs()}
+    with dg.instance_for_test():
+        return {j.name: j for j in defs.resolve_all_job_defs()}
 
 
 def test_the_single_profile_keeps_in_process_runs():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import dagster as dg
 import yaml
 
 from sopilot_assets.definitions import code_location
@@ -32,7 +33,8 @@ def test_the_values_set_real_settings_that_load_the_k8s_definitions():
     env["SOPILOT_EMBEDDER"] = "vjepa2"  # a model embedder: its steps want the GPU
     s = Settings.from_env(env)
     assert (s.deployment, s.run_executor, str(s.data_dir)) == ("cluster", "k8s", "/data")
-    job = code_location(s).resolve_job_def("sopilot_video_job")
+    with dg.instance_for_test():  # Dagster reads its definitions-state storage from the current instance
+        job = code_location(s).resolve_job_def("sopilot_video_job")
     assert job.executor_def.name == "k8s"
     k8s = json.loads(job.graph.node_dict["ingest_video"].definition.tags[K8S_TAG])
     key, value = env["SOPILOT_K8S_GPU_NODE_SELECTOR"].split("=")
