@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: setup setup-test demo test chromium bench clean-data
+.PHONY: setup setup-test demo test chromium services bench clean-data
 
 # Default install: no torch, no transformers.
 $(VENV)/.core: pyproject.toml
@@ -13,11 +13,11 @@ $(VENV)/.core: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-# Test install: dev tools, plus the CPU build of torch 2.13.0 (pinned first, so the `torch`
+# Test install: dev tools, the cluster profile's integrations, plus the CPU build of torch 2.13.0 (pinned first, so the `torch`
 # extra's range is already met and no multi-GB CUDA build is pulled) and transformers.
 $(VENV)/.test: $(VENV)/.core
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev,torch]'
+	$(PIP) -e '.[dev,torch,cluster]'
 	touch $@
 
 setup: $(VENV)/.core
@@ -30,7 +30,13 @@ demo: setup
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup-test chromium
+# Debian's PostgreSQL and Redis for the cluster profile's tests: each test session starts its own
+# on a free localhost port in a temporary folder and stops it after (tests/services.py).
+services:
+	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; }
+
+test: setup-test chromium services
 	$(PY) -m pytest
 
 bench: setup-test

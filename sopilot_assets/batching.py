@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
+from .sensor_cursor import InboxCursor
+
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
@@ -77,30 +79,30 @@ def stored_order(instance, name: str, adds: Sequence[str] = ()) -> list[str]:
 NEVER_CREATED_SEC = 300
 
 
-def track(cur: dict, kind: str, run_key: str, keys: Sequence[str], now: float) -> None:
+def track(cur: InboxCursor, kind: str, run_key: str, keys: Sequence[str], now: float) -> None:
     """Remember a run in the sensor cursor until it ends: its failure can then be split up,
     and (videos) its trainees' pairs wait for it, to be scored together in one run."""
-    cur.setdefault("batches", {})[run_key] = {"kind": kind, "keys": list(keys), "since": now}
+    cur.track(kind, run_key, keys, now)
 
 
-def in_flight(cur: dict, kind: str) -> set[str]:
+def in_flight(cur: InboxCursor, kind: str) -> set[str]:
     """Keys of tracked ``kind`` runs that exist and have not ended (as of ``failed_batches``)."""
-    return {k for b in cur.get("batches", {}).values() if b["kind"] == kind and b.get("running") for k in b["keys"]}
+    return cur.in_flight(kind)
 
 
-def failed_batches(instance, cur: dict, now: float) -> list[tuple[str, str, list[str]]]:
+def failed_batches(instance, cur: InboxCursor, now: float) -> list[tuple[str, str, list[str]]]:
     """(kind, run key, keys) of tracked multi-key runs whose every run (retries included)
     failed or was canceled; those and the ended ones are forgotten, the rest kept."""
     out = []
-    for rk, b in list(cur.get("batches", {}).items()):
+    for rk, b in list(cur.batches.items()):
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": rk}), limit=10)
-        if not runs and now - b.get("since", now) > NEVER_CREATED_SEC:
-            del cur["batches"][rk]
+        if not runs and now - b.since > NEVER_CREATED_SEC:
+            del cur.batches[rk]
             continue
-        b["running"] = bool(runs) and not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs)
-        if not runs or b["running"]:
+        b.running = bool(runs) and not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs)
+        if not runs or b.running:
             continue  # not created yet, queued or running, or the instance will retry it
-        if len(b["keys"]) > 1 and not any(r.is_success for r in runs):
-            out.append((b["kind"], rk, b["keys"]))
-        del cur["batches"][rk]
+        if len(b.keys) > 1 and not any(r.is_success for r in runs):
+            out.append((b.kind, rk, b.keys))
+        del cur.batches[rk]
     return out

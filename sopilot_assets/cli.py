@@ -1,4 +1,4 @@
-"""``sopilot`` command line: score, demo, results, report, serve, soak.
+"""``sopilot`` command line: score, demo, results, report, serve, worker, soak.
 
 Every user error ends with exit status 2 and one line on stderr; no tracebacks
 (set SOPILOT_DEBUG=1 to see one). Exit statuses are listed in ``EXIT_CODES``.
@@ -46,8 +46,15 @@ def _cmd_results(a: argparse.Namespace) -> int:
 def _cmd_serve(a: argparse.Namespace) -> int:
     from sopilot_assets.serve import serve
 
-    return serve(a.settings.with_data_dir(a.data_dir), host=a.host, port=a.port, demo=a.demo,
+    settings = a.settings.with_deployment(a.deployment)  # the same switch as SOPILOT_DEPLOYMENT
+    return serve(settings.with_data_dir(a.data_dir), host=a.host, port=a.port, demo=a.demo,
                  quick_demo=a.quick, verbose=a.verbose)
+
+
+def _cmd_worker(a: argparse.Namespace) -> int:
+    from .worker_cli import run_worker
+
+    return run_worker(a.settings.with_data_dir(a.data_dir), a.queue, a.concurrency, a.name)
 
 
 def _cmd_soak(a: argparse.Namespace) -> int:
@@ -144,7 +151,19 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     v.add_argument("--quick", action="store_true", help="with --demo: the small demo set (fewer tasks and videos, smaller frames)")
     v.add_argument("--verbose", action="store_true",
                    help="also show Dagster's routine daemon and run-event log lines")
+    v.add_argument("--deployment", choices=("single", "cluster"), default=None,
+                   help="deployment profile ($SOPILOT_DEPLOYMENT, default single): cluster keeps the instance in "
+                        "Postgres and runs steps on Celery workers (docs/operations.md, \"Scaling out\")")
     v.set_defaults(func=_cmd_serve)
+
+    w = cmd("worker", "a Celery worker of the cluster profile (takes steps from the `dagster` queue, "
+                      "or `gpu` on a GPU host)")
+    w.add_argument("--queue", action="append", default=[], choices=("dagster", "gpu"),
+                   help="queue to serve (repeat for both); default: dagster")
+    w.add_argument("--concurrency", type=int, default=1, help="steps at a time (default 1)")
+    w.add_argument("--name", default=None, help="worker name (default sopilot-<queues>), @<host> is added")
+    w.add_argument("--data-dir", default=None, help=data_help + " (the shared data root)")
+    w.set_defaults(func=_cmd_worker)
 
     k = cmd("soak", "drive videos through the real pipeline and check invariants (docs/idle_and_soak.md)")
     k.add_argument("--duration", default="10m", help="how long, e.g. 90s, 10m, 24h")

@@ -13,8 +13,9 @@ import dagster as dg
 from sopilot_assets.schedules import idle_definitions
 
 from sopilot_resources.dagster_resources.engine import (
-    AlignerResource, EmbedderResource, ScoringProfileResource)
+    AlignerResource, EmbedderResource, ScoringProfileResource, gpu_present)
 from sopilot_resources.dagster_resources.env import plain
+from sopilot_resources.deploy import gpu_wanted
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.settings import Settings
 
@@ -26,6 +27,7 @@ from .assets.rollups import all_scores, task_summary
 from .assets.scores import build_score_assets
 from .assets.steps import build_steps_asset
 from .assets.videos import build_video_assets
+from .executors import executor_for
 from .jobs import pair_job, rollup_job, video_job
 from .sensors import build_inbox_sensor
 
@@ -47,9 +49,9 @@ def versions_from_settings(settings: Settings) -> Versions:
     emb = EmbedderResource(name=settings.embedder, device=settings.device,
                            model_dir=plain(settings, "model_dir"))
     prof = ScoringProfileResource(profile_path=plain(settings, "profile"))
-    aligner = AlignerResource(device=settings.device)
     return Versions(embedder_key=emb.fingerprint(), profile_fingerprint=prof.fingerprint(),
-                    gpu_embed=emb.uses_gpu, gpu_align=aligner.uses_gpu)
+                    gpu_embed=gpu_wanted(settings, "embed", gpu_present),
+                    gpu_align=gpu_wanted(settings, "align", gpu_present))
 
 
 def build_definitions(settings: Settings | None = None, resources: dict | None = None,
@@ -72,7 +74,7 @@ def build_definitions(settings: Settings | None = None, resources: dict | None =
         jobs=[video_job, pair_job, rollup_job],
         sensors=[build_inbox_sensor(s), automation],
         resources=resources or default_resources(s),
-        executor=dg.in_process_executor,  # ad hoc runs too: no process per step on a small box
+        executor=executor_for(s),  # in-process on one box; Celery or k8s in the cluster profile
     )
     return dg.Definitions.merge(core, *extra) if extra else core
 

@@ -17,6 +17,7 @@ from typing import Optional
 import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import EmbedderResource
+from sopilot_resources.deploy import step_tags
 from sopilot_resources.dagster_resources.env import plain
 from sopilot_resources.dagster_resources.idle_gate import IdleGateResource, active_run_ids
 from sopilot_resources.dagster_resources.storage import VideoStoreResource
@@ -74,7 +75,7 @@ def build_heavy_job(settings: Settings, versions: Versions) -> dg.JobDefinition:
 
     code_version = pair_code_version(versions)
 
-    @dg.op(pool="gpu", name="heavy_backlog")
+    @dg.op(pool="gpu", name="heavy_backlog", tags=step_tags(settings, True))
     def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
                       idle_gate: IdleGateResource, video_store: VideoStoreResource,
                       embedder: EmbedderResource) -> dg.Output[dict]:

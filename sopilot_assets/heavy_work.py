@@ -75,6 +75,9 @@ def work_backlog(context, config: HeavyConfig, settings: Settings, code_version:
                 output_present=lambda it: store.embeddings_path(
                     it.payload["sha256"], heavy.key()).is_file()))
     context.log.info(f"heavy backlog: {total.summary()}")
+    folded = ledger.compact()  # idle time, one heavy run at a time (the gpu pool)
+    if folded:
+        context.log.info(f"heavy backlog: {folded} ledger entries folded into {ledger.path.name}")
     return dg.Output(
         {"done": total.done, "recovered": total.recovered, "rejected": total.rejected,
          "stopped": total.stopped, "remaining": total.remaining},

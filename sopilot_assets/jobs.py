@@ -1,6 +1,8 @@
 """Jobs the inbox sensor starts (and people can launch from the UI).
 
-All run in-process (one process per run: no per-step process start-up on a small machine).
+Their executor is the code location's (``executors.py``): in-process in the single profile (one
+process per run: no per-step process start-up on a small machine), Celery workers or Kubernetes
+jobs in the cluster profile.
 Steps retry through their RetryPolicy; a run is retried by the instance only when its worker
 died (not when a step failed for good, e.g. a corrupt video)."""
 import dagster as dg
@@ -21,13 +23,13 @@ TRAINEE_ASSETS = ("video", "clip_embeddings")
 
 video_job = dg.define_asset_job(
     VIDEO_JOB, selection=dg.AssetSelection.assets(*VIDEO_ASSETS),
-    executor_def=dg.in_process_executor, tags={**RUN_TAGS, LANE: "decode"},
+    tags={**RUN_TAGS, LANE: "decode"},
     description="Videos (one, or a range of trainees): register (probe, contact sheet), embed, and for a gold its steps.")
 pair_job = dg.define_asset_job(
     PAIR_JOB, selection=dg.AssetSelection.assets("pair_alignment", "pair_score"),
-    executor_def=dg.in_process_executor, tags={**RUN_TAGS, LANE: "score"},
+    tags={**RUN_TAGS, LANE: "score"},
     description="Pairs (one or a range): align each trainee to its gold and score it.")
 rollup_job = dg.define_asset_job(
     ROLLUP_JOB, selection=dg.AssetSelection.assets("all_scores", "task_summary", "golden_set"),
-    executor_def=dg.in_process_executor, tags=RUN_TAGS,
+    tags=RUN_TAGS,
     description="Refresh the roll-ups and golden sets (also automatic after new scores and reviews).")

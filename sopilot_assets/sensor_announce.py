@@ -10,9 +10,10 @@ from .batching import batch_request, batch_run_key, contiguous_batches, failed_b
 from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
+from .sensor_cursor import InboxCursor
 
 
-def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: dict, now: float,
+def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: InboxCursor, now: float,
              max_batch: int):
     """Run requests and partitions to add ({name: keys}) for registry log ``entries``; trainees
     in runs of at most ``max_batch`` videos."""
@@ -35,7 +36,7 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
                 trainees[rec.key] = rec
         else:
             adds[PAIRS].append(e["key"])
-        cur["announced_seq"] = e["seq"]
+        cur.announced(e["seq"])
     if trainees:
         order = stored_order(context.instance, VIDEOS, adds[VIDEOS])
         for keys in contiguous_batches(order, list(trainees), max_batch):
@@ -48,7 +49,7 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
     return runs, adds
 
 
-def split_failed_batches(context, registry, ekey: str | None, cur: dict, now: float) -> list[dg.RunRequest]:
+def split_failed_batches(context, registry, ekey: str | None, cur: InboxCursor, now: float) -> list[dg.RunRequest]:
     """One run per partition of every batch run that failed for good."""
     runs = []
     for kind, rk, keys in failed_batches(context.instance, cur, now):
@@ -67,5 +68,5 @@ def split_failed_batches(context, registry, ekey: str | None, cur: dict, now: fl
                 if pair is not None:
                     runs.append(batch_request(PAIR_JOB, [k], batch_run_key("pair", [k], ekey or ""),
                                               {"sopilot/task": pair.task, PRIORITY: PAIR_PRIORITY}))
-                    cur["inflight"][k] = now
+                    cur.pair_requested(k, now)
     return runs

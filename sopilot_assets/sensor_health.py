@@ -14,6 +14,7 @@ from sopilot_resources.storage.disk import TEMP_MAX_AGE_SEC, disk_space, sweep_t
 
 from .assets.disk import REPEAT_SEC, evaluation, places
 from .run_sweep import fail_dead_runs
+from .sensor_cursor import InboxCursor
 
 #: leftover temporary files are looked for this often (a walk of the data folder)
 SWEEP_EVERY_SEC = 600.0
@@ -21,34 +22,34 @@ SWEEP_EVERY_SEC = 600.0
 BACK_AGE_SEC = 120.0
 
 
-def health(context, store, cur: dict, floor_mb: float, dagster_home=None,
+def health(context, store, cur: InboxCursor, floor_mb: float, dagster_home=None,
            now: float | None = None) -> tuple[bool, list, str]:
     """(disk full, asset events to record, the disk message). Updates ``cur``'s ``disk``
-    {low, reported} and ``swept_at``; sets ``cur["space_back"]`` on the tick space is back."""
+    {low, reported} and ``swept_at``; sets ``cur.space_back`` on the tick space is back."""
     now = time.time() if now is None else now
     spaces = disk_space(places(store.root, dagster_home), floor_mb)
     low = [s for s in spaces if s.low]
-    disk = cur.setdefault("disk", {})
-    was_low = bool(disk.get("low"))
+    disk = cur.disk
+    was_low = disk.low
     events = []
     text = " ".join(s.message() for s in low)
     if low:
         context.log.warning(text)  # on the console too; when no tick can run, `sopilot serve` says it
     elif was_low:
         context.log.info("free space is back; retrying the videos that failed, sweeping temporary files")
-        cur["space_back"] = True
-    if bool(low) != was_low or (low and now - disk.get("reported", 0) > REPEAT_SEC):
+        cur.space_back = True
+    if bool(low) != was_low or (low and now - disk.reported > REPEAT_SEC):
         events.append(evaluation(spaces, floor_mb))
-        disk["reported"] = now
-    disk["low"] = bool(low)
+        disk.reported = now
+    disk.low = bool(low)
     try:
         fail_dead_runs(context.instance, context.log)
     except Exception as exc:  # a full DAGSTER_HOME: the next tick tries again
         context.log.warning(f"could not look for runs whose worker died: {type(exc).__name__}: {exc}")
-    if not low and (cur.get("space_back") or now - cur.get("swept_at", 0) > SWEEP_EVERY_SEC):
-        gone = sweep_temp_files(store.root, BACK_AGE_SEC if cur.get("space_back") else TEMP_MAX_AGE_SEC, now=now,
+    if not low and (cur.space_back or now - cur.swept_at > SWEEP_EVERY_SEC):
+        gone = sweep_temp_files(store.root, BACK_AGE_SEC if cur.space_back else TEMP_MAX_AGE_SEC, now=now,
                                 skip=(dagster_home,) if dagster_home else ())
-        cur["swept_at"] = now
+        cur.swept_at = now
         if gone:
             context.log.info(f"removed {len(gone)} temporary file(s) left by failed writes, e.g. "
                              f"{gone[0].relative_to(store.root)}")

@@ -10,6 +10,7 @@ from sopilot_resources.storage.readiness import pair_ready, pair_scored, segment
 from .batching import batch_request, batch_run_key, contiguous_batches, in_flight, stored_order, track
 from .jobs import PAIR_JOB
 from .partitions import PAIRS
+from .sensor_cursor import InboxCursor
 
 #: run queue order: a gold unblocks every trainee of its task, a pair run ends in a score
 PRIORITY, GOLD_PRIORITY, PAIR_PRIORITY = "dagster/priority", "2", "1"
@@ -28,7 +29,7 @@ def _failed_for_good(instance, run_key: str, what: str = "the pair's partition")
     return ""
 
 
-def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict, limit: int,
+def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: InboxCursor, limit: int,
                       max_batch: int, pair_adds: list[str] = ()) -> list:
     """Run requests for pending pairs whose inputs are ready (at most ``limit`` pairs, grouped
     into partition-range runs); updates the cursor's ``inflight`` / ``blocked`` / ``checked`` /
@@ -40,16 +41,14 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
     still, now, blocked_events = [], time.time(), []
     for pk in pending:
         if pair_scored(rs.dir, pk):
-            cur["inflight"].pop(pk, None)
-            cur["blocked"].pop(pk, None)
+            cur.pair_done(pk)
             continue
         still.append(pk)
-        if pk in cur["inflight"]:
-            if now - cur["inflight"][pk] > INFLIGHT_CHECK_SEC and pk not in cur["blocked"]:
+        if pk in cur.inflight:
+            if now - cur.inflight[pk] > INFLIGHT_CHECK_SEC and pk not in cur.blocked:
                 why = _failed_for_good(context.instance, batch_run_key("pair", [pk], ekey or ""))
-                if why:
+                if why and cur.block(pk, why):
                     context.log.warning(f"pair {pk}: {why}")
-                    cur["blocked"][pk] = why
             continue
         if len(ready) >= limit:
             continue
@@ -61,21 +60,19 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
             continue  # the recording's previous segment is scored first (a later tick)
         if ok:
             ready[pk] = pair.task
-            cur["inflight"][pk] = now
-            cur["blocked"].pop(pk, None)
-        elif not why and pk not in cur["blocked"]:
-            seen = cur["checked"].setdefault(pk, now)
+            cur.pair_requested(pk, now)
+        elif not why and pk not in cur.blocked:
+            seen = cur.checked.setdefault(pk, now)
             if now - seen > INFLIGHT_CHECK_SEC:  # inputs overdue: did a video run fail?
-                cur["checked"][pk] = now
+                cur.checked[pk] = now
                 for vkey in (pair.gold_key, pair.trainee_key):
                     fail = _failed_for_good(context.instance, batch_run_key("video", [vkey]), f"video partition {vkey}")
                     if fail:
                         context.log.warning(f"pair {pk} waits for video {vkey}: {fail}")
-                        cur["blocked"][pk] = f"video {vkey}: {fail}"
+                        cur.block(pk, f"video {vkey}: {fail}")
                         break
-        elif why and cur["blocked"].get(pk) != why:
+        elif why and cur.block(pk, why):
             context.log.warning(f"pair {pk} waits: {why}")
-            cur["blocked"][pk] = why
             blocked_events.append(Event("waiting", f"pair {pk} waits: {why}", pair.task, "trainee",
                                         reason="gold_flagged", video_key=pair.trainee_key, level="warning"))
     if still != pending:
@@ -91,8 +88,5 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: dict,
             runs.append(batch_request(PAIR_JOB, keys, rk, {"sopilot/task": tasks.pop() if len(tasks) == 1 else "several",
                                                            PRIORITY: PAIR_PRIORITY}))
             track(cur, "pair", rk, keys, now)
-    keep = set(still)
-    cur["inflight"] = {k: t for k, t in cur["inflight"].items() if k in keep}
-    cur["blocked"] = {k: w for k, w in cur["blocked"].items() if k in keep}
-    cur["checked"] = {k: t for k, t in cur["checked"].items() if k in keep and k not in cur["inflight"]}
+    cur.keep_pairs(set(still))
     return runs

@@ -24,6 +24,7 @@ from sopilot_resources.storage.readiness import pair_scored
 from .batching import batch_request, track
 from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
+from .sensor_cursor import InboxCursor
 
 BACKOFF_SEC = 60.0
 WILL_RETRY = "dagster/will_retry"
@@ -73,15 +74,14 @@ def _name(kind: str, rec) -> str:
     return f"video {rec.file_name} ({rec.key})" if kind == "video" else f"pair {rec.key}"
 
 
-def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: float) -> None:
+def note_failed_runs(context, todo: Todo, cur: InboxCursor, max_retries: int, now: float) -> None:
     """Schedules a retry for each one-partition run that failed since the last look."""
-    seen = float(cur.get("runs_seen", 0.0))
+    seen = cur.runs_seen
     after = dt.datetime.fromtimestamp(seen, dt.timezone.utc) if seen else None
     recs = context.instance.get_run_records(filters=dg.RunsFilter(
         statuses=[dg.DagsterRunStatus.FAILURE], updated_after=after), limit=200,
         order_by="update_timestamp", ascending=True)
-    retry = cur.setdefault("retry", {})
-    noted = cur.setdefault("runs_noted", [])  # the last ones, against a timestamp's rounding
+    noted = cur.runs_noted  # the last ones, against a timestamp's rounding
     for r in recs:
         seen = max(seen, r.update_timestamp.timestamp())
         run = r.dagster_run
@@ -92,80 +92,72 @@ def note_failed_runs(context, todo: Todo, cur: dict, max_retries: int, now: floa
         if kind is None or key is None:
             continue  # not ours, or a range run (split elsewhere)
         if run.tags.get(WILL_RETRY) == "true":  # Dagster retries it itself, unless its retry is lost
-            cur.setdefault("dagster_retry", {})[run.run_id] = [kind, key, now]
+            cur.dagster_retry[run.run_id] = [kind, key, now]
             continue
-        _schedule(context, todo, retry, kind, key, run.run_id, max_retries, now)
-    for run_id, (kind, key, at) in list(cur.get("dagster_retry", {}).items()):
+        _schedule(context, todo, cur, kind, key, run.run_id, max_retries, now)
+    for run_id, (kind, key, at) in list(cur.dagster_retry.items()):
         if now - at < DAGSTER_RETRY_GRACE_SEC:
             continue
-        del cur["dagster_retry"][run_id]
+        del cur.dagster_retry[run_id]
         if not context.instance.get_run_records(filters=dg.RunsFilter(tags={PARENT_RUN_ID: run_id}), limit=1):
             # the daemon could not launch its retry (a full disk, the code server down): ours takes over
-            _schedule(context, todo, retry, kind, key, run_id, max_retries, now)
-    cur["runs_seen"] = seen
+            _schedule(context, todo, cur, kind, key, run_id, max_retries, now)
+    cur.runs_seen = seen
     del noted[:-50]
 
 
-def _schedule(context, todo: Todo, retry: dict, kind: str, key: str, run_id: str, max_retries: int,
+def _schedule(context, todo: Todo, cur: InboxCursor, kind: str, key: str, run_id: str, max_retries: int,
               now: float) -> None:
     rec = todo.get(kind, key)
     if rec is None:
         return
-    entry = retry.setdefault(f"{kind}:{key}", {"n": 0})
-    if entry["n"] >= max_retries:
-        if not entry.get("gave_up"):
-            context.log.warning(f"{_name(kind, rec)}: its run {run_id[:8]} failed again after {entry['n']} "
+    name = f"{kind}:{key}"
+    wait, gave_up_now = cur.schedule_retry(name, now, max_retries, BACKOFF_SEC)
+    n = cur.retry[name].n
+    if wait is None:
+        if gave_up_now:
+            context.log.warning(f"{_name(kind, rec)}: its run {run_id[:8]} failed again after {n} "
                                 "automatic retries; see the run's logs, fix the cause, then drop the file again "
                                 "or materialize its partition from the UI")
-            entry["gave_up"] = True
         return
-    wait = BACKOFF_SEC * 2 ** entry["n"]
-    entry["at"] = now + wait
     context.log.info(f"{_name(kind, rec)}: run {run_id[:8]} failed; retrying it in {wait:.0f} s (retry "
-                     f"{entry['n'] + 1} of {max_retries}; at once when a full disk has space again)")
+                     f"{n + 1} of {max_retries}; at once when a full disk has space again)")
 
 
-def retry_now(cur: dict, video_key: str | None = None) -> None:
+def retry_now(cur: InboxCursor, video_key: str | None = None) -> None:
     """Makes every scheduled retry due at once (space is back), or (``video_key``: a person
     dropped that video again) that video's, its count started over."""
-    retry = cur.setdefault("retry", {})
-    if video_key is not None:
-        retry[f"video:{video_key}"] = {"n": 0, "at": 0.0}
-        return
-    for e in retry.values():
-        if not e.get("gave_up") and "at" in e:
-            e["at"] = 0.0
+    cur.retry_now(video_key)
 
 
-def due_retries(context, todo: Todo, cur: dict, now: float) -> list[dg.RunRequest]:
+def due_retries(context, todo: Todo, cur: InboxCursor, now: float) -> list[dg.RunRequest]:
     """Run requests for the retries due now; none for a partition whose run is requested or
-    active (``cur["batches"]`` follows requested runs until they end, see batching.py)."""
-    runs, retry = [], cur.setdefault("retry", {})
-    tracked = {f"{b['kind']}:{k}" for b in cur.get("batches", {}).values() for k in b["keys"]}
-    for name, e in list(retry.items()):
+    active (``cur.batches`` follows requested runs until they end, see batching.py)."""
+    runs = []
+    tracked = cur.tracked()
+    for name in list(cur.retry):
         kind, key = name.split(":", 1)
         rec = todo.get(kind, key)
         if rec is None:
-            del retry[name]
+            del cur.retry[name]
             continue
-        if "at" not in e or e["at"] > now:
+        if not cur.take_due(name, now):
             continue
-        e.pop("at")
         if name in tracked or context.instance.get_run_records(filters=dg.RunsFilter(
                 tags={"dagster/partition": key}, statuses=ACTIVE), limit=1):
             continue  # its run is on the way; if it fails, note_failed_runs schedules again
-        e["n"] += 1
-        rk = f"{kind}:{key}:retry{e['n']}:{now:.0f}"
+        n = cur.retry_started(name)
+        rk = f"{kind}:{key}:retry{n}:{now:.0f}"
         if kind == "video":
             gold = rec.role == "gold"
             tags = {"sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: GOLD_PRIORITY if gold else "0",
                     **({LANE: GOLD_LANE} if gold else {})}
-            runs.append(batch_request(VIDEO_JOB, [key], rk, {**tags, "sopilot/retry": str(e["n"])},
+            runs.append(batch_request(VIDEO_JOB, [key], rk, {**tags, "sopilot/retry": str(n)},
                                       VIDEO_ASSETS if gold else TRAINEE_ASSETS))
         else:
             runs.append(batch_request(PAIR_JOB, [key], rk, {"sopilot/task": rec.task, PRIORITY: PAIR_PRIORITY,
-                                                            "sopilot/retry": str(e["n"])}))
-            cur.setdefault("inflight", {})[key] = now  # its overdue check starts over
+                                                            "sopilot/retry": str(n)}))
+            cur.inflight[key] = now  # its overdue check starts over
         track(cur, kind, rk, [key], now)
-        context.log.info(f"retrying {_name(kind, rec)}, attempt {e['n']}")
+        context.log.info(f"retrying {_name(kind, rec)}, attempt {n}")
     return runs

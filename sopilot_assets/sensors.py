@@ -1,27 +1,16 @@
 """``sopilot_inbox_sensor``: takes stable files from the inbox, registers partitions and starts
 the work. The inbox logic itself is plain Python (``sopilot_resources.storage.intake``).
 
-Cursor (JSON, saved by Dagster with each tick, so it survives restarts):
-``stability`` (per inbox file: size, mtime, unchanged since, seen growing, wait reported; see
-``sopilot_resources/storage/stability.py``), ``failures`` (per-file error counts; a file at the
-limit whose quarantine failed too is skipped silently until it changes),
-``announced_seq`` (registry log entries already turned into partitions + runs; a crash
-before the cursor is saved re-announces them, which is idempotent: adding a partition twice is
-a no-op, run keys dedupe runs, and a trainee already embedded is not requested again),
-``inflight`` (pairs whose run was requested), ``batches`` (runs requested over one or more
-partitions, followed until they end: a failed batch is split into one run per partition, and
-a pair waits while its trainee's run is queued or running), ``blocked`` (pairs waiting on a
-flagged gold or a failed run, logged once) and ``checked`` (when a pair's overdue inputs were
-last looked into), ``retry`` / ``runs_seen`` (failed video runs to rerun, sensor_retry.py),
-``disk`` / ``swept_at`` (free space, temporary files: sensor_health.py). An unreadable cursor
-is logged and replaced by a fresh one.
+Cursor: ``InboxCursor`` (sensor_cursor.py), typed, saved by Dagster with each tick as JSON, so it
+survives restarts. A crash before it is saved re-announces registry log entries, which is
+idempotent: adding a partition twice is a no-op, run keys dedupe runs, and a trainee already
+embedded is not requested again. An unreadable cursor is logged and replaced by a fresh one.
 
 Each tick first measures free space and fails runs whose worker is gone (sensor_health.py):
 on a full disk it stops there. Then it quarantines the videos runs found cannot be embedded
 (storage/bad_videos.py), takes the inbox, announces, and retries failed videos.
 """
 
-import json
 import time
 
 import dagster as dg
@@ -40,22 +29,12 @@ from .partitions import PAIRS
 from .sensor_announce import announce, split_failed_batches
 from .sensor_health import health
 from .sensor_pairs import pair_run_requests
+from .sensor_cursor import InboxCursor
 from .sensor_retry import Todo, due_retries, note_failed_runs, retry_now
 
 SENSOR = "sopilot_inbox_sensor"
 MAX_ANNOUNCE = 500
 MAX_PAIR_REQUESTS = 200
-
-
-def load_cursor(raw: str | None) -> dict:
-    cur = {"v": 1, "stability": {}, "failures": {}, "announced_seq": 0, "inflight": {}, "blocked": {},
-           "checked": {}}
-    if raw:
-        try:
-            cur.update(json.loads(raw))
-        except json.JSONDecodeError:
-            cur["unreadable"] = True
-    return cur
 
 
 def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
@@ -68,8 +47,8 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
                            "store, adds video and pair partitions, and starts their runs.")
     def sopilot_inbox_sensor(context: dg.SensorEvaluationContext, video_store: VideoStoreResource,
                              embedder: EmbedderResource, results_store: ResultsStoreResource):
-        cur = load_cursor(context.cursor)
-        if cur.pop("unreadable", False):
+        cur, unreadable = InboxCursor.parse(context.cursor)
+        if unreadable:
             context.log.warning("the sensor's saved cursor was unreadable; starting from a fresh one. Videos "
                                 "already taken stay in the registry, so none is lost; some runs may repeat")
         ekey = embedder.identity_key(video_store.store())
@@ -77,15 +56,15 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         registry, store = intake.registry, intake.store
         full, asset_events, disk_text = health(context, store, cur, settings.min_free_mb, settings.dagster_home)
         if full:  # every run would fail: the inbox waits, nothing is started
-            return dg.SensorResult(asset_events=asset_events, cursor=json.dumps(cur, separators=(",", ":")),
+            return dg.SensorResult(asset_events=asset_events, cursor=cur.dumps(),
                                    skip_reason=disk_text)
         rs = results_store.store()
         if not rs.duckdb_path.exists():
             rs.ensure_views()  # people can query sopilot.duckdb from the first tick on
         bad = quarantine_reported(intake)  # videos their runs found cannot be embedded
-        out = intake.tick(cur["stability"], failures=cur["failures"])
+        out = intake.tick(cur.stability, failures=cur.failures)
         out.events[:0] = bad
-        cur["stability"], cur["failures"] = out.tracker_state, out.failures
+        cur.stability, cur.failures = out.tracker_state, out.failures
         for ev in out.events:
             getattr(context.log, ev.level if ev.level in ("info", "warning", "error") else "info")(ev.message)
         if out.events:
@@ -93,13 +72,13 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         if out.left_for_next_tick:
             context.log.info(f"{out.left_for_next_tick} stable file(s) left for the next tick")
 
-        first = int(cur["announced_seq"])
+        first = cur.announced_seq
         now = time.time()
         runs, adds = announce(context, registry, store, ekey, registry.log_after(first, MAX_ANNOUNCE), cur, now,
                               max_batch)
         runs += split_failed_batches(context, registry, ekey, cur, now)
         # past any hole a crash left in the log (entries are written only by this sensor)
-        cur["announced_seq"] = max(cur["announced_seq"], min(registry.last_seq(), first + MAX_ANNOUNCE))
+        cur.announced(min(registry.last_seq(), first + MAX_ANNOUNCE))
         for key in out.regold:
             rec = registry.video_by_key(key)
             runs.append(dg.RunRequest(run_key=f"steps:{key}:{rec.sidecar_path}:{time.time():.0f}",
@@ -108,7 +87,8 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
 
         todo = Todo(registry, store, rs.dir, ekey)
         note_failed_runs(context, todo, cur, settings.video_retries, now)
-        if cur.pop("space_back", False):
+        if cur.space_back:
+            cur.space_back = False
             retry_now(cur)
         for ev in out.events:
             if ev.action == "retry":  # the same bytes dropped again while not embedded
@@ -133,6 +113,6 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
                 asset_events.append(quarantine_event(rejected, rows, str(store.quarantine_dir), text))
         # a tick without runs says what it did (rejections first), never a bare "0 runs requested"
         return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=requests, asset_events=asset_events,
-                               cursor=json.dumps(cur, separators=(",", ":")), skip_reason=None if runs else text)
+                               cursor=cur.dumps(), skip_reason=None if runs else text)
 
     return sopilot_inbox_sensor

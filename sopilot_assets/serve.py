@@ -77,7 +77,7 @@ def serve(
         log.info("data root %s, DAGSTER_HOME %s", data_root, home)
         layout = ServeLayout(Path(tempfile.mkdtemp(prefix="sopilot-serve-")), host, port, verbose)
         try:
-            return _supervise(layout, data_root, home, feed, policy)
+            return _supervise(layout, data_root, home, feed, policy, settings.deployment)
         finally:
             shutil.rmtree(layout.runtime_dir, ignore_errors=True)
     finally:
@@ -131,10 +131,11 @@ def _lock_home(home: Path):
     return fh
 
 
-def _supervise(layout: ServeLayout, data_root: Path, home: Path, feed, policy: RestartPolicy) -> int:
+def _supervise(layout: ServeLayout, data_root: Path, home: Path, feed, policy: RestartPolicy,
+               deployment: str = "single") -> int:
     write_workspace(layout)
     state = ServeState(home, layout.url)
-    sup = Supervisor(layout, unit_commands(layout), unit_env(data_root, home, layout.verbose), state,
+    sup = Supervisor(layout, unit_commands(layout), unit_env(data_root, home, layout.verbose, deployment), state,
                      sweep=lambda why: sweep_dead_workers(home, why),
                      rearm=lambda since: retry_lost_retries(home, since), policy=policy)
     stop = {"signal": None}

@@ -86,8 +86,9 @@ def unit_commands(layout: ServeLayout) -> dict[str, list[str]]:
     }
 
 
-def unit_env(data_root: Path, home: Path, verbose: bool) -> dict[str, str]:
+def unit_env(data_root: Path, home: Path, verbose: bool, deployment: str = "single") -> dict[str, str]:
     env = dict(os.environ)
+    env["SOPILOT_DEPLOYMENT"] = deployment  # the profile serve was started with (--deployment)
     env["DAGSTER_HOME"] = str(home)
     env["SOPILOT_DATA_DIR"] = str(data_root)
     env["DAGSTER_IS_DEV_CLI"] = "1"  # what `dagster dev` sets: short code-location errors

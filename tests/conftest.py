@@ -15,3 +15,21 @@ def _private_embeddings_cache(tmp_path_factory):
         os.environ.pop("SOPILOT_CACHE_DIR", None)
     else:
         os.environ["SOPILOT_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (tests/services.py)."""
+    from services import postgres_server
+
+    with postgres_server() as pg:
+        yield pg
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server for the session (tests/services.py): its URL."""
+    from services import redis_server
+
+    with redis_server() as url:
+        yield url

@@ -98,5 +98,22 @@ def test_ledger_concurrent_writers_lose_nothing(tmp_path):
         p.start()
     for p in procs:
         p.join(30)
-    assert set(WorkLedger(path).entries()) == {f"k{i}" for i in list(range(40)) + list(range(100, 140))}
-    json.loads(path.read_text())  # a whole JSON document, never torn
+    want = {f"k{i}" for i in list(range(40)) + list(range(100, 140))}
+    led = WorkLedger(path)
+    assert set(led.entries()) == want
+    for p in led.dir.glob("*"):
+        assert p.suffix == ".json" and json.loads(p.read_text())["key"] in want  # whole files, no temporaries
+    assert not path.with_suffix(".json.lock").exists()  # no lock file: nothing to trust a share's flock with
+
+
+def test_compaction_folds_entries_and_keeps_the_ones_written_meanwhile(tmp_path):
+    led = WorkLedger(tmp_path / "ledger.json")
+    for i in range(5):
+        led.mark_done(f"k{i}", n=i)
+    assert led.compact() == 5 and list(led.dir.glob("*.json")) == []
+    assert json.loads((tmp_path / "ledger.json").read_text())["done"]["k3"]["n"] == 3
+    led.mark_done("k9")
+    led.mark_done("k3", n=99)  # already done: not written again
+    assert set(led.entries()) == {"k0", "k1", "k2", "k3", "k4", "k9"} and led.entries()["k3"]["n"] == 3
+    assert led.compact() == 1 and led.compact() == 0
+    assert set(WorkLedger(tmp_path / "ledger.json").entries()) == {"k0", "k1", "k2", "k3", "k4", "k9"}

@@ -44,6 +44,11 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "SOPILOT_SPILL_DIR": str(tmp_path / "s"), "SOPILOT_AUTOPILOT_CRON": "0 4 * * 1",
         "SOPILOT_AUTOPILOT_SCHEDULE": "off", "SOPILOT_AUTOPILOT_ADOPT": "1", "SOPILOT_AUTOPILOT_MIN_REVIEWS": "12",
         "SOPILOT_AUTOPILOT_CANARY": "0", "SOPILOT_AUTOPILOT_DETECTION": "slow_ratio, idle_sec",
+        "SOPILOT_DEPLOYMENT": "cluster", "SOPILOT_EXECUTOR": "celery",
+        "SOPILOT_POSTGRES_URL": "postgresql+psycopg2://sop:pw@db.plant:5432/sopilot",
+        "SOPILOT_CELERY_BROKER": "redis://broker.plant:6379/0", "SOPILOT_CELERY_BACKEND": "redis://broker.plant:6379/1",
+        "SOPILOT_CELERY_VISIBILITY_TIMEOUT": "7200", "SOPILOT_GPU_WORKERS": "1",
+        "SOPILOT_K8S_GPU_NODE_SELECTOR": "cloud.google.com/gke-accelerator=nvidia-l4",
     }
     want = {
         "data_dir": tmp_path / "d", "dagster_home": tmp_path / "h", "keep_dagster_yaml": True, "debug": True,
@@ -61,6 +66,10 @@ def every_variable(tmp_path) -> tuple[dict, dict]:
         "spill_dir": tmp_path / "s", "autopilot_cron": "0 4 * * 1", "autopilot_schedule": False,
         "autopilot_adopt": True, "autopilot_min_reviews": 12, "autopilot_canary": 0,
         "autopilot_detection": ("slow_ratio", "idle_sec"),
+        "deployment": "cluster", "executor": "celery", "postgres_url": "postgresql+psycopg2://sop:pw@db.plant:5432/sopilot",
+        "celery_broker": "redis://broker.plant:6379/0", "celery_backend": "redis://broker.plant:6379/1",
+        "celery_visibility_timeout": 7200, "gpu_workers": True,
+        "k8s_gpu_node_selector": "cloud.google.com/gke-accelerator=nvidia-l4",
     }
     return env, want
 
@@ -111,6 +120,11 @@ def test_every_variable_is_parsed(tmp_path):
     ("SOPILOT_HEAVY_CRON", "every 5 minutes", "cron expression of 5 fields"),
     ("SOPILOT_SOAK_TIMEZONE", "Mars/Olympus_Mons", "IANA time zone"),
     ("SOPILOT_SOAK_DURATION", "soon", "90s, 10m"),
+    ("SOPILOT_DEPLOYMENT", "cloud", "one of single, cluster"),
+    ("SOPILOT_POSTGRES_URL", "postgresql://u:pw@db:5432/s", "name the driver: write postgresql+psycopg2://db:5432/s"),
+    ("SOPILOT_POSTGRES_URL", "mysql://db/s", "postgresql+psycopg2://host"),
+    ("SOPILOT_CELERY_BROKER", "amqp://rabbit//", "redis://host"),
+    ("SOPILOT_K8S_GPU_NODE_SELECTOR", "gpu", "key=value"),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(var, bad, expected):
     with pytest.raises(SettingsError) as err:
@@ -152,7 +166,7 @@ def test_every_setting_is_in_the_one_table_of_operations_md():
     text = (REPO / "docs/operations.md").read_text(encoding="utf-8")
     section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
-    documented = {re.match(r"\| `([A-Z_]+)", r).group(1) for r in rows}
+    documented = {re.match(r"\| `([A-Z0-9_]+)", r).group(1) for r in rows}
     assert documented == {names[0] for names in Settings.variables().values()} | TEST_ONLY
     for names in Settings.variables().values():
         for alias in names[1:]:
@@ -202,3 +216,15 @@ def test_cli_says_a_deprecated_name_in_one_warning_line(monkeypatch, capsys, tmp
     first = capsys.readouterr().err.splitlines()[0]
     assert first == ("sopilot: warning: SOPILOT_VJEPA2_DIR is deprecated and will be removed: set "
                      "SOPILOT_MODEL_DIR instead (read as SOPILOT_MODEL_DIR for now)")
+
+
+def test_the_cluster_profile_names_what_it_is_missing():
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"SOPILOT_DEPLOYMENT": "cluster"})
+    assert str(err.value).startswith("SOPILOT_DEPLOYMENT=cluster with the celery executor needs "
+                                     "SOPILOT_POSTGRES_URL and SOPILOT_CELERY_BROKER")
+    pg = {"SOPILOT_DEPLOYMENT": "cluster", "SOPILOT_POSTGRES_URL": "postgresql+psycopg2://u@db/s"}
+    assert Settings.from_env({**pg, "SOPILOT_EXECUTOR": "k8s"}).run_executor == "k8s"  # no broker needed
+    with pytest.raises(SettingsError, match="needs SOPILOT_CELERY_BROKER"):
+        Settings.from_env({"SOPILOT_EXECUTOR": "celery"})
+    assert Settings.from_env({}).run_executor == "in_process"

@@ -8,6 +8,7 @@ verdict known, 100 - sum of penalties = score)."""
 import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import AlignerResource, EmbedderResource, ScoringProfileResource
+from sopilot_resources.deploy import step_tags
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.scoring.verdict import VERDICTS
 from sopilot_resources.settings import Settings
@@ -61,7 +62,7 @@ def build_score_assets(v: Versions, settings: Settings) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name="score_pair", partitions_def=pairs_partitions, group_name="pairs", retry_policy=RETRY,
         backfill_policy=BACKFILL,
-        pool=GPU_POOL if v.gpu_align else None,
+        pool=GPU_POOL if v.gpu_align else None, op_tags=step_tags(settings, v.gpu_align),
         specs=[
             dg.AssetSpec(ALIGN, code_version=code, kinds={"numpy"},
                          deps=[dg.AssetDep("clip_embeddings", partition_mapping=NO_PARTITIONS)],

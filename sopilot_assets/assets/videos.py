@@ -9,6 +9,7 @@ import datetime as dt
 import dagster as dg
 
 from sopilot_resources.dagster_resources.engine import EmbedderResource
+from sopilot_resources.deploy import step_tags
 from sopilot_resources.dagster_resources.storage import ResultsStoreResource, VideoStoreResource
 from sopilot_resources.settings import Settings
 
@@ -26,7 +27,7 @@ def build_video_assets(v: Versions, settings: Settings) -> dg.AssetsDefinition:
     """``settings``: the run limits (SOPILOT_RUN_NICE, SOPILOT_RUN_BLAS_THREADS) its runs work under."""
     @dg.multi_asset(
         name="ingest_video", partitions_def=videos_partitions, retry_policy=RETRY, backfill_policy=BACKFILL,
-        pool=GPU_POOL if v.gpu_embed else None, check_specs=CHECK_SPECS,
+        pool=GPU_POOL if v.gpu_embed else None, op_tags=step_tags(settings, v.gpu_embed), check_specs=CHECK_SPECS,
         specs=[
             dg.AssetSpec(VIDEO, group_name="videos", code_version=v.code(VIDEO, 1), kinds={"video"},
                          metadata={"dagster/column_schema": column_schema("videos")},

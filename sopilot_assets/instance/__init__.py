@@ -25,10 +25,23 @@ WORKSPACE_FILE = "sopilot_workspace.yaml"
 log = logging.getLogger("sopilot.serve")
 
 
-def instance_template(verbose: bool = False) -> str:
-    """The shipped dagster.yaml text; ``verbose``: runs also print Dagster's DEBUG events."""
+#: cluster profile: runs at once, and decoding runs at once (their steps run on the workers)
+CLUSTER_RUNS, CLUSTER_DECODE_RUNS = 12, 8
+
+
+def instance_template(verbose: bool = False, deployment: str = "single") -> str:
+    """The shipped dagster.yaml text; ``verbose``: runs also print Dagster's DEBUG events;
+    ``deployment`` "cluster": the instance in Postgres and more runs at once (cluster.yaml)."""
     text = resources.files(__package__).joinpath("dagster.yaml").read_text(encoding="utf-8")
-    return text.replace("python_log_level: INFO", "python_log_level: DEBUG") if verbose else text
+    if verbose:
+        text = text.replace("python_log_level: INFO", "python_log_level: DEBUG")
+    if deployment == "cluster":
+        for old, new in ((" max_concurrent_runs: 3\n", f" max_concurrent_runs: {CLUSTER_RUNS}\n"),
+                         ("value: decode\n        limit: 2\n", f"value: decode\n        limit: {CLUSTER_DECODE_RUNS}\n")):
+            assert old in text, f"dagster.yaml template changed: {old!r} not found"
+            text = text.replace(old, new)
+        text += resources.files(__package__).joinpath("cluster.yaml").read_text(encoding="utf-8")
+    return text
 
 
 def workspace_text() -> str:
@@ -52,7 +65,7 @@ def prepare_dagster_home(settings: Settings, verbose: bool = False) -> tuple[Pat
     home.mkdir(parents=True, exist_ok=True)
     yaml_path = home / "dagster.yaml"
     if not (settings.keep_dagster_yaml and yaml_path.exists()):
-        _write_if_changed(yaml_path, instance_template(verbose))
+        _write_if_changed(yaml_path, instance_template(verbose, settings.deployment))
     workspace = home / WORKSPACE_FILE
     _write_if_changed(workspace, workspace_text())
     return home, workspace

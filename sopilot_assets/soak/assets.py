@@ -66,4 +66,5 @@ def _soak(context, config: SoakConfig, settings: Settings, duration: float, rate
 
 
 soak_job = dg.define_asset_job("soak_job", selection=[SOAK_REPORT],
+                               executor_def=dg.in_process_executor,  # measures the host it runs on
                                description="One soak of the whole pipeline in a sandbox.")

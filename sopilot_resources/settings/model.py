@@ -90,6 +90,15 @@ class Settings:
     autopilot_min_reviews: int = setting("SOPILOT_AUTOPILOT_MIN_REVIEWS", 8, v.number(int, low=2))
     autopilot_canary: int = setting("SOPILOT_AUTOPILOT_CANARY", 5, v.number(int, low=0))
     autopilot_detection: tuple = setting("SOPILOT_AUTOPILOT_DETECTION", v.knobs("all"), v.knobs)
+    # the deployment profile (docs/operations.md "Scaling out"; sopilot_resources/deploy/)
+    deployment: str = setting("SOPILOT_DEPLOYMENT", "single", v.choice("single", "cluster"))
+    executor: Optional[str] = setting("SOPILOT_EXECUTOR", None, v.choice("in_process", "celery", "k8s"))
+    postgres_url: Optional[str] = setting("SOPILOT_POSTGRES_URL", None, v.postgres_url)
+    celery_broker: Optional[str] = setting("SOPILOT_CELERY_BROKER", None, v.url("redis", "rediss"))
+    celery_backend: Optional[str] = setting("SOPILOT_CELERY_BACKEND", None, v.url("redis", "rediss"))
+    celery_visibility_timeout: int = setting("SOPILOT_CELERY_VISIBILITY_TIMEOUT", 3600, v.number(int, low=1))
+    gpu_workers: bool = setting("SOPILOT_GPU_WORKERS", False, v.flag)
+    k8s_gpu_node_selector: str = setting("SOPILOT_K8S_GPU_NODE_SELECTOR", "sopilot/pool=gpu", v.label)
     #: field name -> (variable, its text) for every setting read from the environment
     sources: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -119,7 +128,25 @@ class Settings:
                 raise SettingsError(f"{var}={raw!r}: {exc} (every setting: docs/operations.md)") from None
             sources[f.name] = (var, raw)
         got.setdefault("soak_timezone", t.local_timezone_name(env))
-        return cls(**got, sources=MappingProxyType(sources))
+        made = cls(**got, sources=MappingProxyType(sources))
+        made.check_deployment()
+        return made
+
+    @property
+    def run_executor(self) -> str:
+        """SOPILOT_EXECUTOR, else ``celery`` in the cluster profile and ``in_process`` in the single one."""
+        return self.executor or ("celery" if self.deployment == "cluster" else "in_process")
+
+    def check_deployment(self) -> None:
+        """The cluster profile needs its Postgres (and, with the Celery executor, its broker)."""
+        need = []
+        if self.deployment == "cluster" and not self.postgres_url:
+            need.append("SOPILOT_POSTGRES_URL")
+        if self.run_executor == "celery" and not self.celery_broker:
+            need.append("SOPILOT_CELERY_BROKER")
+        if need:
+            raise SettingsError(f"SOPILOT_DEPLOYMENT={self.deployment} with the {self.run_executor} executor "
+                                f"needs {' and '.join(need)} (docs/operations.md, \"Scaling out\")")
 
     @classmethod
     def default(cls, name: str) -> Any:
@@ -141,6 +168,15 @@ class Settings:
     def dagster_home_dir(self) -> Path:
         """DAGSTER_HOME when set, else ``<data root>/dagster_home``."""
         return self.dagster_home or self.data_dir / "dagster_home"
+
+    def with_deployment(self, deployment: str | None) -> "Settings":
+        """These settings under another deployment profile (``sopilot serve --deployment``),
+        checked like SOPILOT_DEPLOYMENT; None keeps this one."""
+        if deployment is None or deployment == self.deployment:
+            return self
+        made = replace(self, deployment=v.choice("single", "cluster")(deployment))
+        made.check_deployment()
+        return made
 
     def with_data_dir(self, data_dir: str | os.PathLike | None) -> "Settings":
         """These settings with another data root (e.g. ``--data-dir``); None keeps this one."""

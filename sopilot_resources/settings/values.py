@@ -132,3 +132,32 @@ def quiet_hours(text: str) -> str:
     except IdleConfigError as exc:
         raise ValueError(str(exc).split(": ", 1)[-1]) from None
     return text
+
+
+def url(*schemes: str) -> Callable[[str], str]:
+    """A URL whose scheme is one of ``schemes`` (``postgresql://user:pw@host:5432/db``); kept as written."""
+    def parse(text: str) -> str:
+        scheme, sep, rest = text.partition("://")
+        if not sep or scheme.lower() not in schemes or not rest:
+            raise ValueError(f"expected a URL such as {schemes[0]}://host:port/...")
+        return text
+
+    return parse
+
+
+def label(text: str) -> str:
+    """A Kubernetes node label ``key=value`` (the GPU node pool's node selector)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip() or " " in text:
+        raise ValueError("expected a node label key=value, e.g. sopilot/pool=gpu")
+    return text
+
+
+def postgres_url(text: str) -> str:
+    """``postgresql+psycopg2://user:password@host:5432/db``. The driver must be named: SQLAlchemy
+    2.1 opens a bare ``postgresql://`` with psycopg 3, whose server-side parameters break
+    Dagster's event log (``NOTIFY run_events, $1``); dagster-postgres brings psycopg2."""
+    if text.startswith("postgresql://") or text.startswith("postgres://"):
+        raise ValueError("name the driver: write postgresql+psycopg2://" + text.split("://", 1)[1].split("@")[-1]
+                         + " (with user:password@ before the host)")
+    return url("postgresql+psycopg2")(text)

@@ -1,0 +1,54 @@
+"""deploy/values.yaml (Dagster's Helm chart) agrees with the code: every SOPILOT_* variable it
+sets is a real setting, those settings load, the code location then loads with the Kubernetes
+executor and GPU tags, and every pod mounts the data root where SOPILOT_DATA_DIR says.
+
+Not run here (no cluster, no helm, the chart is not a package on this machine): `helm lint` /
+`helm template` against the chart's values.schema.json, and a deployment itself."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from sopilot_assets.definitions import code_location
+from sopilot_resources.deploy import K8S_TAG
+from sopilot_resources.settings import Settings
+
+VALUES = Path(__file__).resolve().parents[1] / "deploy" / "values.yaml"
+
+
+def _values() -> dict:
+    return yaml.safe_load(VALUES.read_text(encoding="utf-8"))
+
+
+def test_the_values_set_real_settings_that_load_the_k8s_definitions():
+    (dep,) = _values()["dagster-user-deployments"]["deployments"]
+    assert dep["dagsterApiGrpcArgs"] == ["--module-name", "sopilot_assets.definitions"]
+    env = {e["name"]: e.get("value") for e in dep["env"]}
+    known = {names[0] for names in Settings.variables().values()}
+    assert set(env) <= known, set(env) - known
+    env["SOPILOT_POSTGRES_URL"] = "postgresql+psycopg2://sop:pw@postgres:5432/sopilot"  # from its secret
+    env["SOPILOT_EMBEDDER"] = "vjepa2"  # a model embedder: its steps want the GPU
+    s = Settings.from_env(env)
+    assert (s.deployment, s.run_executor, str(s.data_dir)) == ("cluster", "k8s", "/data")
+    with dg.instance_for_test():  # Dagster reads its definitions-state storage from the current instance
+        job = code_location(s).resolve_job_def("sopilot_video_job")
+    assert job.executor_def.name == "k8s"
+    k8s = json.loads(job.graph.node_dict["ingest_video"].definition.tags[K8S_TAG])
+    key, value = env["SOPILOT_K8S_GPU_NODE_SELECTOR"].split("=")
+    assert k8s["pod_spec_config"]["node_selector"] == {key: value}
+
+
+def test_every_pod_mounts_the_shared_data_root_at_the_data_dir():
+    v = _values()
+    (dep,) = v["dagster-user-deployments"]["deployments"]
+    data_dir = next(e["value"] for e in dep["env"] if e["name"] == "SOPILOT_DATA_DIR")
+    launcher = v["runLauncher"]["config"]["k8sRunLauncher"]
+    assert v["runLauncher"]["type"] == "K8sRunLauncher"
+    for where in (dep, launcher):
+        (mount,) = where["volumeMounts"]
+        (vol,) = [x for x in where["volumes"] if x["name"] == mount["name"]]
+        assert mount["mountPath"] == data_dir and vol["persistentVolumeClaim"]["claimName"] == "sopilot-data"
+    assert any(s["name"] == "sopilot-postgres-url" for s in launcher["envSecrets"])

@@ -1,0 +1,99 @@
+"""The inbox sensor's cursor (sopilot_assets/sensor_cursor.py): each transition as a pure
+function of the cursor, its arguments and ``now``; the JSON round trip; a cursor saved by an
+earlier release read back as it was; an unreadable one replaced, and said so."""
+from __future__ import annotations
+
+import json
+
+from sopilot_assets.sensor_cursor import Batch, InboxCursor, Retry
+
+
+def roundtrip(cur: InboxCursor) -> InboxCursor:
+    back, unreadable = InboxCursor.parse(cur.dumps())
+    assert not unreadable
+    return back
+
+
+def test_a_fresh_cursor_and_an_unreadable_one():
+    assert InboxCursor.parse(None) == (InboxCursor(), False)
+    assert InboxCursor.parse("") == (InboxCursor(), False)
+    assert InboxCursor.parse("{not json") == (InboxCursor(), True)
+    assert InboxCursor.parse('{"batches": {"rk": {"keys": []}}}') == (InboxCursor(), True)  # no kind
+    assert InboxCursor.parse("[1, 2]") == (InboxCursor(), True)
+
+
+def test_a_cursor_an_earlier_release_saved_reads_back_as_it_was():
+    old = {"v": 1, "stability": {"t/trainee/a.mp4": {"size": 5}}, "failures": {"x": 2}, "announced_seq": 7,
+           "inflight": {"p1": 10.0}, "blocked": {"p2": "gold flagged"}, "checked": {"p3": 4.0},
+           "batches": {"videos:a..b(2)": {"kind": "video", "keys": ["a", "b"], "since": 3.0, "running": True}},
+           "retry": {"video:a": {"n": 1, "at": 99.0}, "pair:p": {"n": 3, "gave_up": True}, "video:b": {"n": 2}},
+           "runs_seen": 12.5, "runs_noted": ["r1"], "dagster_retry": {"r2": ["video", "a", 5.0]},
+           "disk": {"low": True, "reported": 8.0}, "swept_at": 6.0}
+    cur, unreadable = InboxCursor.parse(json.dumps(old))
+    assert not unreadable
+    assert cur.batches == {"videos:a..b(2)": Batch("video", ["a", "b"], 3.0, True)}
+    assert cur.retry == {"video:a": Retry(1, 99.0), "pair:p": Retry(3, None, True), "video:b": Retry(2)}
+    assert cur.disk.low and cur.announced_seq == 7 and cur.stability == old["stability"]
+    assert json.loads(cur.dumps()) == {**old, "space_back": False}  # the same shape written back
+    assert roundtrip(cur) == cur
+
+
+def test_tracked_runs():
+    cur = InboxCursor()
+    cur.track("video", "rk1", ("a", "b"), now=1.0)
+    cur.track("pair", "rk2", ["p"], now=2.0)
+    assert cur.in_flight("video") == set()  # requested, not seen running yet
+    cur.batches["rk1"].running = True
+    assert cur.in_flight("video") == {"a", "b"} and cur.in_flight("pair") == set()
+    assert cur.tracked() == {"video:a", "video:b", "pair:p"}
+    assert roundtrip(cur).batches == cur.batches
+
+
+def test_announced_never_goes_back():
+    cur = InboxCursor()
+    cur.announced(5)
+    cur.announced(3)
+    assert cur.announced_seq == 5
+
+
+def test_pair_transitions():
+    cur = InboxCursor()
+    cur.pair_requested("p", now=10.0)
+    assert cur.inflight == {"p": 10.0}
+    assert cur.block("p", "gold flagged") and not cur.block("p", "gold flagged")  # news once
+    assert cur.block("p", "run failed")  # another reason is news again
+    cur.pair_requested("p", now=20.0)  # requested again: no longer blocked
+    assert cur.blocked == {} and cur.inflight == {"p": 20.0}
+    cur.block("q", "why")
+    cur.checked.update({"q": 1.0, "r": 2.0, "p": 3.0})
+    cur.keep_pairs({"p", "q"})
+    assert cur.inflight == {"p": 20.0} and cur.blocked == {"q": "why"} and cur.checked == {"q": 1.0}
+    cur.pair_done("p")
+    assert "p" not in cur.inflight and "p" not in cur.blocked
+
+
+def test_retry_backoff_until_given_up():
+    cur = InboxCursor()
+    assert cur.schedule_retry("video:a", now=100.0, max_retries=2, backoff_sec=60) == (60, False)
+    assert cur.take_due("video:a", now=159.0) is False
+    assert cur.take_due("video:a", now=160.0) is True and cur.retry["video:a"].at is None
+    assert cur.take_due("video:a", now=999.0) is False  # taken once
+    assert cur.retry_started("video:a") == 1
+    assert cur.schedule_retry("video:a", now=200.0, max_retries=2, backoff_sec=60) == (120, False)
+    assert cur.retry_started("video:a") == 2
+    assert cur.schedule_retry("video:a", now=300.0, max_retries=2, backoff_sec=60) == (None, True)
+    assert cur.schedule_retry("video:a", now=400.0, max_retries=2, backoff_sec=60) == (None, False)  # said once
+    assert cur.retry["video:a"].gave_up
+    assert json.loads(cur.dumps())["retry"]["video:a"] == {"n": 2, "at": 320.0, "gave_up": True}
+
+
+def test_retry_now_makes_the_scheduled_ones_due_and_a_dropped_again_video_starts_over():
+    cur = InboxCursor()
+    cur.schedule_retry("video:a", now=0.0, max_retries=3, backoff_sec=60)
+    cur.retry["pair:p"] = Retry(3, None, True)
+    cur.retry["video:c"] = Retry(1)  # running, nothing scheduled
+    cur.retry_now()
+    assert cur.retry["video:a"].at == 0.0 and cur.retry["pair:p"].at is None and cur.retry["video:c"].at is None
+    cur.retry["video:b"] = Retry(3, None, True)
+    cur.retry_now("b")
+    assert cur.retry["video:b"] == Retry(0, 0.0) and cur.take_due("video:b", now=1.0)
