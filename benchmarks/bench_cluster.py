@@ -7,7 +7,9 @@ starts both servers on localhost): `sopilot serve --deployment cluster` (webserv
 server: the real run launcher) and that many `sopilot worker` processes, all started and ready
 before the clock starts. Then 30 files go into the inbox at once: a gold with its steps file, 24
 distinct trainee videos, 3 byte-for-byte duplicates and 2 bad files (not a video; cut short).
-The clock stops when DuckDB `scores` has the 24 rows and both bad files are quarantined. Checks,
+The figure is the time until DuckDB `scores` has the 24 rows (`scored_s`); the round ends once
+both bad files are quarantined too (the cut-short one after SOPILOT_TRUNCATED_AFTER, 30 s here:
+the inbox waits that long for the rest of a copy). Checks,
 every round: each trainee scored exactly once, the duplicates archived, the bad files quarantined.
 
 Videos: the tests' synthetic SOP clips (tests/dagster_support.py: 160x120 MJPG, 12 s), so the
@@ -76,7 +78,7 @@ def one_round(n_workers: int, files: Path, pg, broker: str, work: Path, timeout:
     db = pg.create_db(f"bench_{n_workers}_{int(time.time() * 1000) % 10**8}")
     env = {**os.environ, "SOPILOT_DEPLOYMENT": "cluster", "SOPILOT_POSTGRES_URL": db,
            "SOPILOT_CELERY_BROKER": broker, "SOPILOT_DATA_DIR": str(root), "DAGSTER_HOME": str(home),
-           "SOPILOT_STABLE_SECONDS": "1", "SOPILOT_GOLD_MIN_SEC": "1", "SOPILOT_HEAVY_SCHEDULE": "off",
+           "SOPILOT_STABLE_SECONDS": "1", "SOPILOT_TRUNCATED_AFTER": "30s", "SOPILOT_GOLD_MIN_SEC": "1", "SOPILOT_HEAVY_SCHEDULE": "off",
            "SOPILOT_SOAK_SCHEDULE": "off", "SOPILOT_AUTOPILOT_SCHEDULE": "off"}
     procs, logs = [], []
 
@@ -100,16 +102,18 @@ def one_round(n_workers: int, files: Path, pg, broker: str, work: Path, timeout:
         time.sleep(5)  # the daemon's first sensor ticks
         t0 = time.monotonic()
         shutil.copytree(files / "t1", root / "inbox" / "t1", dirs_exist_ok=True)
-        end = t0 + timeout
+        end, scored = t0 + timeout, None
         while True:
             n, distinct = _count(root)
             bad = len(list((root / "quarantine").rglob("*.avi"))) if (root / "quarantine").exists() else 0
+            if n >= N_TRAINEES and scored is None:
+                scored = time.monotonic() - t0
             if (n >= N_TRAINEES and bad >= 2) or time.monotonic() > end:
                 break
             time.sleep(1)
         wall = time.monotonic() - t0
         archived = len(list((root / "archive").rglob("*.avi"))) if (root / "archive").exists() else 0
-        return {"workers": n_workers, "wall_s": round(wall, 1), "scores": n, "distinct": distinct,
+        return {"workers": n_workers, "scored_s": round(scored or wall, 1), "wall_s": round(wall, 1), "scores": n, "distinct": distinct,
                 "quarantined": bad, "archived": archived, "ok": n == distinct == N_TRAINEES and bad == 2
                 and archived == N_DUPS}
     finally:
@@ -158,10 +162,10 @@ def main() -> int:
           f"load {os.getloadavg()[0]:.1f}")
     by = {}
     for row in rows:
-        by.setdefault(row["workers"], []).append(row["wall_s"])
+        by.setdefault(row["workers"], []).append(row["scored_s"])
     if 1 in by and 2 in by:
         one, two = sorted(by[1])[len(by[1]) // 2], sorted(by[2])[len(by[2]) // 2]
-        print(f"1 worker {one:.1f} s, 2 workers {two:.1f} s: ratio {one / two:.2f}")
+        print(f"all 24 scored: 1 worker {one:.1f} s, 2 workers {two:.1f} s: ratio {one / two:.2f}")
     return 0 if all(row["ok"] for row in rows) else 1
 
 
