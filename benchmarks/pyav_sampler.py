@@ -31,14 +31,6 @@ from sopilot_resources.video.types import SamplingConfig, VideoInfo
 SKIP_NONREF = frozenset({"h264", "hevc", "mpeg4"})
 
 
-def available() -> bool:
-    try:
-        import av  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def iter_sampled_frames_av(
     path: str | os.PathLike,
     sampling: SamplingConfig = SamplingConfig(),

@@ -79,17 +79,6 @@ def stored_order(instance, name: str, adds: Sequence[str] = ()) -> list[str]:
 NEVER_CREATED_SEC = 300
 
 
-def track(cur: InboxCursor, kind: str, run_key: str, keys: Sequence[str], now: float) -> None:
-    """Remember a run in the sensor cursor until it ends: its failure can then be split up,
-    and (videos) its trainees' pairs wait for it, to be scored together in one run."""
-    cur.track(kind, run_key, keys, now)
-
-
-def in_flight(cur: InboxCursor, kind: str) -> set[str]:
-    """Keys of tracked ``kind`` runs that exist and have not ended (as of ``failed_batches``)."""
-    return cur.in_flight(kind)
-
-
 def failed_batches(instance, cur: InboxCursor, now: float) -> list[tuple[str, str, list[str]]]:
     """(kind, run key, keys) of tracked multi-key runs whose every run (retries included)
     failed or was canceled; those and the ended ones are forgotten, the rest kept."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .batching import batch_request, batch_run_key, contiguous_batches, failed_batches, stored_order, track
+from .batching import batch_request, batch_run_key, contiguous_batches, failed_batches, stored_order
 from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
@@ -45,7 +45,7 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
             runs.append(batch_request(VIDEO_JOB, keys, rk, {
                 "sopilot/task": tasks.pop() if len(tasks) == 1 else "several", "sopilot/role": "trainee",
                 PRIORITY: "0"}, TRAINEE_ASSETS))
-            track(cur, "video", rk, keys, now)
+            cur.track("video", rk, keys, now)
     return runs, adds
 
 
@@ -62,7 +62,7 @@ def split_failed_batches(context, registry, ekey: str | None, cur: InboxCursor, 
                     rk1 = batch_run_key("video", [k])
                     runs.append(batch_request(VIDEO_JOB, [k], rk1, {
                         "sopilot/task": rec.task, "sopilot/role": rec.role, PRIORITY: "0"}, TRAINEE_ASSETS))
-                    track(cur, "video", rk1, [k], now)
+                    cur.track("video", rk1, [k], now)
             else:
                 pair = registry.pair(k)
                 if pair is not None:

@@ -7,7 +7,7 @@ import dagster as dg
 from sopilot_resources.storage.intake import Event
 from sopilot_resources.storage.readiness import pair_ready, pair_scored, segment_turn
 
-from .batching import batch_request, batch_run_key, contiguous_batches, in_flight, stored_order, track
+from .batching import batch_request, batch_run_key, contiguous_batches, stored_order
 from .jobs import PAIR_JOB
 from .partitions import PAIRS
 from .sensor_cursor import InboxCursor
@@ -36,7 +36,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: Inbox
     ``batches`` and the registry's pending list. ``max_batch``: pairs per run at most;
     ``pair_adds``: pair partitions this tick adds."""
     ready: dict[str, str] = {}
-    ingesting = in_flight(cur, "video")  # a pair waits for its trainee's whole batch: one pair run per batch
+    ingesting = cur.in_flight("video")  # a pair waits for its trainee's whole batch: one pair run per batch
     pending = registry.pending_pairs()
     still, now, blocked_events = [], time.time(), []
     for pk in pending:
@@ -87,6 +87,6 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: Inbox
             tasks = {ready[k] for k in keys}
             runs.append(batch_request(PAIR_JOB, keys, rk, {"sopilot/task": tasks.pop() if len(tasks) == 1 else "several",
                                                            PRIORITY: PAIR_PRIORITY}))
-            track(cur, "pair", rk, keys, now)
+            cur.track("pair", rk, keys, now)
     cur.keep_pairs(set(still))
     return runs

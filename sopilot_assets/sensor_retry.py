@@ -21,7 +21,7 @@ import dagster as dg
 from sopilot_resources.storage.fsutil import read_json
 from sopilot_resources.storage.readiness import pair_scored
 
-from .batching import batch_request, track
+from .batching import batch_request
 from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO_JOB
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 from .sensor_cursor import InboxCursor
@@ -158,6 +158,6 @@ def due_retries(context, todo: Todo, cur: InboxCursor, now: float) -> list[dg.Ru
             runs.append(batch_request(PAIR_JOB, [key], rk, {"sopilot/task": rec.task, PRIORITY: PAIR_PRIORITY,
                                                             "sopilot/retry": str(n)}))
             cur.inflight[key] = now  # its overdue check starts over
-        track(cur, kind, rk, [key], now)
+        cur.track(kind, rk, [key], now)
         context.log.info(f"retrying {_name(kind, rec)}, attempt {n}")
     return runs

@@ -80,7 +80,7 @@ def _inputs(store: VideoStore, registry: Registry, pair: PairRecord, embedder_ke
 
 def load_pair(store: VideoStore, registry: Registry, pair: PairRecord, embedder_key: str | None,
               golds: dict | None = None):
-    """(gold embeddings, trainee embeddings, gold steps, trainee record) of a stored pair;
+    """(gold embeddings, trainee embeddings, gold steps, gold record, trainee record) of a stored pair;
     ``golds``: gold embeddings already loaded, by path (shared, never changed). Raises
     ``PairNotReadyError`` for missing inputs."""
     from .scoring.steps import parse_steps
@@ -92,7 +92,7 @@ def load_pair(store: VideoStore, registry: Registry, pair: PairRecord, embedder_
         golds[gpath] = ClipEmbeddings.load(gpath)
         golds[gpath].vectors.setflags(write=False)
     t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
-    return golds[gpath], t, parse_steps(steps_doc["steps"]), trainee
+    return golds[gpath], t, parse_steps(steps_doc["steps"]), gold, trainee
 
 
 def _score_segment(store: VideoStore, registry: Registry, pair: PairRecord, trainee: VideoRecord,
@@ -134,8 +134,7 @@ def score_stored_pair(store: VideoStore, results: ResultsStore, pair: PairRecord
         if rec is None:
             raise PairNotReadyError(f"pair {pair!r} is not in the registry")
         pair = rec
-    g, t, steps, trainee = load_pair(store, registry, pair, embedder_key, golds)
-    gold = registry.video(pair.gold_sha256)
+    g, t, steps, gold, trainee = load_pair(store, registry, pair, embedder_key, golds)
     profile = load_profile(profile_path_for(store, registry, pair, default_profile))
     if trainee.recording:  # one segment file of a shift recording, from where the one before left off
         res, t = _score_segment(store, registry, pair, trainee, g, t, steps, profile, device, embedder_key)

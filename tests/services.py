@@ -75,7 +75,7 @@ class Postgres:
 def postgres_server():
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL is not installed (`make services` installs it)")
+        pytest.fail("PostgreSQL is not installed: run `make services` (make test does) to install Debian's postgresql")
     root = Path(tempfile.mkdtemp(prefix="sopilot-pg-"))
     data, port = root / "data", free_port()
     if os.geteuid() == 0:
@@ -100,7 +100,7 @@ def postgres_server():
 def redis_server():
     exe = shutil.which("redis-server")
     if not exe:
-        pytest.skip("redis-server is not installed (`make services` installs it)")
+        pytest.fail("redis-server is not installed: run `make services` (make test does) to install Debian's redis-server")
     root = Path(tempfile.mkdtemp(prefix="sopilot-redis-"))
     port = free_port()
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root),

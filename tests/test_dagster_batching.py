@@ -33,14 +33,14 @@ def test_batch_request_is_a_partition_or_a_range():
 
 
 def test_a_tracked_run_that_never_appears_is_let_go():
-    from sopilot_assets.batching import failed_batches, in_flight, track
+    from sopilot_assets.batching import failed_batches
     from sopilot_assets.sensor_cursor import InboxCursor
 
     cur = InboxCursor()
     with dg.instance_for_test() as inst:
-        track(cur, "video", "videos:a..b(2)", ["a", "b"], now=1000.0)
+        cur.track("video", "videos:a..b(2)", ["a", "b"], now=1000.0)
         assert failed_batches(inst, cur, now=1010.0) == [] and "videos:a..b(2)" in cur.batches
-        assert in_flight(cur, "video") == set()  # no run yet: nothing is held back for it
+        assert cur.in_flight("video") == set()  # no run yet: nothing is held back for it
         assert failed_batches(inst, cur, now=1000.0 + 3600) == [] and cur.batches == {}
 
 

@@ -48,6 +48,10 @@ class Case:
     #: non-critical penalty points per deviation type, as stored ((type, points), ...); empty
     #: when the score cannot be recomputed (a shift recording: the mean of its cycles)
     penalties: tuple = ()
+    #: the scored pair behind the score ("" when not known), and whether its score is kept as
+    #: stored under any profile (a shift recording or a segment file: not rescored)
+    pair_key: str = ""
+    kept: bool = False
 
     def score_at(self, th: dict) -> float:
         """The score under the weight multipliers ``m:<type>`` of ``th`` (the stored score at 1)."""

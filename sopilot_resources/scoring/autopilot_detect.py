@@ -64,7 +64,7 @@ def apply(doc: dict, variant: tuple) -> dict:
     return {**doc, **{name: value for name, value, _ in variant}}
 
 
-def case_of(name: str, reviewed: str, result) -> Case:
+def case_of(name: str, reviewed: str, result, pair_key: str = "") -> Case:
     """A golden-set Case from a fresh :class:`.result.ScoreResult` (its non-critical penalty
     points per deviation type, as the results tables store them)."""
     pens: dict[str, float] = {}
@@ -73,4 +73,5 @@ def case_of(name: str, reviewed: str, result) -> Case:
             pens[d.type] = pens.get(d.type, 0.0) + float(d.penalty)
     critical = any(d.severity == "critical" for d in result.deviations)
     several = bool(result.cycles) and len(result.cycles) > 1
-    return Case(name, reviewed, float(result.score), critical, () if several else tuple(sorted(pens.items())))
+    return Case(name, reviewed, float(result.score), critical, () if several else tuple(sorted(pens.items())),
+                pair_key, several)

@@ -141,29 +141,23 @@ def pace_devs(pe: PairEvidence, status: list[StepStatus], reps: list[tuple[Devia
     starts = sorted(x.where.start for x in status if x.where is not None)
     work, whole, ends, own = [], [], [], []
     for s in found:
-        mine = np.zeros(len(idle), bool)
-        mine[s.where.start:s.where.end] = True
-        tail = np.zeros(len(idle), bool)
-        tail[s.where.end:_tail_end(pe.like, s, starts)] = True
+        keep = np.ones(len(idle), bool)  # not a misplaced step's span, a repeat or an extra action
         for o in [x.where for x in status if x is not s and x.where is not None and not x.in_place] + elsewhere:
-            mine[o.start:o.end] = False
-        whole.append(tr_tl.seconds(int(mine.sum())))
-        for o in elsewhere:
-            tail[o.start:o.end] = False
-        if tail.any():  # the step goes on: its span's last still clips are part of its work
-            tail |= mine & (np.arange(len(idle)) >= s.where.start)
+            keep[o.start:o.end] = False
+        counted = keep & ~t_pause
+        whole.append(tr_tl.seconds(int(keep[s.where.start:s.where.end].sum())))
         a, b = s.where.start, s.where.end
         while a < b and idle[a]:  # stillness at the ends of a span is not working time
             a += 1
         while b > a and idle[b - 1]:
             b -= 1
-        mine[:a] = False
-        mine[b:] = False
-        work.append(tr_tl.seconds(int((mine & ~t_pause).sum())))
-        tail[a:] &= ~mine[a:]  # counted once
-        tail[:a] = False
-        ends.append(int(np.flatnonzero(tail)[-1]) + 1 if tail.any() else s.where.end)
-        own.append(work[-1] + tr_tl.seconds(int((tail & ~t_pause).sum())))
+        work.append(tr_tl.seconds(int(counted[a:b].sum())))
+        # a step that goes on past its span (its tail): its work runs to the tail's last clip,
+        # the span's still end included (slow moves read as still)
+        tail = np.flatnonzero(keep[s.where.end:_tail_end(pe.like, s, starts)])
+        last = s.where.end + int(tail[-1]) + 1 if tail.size else b
+        ends.append(max(last, s.where.end))
+        own.append(tr_tl.seconds(int(counted[a:last].sum())))
     gold_sec = [max(s.step.duration, gold_tl.hop) for s in found]
     pace = float(np.median(np.divide(work, gold_sec))) if found else 1.0
     pace_all = float(np.median(np.divide(whole, gold_sec))) if found else 1.0

@@ -29,7 +29,7 @@ def start(store: VideoStore, task: str, st: dict, p: Proposal, entry: dict, summ
     return "canary_started", p, msg
 
 
-def _rescored(store: VideoStore, task: str, doc: dict, cand: dict, cases: list, device: str):
+def _rescored(store: VideoStore, doc: dict, cand: dict, cases: list, device: str):
     """A candidate that changes detection settings: the canary's trainees rescored under the
     profile in force and under the candidate's (cases, cases under the candidate), or a reason."""
     import json
@@ -37,7 +37,7 @@ def _rescored(store: VideoStore, task: str, doc: dict, cand: dict, cases: list, 
     from .autopilot_dry import rescored
 
     new_doc = json.loads((store.root / cand["path"]).read_text())
-    out, why = rescored(store, task, {"now": doc, "new": new_doc}, cases, device=device)
+    out, why = rescored(store, {"now": doc, "new": new_doc}, cases, device=device)
     return (None, None, why) if out is None else (out["now"], out["new"], "")
 
 
@@ -57,7 +57,7 @@ def judge(store: VideoStore, task: str, st: dict, doc: dict, by: str, version: i
     th = {**current, **{k: float(v) for k, v in cand["thresholds"].items()}}  # thresholds, m:<type>, d:<setting>
     new_cases = cases
     if any(k.startswith("d:") for k in th):
-        cases, new_cases, why = _rescored(store, task, doc, cand, cases, device)
+        cases, new_cases, why = _rescored(store, doc, cand, cases, device)
         if cases is None:
             st.pop("candidate")
             save_state(store, task, st)

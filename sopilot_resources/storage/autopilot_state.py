@@ -49,7 +49,7 @@ def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) ->
             continue
         several = (s["n_cycles"] or 1) > 1  # a shift recording's score is a mean of cycles: kept as it is
         out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(s["n_critical"]),
-                        () if several else tuple(sorted(pens.get(s["pair_key"], {}).items()))))
+                        () if several else tuple(sorted(pens.get(s["pair_key"], {}).items())), s["pair_key"], several))
     return sorted(out, key=lambda c: c.name)
 
 
@@ -110,7 +110,7 @@ def write_profile(store: VideoStore, task: str, doc: dict) -> dict:
             "fingerprint": load_profile(path).fingerprint()}
 
 
-def detection_variants(store: VideoStore, task: str, doc: dict, bounds: dict, cases: list[Case],
+def detection_variants(store: VideoStore, doc: dict, bounds: dict, cases: list[Case],
                        knobs: tuple[str, ...], device: str = "auto") -> tuple[dict | None, str]:
     """The golden set rescored under every detection variant within the bounds
     (``scoring/autopilot_detect.py``, ``autopilot_dry.py``); (None, a note) when none is searched."""
@@ -119,7 +119,7 @@ def detection_variants(store: VideoStore, task: str, doc: dict, bounds: dict, ca
     from ..scoring.autopilot_detect import apply, variants
     from .autopilot_dry import rescored
 
-    out, why = rescored(store, task, {v: apply(doc, v) for v in variants(doc, bounds, knobs)}, cases, device=device)
+    out, why = rescored(store, {v: apply(doc, v) for v in variants(doc, bounds, knobs)}, cases, device=device)
     return out, "" if out is not None else f"; detection settings not searched: {why}"
 
 
@@ -148,7 +148,7 @@ def run(store: VideoStore, task: str, adopt: bool = False, min_reviews: int = MI
     from ..scoring.autopilot_detect import settings_of
 
     current, weights, bounds = current_thresholds(doc), current_weights(doc), st.get("bounds") or {}
-    variants, note = detection_variants(store, task, doc, bounds, cases, detection, device)
+    variants, note = detection_variants(store, doc, bounds, cases, detection, device)
     p = propose(cases, current, bounds, variants=variants, detection_now=settings_of(doc))
     summary = (f"agreement {p.agreement_before} -> {p.agreement_after} of {p.n}, held-out {p.cv_before} -> "
                f"{p.cv_after}; " + ", ".join(_change(k, a, b, weights) for k, (a, b) in p.changes.items()) + note)
