@@ -46,17 +46,20 @@ def _order(dev: tuple) -> tuple:
     return dev[0], -1 if dev[1] is None else dev[1]
 
 
-def embeddings_on_disk(root: Path, rel: str, emb) -> object:
+def embeddings_on_disk(root: Path, rel: str, emb, phase_sec: float = 0.0) -> object:
     """The video's embeddings (with stills), ingested once and kept under ``root/.emb_cache``
-    (keyed by the embedder and the stills rate, so a change of either ingests again)."""
+    (keyed by the embedder and the stills rate, so a change of either ingests again);
+    ``phase_sec``: frames sampled that much later (bench_phase.py), kept in a folder of their own."""
     from sopilot_resources.embeddings import ClipEmbeddings
     from sopilot_resources.stills import STILLS_FPS
+    from sopilot_resources.video.types import SamplingConfig
 
-    path = root / ".emb_cache" / f"{emb.key()}-s{STILLS_FPS:g}" / (rel.replace("/", "__") + ".npz")
+    folder = f"{emb.key()}-s{STILLS_FPS:g}" + (f"-phase{phase_sec:g}" if phase_sec else "")
+    path = root / ".emb_cache" / folder / (rel.replace("/", "__") + ".npz")
     if path.is_file():
         return ClipEmbeddings.load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return ingest_video(root / rel, emb).save(path) and ClipEmbeddings.load(path)
+    return ingest_video(root / rel, emb, SamplingConfig(phase_sec=phase_sec)).save(path) and ClipEmbeddings.load(path)
 
 
 def widen(steps: list, by: float, end: float) -> list:
@@ -83,10 +86,12 @@ def _step_of(dev: dict) -> int | None:
 
 
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
-             cache: dict | None = None, scene: bool = True, wide: float = 0.0) -> list[dict]:
+             cache: dict | None = None, scene: bool = True, wide: float = 0.0,
+             trainee_phase: float = 0.0) -> list[dict]:
     """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
-    comparison (pictures) besides the clips."""
+    comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
+    that many seconds later (the golds as always)."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
@@ -102,10 +107,10 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         path, total = dtw_path(cost)
         return float(1.0 - total / len(path))
 
-    def embed(rel: str):
-        if rel not in cache:
-            cache[rel] = embeddings_on_disk(root, rel, emb)
-        return cache[rel]
+    def embed(rel: str, phase: float = 0.0):
+        if (rel, phase) not in cache:
+            cache[rel, phase] = embeddings_on_disk(root, rel, emb, phase)
+        return cache[rel, phase]
 
     rows = []
     for v in videos:
@@ -117,7 +122,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         steps = load_steps(side) if side else None
         if steps and wide:
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
-        res = score_embeddings(embed(g["path"]), embed(v["path"]), steps, scene=scene)
+        res = score_embeddings(embed(g["path"]), embed(v["path"], trainee_phase), steps, scene=scene)
         row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
@@ -138,7 +143,7 @@ def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0)
     ``embedded``: the golds' embeddings by path (``evaluate``'s cache)."""
     hit = n_true = n_det = 0
     for g in (v for v in manifest["videos"] if v["role"] == "gold"):
-        e = embedded[g["path"]]
+        e = embedded[g["path"], 0.0]
         st = load_steps(find_sidecar(root / g["path"]))
         truth = [(a.end_sec + b.start_sec) / 2 for a, b in zip(st, st[1:])]
         det = [s.end_sec for s in detect_steps(e.vectors, e.starts, e.ends)[:-1]]

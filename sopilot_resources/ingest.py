@@ -33,14 +33,14 @@ class _Aborted(Exception):
 class MotionMeter:
     """Per-clip motion level for idle detection, independent of the embedder.
 
-    ``measure(clip) -> float`` in [0, 1]: the mean absolute difference between consecutive
-    sampled frames, on 80x48 grey in [0, 1], after matching each frame's mean brightness to
+    ``measure(clip) -> float`` in [0, 1]: the mean absolute difference between sampled frames
+    0.25 s apart (:meth:`Clip.motion_pairs`), on 80x48 grey in [0, 1], after matching each frame's mean brightness to
     its predecessor (so lighting flicker is not motion). Pair values are cached by frame
     index, so overlapping clips reuse them; the cache only keeps the current clip's pairs."""
 
     def __init__(self) -> None:
         self._grey: dict[int, np.ndarray] = {}
-        self._pairs: dict[int, float] = {}
+        self._pairs: dict[tuple[int, int], float] = {}
 
     def _g(self, clip: Clip, k: int) -> np.ndarray:
         fi = int(clip.frame_indices[k])
@@ -52,16 +52,18 @@ class MotionMeter:
     def measure(self, clip: Clip) -> float:
         idx = [int(i) for i in clip.frame_indices]
         vals = []
-        for k, (a, b) in enumerate(zip(idx[:-1], idx[1:])):
-            if a not in self._pairs:
-                ga, gb = self._g(clip, k), self._g(clip, k + 1)
+        for k, j in clip.motion_pairs():
+            key = (idx[k], idx[j])
+            if key not in self._pairs:
+                ga, gb = self._g(clip, k), self._g(clip, j)
                 gb = gb * (ga.mean() / max(float(gb.mean()), 1e-3))
-                self._pairs[a] = float(np.abs(np.clip(gb, 0, 1) - ga).mean())
-            vals.append(self._pairs[a])
+                self._pairs[key] = float(np.abs(np.clip(gb, 0, 1) - ga).mean())
+            vals.append(self._pairs[key])
         low = min(idx) if idx else 0
-        for cache in (self._grey, self._pairs):
-            for key in [k for k in cache if k < low]:
-                del cache[key]
+        for key in [k for k in self._grey if k < low]:
+            del self._grey[key]
+        for key in [k for k in self._pairs if k[0] < low]:
+            del self._pairs[key]
         return float(np.clip(np.mean(vals), 0.0, 1.0)) if vals else 0.0
 
 

@@ -17,12 +17,16 @@ from sopilot_resources.video import (  # noqa: E402
     SamplingConfig, expected_clip_count, iter_clips, iter_sampled_frames, probe,
 )
 from sopilot_resources.video import sampler as sampler_mod  # noqa: E402
+from sopilot_resources.video.types import Clip  # noqa: E402
+
+#: the mechanics below are checked at 4 fps (the default is 8: two 4 fps samplings per clip)
+FOUR = SamplingConfig(target_fps=4.0)
 
 
 @pytest.mark.parametrize("fps", [30.0, 25.0])
 def test_sampled_timestamps_follow_target_fps(tmp_path, fps):
     path = write_video(tmp_path / "v.mp4", int(10 * fps), fps=fps, size=(160, 120))
-    frames = list(iter_sampled_frames(path))
+    frames = list(iter_sampled_frames(path, FOUR))
     t = np.array([f.time for f in frames])
     assert len(frames) == 40  # 10 s at 4 fps
     grid = np.round(t / 0.25)
@@ -42,10 +46,36 @@ def test_target_fps_parameter(tmp_path):
     assert len(list(iter_sampled_frames(slow))) == 20
 
 
+def test_motion_pairs_a_quarter_second_apart(tmp_path):
+    """Motion pairs each frame with the one about 0.25 s on (the next one at 4 fps or from a
+    slower source; two on at 8 fps)."""
+    path = write_video(tmp_path / "v.mp4", 150, fps=30, size=(160, 120))
+    assert list(iter_clips(path, FOUR))[0].motion_pairs() == [(k, k + 1) for k in range(7)]
+    assert list(iter_clips(path, SamplingConfig(target_fps=8.0)))[0].motion_pairs() == [(k, k + 2) for k in range(14)]
+    slow = Clip(0, 0.0, 2.0, np.zeros((5, 2, 2, 3), np.uint8), np.arange(5), np.arange(5) * 0.4)
+    assert slow.motion_pairs() == [(k, k + 1) for k in range(4)]
+    one = Clip(0, 0.0, 2.0, np.zeros((1, 2, 2, 3), np.uint8), np.arange(1), np.zeros(1))
+    assert one.motion_pairs() == []
+
+
+def test_sampling_phase_moves_every_instant(tmp_path):
+    """phase_sec: every sample that much later (not just the first), the same rate; phase 0 is
+    the default and is left out of the config's dict (stored embeddings keep their keys)."""
+    path = write_video(tmp_path / "v.mp4", 300, fps=30, size=(160, 120))
+    t0 = np.array([f.time for f in iter_sampled_frames(path, FOUR)])
+    t1 = np.array([f.time for f in iter_sampled_frames(path, SamplingConfig(target_fps=4.0, phase_sec=0.1))])
+    assert len(t1) == len(t0) == 40
+    grid = np.round((t1 - 0.1) / 0.25)
+    assert np.array_equal(grid, np.arange(len(t1)))
+    assert np.all(np.abs(t1 - 0.1 - grid * 0.25) <= 0.5 / 30 + 1e-6)
+    assert "phase_sec" not in SamplingConfig().to_dict()
+    assert SamplingConfig(phase_sec=0.1).to_dict()["phase_sec"] == 0.1
+
+
 @pytest.mark.parametrize("seconds", [3.5, 5.0, 8.0])
 def test_clip_windows(tmp_path, seconds):
     path = write_video(tmp_path / "v.mp4", int(seconds * 30), fps=30, size=(160, 120))
-    clips = list(iter_clips(path))
+    clips = list(iter_clips(path, FOUR))
     assert len(clips) == expected_clip_count(seconds) == int((seconds - 1.0) / 0.5) + 1
     for k, c in enumerate(clips):
         assert c.index == k
@@ -124,7 +154,7 @@ def test_each_frame_decoded_once_and_only_kept_ones_retrieved(tmp_path, monkeypa
         return made[-1]
 
     monkeypatch.setattr(sampler_mod, "open_capture", counting_open)
-    clips = list(iter_clips(path))
+    clips = list(iter_clips(path, FOUR))
     (cap,) = made  # one pass over the file, one decoder
     assert cap.grabs == 240  # every frame grabbed once
     assert cap.retrieves == 32  # 8 s at 4 fps: only the kept frames are converted
@@ -161,8 +191,8 @@ def test_memory_stays_bounded_on_long_video(tmp_path):
 
 def test_decode_threads_gives_same_frames(tmp_path):
     path = write_video(tmp_path / "v.mp4", 60, fps=30, size=(160, 120))
-    a = [f.rgb for f in iter_sampled_frames(path)]
-    b = [f.rgb for f in iter_sampled_frames(path, decode_threads=1)]
+    a = [f.rgb for f in iter_sampled_frames(path, FOUR)]
+    b = [f.rgb for f in iter_sampled_frames(path, FOUR, decode_threads=1)]
     assert len(a) == len(b) == 8 and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
@@ -177,7 +207,7 @@ def test_missing_timestamps_fall_back_to_frame_index(tmp_path, monkeypatch):
     path = write_video(tmp_path / "v.mp4", 150, fps=25, size=(160, 120))
     real_open = sampler_mod.open_capture
     monkeypatch.setattr(sampler_mod, "open_capture", lambda real, threads=None: NoTimestampCapture(real_open(real, threads)))
-    frames = list(iter_sampled_frames(path))
+    frames = list(iter_sampled_frames(path, FOUR))
     assert len(frames) == 24  # 6 s at 4 fps
     assert np.allclose([f.time for f in frames], [f.source_index / 25 for f in frames])
-    assert len(list(iter_clips(path))) == expected_clip_count(6.0)
+    assert len(list(iter_clips(path, FOUR))) == expected_clip_count(6.0)

@@ -1,8 +1,8 @@
 """The default CPU embedder: appearance, spatial layout, and where / how motion happens.
 
 Per frame (``frame_features``): grey-world chromaticity and z-scored luminance on an 8x8
-grid, gradient-orientation histograms on an 8x8 grid. Per pair of consecutive sampled
-frames (``pair_features``): camera-motion-compensated difference energy on an 8x8 grid and
+grid, gradient-orientation histograms on an 8x8 grid. Per pair of sampled frames 0.25 s
+apart (``pair_features``; ``Clip.motion_pairs``): camera-motion-compensated difference energy on an 8x8 grid and
 residual optical-flow direction histograms on a 4x4 grid. Each frame and pair is computed
 once per ``embed_clips`` call (overlapping clips share them) and pooled per clip; a
 "dynamics" block (second half minus first half of the clip) keeps the temporal order.
@@ -73,23 +73,25 @@ class ColorMotionEmbedder(Embedder):
 
     def embed_clips(self, clips: Iterable[Clip]) -> np.ndarray:
         frames: dict[int, dict] = {}
-        pairs: dict[int, np.ndarray] = {}
+        pairs: dict[tuple[int, int], np.ndarray] = {}
         pooled = GrowingRows(self.dim)
         for clip in clips:
             idx = [int(i) for i in clip.frame_indices]
             for k, fi in enumerate(idx):
                 if fi not in frames:
                     frames[fi] = frame_features(clip.frames[k])
-            for a, b in zip(idx[:-1], idx[1:]):
-                if a not in pairs:
-                    pairs[a] = pair_features(frames[a], frames[b])["motion"]
+            keys = [(idx[k], idx[j]) for k, j in clip.motion_pairs()]
+            for a, b in keys:
+                if (a, b) not in pairs:
+                    pairs[a, b] = pair_features(frames[a], frames[b])["motion"]
             app = np.stack([frames[i]["app"] for i in idx])
-            motion = np.stack([pairs[a] for a in idx[:-1]]) if len(idx) > 1 else None
+            motion = np.stack([pairs[key] for key in keys]) if keys else None
             pooled.append(pool_clip(app, motion))
             low = min(idx) - _CACHE_SLACK if len(frames) > 4 * len(idx) + _CACHE_SLACK else min(idx)
-            for cache in (frames, pairs):
-                for key in [k for k in cache if k < low]:
-                    del cache[key]
+            for key in [k for k in frames if k < low]:
+                del frames[key]
+            for key in [k for k in pairs if k[0] < low]:
+                del pairs[key]
         return self.finish(pooled.take(), copy=False)
 
     def finish(self, pooled: np.ndarray, copy: bool = True) -> np.ndarray:

@@ -75,7 +75,7 @@ def iter_sampled_frames(
     resized to ``sampling.max_side`` and privacy-masked, RGB.
 
     A frame is kept when its timestamp reaches the next multiple of 1/target_fps (within
-    half a source frame). Timestamps come from the decoder (CAP_PROP_POS_MSEC, so variable
+    half a source frame), counted from ``sampling.phase_sec``. Timestamps come from the decoder (CAP_PROP_POS_MSEC, so variable
     frame rates are honoured); if those are missing or go backwards, from frame index / fps.
     Raises UnreadableVideoError, TruncatedVideoError, VideoTooLargeError (max_duration_sec)."""
     real = check_path(path)
@@ -90,7 +90,8 @@ def iter_sampled_frames(
         raise UnreadableVideoError(shown, "cannot be opened as a video; re-copy or re-export the file")
     use_msec, t0, last_t = True, None, -math.inf
     source_index, kept, failed = -1, 0, 0
-    next_t = 0.0
+    phase = float(sampling.phase_sec)
+    next_t = phase
     try:
         while True:
             if not cap.grab():
@@ -121,7 +122,8 @@ def iter_sampled_frames(
             ok, frame = cap.retrieve()
             if not ok or frame is None or frame.size == 0:
                 continue  # undecodable frame: the next one will be sampled instead
-            next_t = (math.floor((t + tol) / period) + 1) * period
+            # (rounded: with a phase, t + tol can fall a hair below the slot it reaches)
+            next_t = phase + (math.floor(round((t + tol - phase) / period, 9)) + 1) * period
             rgb = cv2.cvtColor(resize_longest(frame, sampling.max_side), cv2.COLOR_BGR2RGB)
             if mask is not None:
                 mask.apply(rgb)

@@ -27,12 +27,21 @@ class VideoInfo:
         return dict(self.__dict__)
 
 
+#: seconds between the two frames motion is measured on (embedder and idle meter)
+PAIR_SEC = 0.25
+
+
 @dataclass(frozen=True)
 class SamplingConfig:
     """How frames are sampled and grouped into clips.
 
     Defaults: 4 fps, longest side 320 px, 2 s clips every 0.5 s, which localizes
-    steps of 2-6 s to about half a second.
+    steps of 2-6 s to about half a second. Motion is measured between frames ``PAIR_SEC``
+    apart (:meth:`Clip.motion_pairs`). ``phase_sec``: the first frame sampled is the one at
+    this time (0: the first frame); the sampling instants are phase_sec + k / target_fps. Only a
+    robustness measure moves it (benchmarks/bench_phase.py: does a result survive sampling a
+    fraction of a frame interval later?); it is left out of :meth:`to_dict` at 0, so the
+    embeddings made before it existed keep their cache keys.
     """
 
     target_fps: float = 4.0
@@ -40,9 +49,13 @@ class SamplingConfig:
     clip_sec: float = 2.0
     hop_sec: float = 0.5
     min_clips: int = 4
+    phase_sec: float = 0.0
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        if not d["phase_sec"]:
+            del d["phase_sec"]
+        return d
 
 
 @dataclass
@@ -62,3 +75,14 @@ class Clip:
     frame_indices: np.ndarray
     times: np.ndarray
     quality: dict[str, bool] = field(default_factory=dict)
+
+    def motion_pairs(self, pair_sec: float = PAIR_SEC) -> list[tuple[int, int]]:
+        """(k, j) positions in this clip of the frame pairs motion is measured on: each frame
+        with the one about ``pair_sec`` later (the sampled stream's typical interval decides
+        how many frames on: 2 at 8 fps, 1 at 4 fps or for a slower source)."""
+        n = len(self.times)
+        if n < 2:
+            return []
+        dt = float(np.median(np.diff(self.times)))
+        stride = max(1, min(n - 1, round(pair_sec / dt))) if dt > 0 else 1
+        return [(k, k + stride) for k in range(n - stride)]

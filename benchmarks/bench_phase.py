@@ -1,0 +1,68 @@
+"""Sampling-phase robustness: does a result survive sampling the trainee a little later?
+
+    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1]
+
+Frames are sampled at 4 a second from whatever instant the recording starts; nothing about a
+performance fixes that instant, so a result that changes when it moves by a fraction of the
+sampling interval is noise, not evidence. Each trainee of a demo set (the same directories as
+bench_accuracy.py) is ingested a second time with ``SamplingConfig(phase_sec=PHASE)`` (every
+sampled frame ``PHASE`` s later; the golds as always) and scored again. Prints each trainee
+whose verdict, deviations or score (by more than 0.05) moved, then a summary: verdicts changed,
+score shifts, and the accuracy figures of both samplings. This is the noise floor of the
+accuracy figures of a set this size: a change between two engines smaller than it is not a
+finding. Results: ``results-phase<PHASE>.json`` beside the set (rows as in bench_accuracy.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_accuracy import add_set_args, evaluate, load_set, summarize  # noqa: E402
+
+
+def compare(base: list[dict], moved: list[dict]) -> dict:
+    """The two samplings' rows (same trainees) -> what moved, and each sampling's figures."""
+    by_path = {r["path"]: r for r in base}
+    shifts, verdicts, found = [], 0, 0
+    for r in moved:
+        b = by_path[r["path"]]
+        shifts.append(abs(r["score"] - b["score"]))
+        verdicts += r["verdict"] != b["verdict"]
+        found += r["found"] != b["found"]
+        if abs(r["score"] - b["score"]) > 0.05 or r["found"] != b["found"] or r["verdict"] != b["verdict"]:
+            print(f"{r['kind']:9s} {b['score']:6.1f} {b['verdict']:12s} -> {r['score']:6.1f} {r['verdict']:12s} "
+                  f"{r['path']}  {b['found']} -> {r['found']}  expected={r['expected']}")
+    s = np.asarray(shifts)
+    figures = ("auc", "correct_pass", "defective_not_pass")
+    sb, sm = summarize(base), summarize(moved)
+    return {"trainees": len(moved), "verdicts_changed": verdicts, "deviations_changed": found,
+            "score_shift_median": round(float(np.median(s)), 2), "score_shift_p90": round(float(np.quantile(s, 0.9)), 2),
+            "score_shift_max": round(float(s.max()), 2),
+            **{f"{k}_base": round(sb[k], 3) for k in figures}, **{f"{k}_moved": round(sm[k], 3) for k in figures}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_set_args(ap)
+    ap.add_argument("--phase", type=float, default=0.1, help="seconds (default 0.1: 0.4 of the 0.25 s interval)")
+    a = ap.parse_args()
+    if not 0 < a.phase < 0.25:
+        ap.error("--phase must lie between 0 and the 0.25 s sampling interval")
+    root, manifest = load_set(a.out, a.seed, a.quick)
+    cache: dict = {}
+    base = evaluate(root, manifest, False, cache=cache)
+    moved = evaluate(root, manifest, False, cache=cache, trainee_phase=a.phase)
+    print("--- moved by the phase shift ---")
+    out = compare(base, moved)
+    (root / f"results-phase{a.phase:g}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
+    print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
