@@ -10,7 +10,7 @@ sampled frame ``PHASE`` s later; the golds as always) and scored again. Prints e
 whose verdict, deviations or score (by more than 0.05) moved, then a summary: verdicts changed,
 score shifts, and the accuracy figures of both samplings. This is the noise floor of the
 accuracy figures of a set this size: a change between two engines smaller than it is not a
-finding. Results: ``results-phase<PHASE>.json`` beside the set (rows as in bench_accuracy.py).
+finding. Results: ``results-phase<PHASE>[-TAG].json`` beside the set (rows as in bench_accuracy.py).
 """
 from __future__ import annotations
 
@@ -49,17 +49,18 @@ def compare(base: list[dict], moved: list[dict]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_set_args(ap)
-    ap.add_argument("--phase", type=float, default=0.1, help="seconds (default 0.1: 0.4 of the 0.25 s interval)")
+    ap.add_argument("--phase", type=float, default=0.1, help="seconds (default 0.1)")
+    ap.add_argument("--tag", default="", help="write results-phase<PHASE>-TAG.json (an engine beside another)")
     a = ap.parse_args()
-    if not 0 < a.phase < 0.25:
-        ap.error("--phase must lie between 0 and the 0.25 s sampling interval")
+    if not 0 < a.phase < 1.0:
+        ap.error("--phase must lie between 0 and 1 s")
     root, manifest = load_set(a.out, a.seed, a.quick)
     cache: dict = {}
     base = evaluate(root, manifest, False, cache=cache)
     moved = evaluate(root, manifest, False, cache=cache, trainee_phase=a.phase)
     print("--- moved by the phase shift ---")
     out = compare(base, moved)
-    (root / f"results-phase{a.phase:g}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
+    (root / f"results-phase{a.phase:g}{'-' + a.tag if a.tag else ''}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
     print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
     return 0
 
