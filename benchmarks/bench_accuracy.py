@@ -46,20 +46,23 @@ def _order(dev: tuple) -> tuple:
     return dev[0], -1 if dev[1] is None else dev[1]
 
 
-def embeddings_on_disk(root: Path, rel: str, emb, phase_sec: float = 0.0) -> object:
+def embeddings_on_disk(root: Path, rel: str, emb, phase_sec: float = 0.0, fps: float | None = None) -> object:
     """The video's embeddings (with stills), ingested once and kept under ``root/.emb_cache``
     (keyed by the embedder and the stills rate, so a change of either ingests again);
-    ``phase_sec``: frames sampled that much later (bench_phase.py), kept in a folder of their own."""
+    ``phase_sec``: frames sampled that much later (bench_phase.py); ``fps``: another sampling
+    rate than the default; each kept in a folder of its own."""
     from sopilot_resources.embeddings import ClipEmbeddings
     from sopilot_resources.stills import STILLS_FPS
     from sopilot_resources.video.types import SamplingConfig
 
-    folder = f"{emb.key()}-s{STILLS_FPS:g}" + (f"-phase{phase_sec:g}" if phase_sec else "")
+    sampling = SamplingConfig(phase_sec=phase_sec, **({"target_fps": fps} if fps else {}))
+    folder = (f"{emb.key()}-s{STILLS_FPS:g}" + (f"-phase{phase_sec:g}" if phase_sec else "")
+              + (f"-fps{fps:g}" if fps and fps != SamplingConfig().target_fps else ""))
     path = root / ".emb_cache" / folder / (rel.replace("/", "__") + ".npz")
     if path.is_file():
         return ClipEmbeddings.load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return ingest_video(root / rel, emb, SamplingConfig(phase_sec=phase_sec)).save(path) and ClipEmbeddings.load(path)
+    return ingest_video(root / rel, emb, sampling).save(path) and ClipEmbeddings.load(path)
 
 
 def widen(steps: list, by: float, end: float) -> list:
@@ -87,11 +90,11 @@ def _step_of(dev: dict) -> int | None:
 
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
              cache: dict | None = None, scene: bool = True, wide: float = 0.0,
-             trainee_phase: float = 0.0) -> list[dict]:
+             trainee_phase: float = 0.0, fps: float | None = None) -> list[dict]:
     """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
-    that many seconds later (the golds as always)."""
+    that many seconds later (the golds as always); ``fps``: every video sampled at this rate."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
@@ -109,7 +112,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
 
     def embed(rel: str, phase: float = 0.0):
         if (rel, phase) not in cache:
-            cache[rel, phase] = embeddings_on_disk(root, rel, emb, phase)
+            cache[rel, phase] = embeddings_on_disk(root, rel, emb, phase, fps)
         return cache[rel, phase]
 
     rows = []

@@ -1,6 +1,6 @@
 """Sampling-phase robustness: does a result survive sampling the trainee a little later?
 
-    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1]
+    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1] [--fps 8]
 
 Frames are sampled at 4 a second from whatever instant the recording starts; nothing about a
 performance fixes that instant, so a result that changes when it moves by a fraction of the
@@ -8,7 +8,8 @@ sampling interval is noise, not evidence. Each trainee of a demo set (the same d
 bench_accuracy.py) is ingested a second time with ``SamplingConfig(phase_sec=PHASE)`` (every
 sampled frame ``PHASE`` s later; the golds as always) and scored again. Prints each trainee
 whose verdict, deviations or score (by more than 0.05) moved, then a summary: verdicts changed,
-score shifts, and the accuracy figures of both samplings. This is the noise floor of the
+score shifts, the accuracy figures of both samplings, and how far the clip vectors moved (median
+cosine of a clip with itself sampled later). This is the noise floor of the
 accuracy figures of a set this size: a change between two engines smaller than it is not a
 finding. Results: ``results-phase<PHASE>[-TAG].json`` beside the set (rows as in bench_accuracy.py).
 """
@@ -46,20 +47,35 @@ def compare(base: list[dict], moved: list[dict]) -> dict:
             **{f"{k}_base": round(sb[k], 3) for k in figures}, **{f"{k}_moved": round(sm[k], 3) for k in figures}}
 
 
+def clip_agreement(cache: dict, phase: float) -> dict:
+    """How much the clip vectors themselves moved: per trainee, the median cosine between each
+    clip and the same clip sampled ``phase`` s later; the median and the lowest over trainees."""
+    per = []
+    for (rel, ph), moved in cache.items():
+        if ph != phase:
+            continue
+        a, b = cache[rel, 0.0].vectors, moved.vectors
+        n = min(len(a), len(b))
+        per.append(float(np.median((a[:n] * b[:n]).sum(axis=1))))
+    return {"clip_cosine_median": round(float(np.median(per)), 3), "clip_cosine_lowest": round(min(per), 3)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_set_args(ap)
     ap.add_argument("--phase", type=float, default=0.1, help="seconds (default 0.1)")
+    ap.add_argument("--fps", type=float, default=None,
+                    help="sample every video at this rate instead of the default (e.g. 8: two interleaved 4 fps samplings per clip)")
     ap.add_argument("--tag", default="", help="write results-phase<PHASE>-TAG.json (an engine beside another)")
     a = ap.parse_args()
     if not 0 < a.phase < 1.0:
         ap.error("--phase must lie between 0 and 1 s")
     root, manifest = load_set(a.out, a.seed, a.quick)
     cache: dict = {}
-    base = evaluate(root, manifest, False, cache=cache)
-    moved = evaluate(root, manifest, False, cache=cache, trainee_phase=a.phase)
+    base = evaluate(root, manifest, False, cache=cache, fps=a.fps)
+    moved = evaluate(root, manifest, False, cache=cache, trainee_phase=a.phase, fps=a.fps)
     print("--- moved by the phase shift ---")
-    out = compare(base, moved)
+    out = {**compare(base, moved), **clip_agreement(cache, a.phase)}
     (root / f"results-phase{a.phase:g}{'-' + a.tag if a.tag else ''}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
     print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
     return 0

@@ -4,6 +4,7 @@
         --peer-commit c9ca052f3a4cc15f51f4296b0c18c735bb9fdff5
     .venv/bin/python benchmarks/bench_score.py --runs 3 --footage 60x720      # the older 60 s 720p pair
     .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost          # ours vs ours --no-scene
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old   # ours vs another checkout
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
 (ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):
@@ -35,7 +36,8 @@ footage (page cache). Results:
 bench_out/bench_score/results.json; a markdown table is printed.
 
 ``--scene-cost`` runs ``sopilot score`` against ``sopilot score --no-scene`` instead, on the 60 s
-720p pair (what keeping stills and comparing pictures costs per pair).
+720p pair (what keeping stills and comparing pictures costs per pair); ``--vs-tree DIR`` against
+the same command of another checkout (a worktree of an earlier commit: what a change costs).
 """
 from __future__ import annotations
 
@@ -72,12 +74,12 @@ DEFAULT_FOOTAGE = "30x480,30x720,120x480,120x720"
 TRANSIENT = ("ImportError", "ModuleNotFoundError", "TypeError", "SyntaxError", "AttributeError")
 
 
-def run(cmd: list[str], retry: bool = False) -> dict:
+def run(cmd: list[str], retry: bool = False, env: dict | None = None) -> dict:
     """One cold process: wall seconds, child CPU seconds, utilisation, stdout."""
     for attempt in range(4):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if p.returncode == 0:
@@ -132,21 +134,32 @@ def stats(xs: list[float]) -> dict:
 
 
 def scene_cost(a) -> int:
+    """``sopilot score`` vs ``sopilot score --no-scene`` (``--scene-cost``), or vs the same
+    command of another checkout (``--vs-tree DIR``: ``python -m sopilot_assets.cli`` with DIR first
+    on PYTHONPATH, e.g. a worktree of an earlier commit), on the 60 s 720p pair, alternating."""
     gold, trainee = footage_pair("60x720")
-    ours = [str(Path(sys.executable).with_name("sopilot")), "score", str(gold), str(trainee), "--json", "--compact"]
-    base = ours + ["--no-scene"]
-    run(ours, retry=True)
-    run(base, retry=True)
-    t_ours, t_base = [], []
+    args = ["score", str(gold), str(trainee), "--json", "--compact", "--no-cache"]
+    ours = [sys.executable, "-m", "sopilot_assets.cli", *args]
+    if a.vs_tree:
+        base, label = ours, f"tree {a.vs_tree}"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(a.vs_tree.resolve()), os.environ.get("PYTHONPATH", "")])}
+    else:
+        base, label, env = ours + ["--no-scene"], "--no-scene", None
+    here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+    run(ours, retry=True, env=here)
+    run(base, retry=True, env=env or here)
+    t_ours, t_base, scores = [], [], {}
     for _ in range(a.runs):
-        t_ours.append(run(ours, retry=True)["wall"])
-        t_base.append(run(base, retry=True)["wall"])
-    ratios = [b / o for o, b in zip(t_ours, t_base)]
-    print(f"videos: {gold.name}, {trainee.name}")
+        o, b = run(ours, retry=True, env=here), run(base, retry=True, env=env or here)
+        t_ours.append(o["wall"])
+        t_base.append(b["wall"])
+        scores = {"ours": json.loads(o["stdout"])["score"], label: json.loads(b["stdout"])["score"]}
+    ratios = [o / b for o, b in zip(t_ours, t_base)]
+    print(f"videos: {gold.name}, {trainee.name}; scores {scores}")
     print(f"sopilot score   median {statistics.median(t_ours):6.2f} s  (min {min(t_ours):.2f}, max {max(t_ours):.2f})")
-    print(f"--no-scene      median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
-    print(f"speed-up (--no-scene / ours, per pair): median {statistics.median(ratios):.2f}x "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+    print(f"{label:15s} median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
+    print(f"ours / {label}, per pair: median {statistics.median(ratios):.2f}x "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}) over {a.runs} alternating rounds")
     return 0
 
 
@@ -176,6 +189,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="timed rounds per footage (default 3)")
     ap.add_argument("--scene-cost", action="store_true", help="compare with `sopilot score --no-scene`")
+    ap.add_argument("--vs-tree", type=Path, help="compare with `sopilot score` of another checkout (60 s 720p pair)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
@@ -184,7 +198,7 @@ def main() -> int:
                     help="leave out the re-implementation (the published code is the peer; it only costs time)")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     a = ap.parse_args()
-    if a.scene_cost:
+    if a.scene_cost or a.vs_tree:
         return scene_cost(a)
 
     load_before = os.getloadavg()
