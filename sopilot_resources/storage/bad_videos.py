@@ -102,7 +102,7 @@ def _close_pairs(intake, rec: VideoRecord, reason: str, todo: str, events: list[
     closed = [p for k in pending if (p := registry.pair(k)) is not None and rec.key in (p.gold_key, p.trainee_key)]
     if not closed:
         return
-    registry.set_pending_pairs([k for k in pending if k not in {p.key for p in closed}])
+    registry.drop_pending_pairs([p.key for p in closed])
     for p in closed:
         events.append(Event("pair_closed", f"pair {p.key} closed: its {rec.role} video {rec.file_name} was "
                             f"quarantined ({reason}); {todo}", p.task, rec.role, rec.file_name, rec.inbox_path,
