@@ -22,8 +22,9 @@ from typing import Callable
 
 from ..errors import VideoError
 from .fsutil import hash_unchanged, move_file
-from .inbox import InboxEntry, scan, sidecar_for
-from .intake_types import MAX_FAILURES, Event, IntakeConfig, Notice, TickOutcome
+from .inbox import InboxEntry, sidecar_for
+from .intake_notice import NoticeMixin
+from .intake_types import MAX_FAILURES, Event, IntakeConfig, TickOutcome
 from .intake_verify import VerifyMixin
 from .keys import video_key
 from .pairing import PairingMixin
@@ -31,11 +32,8 @@ from .quarantine import remedy
 from .registry import Registry, VideoRecord
 from .reviews_intake import ReviewIntakeMixin
 from .sidecars import SidecarMixin
-from .stability import StabilityTracker, Wait, settle
+from .stability import StabilityTracker
 from .video_store import VideoStore, utc_now
-
-ORDER = {"profile": 0, "reject": 1, "video": 2, "sidecar": 3, "review": 4}
-
 
 def _default_check(path, max_bytes=None, max_duration_sec=None):
     from ..video import check_video_file
@@ -43,7 +41,7 @@ def _default_check(path, max_bytes=None, max_duration_sec=None):
     return check_video_file(path, max_bytes=max_bytes, max_duration_sec=max_duration_sec)
 
 
-class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
+class Intake(NoticeMixin, PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
     def __init__(self, store: VideoStore, config: IntakeConfig = IntakeConfig(),
                  check_video: Callable | None = None, embedder_key: str | None = None):
         """embedder_key: the current embedder's key; lets a new gold take over trainees whose
@@ -67,33 +65,6 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
         out = self.take(seen.take, tracker, now, seen.failures, budget_sec=self.config.tick_budget_sec)
         return TickOutcome(seen.events + out.events, tracker.state, out.processed,
                            seen.left + out.left_for_next_tick, out.regold, out.failures)
-
-    def notice(self, tracker_state: dict | None, now: float | None = None,
-               failures: dict | None = None) -> Notice:
-        """The cheap part, for the sensor: scan, stability, what is ignored or waits (reported
-        once). Reads no file's contents (only a video container's box headers, ``settle``).
-        ``take``: the stable entries to take, in order, at most ``max_files_per_tick``."""
-        now = time.time() if now is None else now
-        tracker = StabilityTracker(tracker_state, self.config.stable_seconds)
-        previous = set(tracker.state)
-        entries = scan(self.store.inbox)
-        settled = tracker.observe(entries, now)
-        # a file's error count lasts while it stays unchanged; new bytes get a fresh count
-        failures = {k: n for k, n in (failures or {}).items() if k in previous and k not in tracker.changed}
-        take, waits = settle(settled, tracker, now, self.config.rules)
-        events: list[Event] = []
-        for e in entries:
-            if e.kind == "ignore" and e.rel not in previous:
-                events.append(Event("ignored", f"{e.rel}: {e.message}", e.task, e.role,
-                                    e.path.name, e.rel, reason=e.reason))
-        for w in waits:
-            if tracker.note(w.entry.rel):
-                events.append(_waiting(w, self.config))
-        todo = sorted((e for e in take if e.kind != "ignore" and failures.get(e.rel, 0) < MAX_FAILURES),
-                      key=lambda e: (ORDER[e.kind], e.rel))
-        cap = self.config.max_files_per_tick
-        return Notice(events, tracker.state, todo[:cap], sum(1 for e in todo[cap:] if e.kind not in
-                                                            ("sidecar", "review")), failures)
 
     def take(self, todo: list[InboxEntry], tracker: StabilityTracker, now: float, failures: dict | None = None,
              budget_sec: float | None = None) -> TickOutcome:
@@ -277,17 +248,6 @@ def _as_noticed(e: InboxEntry) -> bool:
     except OSError:
         return False
     return e.kind in ("reject", "ignore") or [st.st_size, st.st_mtime_ns] == e.signature
-
-
-def _waiting(w: Wait, config: IntakeConfig) -> Event:
-    """The one event for a settled file that still waits (see ``stability.settle``)."""
-    e = w.entry
-    then = {"open_for_writing": "taken once it is closed",
-            "incomplete": f"taken once complete; quarantined as truncated if it stays like this for "
-                          f"{config.truncated_after_sec / 60:.0f} min",
-            "stalled_copy": "a copy may have paused"}.get(w.why, "")
-    return Event("waiting", f"{e.rel}: not taken yet: {w.detail}; {then}", e.task, e.role,
-                 e.path.name, e.rel, reason=w.why)
 
 
 def _without_path(exc: VideoError) -> str:
