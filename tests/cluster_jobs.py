@@ -80,19 +80,24 @@ def pair_job() -> dg.JobDefinition:
     return project_job("sopilot_pair_job")
 
 
+def intake_job() -> dg.JobDefinition:
+    return project_job("sopilot_intake_job")
+
+
 def main(argv: list[str]) -> int:
-    """``python cluster_jobs.py HOME JOB TAGS_JSON SELECTION_JSON``: one run in a process of its
-    own, as the daemon launches each run (two runs in threads of one process can deadlock on
-    Python's logging lock while Dagster configures its handlers)."""
+    """``python cluster_jobs.py HOME JOB TAGS_JSON SELECTION_JSON [RUN_CONFIG_JSON]``: one run in
+    a process of its own, as the daemon launches each run (two runs in threads of one process can
+    deadlock on Python's logging lock while Dagster configures its handlers)."""
     import json
     import sys
 
-    home, job, tags, selection = argv
+    home, job, tags, selection = argv[:4]
+    run_config = json.loads(argv[4]) if len(argv) > 4 else None
     with dg.DagsterInstance.from_config(home) as instance:
-        fn = {"sopilot_video_job": video_job, "sopilot_pair_job": pair_job}[job]
+        fn = {"sopilot_video_job": video_job, "sopilot_pair_job": pair_job, "sopilot_intake_job": intake_job}[job]
         keys = [dg.AssetKey(k) for k in json.loads(selection)] or None
         with dg.execute_job(dg.reconstructable(fn), instance=instance, tags=json.loads(tags),
-                            asset_selection=keys) as r:
+                            asset_selection=keys, run_config=run_config or None) as r:
             print(json.dumps({"ok": r.success, "run_id": r.run_id}), file=sys.stdout, flush=True)
     return 0
 

@@ -1,6 +1,6 @@
 """The project's own pipeline on the cluster profile: the inbox sensor evaluated on a Postgres
-instance, the video and pair runs it asks for executed with the Celery executor on two `sopilot
-worker` processes sharing one data root. Every good trainee is scored exactly once, the bad file
+instance, the intake, video and pair runs it asks for executed with the Celery executor on two
+`sopilot worker` processes sharing one data root. Every good trainee is scored exactly once, the bad file
 is quarantined with its reason, the duplicate archived, nothing dropped is lost."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _run_all(home: str, requests) -> list:
             sel = [k.to_user_string() for k in (rr.asset_selection or [])]
             procs.append((rr, subprocess.Popen(
                 [sys.executable, str(TESTS / "cluster_jobs.py"), home, rr.job_name, json.dumps(tags),
-                 json.dumps(sel)], stdout=subprocess.PIPE, text=True, env=env)))
+                 json.dumps(sel), json.dumps(rr.run_config or {})], stdout=subprocess.PIPE, text=True, env=env)))
         del pending[:2]
         for rr, p in procs:
             stdout, _ = p.communicate(timeout=300)
@@ -79,14 +79,23 @@ def test_the_pipeline_on_two_celery_workers(env, tmp_path):
             workers.start("w1", "dagster")
             workers.start("w2", "dagster")
             workers.wait_ready()
-            cursor, ran = None, []
+            cursor, ran, home = None, [], str(instance.root_directory)
+
+            def intake(requests):  # the intake runs on the workers too, each in a process of its own
+                done = _run_all(home, requests)
+                ran.extend(done)
+                return done
+
             for _ in range(8):  # ticks until nothing more is asked for
-                r = tick(defs, instance, cursor, res)
+                r = tick(defs, instance, cursor, res, run_intake=intake)
                 cursor = r.cursor
                 if not r.run_requests and ran and not any(inbox.rglob("*.avi")):
                     break
-                ran += _run_all(str(instance.root_directory), r.run_requests)
+                ran += _run_all(home, r.run_requests or [])
             assert ran and all(ok for _, ok, _ in ran), ran
+            intake_runs = [rid for rid in {x[2] for x in ran}
+                           if instance.get_run_by_id(rid).job_name == "sopilot_intake_job"]
+            assert intake_runs  # the inbox was taken by intake runs, on the workers
             on = {w.value for rid in {x[2] for x in ran}
                   for rec in instance.all_logs(rid, of_type=dg.DagsterEventType.ENGINE_EVENT)
                   for k, w in dict(rec.dagster_event.engine_event_data.metadata or {}).items()
