@@ -35,7 +35,7 @@ def _run_all(home: str, requests) -> list:
     """Each requested run in a process of its own (as the daemon launches them), two at a time,
     on the Celery executor: (partition, success, run id)."""
     out, pending = [], list(requests)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
     while pending:
         procs = []
         for rr in pending[:2]:
