@@ -88,7 +88,7 @@ def inbox_intake(context: dg.OpExecutionContext, config: IntakeRunConfig, video_
     if rejected:
         rows = refresh_quarantine_table(store, rs)
         context.log_event(quarantine_event(rejected, rows, str(store.quarantine_dir), text))
-    left = len(entries) - out.processed
+    left = sum(1 for e in entries if e.path.exists() or e.path.is_symlink())  # a steps file went with its gold
     context.log.info(f"{len(entries)} inbox file(s) handed over: {text}" +
                      (f"; {left} left in the inbox for now (waiting for a companion file, changed, "
                       "taken by another run, or to be retried)" if left > 0 else ""))
