@@ -71,3 +71,43 @@ def test_log_reads_stop_at_an_entry_not_written_yet_and_pass_old_holes(tmp_path)
     assert [e["key"] for e in reg.log_after(2, 10)] == ["v2"]
     assert reg.log("pair", "p") == 4 and reg.last_seq() == 5
     assert [e["key"] for e in reg.log_after(3, 10)] == ["p", "v5"]
+
+
+def _count_up(root: str, n: int, start) -> None:
+    from sopilot_resources.storage.fsutil import atomic_write_json, read_json
+
+    reg = Registry(root)
+    start.wait()
+    for _ in range(n):
+        with reg.locked():
+            with reg.locked():  # re-entrant
+                doc = read_json(f"{root}/counter.json", {"n": 0})
+                atomic_write_json(f"{root}/counter.json", {"n": doc["n"] + 1}, fsync=False)
+
+
+def test_the_registry_lease_serializes_read_modify_write_and_outlives_a_killed_holder(tmp_path):
+    from sopilot_resources.storage.fsutil import read_json
+
+    ctx = mp.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_count_up, args=(str(tmp_path), 40, start)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert read_json(tmp_path / "counter.json")["n"] == 160  # no update undone by another
+    assert not (tmp_path / "lock").exists()
+
+    # a holder killed while it held the lease: its file stays; a waiter takes over after stale_sec
+    (tmp_path / "lock").write_text(json.dumps({"id": "dead", "host": "gone", "pid": 1}))
+    with Registry(tmp_path).locked(stale_sec=0.3, wait_sec=10):
+        assert read_json(tmp_path / "lock")["id"] != "dead"
+    assert not (tmp_path / "lock").exists() and not list(tmp_path.glob(".lock.stale.*"))
+    (tmp_path / "lock").write_text(json.dumps({"id": "busy"}))
+    import pytest
+
+    with pytest.raises(TimeoutError, match="locked by"):
+        with Registry(tmp_path).locked(stale_sec=60, wait_sec=0.3):
+            pass

@@ -46,9 +46,11 @@ def quarantine_reported(intake) -> list[Event]:
         path = reports_dir(intake.store) / f"{doc['sha256']}.json"
         rec = intake.registry.video(doc["sha256"])
         try:
-            if rec is not None and not rec.quarantined:
-                _quarantine_stored(intake, rec, doc["reason"], doc["message"], events,
-                                   record_only=doc.get("tries", 0) >= MAX_TRIES)
+            with intake.registry.locked():
+                rec = intake.registry.video(doc["sha256"])  # afresh, under the lease
+                if rec is not None and not rec.quarantined:
+                    _quarantine_stored(intake, rec, doc["reason"], doc["message"], events,
+                                       record_only=doc.get("tries", 0) >= MAX_TRIES)
         except OSError as exc:  # e.g. no space for the reason file: the next tick tries again
             doc["tries"] = doc.get("tries", 0) + 1
             events.append(Event("error", f"{rec.file_name}: cannot quarantine it yet ({exc}); will retry "

@@ -204,8 +204,10 @@ class Intake(NoticeMixin, PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeM
                                  f"its video {e.path.name} was quarantined ({q['reason']})", events)
             return True
         dst = self.store.archive_duplicate(e.path, e.task, e.role)
-        known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
-        self.registry.put_video(known)
+        with self.registry.locked():  # afresh: another run may have noted a copy meanwhile
+            known = self.registry.video(sha) or known
+            known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
+            self.registry.put_video(known)
         retry = bool(self.embedder_key) and not self.store.embeddings_path(sha, self.embedder_key).exists()
         events.append(Event("duplicate", f"{e.rel}: same bytes as {known.key} (dropped as "
                             f"{known.inbox_path}); archived at {self._rel(dst)}, " + (

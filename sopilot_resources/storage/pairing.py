@@ -15,7 +15,12 @@ from .video_store import utc_now
 
 class PairingMixin:
     def commit(self, rec: VideoRecord, events: list[Event]) -> None:
-        """Registers a stored video and pairs it (idempotent: safe to repeat after a crash)."""
+        """Registers a stored video and pairs it (idempotent: safe to repeat after a crash;
+        under the registry's lease, so two intake runs never undo each other's task records)."""
+        with self.registry.locked():
+            self._commit(rec, events)
+
+    def _commit(self, rec: VideoRecord, events: list[Event]) -> None:
         task = self.registry.task(rec.task)
         rec = self.registry.create_video(rec)  # or the record registered first (a replay, a race)
         if rec.role == "gold":

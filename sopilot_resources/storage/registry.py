@@ -6,7 +6,9 @@ starts the next only when none is queued or going) registers videos, pairs them 
 records; the sensor drops scored pairs from the pending list. Every write is atomic, so a reader
 (or a restart after a crash) never sees a half-written record. What two writers on two hosts may
 write at once is safe without ``flock``: a video record is created exclusively (the first writer
-wins, ``create_video``), log entries and pending pairs are one file each (``registry_log.py``).
+wins, ``create_video``), log entries and pending pairs are one file each (``registry_log.py``),
+and the read-modify-write records (tasks, a video record's later changes) are changed under a
+short lease, ``registry/lock`` (``registry_lock.py``).
 
     registry/videos/<sha256>.json     VideoRecord
     registry/tasks/<task>.json        TaskRecord
@@ -15,6 +17,7 @@ wins, ``create_video``), log entries and pending pairs are one file each (``regi
     registry/journal/<sha256>.json    a video being moved into the raw store (crash recovery)
     registry/log/<seq>.json           the announcement log (registry_log.py)
     registry/seq.json                 a hint of the last sequence number handed out
+    registry/lock                     the lease while a registration or pairing is written
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from .fsutil import atomic_write_json, create_exclusive_json, read_json
 from .keys import SHORT_HASH, legacy_pair_key, pair_key
+from .registry_lock import LockMixin
 from .registry_log import LogMixin
 
 
@@ -88,7 +92,7 @@ class PairRecord:
         return asdict(self)
 
 
-class Registry(LogMixin):
+class Registry(LogMixin, LockMixin):
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
