@@ -77,14 +77,13 @@ def _evaluate(defs, instance, cursor, res):
     return out
 
 
-def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, res: dict, run_intake=None):
+def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, res: dict):
     """One sensor evaluation, as the daemon would go on: each intake run it asks for (the files
     it noticed) is executed on ``instance`` and the sensor evaluated again, until it asks for
     none, so what those runs registered is announced. Returns one SensorResult with every
     evaluation's other requests, their asset events followed by the intake runs'
     materializations, and the last cursor; ``intake_results`` (attribute) holds the
-    intake runs' results, ``intake_requests`` their requests. ``run_intake(requests)``: how to
-    run them (default: ``execute``, in this process)."""
+    intake runs' results, ``intake_requests`` their requests."""
     from sopilot_assets.intake_job import INTAKE_JOB
 
     evals, results, intake = [_evaluate(defs, instance, cursor, res)], [], []
@@ -93,7 +92,7 @@ def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None,
         if not more:
             break
         intake += more
-        results += (run_intake or (lambda rrs: execute(defs, instance, rrs)))(more)
+        results += execute(defs, instance, more)
         evals.append(_evaluate(defs, instance, evals[-1].cursor, res))
     if len(evals) == 1:
         out = evals[0]
@@ -103,8 +102,7 @@ def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None,
             run_requests=runs or None,
             dynamic_partitions_requests=[d for ev in evals for d in ev.dynamic_partitions_requests or []],
             asset_events=[a for ev in evals for a in ev.asset_events or []] + [
-                m for r in results if hasattr(r, "asset_materializations_for_node")
-                for m in r.asset_materializations_for_node("inbox_intake")],
+                m for r in results for m in r.asset_materializations_for_node("inbox_intake")],
             cursor=evals[-1].cursor,
             skip_reason=None if runs else evals[-1].skip_reason)
     out.intake_results, out.intake_requests = results, intake
