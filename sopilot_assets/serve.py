@@ -118,6 +118,9 @@ def _setup_logging() -> None:
 
 
 def _lock_home(home: Path):
+    """One ``sopilot serve`` per DAGSTER_HOME. ``flock`` is fine here, and only here: the home is
+    on the head host's local disk (its supervisor state, logs, dagster.yaml), never on the shared
+    data root, where nothing takes a ``flock`` (docs/operations.md, "Scaling out")."""
     fh = open(home / "sopilot-serve.lock", "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
