@@ -38,8 +38,10 @@ def _cmd_demo(a: argparse.Namespace) -> int:
 
 
 def _cmd_results(a: argparse.Namespace) -> int:
-    from .results_cli import run_results
+    from .results_cli import run_compact, run_results
 
+    if a.action == "compact":
+        return run_compact(a.settings.with_data_dir(a.data_dir).data_dir)
     return run_results(a.settings.with_data_dir(a.data_dir).data_dir, a.task, a.trainee, a.format)
 
 
@@ -129,7 +131,11 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     d.add_argument("--quick", action="store_true", help="a smaller, faster set (for tests)")
     d.set_defaults(func=_cmd_demo)
 
-    r = cmd("results", "list every scored trainee from the results DuckDB (read-only; works while serve runs)")
+    r = cmd("results", "list every scored trainee from the results DuckDB (read-only; works while serve runs); "
+                       "`results compact` merges the small files of the event tables")
+    r.add_argument("action", nargs="?", choices=["list", "compact"], default="list",
+                   help="list (default) or compact: merge the many small files of ingest_events, reviews and "
+                        "profile_events into one each (safe while serve runs; also done when the machine is idle)")
     r.add_argument("--task", help="only this task (e.g. t01_valve)")
     r.add_argument("--trainee", metavar="NAME", help="only this trainee video (file name, with or without extension)")
     r.add_argument("--format", choices=FORMATS, default="table", help="output format")

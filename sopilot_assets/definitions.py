@@ -28,6 +28,7 @@ from .assets.scores import build_score_assets
 from .assets.steps import build_steps_asset
 from .assets.videos import build_video_assets
 from .executors import executor_for
+from .intake_job import intake_job
 from .jobs import pair_job, rollup_job, video_job
 from .sensors import build_inbox_sensor
 
@@ -71,7 +72,7 @@ def build_definitions(settings: Settings | None = None, resources: dict | None =
         description="Refreshes the roll-ups after new scores, and the golden sets after new reviews.")
     core = dg.Definitions(
         assets=assets, asset_checks=[build_disk_check(s.min_free_mb, s.dagster_home)],
-        jobs=[video_job, pair_job, rollup_job],
+        jobs=[intake_job, video_job, pair_job, rollup_job],
         sensors=[build_inbox_sensor(s), automation],
         resources=resources or default_resources(s),
         executor=executor_for(s),  # in-process on one box; Celery or k8s in the cluster profile

@@ -1,4 +1,5 @@
-"""`sopilot results`: every scored trainee, read from the results DuckDB.
+"""`sopilot results`: every scored trainee, read from the results DuckDB; `sopilot results
+compact`: merge the small files of the append-only tables (storage/compaction.py).
 
 Reads `<data root>/sopilot.duckdb` read-only (its views over `results/<table>/*.parquet`), so it
 works while `sopilot serve` is running and writing: the pipeline never holds that file open.
@@ -67,4 +68,17 @@ def run_results(data_root: Path, task: str | None, trainee: str | None, fmt: str
         print(f"no scored trainees{' for ' + which if which else ''} in {data_root}", file=sys.stderr)
         return 0
     sys.stdout.write(render(df, fmt))
+    return 0
+
+
+def run_compact(data_root: Path) -> int:
+    """`sopilot results compact`: merges the append-only tables' small files (safe while serve runs)."""
+    from sopilot_resources.storage import ResultsStore
+
+    root = Path(data_root)
+    if not (root / "results").is_dir():
+        raise SopilotError(f"no results under {root} (is it the data root? --data-dir or SOPILOT_DATA_DIR)")
+    for c in ResultsStore(root / "results", root / "sopilot.duckdb").compact():
+        print(f"{c.table}: " + (f"{c.merged} files merged into {c.into.name} ({c.rows} rows)" if c.merged
+                                else "nothing to merge"))
     return 0

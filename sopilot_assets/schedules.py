@@ -6,6 +6,8 @@ heavy_idle_schedule  cron SOPILOT_HEAVY_CRON. Launches heavy_backlog_job when th
 nightly_soak_schedule cron SOPILOT_SOAK_CRON in SOPILOT_SOAK_TIMEZONE (default: this machine's
                      zone). Materializes soak_report when the machine is idle.
 nightly_autopilot_schedule cron SOPILOT_AUTOPILOT_CRON: autopilot_job when idle (autopilot_job.py).
+results_compaction_schedule cron SOPILOT_COMPACT_CRON: results_compaction_job when idle
+                     (compaction_job.py): the event tables' small files merged into one each.
 Both are on by default; SOPILOT_HEAVY_SCHEDULE=off / SOPILOT_SOAK_SCHEDULE=off start them
 stopped. Inside a soak's own sandbox (SOPILOT_SOAK_CHILD=1) both always skip. All of these are
 ``Settings`` (docs/operations.md), given to ``idle_definitions`` when the code location loads.
@@ -19,6 +21,7 @@ from sopilot_resources.settings import Settings
 
 from .assets.common import Versions
 from .autopilot_job import TAG, build_autopilot_job
+from .compaction_job import TAG as COMPACT_TAG, results_compaction_job
 from .heavy import HEAVY_TAG, build_heavy_job, heavy_runs_in_flight, pending_counts
 from .soak.assets import build_soak_report, soak_job
 
@@ -76,6 +79,16 @@ def autopilot_schedule(settings: Settings, job: dg.JobDefinition) -> dg.Schedule
     return nightly_autopilot_schedule
 
 
+def compaction_schedule(settings: Settings) -> dg.ScheduleDefinition:
+    @dg.schedule(job=results_compaction_job, cron_schedule=settings.compact_cron,
+                 default_status=_status(settings.compact_schedule),
+                 description="When the machine is idle, merge the results' small event files.")
+    def results_compaction_schedule(context: dg.ScheduleEvaluationContext, idle_gate: IdleGateResource):
+        return _when_idle(context, settings, idle_gate, "results compaction", "no compaction", {COMPACT_TAG: "1"})
+
+    return results_compaction_schedule
+
+
 def build_schedules(settings: Settings, heavy_job: dg.JobDefinition) -> list[dg.ScheduleDefinition]:
     @dg.schedule(job=heavy_job, cron_schedule=settings.heavy_cron, default_status=_status(settings.heavy_schedule),
                  description="When the machine is idle, work through the heavy backlog.")
@@ -96,10 +109,12 @@ def build_schedules(settings: Settings, heavy_job: dg.JobDefinition) -> list[dg.
 
 
 def idle_definitions(settings: Settings, versions: Versions) -> dg.Definitions:
-    """Everything of this module for ``build_definitions(extra=[idle_definitions(...)])``: the three
+    """Everything of this module for ``build_definitions(extra=[idle_definitions(...)])``: the four
     schedules, their jobs, the soak_report asset and the ``idle_gate`` resource."""
     heavy_job = build_heavy_job(settings, versions)
     autopilot_job = build_autopilot_job(settings)
-    return dg.Definitions(assets=[build_soak_report(settings)], jobs=[heavy_job, soak_job, autopilot_job],
-                          schedules=[*build_schedules(settings, heavy_job), autopilot_schedule(settings, autopilot_job)],
+    return dg.Definitions(assets=[build_soak_report(settings)],
+                          jobs=[heavy_job, soak_job, autopilot_job, results_compaction_job],
+                          schedules=[*build_schedules(settings, heavy_job), autopilot_schedule(settings, autopilot_job),
+                                     compaction_schedule(settings)],
                           resources={"idle_gate": IdleGateResource.from_settings(settings)})

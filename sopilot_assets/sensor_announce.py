@@ -11,6 +11,7 @@ from .jobs import GOLD_LANE, LANE, PAIR_JOB, TRAINEE_ASSETS, VIDEO_ASSETS, VIDEO
 from .partitions import PAIRS, VIDEOS
 from .sensor_pairs import GOLD_PRIORITY, PAIR_PRIORITY, PRIORITY
 from .sensor_cursor import InboxCursor
+from .sensor_retry import retry_now
 
 
 def announce(context, registry, store, ekey: str | None, entries: list[dict], cur: InboxCursor, now: float,
@@ -34,6 +35,11 @@ def announce(context, registry, store, ekey: str | None, entries: list[dict], cu
                                            PRIORITY: GOLD_PRIORITY, LANE: GOLD_LANE}, VIDEO_ASSETS))
             elif not (ekey and store.embeddings_path(rec.sha256, ekey).exists()):  # re-announced, done
                 trainees[rec.key] = rec
+        elif e["kind"] == "steps":  # a gold's steps file changed (intake run): rebuild its steps
+            runs.append(dg.RunRequest(run_key=f"steps:{e['key']}:{e['seq']}", job_name=VIDEO_JOB,
+                                      partition_key=e["key"], asset_selection=[dg.AssetKey("gold_steps")]))
+        elif e["kind"] == "retry":  # the same bytes dropped again while not embedded: rerun it now
+            retry_now(cur, e["key"])
         else:
             adds[PAIRS].append(e["key"])
         cur.announced(e["seq"])

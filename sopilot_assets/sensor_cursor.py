@@ -7,6 +7,8 @@ before an upgrade is read back as it was; one that cannot be read gives a fresh 
 
     stability      per inbox file: size, mtime, unchanged since ... (storage/stability.py)
     failures       per inbox file: errors so far (a file at the limit is left alone until it changes)
+    offered        per inbox file handed to an intake run: size, mtime, when (offered again only
+                   after ``reoffer_sec`` if it is still there unchanged: it waits for something)
     announced_seq  registry log entries already turned into partitions and runs
     batches        runs requested, followed until they end (a failed batch is split up)
     inflight       pairs whose run was requested, and when
@@ -48,6 +50,7 @@ class Disk:
 class InboxCursor:
     stability: dict = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
+    offered: dict[str, list] = field(default_factory=dict)
     announced_seq: int = 0
     batches: dict[str, Batch] = field(default_factory=dict)
     inflight: dict[str, float] = field(default_factory=dict)
@@ -71,6 +74,7 @@ class InboxCursor:
             doc = json.loads(raw)
             return cls(
                 stability=dict(doc.get("stability", {})), failures=dict(doc.get("failures", {})),
+                offered=dict(doc.get("offered", {})),
                 announced_seq=int(doc.get("announced_seq", 0)),
                 batches={k: Batch(b["kind"], list(b["keys"]), float(b.get("since", 0.0)), bool(b.get("running")))
                          for k, b in doc.get("batches", {}).items()},
@@ -88,9 +92,31 @@ class InboxCursor:
     def dumps(self) -> str:
         doc = asdict(self)
         doc["v"] = 1
+        if not doc["offered"]:  # the shape earlier releases wrote, while nothing is handed over
+            del doc["offered"]
         doc["retry"] = {k: {"n": r.n, **({"at": r.at} if r.at is not None else {}),
                             **({"gave_up": True} if r.gave_up else {})} for k, r in self.retry.items()}
         return json.dumps(doc, separators=(",", ":"))
+
+    # --- inbox files handed to intake runs (intake_job.py) ----------------------------------
+    def to_offer(self, entries, now: float, reoffer_sec: float, failures: dict | None = None) -> list:
+        """Of the stable ``entries``, those to hand to an intake run now: never offered, changed
+        since, failed once more since (``failures``: {rel: errors so far}; tried again at once),
+        or offered ``reoffer_sec`` ago and still there (a steps file waiting for its gold, a
+        review for its score)."""
+        out, failures = [], failures or {}
+        for e in entries:
+            prev = self.offered.get(e.rel)
+            if (prev is None or list(prev[:2]) != e.signature or now - prev[2] >= reoffer_sec
+                    or (prev[3] if len(prev) > 3 else 0) != failures.get(e.rel, 0)):
+                out.append(e)
+        return out
+
+    def offer(self, entries, now: float, failures: dict | None = None) -> None:
+        """Notes ``entries`` as offered now; forgets files no longer watched."""
+        self.offered = {rel: v for rel, v in self.offered.items() if rel in self.stability}
+        for e in entries:
+            self.offered[e.rel] = e.signature + [now, (failures or {}).get(e.rel, 0)]
 
     # --- runs followed until they end (batching.py) ------------------------------------------
     def track(self, kind: str, run_key: str, keys, now: float) -> None:

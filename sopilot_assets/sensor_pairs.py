@@ -75,8 +75,8 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: Inbox
             context.log.warning(f"pair {pk} waits: {why}")
             blocked_events.append(Event("waiting", f"pair {pk} waits: {why}", pair.task, "trainee",
                                         reason="gold_flagged", video_key=pair.trainee_key, level="warning"))
-    if still != pending:
-        registry.set_pending_pairs(still)
+    if len(still) != len(pending):
+        registry.drop_pending_pairs(set(pending) - set(still))
     if blocked_events:
         rs.append("ingest_events", [ev.row() for ev in blocked_events], prefix=time.strftime("%Y%m%dT%H%M%S"))
     runs = []

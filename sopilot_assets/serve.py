@@ -118,6 +118,10 @@ def _setup_logging() -> None:
 
 
 def _lock_home(home: Path):
+    """One ``sopilot serve`` per DAGSTER_HOME: keeps two ``serve`` on one host apart. The only
+    ``flock`` of the project, and single-host by design: in the cluster profile DAGSTER_HOME
+    belongs on the head host's local disk (the instance itself is in Postgres); nothing on the
+    shared data root is ever locked with it (docs/operations.md, "Scaling out")."""
     fh = open(home / "sopilot-serve.lock", "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

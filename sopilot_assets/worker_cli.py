@@ -2,8 +2,10 @@
 
 Runs ``celery -A dagster_celery.app worker`` with the executor's own broker, backend and task
 settings (``sopilot_resources/deploy/celery_conf.py``), written as the ``dagster_celery_config``
-module dagster-celery reads, in a private temporary folder. The worker then *is* that Celery
-process (``exec``): a service manager, or ``kill``, reaches it directly.
+module dagster-celery reads, in a private temporary folder, and runs Celery as its child: a
+service manager's SIGTERM (or ``kill``, Ctrl-C) is passed on to Celery, which finishes or hands back
+its task, and the folder is removed when Celery exits. A worker killed with ``kill -9`` cannot
+clean up; the next ``sopilot worker`` on that host removes what it left.
 
 A CPU host serves the ``dagster`` queue (the default); a GPU host serves ``gpu`` (``--queue gpu``,
 and ``--queue dagster`` too if it should take CPU steps when idle). A worker reconstructs each
@@ -13,7 +15,10 @@ server and the data root mounted at the same path.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +27,9 @@ from sopilot_resources.deploy import CPU_QUEUE
 from sopilot_resources.deploy.celery_conf import celery_executor_config, worker_config_module
 from sopilot_resources.errors import SopilotError
 from sopilot_resources.settings import Settings
+
+PREFIX = "sopilot-worker-"
+FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
 def worker_command(settings: Settings, queues: list[str], concurrency: int, name: str | None,
@@ -44,12 +52,50 @@ def worker_command(settings: Settings, queues: list[str], concurrency: int, name
 
 
 def run_worker(settings: Settings, queues: list[str], concurrency: int, name: str | None) -> int:
-    config_dir = Path(tempfile.mkdtemp(prefix="sopilot-worker-"))
-    argv, env = worker_command(settings, queues, concurrency, name, config_dir)
-    print(f"sopilot worker: queues {argv[argv.index('-Q') + 1]}, {concurrency} at a time, broker "
-          f"{_safe(settings.celery_broker)}, data root {settings.data_dir}", file=sys.stderr, flush=True)
-    os.execve(argv[0], argv, env)
-    return 0  # not reached
+    """Runs the Celery worker as a child process until it exits; SIGTERM, SIGHUP and SIGQUIT are
+    passed on to it (Celery's warm / cold shutdown; Ctrl-C reaches it through the terminal). Its config folder is removed on
+    the way out, and folders a killed (``kill -9``) worker left are removed at the next start."""
+    sweep_config_dirs()
+    config_dir = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (config_dir / "pid").write_text(str(os.getpid()), encoding="ascii")
+    try:
+        argv, env = worker_command(settings, queues, concurrency, name, config_dir)
+        print(f"sopilot worker: queues {argv[argv.index('-Q') + 1]}, {concurrency} at a time, broker "
+              f"{_safe(settings.celery_broker)}, data root {settings.data_dir}", file=sys.stderr, flush=True)
+        child = subprocess.Popen(argv, env=env)  # same process group: Ctrl-C and kill -9 of the group reach it
+        passed = {sig: signal.signal(sig, lambda n, _f: child.send_signal(n)) for sig in FORWARDED}
+        passed[signal.SIGINT] = signal.signal(signal.SIGINT, lambda n, _f: None)  # Ctrl-C: Celery has it already
+        try:
+            return child.wait()
+        finally:
+            for sig, old in passed.items():
+                signal.signal(sig, old)
+    finally:
+        shutil.rmtree(config_dir, ignore_errors=True)
+
+
+def sweep_config_dirs(tmp: str | None = None) -> list[Path]:
+    """Removes config folders of workers that are gone (their pid not alive on this host)."""
+    gone = []
+    for d in Path(tmp or tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            pid = int((d / "pid").read_text(encoding="ascii"))
+            os.kill(pid, 0)
+            continue  # alive (or not ours to signal)
+        except PermissionError:
+            continue
+        except (OSError, ValueError):
+            pass
+        if d.is_dir() and d.owner() == _me():
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
+
+
+def _me() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
 def _safe(url: str) -> str:

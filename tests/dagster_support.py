@@ -68,14 +68,45 @@ def resources(root: Path) -> dict:
             "scoring_profile": ScoringProfileResource()}
 
 
-def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, res: dict):
-    """One sensor evaluation; applies its partition requests to ``instance`` like the daemon does."""
+def _evaluate(defs, instance, cursor, res):
     sensor = defs.resolve_sensor_def("sopilot_inbox_sensor")
     ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources=res, definitions=defs)
-    res = sensor(ctx)  # direct invocation: the raw SensorResult
-    for req in res.dynamic_partitions_requests or []:
+    out = sensor(ctx)  # direct invocation: the raw SensorResult
+    for req in out.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
-    return res
+    return out
+
+
+def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, res: dict):
+    """One sensor evaluation, as the daemon would go on: each intake run it asks for (the files
+    it noticed) is executed on ``instance`` and the sensor evaluated again, until it asks for
+    none, so what those runs registered is announced. Returns one SensorResult with every
+    evaluation's other requests, their asset events followed by the intake runs'
+    materializations, and the last cursor; ``intake_results`` (attribute) holds the
+    intake runs' results, ``intake_requests`` their requests."""
+    from sopilot_assets.intake_job import INTAKE_JOB
+
+    evals, results, intake = [_evaluate(defs, instance, cursor, res)], [], []
+    for _ in range(20):
+        more = [rr for rr in evals[-1].run_requests or [] if rr.job_name == INTAKE_JOB]
+        if not more:
+            break
+        intake += more
+        results += execute(defs, instance, more)
+        evals.append(_evaluate(defs, instance, evals[-1].cursor, res))
+    if len(evals) == 1:
+        out = evals[0]
+    else:
+        runs = [rr for ev in evals for rr in ev.run_requests or [] if rr.job_name != INTAKE_JOB]
+        out = dg.SensorResult(
+            run_requests=runs or None,
+            dynamic_partitions_requests=[d for ev in evals for d in ev.dynamic_partitions_requests or []],
+            asset_events=[a for ev in evals for a in ev.asset_events or []] + [
+                m for r in results for m in r.asset_materializations_for_node("inbox_intake")],
+            cursor=evals[-1].cursor,
+            skip_reason=None if runs else evals[-1].skip_reason)
+    out.intake_results, out.intake_requests = results, intake
+    return out
 
 
 def execute(defs: dg.Definitions, instance: dg.DagsterInstance, run_requests) -> list:
@@ -85,7 +116,7 @@ def execute(defs: dg.Definitions, instance: dg.DagsterInstance, run_requests) ->
         job = defs.resolve_job_def(rr.job_name)
         sel = rr.asset_selection
         result = job.execute_in_process(
-            instance=instance, partition_key=rr.partition_key,
+            instance=instance, partition_key=rr.partition_key, run_config=rr.run_config or None,
             tags={**rr.tags, **({"dagster/run_key": rr.run_key} if rr.run_key else {})},
             asset_selection=list(sel) if sel else None, raise_on_error=False)
         out.append(result)

@@ -87,9 +87,9 @@ def test_the_definitions_load_with_the_cluster_executors_and_gpu_tags(executor, 
 
 def test_the_cluster_instance_is_postgres_with_room_for_more_runs():
     single, cluster = yaml.safe_load(instance_template()), yaml.safe_load(instance_template(deployment="cluster"))
-    assert "storage" not in single and single["concurrency"]["runs"]["max_concurrent_runs"] == 3
+    assert "storage" not in single and single["concurrency"]["runs"]["max_concurrent_runs"] == 4
     assert cluster["storage"] == {"postgres": {"postgres_url": {"env": "SOPILOT_POSTGRES_URL"}}}
-    assert cluster["concurrency"]["runs"]["max_concurrent_runs"] > 3
+    assert cluster["concurrency"]["runs"]["max_concurrent_runs"] > 4
     assert {k: v for k, v in cluster.items() if k not in ("storage", "concurrency")} == \
         {k: v for k, v in single.items() if k != "concurrency"}
 

@@ -166,22 +166,26 @@ def test_unexpected_error_retries_then_quarantines(tmp_path, clips):
     assert json.loads((tmp_path / "quarantine" / "t1.avi.reason.json").read_text())["reason"] == "ingest_error"
 
 
-def test_bounded_work_per_tick_and_cursor_across_restarts(tmp_path, clips):
+def test_bounded_work_per_intake_run_and_cursor_across_restarts(tmp_path, clips):
+    """The sensor hands at most max_files_per_tick files to one intake run; the rest go to the
+    next one; every file is registered and requested once, across fresh contexts (restarts)."""
     res, defs = setup(tmp_path, max_files_per_tick=2)
     names = [f"v{i}.avi" for i in range(5)]
     for i, n in enumerate(names):  # distinct bytes per file
         write_video(tmp_path / "inbox" / "task" / "trainee" / n, seed=10 + i, step_sec=0.5)
-    requested = []
+    requested, handed = [], []
     cursor = None
     with dg.instance_for_test() as inst:
-        for _ in range(3):
+        for _ in range(2):
             r = tick(defs, inst, cursor, res)  # a fresh context each time, as after a restart
-            assert len(r.run_requests) <= 2
-            requested += [rr.partition_key for rr in r.run_requests]
+            requested += [rr.partition_key for rr in r.run_requests or []]
+            handed += [len(json.loads(rr.run_config["ops"]["inbox_intake"]["config"]["entries"]))
+                       for rr in r.intake_requests]
             cursor = r.cursor
         r = tick(defs, inst, cursor, res)
-        assert r.run_requests == []
+        assert not r.run_requests and not r.intake_requests
         assert len(inst.get_dynamic_partitions("videos")) == 5
+    assert handed == [2, 2, 1]
     assert len(requested) == 5 == len(set(requested))
     state = json.loads(cursor)
     assert state["announced_seq"] == Registry(tmp_path / "registry").last_seq()
@@ -351,16 +355,17 @@ def test_rejections_are_named_in_the_tick_and_kept_in_the_quarantine_table(tmp_p
     rs = ResultsStore(tmp_path / "results", tmp_path / "sopilot.duckdb")
     with dg.instance_for_test() as inst:
         r = tick(defs, inst, None, res)
-        # no run: the tick's message names each file, its reason and what to do
-        assert r.run_requests == []
-        text = r.skip_reason.skip_message
+        # no run but the intake run: the quarantine asset gets a materialization from it, whose
+        # text names each file, its reason and what to do
+        assert not r.run_requests
+        [mat] = r.asset_events
+        text = mat.description
         assert text.startswith("3 file(s) quarantined: ")
         for part in ("task/trainee/empty.mp4 (empty_file: re-copy the file",
                      "task/trainee/garbage.mp4 (unreadable: re-export", "task/reviewer/t2.avi (unknown_role: move it"):
             assert part in text
-        # the quarantine asset gets a materialization listing them
-        [mat] = r.asset_events
-        assert mat.asset_key == dg.AssetKey("quarantine") and mat.description == text
+        assert mat.asset_key == dg.AssetKey("quarantine")
+        assert inst.get_latest_materialization_event(dg.AssetKey("quarantine")).asset_materialization.description == text
         assert sorted(rec.data["reason"] for rec in mat.metadata["rejected"].records) == [
             "empty_file", "unknown_role", "unreadable"]
         assert mat.metadata["files_in_quarantine"].value == 3
@@ -373,7 +378,7 @@ def test_rejections_are_named_in_the_tick_and_kept_in_the_quarantine_table(tmp_p
         # next tick: nothing new, no event, a plain message
         (inbox / "task" / "trainee" / "copying.mp4.part").write_bytes(b"x")
         r = tick(defs, inst, r.cursor, res)
-        assert r.asset_events == [] and r.skip_reason.skip_message.startswith("1 ignored")
+        assert r.asset_events == [] and not r.intake_results and r.skip_reason.skip_message.startswith("1 ignored")
 
         # a person takes a file away; a tick that also starts runs still records its rejection
         (tmp_path / "quarantine" / "empty.mp4").unlink()

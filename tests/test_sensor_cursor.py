@@ -97,3 +97,24 @@ def test_retry_now_makes_the_scheduled_ones_due_and_a_dropped_again_video_starts
     cur.retry["video:b"] = Retry(3, None, True)
     cur.retry_now("b")
     assert cur.retry["video:b"] == Retry(0, 0.0) and cur.take_due("video:b", now=1.0)
+
+
+def test_files_handed_to_intake_runs_are_handed_again_only_when_something_changed():
+    from pathlib import Path
+
+    from sopilot_resources.storage.inbox import InboxEntry
+
+    a = InboxEntry(path=Path("/i/t/trainee/a.mp4"), rel="t/trainee/a.mp4", kind="video", size=5, mtime_ns=1)
+    b = InboxEntry(path=Path("/i/t/gold/g.steps.json"), rel="t/gold/g.steps.json", kind="sidecar", size=9, mtime_ns=2)
+    cur = InboxCursor(stability={a.rel: [5, 1, 0.0], b.rel: [9, 2, 0.0]})
+    assert cur.to_offer([a, b], 100.0, 60.0) == [a, b]  # never offered
+    cur.offer([a, b], 100.0)
+    assert cur.to_offer([a, b], 130.0, 60.0) == []  # just handed over: left alone
+    assert cur.to_offer([a, b], 130.0, 60.0, failures={a.rel: 1}) == [a]  # its run failed on it: at once
+    grown = InboxEntry(path=a.path, rel=a.rel, kind="video", size=6, mtime_ns=3)
+    assert cur.to_offer([grown, b], 130.0, 60.0) == [grown]  # new bytes
+    assert cur.to_offer([a, b], 160.0, 60.0) == [a, b]  # still there a minute later (waiting for something)
+    cur.stability.pop(a.rel)  # gone from the inbox: forgotten at the next offer
+    cur.offer([b], 160.0, failures={b.rel: 2})
+    assert cur.offered == {b.rel: [9, 2, 160.0, 2]}
+    assert roundtrip(cur).offered == cur.offered

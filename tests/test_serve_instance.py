@@ -57,6 +57,7 @@ def test_instance_settings_load_in_dagster(clean_env, tmp_path):
         assert 1 <= conc.run_queue_config.max_concurrent_runs <= 4
         limits = conc.run_queue_config.tag_concurrency_limits
         assert {"key": "sopilot/lane", "value": "decode", "limit": 2} in limits  # a slot kept for scoring
+        assert {"key": "sopilot/lane", "value": "intake", "limit": 1} in limits  # new drops never wait for a batch
         from sopilot_assets.jobs import pair_job, video_job
 
         assert video_job.tags["sopilot/lane"] == "decode" and pair_job.tags["sopilot/lane"] == "score"

@@ -1,8 +1,8 @@
-"""``quarantine``: the files the inbox sensor rejected, with reason and what to do.
+"""``quarantine``: the files the inbox rejected, with reason and what to do.
 
-Not computed by a run: the inbox sensor records a materialization of it (``SensorResult``
-``asset_events``) on every tick that quarantines something, with those files and the whole
-list, and keeps the DuckDB table ``quarantine`` (one row per file now in ``quarantine/``)."""
+Not computed by an asset run: the intake run (intake_job.py) records a materialization of it
+whenever it quarantines something, with those files and the whole list, and keeps the DuckDB
+table ``quarantine`` (one row per file now in ``quarantine/``)."""
 
 import dagster as dg
 
@@ -17,7 +17,7 @@ quarantine_spec = dg.AssetSpec(
     metadata={"dagster/column_schema": column_schema("quarantine")},
     description="Files the inbox sensor rejected (moved to quarantine/ beside <name>.reason.json): "
                 "`rejected` lists the latest tick's, `in_quarantine` every file still there, each with "
-                "its reason and what to do. DuckDB table quarantine. Recorded by sopilot_inbox_sensor.")
+                "its reason and what to do. DuckDB table quarantine. Recorded by the intake runs (sopilot_intake_job).")
 
 
 def _table(rows: list[dict], cols: list[tuple[str, str]]) -> dg.MetadataValue:

@@ -36,7 +36,7 @@ def instance_template(verbose: bool = False, deployment: str = "single") -> str:
     if verbose:
         text = text.replace("python_log_level: INFO", "python_log_level: DEBUG")
     if deployment == "cluster":
-        for old, new in ((" max_concurrent_runs: 3\n", f" max_concurrent_runs: {CLUSTER_RUNS}\n"),
+        for old, new in ((" max_concurrent_runs: 4\n", f" max_concurrent_runs: {CLUSTER_RUNS}\n"),
                          ("value: decode\n        limit: 2\n", f"value: decode\n        limit: {CLUSTER_DECODE_RUNS}\n")):
             assert old in text, f"dagster.yaml template changed: {old!r} not found"
             text = text.replace(old, new)

@@ -72,6 +72,9 @@ class Settings:
     heavy_batch: int = setting("SOPILOT_HEAVY_BATCH", 4, v.number(int, low=1))
     heavy_cron: str = setting("SOPILOT_HEAVY_CRON", "*/5 * * * *", t.cron)
     heavy_schedule: bool = setting("SOPILOT_HEAVY_SCHEDULE", True, v.schedule_on)
+    # idle-time compaction of the results' small files (storage/compaction.py)
+    compact_cron: str = setting("SOPILOT_COMPACT_CRON", "17 * * * *", t.cron)
+    compact_schedule: bool = setting("SOPILOT_COMPACT_SCHEDULE", True, v.schedule_on)
     # the nightly soak
     soak_cron: str = setting("SOPILOT_SOAK_CRON", "0 2 * * *", t.cron)
     soak_timezone: Optional[str] = setting("SOPILOT_SOAK_TIMEZONE", None, t.timezone)

@@ -46,9 +46,11 @@ def quarantine_reported(intake) -> list[Event]:
         path = reports_dir(intake.store) / f"{doc['sha256']}.json"
         rec = intake.registry.video(doc["sha256"])
         try:
-            if rec is not None and not rec.quarantined:
-                _quarantine_stored(intake, rec, doc["reason"], doc["message"], events,
-                                   record_only=doc.get("tries", 0) >= MAX_TRIES)
+            with intake.registry.locked():
+                rec = intake.registry.video(doc["sha256"])  # afresh, under the lease
+                if rec is not None and not rec.quarantined:
+                    _quarantine_stored(intake, rec, doc["reason"], doc["message"], events,
+                                       record_only=doc.get("tries", 0) >= MAX_TRIES)
         except OSError as exc:  # e.g. no space for the reason file: the next tick tries again
             doc["tries"] = doc.get("tries", 0) + 1
             events.append(Event("error", f"{rec.file_name}: cannot quarantine it yet ({exc}); will retry "
@@ -102,7 +104,7 @@ def _close_pairs(intake, rec: VideoRecord, reason: str, todo: str, events: list[
     closed = [p for k in pending if (p := registry.pair(k)) is not None and rec.key in (p.gold_key, p.trainee_key)]
     if not closed:
         return
-    registry.set_pending_pairs([k for k in pending if k not in {p.key for p in closed}])
+    registry.drop_pending_pairs([p.key for p in closed])
     for p in closed:
         events.append(Event("pair_closed", f"pair {p.key} closed: its {rec.role} video {rec.file_name} was "
                             f"quarantined ({reason}); {todo}", p.task, rec.role, rec.file_name, rec.inbox_path,

@@ -103,6 +103,28 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, fsync: bool = True)
     return path
 
 
+def create_exclusive_json(path: str | os.PathLike, doc, fsync: bool = True) -> bool:
+    """Publishes ``doc`` at ``path`` only if nothing is there yet: written whole under a temporary
+    name, then ``os.link``-ed to ``path`` (atomic and exclusive, also on NFS, without ``flock``).
+    True when this call created it; False when ``path`` already existed (another writer won)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(json.dumps(doc, indent=1, sort_keys=True, default=str).encode())
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write_json(path: str | os.PathLike, doc, fsync: bool = True) -> Path:
     return atomic_write_bytes(path, json.dumps(doc, indent=1, sort_keys=True, default=str).encode(), fsync)
 

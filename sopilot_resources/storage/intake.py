@@ -1,6 +1,13 @@
-"""One inbox sensor tick as plain Python: scan, wait for finished files (``stability.py``), hash,
-dedupe, check, move, verify, register, pair. The Dagster sensor (sopilot_assets/sensors.py) turns
-the outcome into partitions, runs, log lines and ingest_events rows.
+"""The inbox as plain Python, in two parts. ``notice`` (the inbox sensor's tick): scan, wait for
+finished files (``stability.py``), report what is ignored or waits; it reads no file's contents.
+``take`` (an intake run, sopilot_assets/intake_job.py): hash, dedupe, check, move, verify,
+register, pair, or quarantine. ``tick`` does both in one call. The Dagster side turns the
+outcome into partitions, runs, log lines and ingest_events rows.
+
+Several intake runs may take at once (normally the sensor starts one at a time): the move out of
+the inbox is the claim (an entry gone or changed since it was noticed is skipped), a video's
+registration is exclusive (``Registry.create_video``), and a raw file already stored by another
+run leaves the drop in the inbox, to be archived as a duplicate on the next pass.
 
 Crash safety: a video's registration is journaled before its file moves; the next tick
 finishes (or forgets) any journaled move, and every registry update is idempotent. A stored file
@@ -8,13 +15,15 @@ whose bytes changed after they were hashed is never registered (``intake_verify.
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Callable
 
 from ..errors import VideoError
 from .fsutil import hash_unchanged, move_file
-from .inbox import InboxEntry, scan, sidecar_for
+from .inbox import InboxEntry, sidecar_for
+from .intake_notice import NoticeMixin
 from .intake_types import MAX_FAILURES, Event, IntakeConfig, TickOutcome
 from .intake_verify import VerifyMixin
 from .keys import video_key
@@ -23,11 +32,8 @@ from .quarantine import remedy
 from .registry import Registry, VideoRecord
 from .reviews_intake import ReviewIntakeMixin
 from .sidecars import SidecarMixin
-from .stability import StabilityTracker, Wait, settle
+from .stability import StabilityTracker
 from .video_store import VideoStore, utc_now
-
-ORDER = {"profile": 0, "reject": 1, "video": 2, "sidecar": 3, "review": 4}
-
 
 def _default_check(path, max_bytes=None, max_duration_sec=None):
     from ..video import check_video_file
@@ -35,7 +41,7 @@ def _default_check(path, max_bytes=None, max_duration_sec=None):
     return check_video_file(path, max_bytes=max_bytes, max_duration_sec=max_duration_sec)
 
 
-class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
+class Intake(NoticeMixin, PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
     def __init__(self, store: VideoStore, config: IntakeConfig = IntakeConfig(),
                  check_video: Callable | None = None, embedder_key: str | None = None):
         """embedder_key: the current embedder's key; lets a new gold take over trainees whose
@@ -47,40 +53,39 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
         self.check_video = check_video or _default_check
         self._requeued: list[str] = []  # inbox files put back this tick (see intake_verify)
 
-    # --- the tick ---------------------------------------------------------------------------
+    # --- the tick: notice (the sensor), then take (an intake run) ---------------------------
     def tick(self, tracker_state: dict | None, now: float | None = None,
              failures: dict | None = None) -> TickOutcome:
-        """One pass over the inbox. ``tracker_state`` and ``failures`` come from the previous
-        tick's outcome (kept in the sensor cursor)."""
+        """One pass over the inbox: ``notice`` then ``take`` in one call (the inbox sensor does
+        only the notice and leaves the take to an intake run). ``tracker_state`` and
+        ``failures`` come from the previous tick's outcome."""
         now = time.time() if now is None else now
+        seen = self.notice(tracker_state, now, failures)
+        tracker = StabilityTracker(seen.tracker_state, self.config.stable_seconds)
+        out = self.take(seen.take, tracker, now, seen.failures, budget_sec=self.config.tick_budget_sec)
+        return TickOutcome(seen.events + out.events, tracker.state, out.processed,
+                           seen.left + out.left_for_next_tick, out.regold, out.failures)
+
+    def take(self, todo: list[InboxEntry], tracker: StabilityTracker, now: float, failures: dict | None = None,
+             budget_sec: float | None = None) -> TickOutcome:
+        """The work, for an intake run: finish interrupted moves (journal), then hash, dedupe,
+        check, move, verify, register, pair each entry of ``todo`` (``notice``'s), or
+        quarantine it. An entry gone from the inbox (taken by another run) or changed since it
+        was noticed is skipped. ``tracker``: the entries' stability state (how long each has
+        waited); ``failures``: {rel: errors so far}. ``budget_sec``: stop starting new files
+        after this long (the all-in-one ``tick``)."""
         t0 = time.monotonic()
-        tracker = StabilityTracker(tracker_state, self.config.stable_seconds)
+        failures = dict(failures or {})
         self._now, self._tracker, self._regold, self._requeued = now, tracker, [], []
         events = self.recover()
         self._restart_requeued()  # put back by the recovery: watched as new, seen growing
-        previous = set(tracker.state)
-        entries = scan(self.store.inbox)
-        settled = tracker.observe(entries, now)
-        # a file's error count lasts while it stays unchanged; new bytes get a fresh count
-        failures = {k: n for k, n in (failures or {}).items() if k in previous and k not in tracker.changed}
-        take, waits = settle(settled, tracker, now, self.config.rules)
-        for e in entries:
-            if e.kind == "ignore" and e.rel not in previous:
-                events.append(Event("ignored", f"{e.rel}: {e.message}", e.task, e.role,
-                                    e.path.name, e.rel, reason=e.reason))
-        for w in waits:
-            if tracker.note(w.entry.rel):
-                events.append(_waiting(w, self.config))
-        take_rels = {e.rel for e in take}
-        todo = sorted((e for e in take if e.kind != "ignore" and failures.get(e.rel, 0) < MAX_FAILURES),
-                      key=lambda e: (ORDER[e.kind], e.rel))
+        take_rels = {e.rel for e in todo}
         done = 0
         for e in todo:
-            if done >= self.config.max_files_per_tick or (
-                    done and time.monotonic() - t0 > self.config.tick_budget_sec):
+            if budget_sec is not None and done and time.monotonic() - t0 > budget_sec:
                 break
-            if not (e.path.exists() or e.path.is_symlink()):
-                continue  # moved with its video earlier in this tick
+            if not _as_noticed(e):
+                continue  # moved with its video, taken by another run, or changed: noticed again
             try:
                 handled = self.handle(e, take_rels, events)
             except Exception as exc:  # never crash the tick: retry, then quarantine, then report once
@@ -166,8 +171,16 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
                           inbox_path=e.rel, raw_path=self._rel(raw), size_bytes=hashed.size,
                           registered_at=utc_now(), recording=e.recording or None,
                           sidecar_path=self._rel(self.store.sidecar_path(sha)) if sidecar else None)
+        if raw.exists():  # another intake run is storing the same bytes right now
+            events.append(Event("waiting", f"{e.rel}: the same bytes are being taken by another intake run; "
+                                "it is archived as their duplicate on the next pass", e.task, e.role,
+                                e.path.name, e.rel, sha, reason="same_bytes_in_flight"))
+            return False
         self.registry.journal_put(rec, e.rel)
-        self.store.store_raw(e.path, sha)
+        try:
+            self.store.store_raw(e.path, sha)
+        except FileExistsError:  # lost the race for the raw name by a hair: nothing moved; the
+            return False  # journal entry (same record) is the winner's to finish
         if not self._kept(raw, rec, e.rel, events):  # changed after it was taken: back to the inbox
             self.registry.journal_done(sha)
             return True
@@ -191,8 +204,10 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
                                  f"its video {e.path.name} was quarantined ({q['reason']})", events)
             return True
         dst = self.store.archive_duplicate(e.path, e.task, e.role)
-        known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
-        self.registry.put_video(known)
+        with self.registry.locked():  # afresh: another run may have noted a copy meanwhile
+            known = self.registry.video(sha) or known
+            known.duplicates.append({"inbox_path": e.rel, "archived_path": self._rel(dst), "at": utc_now()})
+            self.registry.put_video(known)
         retry = bool(self.embedder_key) and not self.store.embeddings_path(sha, self.embedder_key).exists()
         events.append(Event("duplicate", f"{e.rel}: same bytes as {known.key} (dropped as "
                             f"{known.inbox_path}); archived at {self._rel(dst)}, " + (
@@ -228,15 +243,13 @@ class Intake(PairingMixin, SidecarMixin, VerifyMixin, ReviewIntakeMixin):
             return str(p)
 
 
-def _waiting(w: Wait, config: IntakeConfig) -> Event:
-    """The one event for a settled file that still waits (see ``stability.settle``)."""
-    e = w.entry
-    then = {"open_for_writing": "taken once it is closed",
-            "incomplete": f"taken once complete; quarantined as truncated if it stays like this for "
-                          f"{config.truncated_after_sec / 60:.0f} min",
-            "stalled_copy": "a copy may have paused"}.get(w.why, "")
-    return Event("waiting", f"{e.rel}: not taken yet: {w.detail}; {then}", e.task, e.role,
-                 e.path.name, e.rel, reason=w.why)
+def _as_noticed(e: InboxEntry) -> bool:
+    """``e`` is still in the inbox as it was noticed (same size and mtime; a link still there)."""
+    try:
+        st = os.lstat(e.path)
+    except OSError:
+        return False
+    return e.kind in ("reject", "ignore") or [st.st_size, st.st_mtime_ns] == e.signature
 
 
 def _without_path(exc: VideoError) -> str:

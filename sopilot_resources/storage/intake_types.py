@@ -52,6 +52,18 @@ class Event:
 
 
 @dataclass
+class Notice:
+    """What the sensor's cheap pass found: events (ignored, waiting), the stability state, the
+    stable entries to take (``InboxEntry``, in order) and how many more wait for the next pass."""
+
+    events: list[Event]
+    tracker_state: dict
+    take: list
+    left: int
+    failures: dict = field(default_factory=dict)
+
+
+@dataclass
 class TickOutcome:
     events: list[Event]
     tracker_state: dict

@@ -15,11 +15,14 @@ from .video_store import utc_now
 
 class PairingMixin:
     def commit(self, rec: VideoRecord, events: list[Event]) -> None:
-        """Registers a stored video and pairs it (idempotent: safe to repeat after a crash)."""
+        """Registers a stored video and pairs it (idempotent: safe to repeat after a crash;
+        under the registry's lease, so two intake runs never undo each other's task records)."""
+        with self.registry.locked():
+            self._commit(rec, events)
+
+    def _commit(self, rec: VideoRecord, events: list[Event]) -> None:
         task = self.registry.task(rec.task)
-        existing = self.registry.video(rec.sha256)
-        if existing is not None:
-            rec = existing
+        rec = self.registry.create_video(rec)  # or the record registered first (a replay, a race)
         if rec.role == "gold":
             known = next((g for g in task.golds if g["key"] == rec.key), None)
             if known is None:
@@ -76,8 +79,7 @@ class PairingMixin:
                 blocked.append(pair)
         if not blocked:
             return
-        keep = [k for k in self.registry.pending_pairs() if k not in {p.key for p in blocked}]
-        self.registry.set_pending_pairs(keep)
+        self.registry.drop_pending_pairs([p.key for p in blocked])
         for pair in blocked:
             trainee = self.registry.video(pair.trainee_sha256)
             if trainee is not None:
@@ -92,9 +94,7 @@ class PairingMixin:
                 gold_sha256=gold.sha256, trainee_sha256=trainee.sha256,
                 gold_version=int(gold.gold_version or 0), created_at=utc_now(),
                 profile_sha256=(task.profile or {}).get("sha256")))
-        pending = self.registry.pending_pairs()
-        if key not in pending:
-            self.registry.set_pending_pairs(pending + [key])
+        self.registry.add_pending_pair(key)
         self.registry.log("pair", key)
         events.append(Event("paired", f"{trainee.file_name} will be scored against gold "
                             f"{gold.file_name} (v{gold.gold_version}) as pair {key}", task.task,

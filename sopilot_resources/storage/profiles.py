@@ -22,12 +22,15 @@ class ProfileVersionError(SopilotError):
 def add_version(registry: Registry, task: TaskRecord, entry: dict, proposed_by: str, why: str) -> dict:
     """Appends ``entry`` ({sha256, path, file_name, fingerprint}) as the task's next profile
     version and makes it current (one atomic registry write); returns the stored entry."""
-    parent = task.profile["version"] if task.profile else None
-    new = {**entry, "registered_at": utc_now(), "version": len(task.profiles) + 1, "parent": parent,
-           "proposed_by": proposed_by, "why": why}
-    task.profiles.append(new)
-    task.profile = new
-    registry.put_task(task)
+    with registry.locked():  # read afresh: an intake run may have changed the record meanwhile
+        fresh = registry.task(task.task)
+        parent = fresh.profile["version"] if fresh.profile else None
+        new = {**entry, "registered_at": utc_now(), "version": len(fresh.profiles) + 1, "parent": parent,
+               "proposed_by": proposed_by, "why": why}
+        fresh.profiles.append(new)
+        fresh.profile = new
+        registry.put_task(fresh)
+    task.profiles, task.profile = fresh.profiles, fresh.profile
     return new
 
 

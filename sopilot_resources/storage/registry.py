@@ -1,15 +1,23 @@
 """What has been ingested: videos (by content hash), tasks (versioned golds, waiting trainees,
 profile) and pairs (gold x trainee of one task), as small JSON files under ``registry/``.
 
-Only the inbox sensor writes the registry (ticks of one sensor never overlap); assets read it.
-Every write is atomic, so a reader (or a restart after a crash) never sees a half-written record.
+Who writes: the inbox intake run (``sopilot_assets/intake_job.py``: one at a time, the sensor
+starts the next only when none is queued or going) registers videos, pairs them and updates task
+records; the sensor drops scored pairs from the pending list. Every write is atomic, so a reader
+(or a restart after a crash) never sees a half-written record. What two writers on two hosts may
+write at once is safe without ``flock``: a video record is created exclusively (the first writer
+wins, ``create_video``), log entries and pending pairs are one file each (``registry_log.py``),
+and the read-modify-write records (tasks, a video record's later changes) are changed under a
+short lease, ``registry/lock`` (``registry_lock.py``).
 
     registry/videos/<sha256>.json     VideoRecord
     registry/tasks/<task>.json        TaskRecord
     registry/pairs/<key hash>.json    PairRecord
-    registry/pending_pairs.json       pair keys not scored yet
+    registry/pending/<key hash>.json  a pair key not scored yet (earlier releases: pending_pairs.json)
     registry/journal/<sha256>.json    a video being moved into the raw store (crash recovery)
-    registry/seq.json                 last sequence number handed out
+    registry/log/<seq>.json           the announcement log (registry_log.py)
+    registry/seq.json                 a hint of the last sequence number handed out
+    registry/lock                     the lease while a registration or pairing is written
 """
 from __future__ import annotations
 
@@ -17,8 +25,10 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .fsutil import atomic_write_json, read_json
+from .fsutil import atomic_write_json, create_exclusive_json, read_json
 from .keys import SHORT_HASH, legacy_pair_key, pair_key
+from .registry_lock import LockMixin
+from .registry_log import LogMixin
 
 
 @dataclass
@@ -82,29 +92,9 @@ class PairRecord:
         return asdict(self)
 
 
-class Registry:
+class Registry(LogMixin, LockMixin):
     def __init__(self, root: str | Path):
         self.root = Path(root)
-
-    # --- announcement log: what the sensor must tell Dagster about, in order ----------------
-    def log(self, kind: str, key: str) -> int:
-        """Appends ``{kind: "video"|"pair", key}`` as ``log/<seq>.json``; returns its seq."""
-        n = self.last_seq() + 1
-        atomic_write_json(self.root / "log" / f"{n:09d}.json", {"seq": n, "kind": kind, "key": key})
-        atomic_write_json(self.root / "seq.json", {"seq": n})
-        return n
-
-    def last_seq(self) -> int:
-        return int(read_json(self.root / "seq.json", {"seq": 0})["seq"])
-
-    def log_after(self, seq: int, limit: int) -> list[dict]:
-        """Log entries with seq > ``seq``, oldest first, at most ``limit`` (reads only those)."""
-        out = []
-        for n in range(seq + 1, min(self.last_seq(), seq + limit) + 1):
-            doc = read_json(self.root / "log" / f"{n:09d}.json")
-            if doc:
-                out.append(doc)
-        return out
 
     # --- videos -----------------------------------------------------------------------------
     def video_path(self, sha256: str) -> Path:
@@ -124,6 +114,14 @@ class Registry:
             if rec.key == key:
                 return rec
         return None
+
+    def create_video(self, rec: VideoRecord) -> VideoRecord:
+        """Registers ``rec`` unless its content is registered already; returns the record that
+        is registered (``rec``, or the one another writer made first). Exclusive without
+        ``flock``: the record is linked into place (``create_exclusive_json``)."""
+        if create_exclusive_json(self.video_path(rec.sha256), rec.to_dict()):
+            return rec
+        return self.video(rec.sha256) or rec
 
     def put_video(self, rec: VideoRecord) -> None:
         atomic_write_json(self.video_path(rec.sha256), rec.to_dict())
@@ -180,9 +178,3 @@ class Registry:
 
     def pairs(self) -> list[PairRecord]:
         return [PairRecord(**read_json(p)) for p in sorted((self.root / "pairs").glob("*.json"))]
-
-    def pending_pairs(self) -> list[str]:
-        return list(read_json(self.root / "pending_pairs.json", []))
-
-    def set_pending_pairs(self, keys: list[str]) -> None:
-        atomic_write_json(self.root / "pending_pairs.json", list(dict.fromkeys(keys)))

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..scoring.verdict import count_column_names
+from .compaction import COMPACTABLE, SRC, Compacted, compact_table, dedupe_sql
 from .fsutil import atomic_write_bytes
 from .keys import key_file_name
 
@@ -117,6 +118,11 @@ COLUMN_NOTES = {
 EMPTY_FILE = "_schema.parquet"  # zero rows: keeps each glob non-empty so views always resolve
 
 
+def stored_schema(table: str) -> pa.Schema:
+    """The zero-row file's columns: an append-only table's also has compaction's ``_src``."""
+    return TABLES[table].append(pa.field(SRC, pa.string())) if table in COMPACTABLE else TABLES[table]
+
+
 class ResultsStore:
     def __init__(self, results_dir: str | os.PathLike, duckdb_path: str | os.PathLike):
         self.dir = Path(results_dir)
@@ -158,12 +164,12 @@ class ResultsStore:
             return
         p = self.table_dir(table) / EMPTY_FILE
         try:
-            current = p.exists() and pq.read_schema(p).names == TABLES[table].names
+            current = p.exists() and pq.read_schema(p).names == stored_schema(table).names
         except (OSError, pa.ArrowInvalid):
             current = False
         if not current:
             buf = io.BytesIO()
-            pq.write_table(TABLES[table].empty_table(), buf)
+            pq.write_table(stored_schema(table).empty_table(), buf)
             atomic_write_bytes(p, buf.getvalue())
         self._schema_ok.add(table)
 
@@ -172,8 +178,12 @@ class ResultsStore:
         out = []
         for table in TABLES:
             glob = (self.table_dir(table) / "*.parquet").as_posix().replace("'", "''")
-            out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM "
-                       f"read_parquet('{glob}', union_by_name = true)")
+            if table in COMPACTABLE:  # each row once, also while a compaction runs (compaction.py)
+                out.append(f"CREATE OR REPLACE VIEW {table} AS " + dedupe_sql(
+                    f"read_parquet('{glob}', union_by_name = true, filename = true)"))
+            else:
+                out.append(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM "
+                           f"read_parquet('{glob}', union_by_name = true)")
         return out
 
     def ensure_views(self) -> Path:
@@ -215,7 +225,8 @@ class ResultsStore:
         finally:
             con.close()
         have = {name: sql for name, sql in rows}
-        return all(t in have and str(self.table_dir(t)) in have[t] for t in TABLES)
+        return all(t in have and str(self.table_dir(t)) in have[t] and (t not in COMPACTABLE or SRC in have[t])
+                   for t in TABLES)
 
     def connect(self):
         """A read-only DuckDB connection with the views (for readers, tests, roll-ups).
@@ -233,10 +244,31 @@ class ResultsStore:
             return con
 
     def query(self, sql: str, params: list | None = None) -> list[dict]:
-        con = self.connect()
-        try:
-            cur = con.execute(sql, params or [])
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
-        finally:
-            con.close()
+        """Rows of ``sql``; asked again once if a file it listed was removed before it was read
+        (a compaction finishing its step 3 meanwhile)."""
+        import duckdb
+
+        for attempt in (1, 2):
+            con = self.connect()
+            try:
+                cur = con.execute(sql, params or [])
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, row)) for row in cur.fetchall()]
+            except duckdb.IOException:
+                if attempt == 2:
+                    raise
+            finally:
+                con.close()
+
+    # --- compaction (compaction.py) ---------------------------------------------------------
+    def compact(self, tables=COMPACTABLE, min_files: int = 2, max_mb: float = 64.0) -> list[Compacted]:
+        """Merges each append-only table's small files into one (safe while others append and read)."""
+        out = []
+        for table in tables:
+            if table not in COMPACTABLE:
+                raise KeyError(f"{table!r} is not append-only; compactable: {', '.join(COMPACTABLE)}")
+            d = self.table_dir(table)
+            if d.is_dir():
+                self.ensure_empty(table)
+                out.append(compact_table(d, TABLES[table], EMPTY_FILE, min_files, max_mb))
+        return out

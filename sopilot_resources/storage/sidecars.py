@@ -93,8 +93,10 @@ class SidecarMixin:
         if dst.exists():  # keep the previous version next to it
             move_file(dst, dst.with_name(f"{gold.sha256}.steps.{sha256_file(dst)[:8]}.json"), overwrite=True)
         move_file(e.path, dst)
-        gold.sidecar_path = self._rel(dst)
-        self.registry.put_video(gold)
+        with self.registry.locked():
+            gold = self.registry.video(gold.sha256) or gold
+            gold.sidecar_path = self._rel(dst)
+            self.registry.put_video(gold)
         self._regold.append(gold.key)
         events.append(Event("sidecar", f"{e.rel}: new steps for gold {gold.key}; its steps are "
                             "rebuilt, trainees scored from now on use them (existing scores stay)",
