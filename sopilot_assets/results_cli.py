@@ -74,11 +74,16 @@ def run_results(data_root: Path, task: str | None, trainee: str | None, fmt: str
 def run_compact(data_root: Path) -> int:
     """`sopilot results compact`: merges the append-only tables' small files (safe while serve runs)."""
     from sopilot_resources.storage import ResultsStore
+    from sopilot_resources.storage.compaction import GRACE_SEC
 
     root = Path(data_root)
     if not (root / "results").is_dir():
         raise SopilotError(f"no results under {root} (is it the data root? --data-dir or SOPILOT_DATA_DIR)")
-    for c in ResultsStore(root / "results", root / "sopilot.duckdb").compact():
+    done = ResultsStore(root / "results", root / "sopilot.duckdb").compact()
+    for c in done:
         print(f"{c.table}: " + (f"{c.merged} files merged into {c.into.name} ({c.rows} rows)" if c.merged
                                 else "nothing to merge"))
+    if any(c.merged for c in done):
+        print(f"the merged files stay (hidden by the views) and are removed by a compaction at least "
+              f"{GRACE_SEC / 60:.0f} min from now, so that no query running now loses them")
     return 0

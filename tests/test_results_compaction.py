@@ -37,7 +37,7 @@ def test_compaction_keeps_every_row_once_and_leaves_one_file(tmp_path):
     rs.append("reviews", [{"review_id": "r2", "task": "t", "verdict": "fail"}], prefix="t-y")
     before, reviews = rs.query(Q), rs.query("SELECT * FROM reviews ORDER BY review_id")
     assert len(before) == 36 and "_src" not in before[0] and "filename" not in before[0]
-    done = {c.table: c for c in rs.compact()}
+    done = {c.table: c for c in rs.compact(grace_sec=0)}  # no reader: merged files removed at once
     assert done["ingest_events"].merged == 12 and done["ingest_events"].rows == 36
     assert done["reviews"].merged == 2 and done["profile_events"].merged == 0
     assert rs.query(Q) == before and rs.query("SELECT * FROM reviews ORDER BY review_id") == reviews
@@ -45,7 +45,7 @@ def test_compaction_keeps_every_row_once_and_leaves_one_file(tmp_path):
     assert _parquets(rs) == sorted(["_schema.parquet", merged])
     # more appends, compacted again with the first merged file: still every row once
     rs.append("ingest_events", _rows(2, "b"), prefix="20260102T000000")
-    rs.compact()
+    rs.compact(grace_sec=0)
     assert len(rs.query(Q)) == 38 and len([n for n in _parquets(rs) if n.startswith("compacted-")]) == 1
     with pytest.raises(KeyError):
         rs.compact(["scores"])  # a partition table is rewritten by reruns: never merged
@@ -67,7 +67,7 @@ def test_killed_at_any_step_loses_nothing_and_shows_nothing_twice(tmp_path, monk
     monkeypatch.undo()
     assert _parquets(rs) == files and rs.query(Q) == before
 
-    # killed after the merged file is in place, with two small files removed (step 3)
+    # killed after the merged file is in place, with two small files removed (step 3, at once here)
     removed = []
     real_unlink = Path.unlink
 
@@ -79,13 +79,13 @@ def test_killed_at_any_step_loses_nothing_and_shows_nothing_twice(tmp_path, monk
 
     monkeypatch.setattr(Path, "unlink", unlink_two)
     with pytest.raises(KeyboardInterrupt):
-        rs.compact(["ingest_events"])
+        rs.compact(["ingest_events"], grace_sec=0)
     monkeypatch.undo()
     left = _parquets(rs)
     assert len(left) == len(files) - 2 + 1  # the merged file beside 4 leftovers (their rows are in it too)
     assert rs.query(Q) == before  # the views keep one copy of each
     # the next compaction folds the leftovers away, without doubling their rows
-    rs.compact(["ingest_events"])
+    rs.compact(["ingest_events"], grace_sec=0)
     assert rs.query(Q) == before and len(_parquets(rs)) == 2
 
 
@@ -108,7 +108,7 @@ def test_appends_and_reads_during_compactions_are_neither_lost_nor_doubled(tmp_p
         stdout=subprocess.PIPE, text=True)
     rounds = 0
     while any(w.is_alive() for w in writers) or rounds < 3:
-        rs.compact(["ingest_events"])
+        rs.compact(["ingest_events"])  # merged files stay GRACE_SEC: a racing reader still reads them
         rounds += 1
     for w in writers:
         w.join(60)
@@ -120,7 +120,7 @@ def test_appends_and_reads_during_compactions_are_neither_lost_nor_doubled(tmp_p
     assert len(rows) == 5 + 2 * 60 * 2 == len({r["message"] for r in rows})
     seen = [int(x) for x in out.split()]
     assert seen and all(a <= b for a, b in zip(seen, seen[1:]))  # never a row twice, never one gone again
-    rs.compact(["ingest_events"])
+    rs.compact(["ingest_events"], grace_sec=0)
     assert len(rs.query("SELECT message FROM ingest_events")) == 245 and len(_parquets(rs)) == 2
 
 
@@ -160,7 +160,27 @@ def test_the_idle_schedule_starts_the_compaction_job_which_merges_the_files(tmp_
         res = results_compaction_job.execute_in_process(
             instance=inst, tags=req.tags, resources={"results_store": ResultsStoreResource(data_dir=str(tmp_path))})
         assert res.success
-    assert rs.query(Q) == before and len(_parquets(rs)) == 2
+    assert rs.query(Q) == before
+    _removed_once_their_list_is_old(rs, 5)
+
+
+def _removed_once_their_list_is_old(rs: ResultsStore, n: int) -> None:
+    """The n merged small files are listed for removal, stay until the list is GRACE_SEC old
+    (a racing reader may still read them), and the next compaction then removes them."""
+    import json
+    import os
+    import time
+
+    d = rs.table_dir("ingest_events")
+    [lst] = d.glob(compaction.MERGED + "*.json")
+    assert len(json.loads(lst.read_text())) == n and len(_parquets(rs)) == 2 + n
+    rs.compact(["ingest_events"])  # too young: nothing removed
+    assert len(_parquets(rs)) == 2 + n
+    old = time.time() - compaction.GRACE_SEC - 1
+    os.utime(lst, (old, old))
+    before = rs.query(Q)
+    rs.compact(["ingest_events"])
+    assert rs.query(Q) == before and len(_parquets(rs)) == 2 and not list(d.glob(compaction.MERGED + "*"))
 
 
 def test_sopilot_results_compact(tmp_path, capsys):
@@ -173,5 +193,7 @@ def test_sopilot_results_compact(tmp_path, capsys):
     assert main(["results", "compact", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "ingest_events: 3 files merged into compacted-" in out and "reviews: nothing to merge" in out
-    assert rs.query(Q) == before and len(_parquets(rs)) == 2
+    assert "removed by a compaction" in out
+    assert rs.query(Q) == before
+    _removed_once_their_list_is_old(rs, 3)
     assert main(["results", "--data-dir", str(tmp_path)]) == 0  # listing still the default action

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..scoring.verdict import count_column_names
-from .compaction import COMPACTABLE, SRC, Compacted, compact_table, dedupe_sql
+from .compaction import COMPACTABLE, GRACE_SEC, SRC, Compacted, compact_table, dedupe_sql
 from .fsutil import atomic_write_bytes
 from .keys import key_file_name
 
@@ -261,8 +261,11 @@ class ResultsStore:
                 con.close()
 
     # --- compaction (compaction.py) ---------------------------------------------------------
-    def compact(self, tables=COMPACTABLE, min_files: int = 2, max_mb: float = 64.0) -> list[Compacted]:
-        """Merges each append-only table's small files into one (safe while others append and read)."""
+    def compact(self, tables=COMPACTABLE, min_files: int = 2, max_mb: float = 64.0,
+                grace_sec: float = GRACE_SEC) -> list[Compacted]:
+        """Merges each append-only table's small files into one (safe while others append and read);
+        the merged files are removed by a compaction ``grace_sec`` later (0: at once, for when no
+        one reads)."""
         out = []
         for table in tables:
             if table not in COMPACTABLE:
@@ -270,5 +273,5 @@ class ResultsStore:
             d = self.table_dir(table)
             if d.is_dir():
                 self.ensure_empty(table)
-                out.append(compact_table(d, TABLES[table], EMPTY_FILE, min_files, max_mb))
+                out.append(compact_table(d, TABLES[table], EMPTY_FILE, min_files, max_mb, grace_sec))
         return out
