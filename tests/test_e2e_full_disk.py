@@ -40,7 +40,9 @@ def test_a_full_disk_mid_run_heals_without_a_restart(tmp_path):
             time.sleep(20)  # writes fail: workers die, no sensor tick can start; `serve` says it
             ballast.unlink()
             ballast = fill(disk, 2)  # under the 5 MB floor: ticks run again and say it, start nothing
-            time.sleep(20)
+            # (waited for, not slept: a daemon catching up after the full disk can take a while to tick)
+            wait_until(lambda: "sopilot_inbox_sensor - disk under" in srv.log_tail(100000), 120, 1,
+                       "the sensor saying the disk is under SOPILOT_MIN_FREE_MB")
             ballast.unlink()
             freed = time.monotonic()
             rows = wait_until(lambda: _exactly_once(srv, expected), 600, 3, "all score rows after space is back")
