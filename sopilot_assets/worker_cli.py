@@ -78,18 +78,22 @@ def sweep_config_dirs(tmp: str | None = None) -> list[Path]:
     """Removes config folders of workers that are gone (their pid not alive on this host)."""
     gone = []
     for d in Path(tmp or tempfile.gettempdir()).glob(PREFIX + "*"):
-        try:
-            pid = int((d / "pid").read_text(encoding="ascii"))
-            os.kill(pid, 0)
-            continue  # alive (or not ours to signal)
-        except PermissionError:
-            continue
-        except (OSError, ValueError):
-            pass
-        if d.is_dir() and d.owner() == _me():
+        if not _alive(d) and d.is_dir() and d.owner() == _me():
             shutil.rmtree(d, ignore_errors=True)
             gone.append(d)
     return gone
+
+
+def _alive(d: Path) -> bool:
+    """The worker that made config folder ``d`` still runs (or is not ours to signal); False when
+    its pid file is missing or unreadable, or no such process exists."""
+    try:
+        os.kill(int((d / "pid").read_text(encoding="ascii")), 0)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _me() -> str:

@@ -85,17 +85,22 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _write_aside(tmp: Path, data: bytes, fsync: bool) -> None:
+    """``data`` written whole to ``tmp`` (a :func:`_tmp_name`; its folder made)."""
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        if fsync:
+            f.flush()
+            os.fsync(f.fileno())
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, fsync: bool = True) -> Path:
     """Writes ``data`` to ``path`` via a temporary file + rename: readers see old or new, never half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            if fsync:
-                f.flush()
-                os.fsync(f.fileno())
+        _write_aside(tmp, data, fsync)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -108,14 +113,9 @@ def create_exclusive_json(path: str | os.PathLike, doc, fsync: bool = True) -> b
     name, then ``os.link``-ed to ``path`` (atomic and exclusive, also on NFS, without ``flock``).
     True when this call created it; False when ``path`` already existed (another writer won)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:
-        with open(tmp, "wb") as f:
-            f.write(json.dumps(doc, indent=1, sort_keys=True, default=str).encode())
-            if fsync:
-                f.flush()
-                os.fsync(f.fileno())
+        _write_aside(tmp, json.dumps(doc, indent=1, sort_keys=True, default=str).encode(), fsync)
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -35,6 +35,7 @@ from .sidecars import SidecarMixin
 from .stability import StabilityTracker
 from .video_store import VideoStore, utc_now
 
+
 def _default_check(path, max_bytes=None, max_duration_sec=None):
     from ..video import check_video_file
 

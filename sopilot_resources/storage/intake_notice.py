@@ -42,7 +42,6 @@ class NoticeMixin:
                                                             ("sidecar", "review")), failures)
 
 
-
 def _waiting(w: Wait, config: IntakeConfig) -> Event:
     """The one event for a settled file that still waits (see ``stability.settle``)."""
     e = w.entry
