@@ -1,6 +1,6 @@
 """Sampling-phase robustness: does a result survive sampling the trainee a little later?
 
-    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1] [--fps 8]
+    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1] [--fps 8] [--detected-steps]
 
 Frames are sampled at 4 a second from whatever instant the recording starts; nothing about a
 performance fixes that instant, so a result that changes when it moves by a fraction of the
@@ -66,17 +66,18 @@ def main() -> int:
     ap.add_argument("--phase", type=float, default=0.1, help="seconds (default 0.1)")
     ap.add_argument("--fps", type=float, default=None,
                     help="sample every video at this rate instead of the default (e.g. 8: two interleaved 4 fps samplings per clip)")
+    ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files (steps detected)")
     ap.add_argument("--tag", default="", help="write results-phase<PHASE>-TAG.json (an engine beside another)")
     a = ap.parse_args()
     if not 0 < a.phase < 1.0:
         ap.error("--phase must lie between 0 and 1 s")
     root, manifest = load_set(a.out, a.seed, a.quick)
     cache: dict = {}
-    base = evaluate(root, manifest, False, cache=cache, fps=a.fps)
-    moved = evaluate(root, manifest, False, cache=cache, trainee_phase=a.phase, fps=a.fps)
+    base = evaluate(root, manifest, False, a.detected_steps, cache=cache, fps=a.fps)
+    moved = evaluate(root, manifest, False, a.detected_steps, cache=cache, trainee_phase=a.phase, fps=a.fps)
     print("--- moved by the phase shift ---")
     out = {**compare(base, moved), **clip_agreement(cache, a.phase)}
-    (root / f"results-phase{a.phase:g}{'-' + a.tag if a.tag else ''}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
+    (root / f"results-phase{a.phase:g}{'-detected' if a.detected_steps else ''}{'-' + a.tag if a.tag else ''}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
     print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
     return 0
 
