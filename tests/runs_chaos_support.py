@@ -35,7 +35,7 @@ def fill(disk: Path, leave_mb: float) -> Path:
     ballast = disk / "ballast"
     want = max(0, shutil.disk_usage(disk).free - int(leave_mb * 1e6))
     chunk = b"\0" * (1 << 20)
-    with open(ballast, "ab") as f:
+    with open(ballast, "ab", buffering=0) as f:  # unbuffered: the write that finds the disk full raises, not close()
         try:
             while want > 0:
                 n = min(len(chunk), want)
