@@ -130,7 +130,8 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
                "expected": sorted({(d["type"], _step_of(d)) for d in v.get("deviations", [])}, key=_order),
-               "scene": sorted({(d.type, d.gold_step) for d in res.deviations if d.evidence}, key=_order)}
+               "scene": sorted({(d.type, d.gold_step) for d in res.deviations if d.evidence}, key=_order),
+               "devs": [[d.type, d.gold_step, round(d.penalty, 2), d.severity] for d in res.deviations]}
         if with_baseline:
             row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)

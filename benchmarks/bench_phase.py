@@ -47,6 +47,30 @@ def compare(base: list[dict], moved: list[dict]) -> dict:
             **{f"{k}_base": round(sb[k], 3) for k in figures}, **{f"{k}_moved": round(sm[k], 3) for k in figures}}
 
 
+def combine(base: list[dict], moved: list[dict], how: str) -> list[dict]:
+    """One row per trainee from its two samplings' rows: ``agree`` keeps the deviations both
+    report (same type at the same gold step, the smaller penalty of the two), ``mean`` averages
+    the two scores; the verdict from the default profile either way (critical when both say so)."""
+    from sopilot_resources.scoring.profile import Profile
+
+    profile, by_path, out = Profile(), {r["path"]: r for r in base}, []
+    for m in moved:
+        b = by_path[m["path"]]
+        crit = all(any(d[3] == "critical" for d in r["devs"]) for r in (b, m))
+        if how == "mean":
+            score, found = (b["score"] + m["score"]) / 2, [f for f in b["found"] if f in m["found"]]
+        else:
+            pen = {}
+            for d in m["devs"]:
+                pen[d[0], d[1]] = min(pen.get((d[0], d[1]), 1e9), d[2])
+            kept = [(d, min(d[2], pen[d[0], d[1]])) for d in b["devs"] if (d[0], d[1]) in pen]
+            score = max(0.0, 100.0 - sum(p for _, p in kept))
+            crit = any(d[3] == "critical" for d, _ in kept) and crit
+            found = sorted({(d[0], d[1]) for d, _ in kept}, key=lambda x: (x[1] is None, x[1] or 0, x[0]))
+        out.append({**m, "score": round(score, 2), "verdict": profile.verdict(score, crit).value, "found": found})
+    return out
+
+
 def clip_agreement(cache: dict, phase: float) -> dict:
     """How much the clip vectors themselves moved: per trainee, the median cosine between each
     clip and the same clip sampled ``phase`` s later; the median and the lowest over trainees."""
@@ -77,7 +101,11 @@ def main() -> int:
     moved = evaluate(root, manifest, False, a.detected_steps, cache=cache, trainee_phase=a.phase, fps=a.fps)
     print("--- moved by the phase shift ---")
     out = {**compare(base, moved), **clip_agreement(cache, a.phase)}
-    (root / f"results-phase{a.phase:g}{'-detected' if a.detected_steps else ''}{'-' + a.tag if a.tag else ''}.json").write_text(json.dumps({"summary": out, "rows": moved}, indent=1))
+    for how in ("agree", "mean"):  # one verdict from both samplings: only what does not hang on the instant
+        both = summarize(combine(base, moved, how))
+        out.update({f"{k}_{how}": round(both[k], 3) for k in ("auc", "correct_pass", "defective_not_pass")})
+    (root / f"results-phase{a.phase:g}{'-detected' if a.detected_steps else ''}{'-' + a.tag if a.tag else ''}.json").write_text(
+        json.dumps({"summary": out, "rows": moved, "rows_base": base}, indent=1))
     print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
     return 0
 

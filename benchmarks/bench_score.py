@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_score.py --runs 3 --footage 60x720      # the older 60 s 720p pair
     .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost          # ours vs ours --no-scene
     .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old   # ours vs another checkout
+    .venv/bin/python benchmarks/bench_score.py --runs 7 --vs-env OPENCV_FOR_THREADS_NUM=1  # ours vs ours with a variable set
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
 (ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):
@@ -37,7 +38,9 @@ bench_out/bench_score/results.json; a markdown table is printed.
 
 ``--scene-cost`` runs ``sopilot score`` against ``sopilot score --no-scene`` instead, on the 60 s
 720p pair (what keeping stills and comparing pictures costs per pair); ``--vs-tree DIR`` against
-the same command of another checkout (a worktree of an earlier commit: what a change costs).
+the same command of another checkout (a worktree of an earlier commit: what a change costs);
+``--vs-env KEY=VALUE`` against the same command with one environment variable set (e.g.
+OpenCV's thread pool size, ``OPENCV_FOR_THREADS_NUM``).
 """
 from __future__ import annotations
 
@@ -140,12 +143,15 @@ def scene_cost(a) -> int:
     gold, trainee = footage_pair("60x720")
     args = ["score", str(gold), str(trainee), "--json", "--compact", "--no-cache"]
     ours = [sys.executable, "-m", "sopilot_assets.cli", *args]
+    here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
     if a.vs_tree:
         base, label = ours, f"tree {a.vs_tree}"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(a.vs_tree.resolve()), os.environ.get("PYTHONPATH", "")])}
+    elif a.vs_env:
+        key, _, value = a.vs_env.partition("=")
+        base, label, env = ours, a.vs_env, {**here, key: value}
     else:
         base, label, env = ours + ["--no-scene"], "--no-scene", None
-    here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
     run(ours, retry=True, env=here)
     run(base, retry=True, env=env or here)
     t_ours, t_base, scores = [], [], {}
@@ -190,6 +196,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="timed rounds per footage (default 3)")
     ap.add_argument("--scene-cost", action="store_true", help="compare with `sopilot score --no-scene`")
     ap.add_argument("--vs-tree", type=Path, help="compare with `sopilot score` of another checkout (60 s 720p pair)")
+    ap.add_argument("--vs-env", metavar="KEY=VALUE",
+                    help="compare with `sopilot score` run with this environment variable set (60 s 720p pair)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
@@ -198,7 +206,9 @@ def main() -> int:
                     help="leave out the re-implementation (the published code is the peer; it only costs time)")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     a = ap.parse_args()
-    if a.scene_cost or a.vs_tree:
+    if a.vs_env and "=" not in a.vs_env:
+        ap.error("--vs-env takes KEY=VALUE")
+    if a.scene_cost or a.vs_tree or a.vs_env:
         return scene_cost(a)
 
     load_before = os.getloadavg()
