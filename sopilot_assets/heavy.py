@@ -16,8 +16,8 @@ from typing import Optional
 
 import dagster as dg
 
-from sopilot_resources.dagster_resources.engine import EmbedderResource
-from sopilot_resources.deploy import step_tags
+from sopilot_resources.dagster_resources.engine import EmbedderResource, gpu_present
+from sopilot_resources.deploy import gpu_wanted, step_tags
 from sopilot_resources.dagster_resources.env import plain
 from sopilot_resources.dagster_resources.idle_gate import IdleGateResource, active_run_ids
 from sopilot_resources.dagster_resources.storage import VideoStoreResource
@@ -74,8 +74,9 @@ def build_heavy_job(settings: Settings, versions: Versions) -> dg.JobDefinition:
     from .assets.scores import pair_code_version
 
     code_version = pair_code_version(versions)
+    gpu = gpu_wanted(settings, "heavy", gpu_present)  # the same decision as the pipeline's GPU steps
 
-    @dg.op(pool="gpu", name="heavy_backlog", tags=step_tags(settings, True))
+    @dg.op(pool="gpu", name="heavy_backlog", tags=step_tags(settings, gpu))
     def heavy_backlog(context: dg.OpExecutionContext, config: HeavyConfig,
                       idle_gate: IdleGateResource, video_store: VideoStoreResource,
                       embedder: EmbedderResource) -> dg.Output[dict]:

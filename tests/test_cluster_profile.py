@@ -85,6 +85,16 @@ def test_the_definitions_load_with_the_cluster_executors_and_gpu_tags(executor, 
         assert tags.get(QUEUE_TAG) == (GPU_QUEUE if executor == "celery" else None)
 
 
+def test_with_device_cpu_no_step_goes_to_the_gpu_queue():
+    """SOPILOT_DEVICE=cpu keeps every step, the heavy backlog too, on the CPU workers' queue."""
+    env = {**CLUSTER, "SOPILOT_GPU_WORKERS": "1", "SOPILOT_DEVICE": "cpu", "SOPILOT_EMBEDDER": "vjepa2"}
+    jobs = _jobs(env)
+    for job, node in (("sopilot_video_job", "ingest_video"), ("sopilot_pair_job", "score_pair"),
+                      ("heavy_backlog_job", "heavy_backlog")):
+        tags = jobs[job].graph.node_dict[node].definition.tags
+        assert tags.get(QUEUE_TAG) == "dagster" and K8S_TAG not in tags, (job, tags)
+
+
 def test_the_cluster_instance_is_postgres_with_room_for_more_runs():
     single, cluster = yaml.safe_load(instance_template()), yaml.safe_load(instance_template(deployment="cluster"))
     assert "storage" not in single and single["concurrency"]["runs"]["max_concurrent_runs"] == 4
