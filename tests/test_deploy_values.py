@@ -51,4 +51,15 @@ def test_every_pod_mounts_the_shared_data_root_at_the_data_dir():
         (mount,) = where["volumeMounts"]
         (vol,) = [x for x in where["volumes"] if x["name"] == mount["name"]]
         assert mount["mountPath"] == data_dir and vol["persistentVolumeClaim"]["claimName"] == "sopilot-data"
-    assert any(s["name"] == "sopilot-postgres-url" for s in launcher["envSecrets"])
+
+
+def test_run_pods_get_the_postgres_url_under_its_own_name():
+    """The run launcher's envSecrets become envFrom: a run pod gets one variable per key of the
+    secret, named after the key. So the key must be SOPILOT_POSTGRES_URL, the same key the code
+    server reads, or run pods would get a variable named after some other key."""
+    v = _values()
+    (dep,) = v["dagster-user-deployments"]["deployments"]
+    (ref,) = [e["valueFrom"]["secretKeyRef"] for e in dep["env"] if e["name"] == "SOPILOT_POSTGRES_URL"]
+    assert ref["key"] == "SOPILOT_POSTGRES_URL" == Settings.variables()["postgres_url"][0]
+    launcher = v["runLauncher"]["config"]["k8sRunLauncher"]
+    assert [s["name"] for s in launcher["envSecrets"]] == [ref["name"]]
