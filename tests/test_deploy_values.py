@@ -63,3 +63,48 @@ def test_run_pods_get_the_postgres_url_under_its_own_name():
     assert ref["key"] == "SOPILOT_POSTGRES_URL" == Settings.variables()["postgres_url"][0]
     launcher = v["runLauncher"]["config"]["k8sRunLauncher"]
     assert [s["name"] for s in launcher["envSecrets"]] == [ref["name"]]
+
+
+def _rendered_concurrency(conc: dict) -> dict:
+    """dagster.yaml's ``concurrency`` as the chart renders it from ``concurrency`` in the values
+    (its templates/helpers/instance/_concurrency.tpl: camelCase keys to snake_case)."""
+    pools, runs = conc.get("pools") or {}, conc.get("runs") or {}
+    out = {}
+    names = {"defaultLimit": "default_limit", "granularity": "granularity",
+             "opGranularityRunBuffer": "op_granularity_run_buffer"}
+    if any(pools.get(k) is not None for k in names):
+        out["pools"] = {names[k]: pools[k] for k in names if pools.get(k) is not None}
+    if runs.get("maxConcurrentRuns") is not None or runs.get("tagConcurrencyLimits"):
+        out["runs"] = {}
+        if runs.get("maxConcurrentRuns") is not None:
+            out["runs"]["max_concurrent_runs"] = runs["maxConcurrentRuns"]
+        if runs.get("tagConcurrencyLimits"):
+            out["runs"]["tag_concurrency_limits"] = [dict(t) for t in runs["tagConcurrencyLimits"]]
+    return out
+
+
+def test_the_values_carry_the_concurrency_limits_sopilot_serve_sets(tmp_path):
+    """One source of truth: the limits come from what `sopilot serve --deployment cluster` writes
+    (the dagster.yaml template) and stores (the `gpu` pool's limit), read from the code."""
+    from dagster._core.instance.config import dagster_instance_config
+
+    from sopilot_assets.instance import GPU_POOL_LIMIT, instance_template
+
+    v = _values()
+    serve = yaml.safe_load(instance_template(deployment="cluster"))["concurrency"]
+    assert v["concurrency"]["enabled"]
+    helm = _rendered_concurrency(v["concurrency"])
+    assert helm == serve
+    # the chart sets no per-pool limit: the `gpu` pool gets the default one, the limit serve stores
+    assert helm["pools"]["default_limit"] == GPU_POOL_LIMIT
+    assert {"key": "sopilot/lane", "value": "intake", "limit": 1} in helm["runs"]["tag_concurrency_limits"]
+    coordinator = v["dagsterDaemon"]["runCoordinator"]
+    assert coordinator["enabled"] and coordinator["type"] == "QueuedRunCoordinator"
+    qrc = coordinator["config"]["queuedRunCoordinator"] or {}
+    assert not {"maxConcurrentRuns", "tagConcurrencyLimits"} & set(qrc), "set them in `concurrency` only"
+    # Dagster accepts the instance config the chart renders from them
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump({
+        "concurrency": helm,
+        "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator"}}))
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == serve["runs"]["max_concurrent_runs"]
