@@ -127,3 +127,25 @@ def test_a_worker_gets_the_executors_broker_and_task_settings(tmp_path):
     assert conf["broker_transport_options"]["visibility_timeout"] == 600
     with pytest.raises(SopilotError, match="serves the cluster profile"):
         worker_command(settings(), [], 1, None, tmp_path)
+
+
+def test_dagster_home_stays_off_the_shared_data_root_in_the_cluster(tmp_path):
+    from sopilot_resources.settings.model import CLUSTER_DAGSTER_HOME
+    from sopilot_resources.settings.values import SettingsError
+
+    share = tmp_path / "share"
+    one_box = settings(SOPILOT_DATA_DIR=str(share))
+    assert one_box.dagster_home_dir == share / "dagster_home"  # one box: unchanged
+    cluster = settings(**CLUSTER, SOPILOT_DATA_DIR=str(share))
+    assert cluster.dagster_home_dir == CLUSTER_DAGSTER_HOME.expanduser()  # host-local by default
+    assert share not in cluster.dagster_home_dir.parents
+    own = settings(**CLUSTER, SOPILOT_DATA_DIR=str(share), DAGSTER_HOME=str(tmp_path / "home"))
+    assert own.dagster_home_dir == tmp_path / "home"
+    for inside in (share / "dagster_home", share):
+        with pytest.raises(SettingsError, match="inside the data root .*set DAGSTER_HOME to a folder on this host"):
+            settings(**CLUSTER, SOPILOT_DATA_DIR=str(share), DAGSTER_HOME=str(inside))
+    with pytest.raises(SettingsError, match="inside the data root"):  # --data-dir is checked too
+        own.with_data_dir(tmp_path)
+    with pytest.raises(SettingsError, match="inside the data root"):  # and --deployment cluster
+        settings(SOPILOT_DATA_DIR=str(share), DAGSTER_HOME=str(share / "h"), SOPILOT_POSTGRES_URL=PG,
+                 SOPILOT_CELERY_BROKER="redis://b:6379/0").with_deployment("cluster")

@@ -1,6 +1,7 @@
 """The Dagster instance `sopilot serve` runs on: where DAGSTER_HOME is, and what is written there.
 
-DAGSTER_HOME is `$DAGSTER_HOME` when set, else `<data root>/dagster_home`, and the data root is
+DAGSTER_HOME is `$DAGSTER_HOME` when set, else `<data root>/dagster_home` (in the cluster profile a
+host-local folder, never on the shared data root), and the data root is
 SOPILOT_DATA_DIR (default `./data`): ``Settings.dagster_home_dir`` and ``Settings.data_dir``.
 `prepare_dagster_home` writes the project's `dagster.yaml` (template shipped next to this file)
 and a workspace file pointing at `sopilot_assets.definitions`; `configure_instance` stores the `gpu` pool limit and fails runs a

@@ -17,6 +17,10 @@ from . import values as v
 from .values import DeprecatedSettingWarning, SettingsError
 
 _ROOTS = ("data_dir", "dagster_home")  # made absolute when Settings is built
+#: DAGSTER_HOME's default in the cluster profile: on this host's own disk, never on the shared data
+#: root (``sopilot serve``'s flock is meant for one host); the same path on every host, since a
+#: worker writes its steps' captured logs under the run host's DAGSTER_HOME on its own disk
+CLUSTER_DAGSTER_HOME = Path("~/.local/state/sopilot/dagster_home")
 
 
 def setting(var: str, default: Any, parse, *aliases: str):
@@ -141,7 +145,8 @@ class Settings:
         return self.executor or ("celery" if self.deployment == "cluster" else "in_process")
 
     def check_deployment(self) -> None:
-        """The cluster profile needs its Postgres (and, with the Celery executor, its broker)."""
+        """The cluster profile needs its Postgres (and, with the Celery executor, its broker), and
+        a DAGSTER_HOME outside the shared data root (`sopilot serve`'s lock file is for one host)."""
         need = []
         if self.deployment == "cluster" and not self.postgres_url:
             need.append("SOPILOT_POSTGRES_URL")
@@ -150,6 +155,13 @@ class Settings:
         if need:
             raise SettingsError(f"SOPILOT_DEPLOYMENT={self.deployment} with the {self.run_executor} executor "
                                 f"needs {' and '.join(need)} (docs/operations.md, \"Scaling out\")")
+        home = self.dagster_home_dir
+        if self.deployment == "cluster" and (home == self.data_dir or self.data_dir in home.parents):
+            raise SettingsError(
+                f"SOPILOT_DEPLOYMENT=cluster: DAGSTER_HOME={home} is inside the data root {self.data_dir}, "
+                "which the hosts share; set DAGSTER_HOME to a folder on this host's own disk, the same "
+                f"path on every host (unset, it is {CLUSTER_DAGSTER_HOME}) (docs/operations.md, "
+                "\"Scaling out\")")
 
     @classmethod
     def default(cls, name: str) -> Any:
@@ -169,8 +181,13 @@ class Settings:
 
     @property
     def dagster_home_dir(self) -> Path:
-        """DAGSTER_HOME when set, else ``<data root>/dagster_home``."""
-        return self.dagster_home or self.data_dir / "dagster_home"
+        """DAGSTER_HOME when set, else ``<data root>/dagster_home`` on one box and, in the cluster
+        profile, ``CLUSTER_DAGSTER_HOME`` (the data root is then a share)."""
+        if self.dagster_home:
+            return self.dagster_home
+        if self.deployment == "cluster":
+            return CLUSTER_DAGSTER_HOME.expanduser()
+        return self.data_dir / "dagster_home"
 
     def with_deployment(self, deployment: str | None) -> "Settings":
         """These settings under another deployment profile (``sopilot serve --deployment``),
@@ -183,7 +200,11 @@ class Settings:
 
     def with_data_dir(self, data_dir: str | os.PathLike | None) -> "Settings":
         """These settings with another data root (e.g. ``--data-dir``); None keeps this one."""
-        return self if data_dir is None else replace(self, data_dir=Path(data_dir))
+        if data_dir is None:
+            return self
+        made = replace(self, data_dir=Path(data_dir))  # made absolute by __post_init__
+        made.check_deployment()
+        return made
 
 
 def _lookup(env: Mapping[str, str], var: str, aliases: tuple[str, ...]) -> tuple[str, str] | None:
