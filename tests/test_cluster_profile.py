@@ -4,6 +4,7 @@ definitions loading with the Celery and the Kubernetes executor."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -149,3 +150,24 @@ def test_dagster_home_stays_off_the_shared_data_root_in_the_cluster(tmp_path):
     with pytest.raises(SettingsError, match="inside the data root"):  # and --deployment cluster
         settings(SOPILOT_DATA_DIR=str(share), DAGSTER_HOME=str(share / "h"), SOPILOT_POSTGRES_URL=PG,
                  SOPILOT_CELERY_BROKER="redis://b:6379/0").with_deployment("cluster")
+
+
+def test_the_cluster_instance_keeps_step_logs_on_the_shared_data_root(tmp_path):
+    """Workers write a step's captured output where the run's instance says: on the share, so the
+    UI on the server can show what any host ran (DAGSTER_HOME is host-local in this profile)."""
+    import dagster as dg
+    from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
+
+    from sopilot_assets.instance import compute_logs_section
+
+    data = tmp_path / "share with space"
+    cluster = yaml.safe_load(instance_template(deployment="cluster", data_dir=data))
+    assert cluster["compute_logs"]["config"]["base_dir"] == str(data / "dagster_compute_logs")
+    assert "compute_logs" not in yaml.safe_load(instance_template(deployment="cluster"))
+    assert "compute_logs" not in yaml.safe_load(instance_template(data_dir=data))  # one box: under DAGSTER_HOME
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(compute_logs_section(data), encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as inst:  # Dagster accepts the section as written
+        assert isinstance(inst.compute_log_manager, LocalComputeLogManager)
+        assert Path(inst.compute_log_manager._base_dir) == data / "dagster_compute_logs"

@@ -10,6 +10,7 @@ previous, killed server left "in progress" so that run retries pick them up.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from importlib import resources
@@ -28,11 +29,14 @@ log = logging.getLogger("sopilot.serve")
 
 #: cluster profile: runs at once, and decoding runs at once (their steps run on the workers)
 CLUSTER_RUNS, CLUSTER_DECODE_RUNS = 12, 8
+#: cluster profile: the steps' captured logs, under the shared data root
+COMPUTE_LOGS = "dagster_compute_logs"
 
 
-def instance_template(verbose: bool = False, deployment: str = "single") -> str:
+def instance_template(verbose: bool = False, deployment: str = "single", data_dir: Path | None = None) -> str:
     """The shipped dagster.yaml text; ``verbose``: runs also print Dagster's DEBUG events;
-    ``deployment`` "cluster": the instance in Postgres and more runs at once (cluster.yaml)."""
+    ``deployment`` "cluster": the instance in Postgres and more runs at once (cluster.yaml), and,
+    given the shared ``data_dir``, the steps' captured logs kept there (``compute_logs_section``)."""
     text = resources.files(__package__).joinpath("dagster.yaml").read_text(encoding="utf-8")
     if verbose:
         text = text.replace("python_log_level: INFO", "python_log_level: DEBUG")
@@ -42,7 +46,21 @@ def instance_template(verbose: bool = False, deployment: str = "single") -> str:
             assert old in text, f"dagster.yaml template changed: {old!r} not found"
             text = text.replace(old, new)
         text += resources.files(__package__).joinpath("cluster.yaml").read_text(encoding="utf-8")
+        if data_dir is not None:
+            text += compute_logs_section(Path(data_dir))
     return text
+
+
+def compute_logs_section(data_dir: Path) -> str:
+    """dagster.yaml's ``compute_logs`` on the shared data root (``<data root>/dagster_compute_logs``):
+    a Celery worker writes a step's captured output where the run's instance says, on whatever
+    host it runs, so with DAGSTER_HOME on each host's own disk the UI on the server could not
+    show the logs of steps other hosts ran. The data root is mounted at the same path everywhere."""
+    return ("\n# The steps' captured stdout/stderr on the shared data root, written by every worker and read by the\n"
+            "# UI on the server (DAGSTER_HOME is on each host's own disk in this profile).\n"
+            "compute_logs:\n  module: dagster._core.storage.local_compute_log_manager\n"
+            "  class: LocalComputeLogManager\n  config:\n"
+            f"    base_dir: {json.dumps(str(data_dir / COMPUTE_LOGS))}\n")
 
 
 def workspace_text() -> str:
@@ -66,7 +84,7 @@ def prepare_dagster_home(settings: Settings, verbose: bool = False) -> tuple[Pat
     home.mkdir(parents=True, exist_ok=True)
     yaml_path = home / "dagster.yaml"
     if not (settings.keep_dagster_yaml and yaml_path.exists()):
-        _write_if_changed(yaml_path, instance_template(verbose, settings.deployment))
+        _write_if_changed(yaml_path, instance_template(verbose, settings.deployment, settings.data_dir))
     workspace = home / WORKSPACE_FILE
     _write_if_changed(workspace, workspace_text())
     return home, workspace
