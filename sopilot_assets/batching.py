@@ -85,13 +85,8 @@ def failed_batches(instance, cur: InboxCursor, now: float) -> list[tuple[str, st
     out = []
     for rk, b in list(cur.batches.items()):
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": rk}), limit=10)
-        if not runs and now - b.since > NEVER_CREATED_SEC:
-            del cur.batches[rk]
-            continue
-        b.running = bool(runs) and not all(r.is_finished and not r.is_complete_and_waiting_to_retry for r in runs)
-        if not runs or b.running:
-            continue  # not created yet, queued or running, or the instance will retry it
-        if len(b.keys) > 1 and not any(r.is_success for r in runs):
+        # ended for good: finished and not about to be retried by the instance
+        states = [(r.is_finished and not r.is_complete_and_waiting_to_retry, r.is_success) for r in runs]
+        if cur.settle_batch(rk, states, now, NEVER_CREATED_SEC):
             out.append((b.kind, rk, b.keys))
-        del cur.batches[rk]
     return out

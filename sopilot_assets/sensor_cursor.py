@@ -64,6 +64,36 @@ class InboxCursor:
     swept_at: float = 0.0
     space_back: bool = False
 
+    # --- free space (sensor_health.py) -------------------------------------------------------
+    def disk_seen(self, low: bool, now: float, repeat_sec: float) -> tuple[bool, bool]:
+        """This tick found a disk under the floor (``low``) or not: (record the free-space check
+        now: it changed, or stayed low ``repeat_sec`` since last recorded; space just came back,
+        which also sets ``space_back`` for the retries)."""
+        was = self.disk.low
+        report = low != was or (low and now - self.disk.reported > repeat_sec)
+        if report:
+            self.disk.reported = now
+        self.disk.low = low
+        back = was and not low
+        if back:
+            self.space_back = True
+        return report, back
+
+    def take_space_back(self) -> bool:
+        """True once after space came back (the retries are then made due at once)."""
+        back, self.space_back = self.space_back, False
+        return back
+
+    def swept(self, now: float) -> None:
+        """Temporary files were looked for now."""
+        self.swept_at = now
+
+    # --- the inbox (sensors.py) -------------------------------------------------------------
+    def noticed(self, stability: dict, failures: dict[str, int]) -> None:
+        """What this tick's look at the inbox found: the files' stability observations and
+        each file's failures so far (``Intake.notice``)."""
+        self.stability, self.failures = stability, failures
+
     # --- saving -----------------------------------------------------------------------------
     @classmethod
     def parse(cls, raw: str | None) -> tuple["InboxCursor", bool]:
@@ -130,6 +160,47 @@ class InboxCursor:
         """``kind:key`` of every partition some followed run covers."""
         return {f"{b.kind}:{k}" for b in self.batches.values() for k in b.keys}
 
+    def settle_batch(self, run_key: str, runs: list[tuple[bool, bool]], now: float, never_created_sec: float) -> bool:
+        """A followed run's state from its runs, retries included (``(ended for good,
+        succeeded)`` each): True when it is a run of several keys that ended and never succeeded
+        (to be split). Forgotten once its runs ended, or when none was created within
+        ``never_created_sec`` of asking."""
+        b = self.batches[run_key]
+        b.running = bool(runs) and not all(ended for ended, _ in runs)
+        if not runs:
+            if now - b.since > never_created_sec:
+                del self.batches[run_key]
+            return False
+        if b.running:
+            return False
+        del self.batches[run_key]
+        return len(b.keys) > 1 and not any(ok for _, ok in runs)
+
+    # --- failed runs Dagster retries itself (sensor_retry.py) ---------------------------------
+    def note_failed_run(self, run_id: str, updated_at: float, keep: int = 50) -> bool:
+        """A failed run found by the look-back (last updated at ``updated_at``): True the first
+        time. The look-back moves past it; the last ``keep`` ids are remembered, against a
+        timestamp's rounding returning a run twice."""
+        self.runs_seen = max(self.runs_seen, float(updated_at))
+        if run_id in self.runs_noted:
+            return False
+        self.runs_noted.append(run_id)
+        del self.runs_noted[:-keep]
+        return True
+
+    def await_dagster_retry(self, run_id: str, kind: str, key: str, now: float) -> None:
+        self.dagster_retry[run_id] = [kind, key, now]
+
+    def overdue_dagster_retries(self, now: float, grace_sec: float) -> list[tuple[str, str, str]]:
+        """``(run id, kind, key)`` of the failed runs Dagster said it would retry ``grace_sec`` or
+        more ago, forgotten here (the caller looks for the retry and takes over if there is none)."""
+        out = []
+        for run_id, (kind, key, at) in list(self.dagster_retry.items()):
+            if now - at >= grace_sec:
+                del self.dagster_retry[run_id]
+                out.append((run_id, kind, key))
+        return out
+
     # --- the announcement log ----------------------------------------------------------------
     def announced(self, seq: int) -> None:
         """Log entry ``seq`` is announced; never goes back."""
@@ -143,6 +214,19 @@ class InboxCursor:
     def pair_done(self, pk: str) -> None:
         self.inflight.pop(pk, None)
         self.blocked.pop(pk, None)
+
+    def pair_retried(self, pk: str, now: float) -> None:
+        """A retry of pair ``pk`` was asked for: its overdue clock starts over."""
+        self.inflight[pk] = now
+
+    def inputs_overdue(self, pk: str, now: float, after_sec: float) -> bool:
+        """Whether pair ``pk``, waiting for its videos, has waited more than ``after_sec`` since it
+        was first seen waiting (or last found overdue); when it has, the clock starts over."""
+        seen = self.checked.setdefault(pk, now)
+        if now - seen > after_sec:
+            self.checked[pk] = now
+            return True
+        return False
 
     def block(self, pk: str, why: str) -> bool:
         """Marks ``pk`` blocked for ``why``; True when that is news (to be logged once)."""
@@ -178,6 +262,10 @@ class InboxCursor:
         for r in self.retry.values():
             if not r.gave_up and r.at is not None:
                 r.at = 0.0
+
+    def forget_retry(self, name: str) -> None:
+        """``name``'s video or pair is gone from the registry: nothing to retry."""
+        self.retry.pop(name, None)
 
     def take_due(self, name: str, now: float) -> bool:
         """Whether ``name``'s retry is due; a due one is unscheduled (started, or found running)."""

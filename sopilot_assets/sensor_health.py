@@ -29,19 +29,13 @@ def health(context, store, cur: InboxCursor, floor_mb: float, dagster_home=None,
     now = time.time() if now is None else now
     spaces = disk_space(places(store.root, dagster_home), floor_mb)
     low = [s for s in spaces if s.low]
-    disk = cur.disk
-    was_low = disk.low
-    events = []
+    report, back = cur.disk_seen(bool(low), now, REPEAT_SEC)
+    events = [evaluation(spaces, floor_mb)] if report else []
     text = " ".join(s.message() for s in low)
     if low:
         context.log.warning(text)  # on the console too; when no tick can run, `sopilot serve` says it
-    elif was_low:
+    elif back:
         context.log.info("free space is back; retrying the videos that failed, sweeping temporary files")
-        cur.space_back = True
-    if bool(low) != was_low or (low and now - disk.reported > REPEAT_SEC):
-        events.append(evaluation(spaces, floor_mb))
-        disk.reported = now
-    disk.low = bool(low)
     try:
         fail_dead_runs(context.instance, context.log)
     except Exception as exc:  # a full DAGSTER_HOME: the next tick tries again
@@ -49,7 +43,7 @@ def health(context, store, cur: InboxCursor, floor_mb: float, dagster_home=None,
     if not low and (cur.space_back or now - cur.swept_at > SWEEP_EVERY_SEC):
         gone = sweep_temp_files(store.root, BACK_AGE_SEC if cur.space_back else TEMP_MAX_AGE_SEC, now=now,
                                 skip=(dagster_home,) if dagster_home else ())
-        cur.swept_at = now
+        cur.swept(now)
         if gone:
             context.log.info(f"removed {len(gone)} temporary file(s) left by failed writes, e.g. "
                              f"{gone[0].relative_to(store.root)}")

@@ -62,9 +62,7 @@ def pair_run_requests(context, registry, store, rs, ekey: str | None, cur: Inbox
             ready[pk] = pair.task
             cur.pair_requested(pk, now)
         elif not why and pk not in cur.blocked:
-            seen = cur.checked.setdefault(pk, now)
-            if now - seen > INFLIGHT_CHECK_SEC:  # inputs overdue: did a video run fail?
-                cur.checked[pk] = now
+            if cur.inputs_overdue(pk, now, INFLIGHT_CHECK_SEC):  # did a video run fail?
                 for vkey in (pair.gold_key, pair.trainee_key):
                     fail = _failed_for_good(context.instance, batch_run_key("video", [vkey]), f"video partition {vkey}")
                     if fail:

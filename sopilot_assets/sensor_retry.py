@@ -81,29 +81,21 @@ def note_failed_runs(context, todo: Todo, cur: InboxCursor, max_retries: int, no
     recs = context.instance.get_run_records(filters=dg.RunsFilter(
         statuses=[dg.DagsterRunStatus.FAILURE], updated_after=after), limit=200,
         order_by="update_timestamp", ascending=True)
-    noted = cur.runs_noted  # the last ones, against a timestamp's rounding
     for r in recs:
-        seen = max(seen, r.update_timestamp.timestamp())
         run = r.dagster_run
-        if run.run_id in noted:
+        if not cur.note_failed_run(run.run_id, r.update_timestamp.timestamp()):
             continue
-        noted.append(run.run_id)
         kind, key = KIND.get(run.job_name), run.tags.get("dagster/partition")
         if kind is None or key is None:
             continue  # not ours, or a range run (split elsewhere)
         if run.tags.get(WILL_RETRY) == "true":  # Dagster retries it itself, unless its retry is lost
-            cur.dagster_retry[run.run_id] = [kind, key, now]
+            cur.await_dagster_retry(run.run_id, kind, key, now)
             continue
         _schedule(context, todo, cur, kind, key, run.run_id, max_retries, now)
-    for run_id, (kind, key, at) in list(cur.dagster_retry.items()):
-        if now - at < DAGSTER_RETRY_GRACE_SEC:
-            continue
-        del cur.dagster_retry[run_id]
+    for run_id, kind, key in cur.overdue_dagster_retries(now, DAGSTER_RETRY_GRACE_SEC):
         if not context.instance.get_run_records(filters=dg.RunsFilter(tags={PARENT_RUN_ID: run_id}), limit=1):
             # the daemon could not launch its retry (a full disk, the code server down): ours takes over
             _schedule(context, todo, cur, kind, key, run_id, max_retries, now)
-    cur.runs_seen = seen
-    del noted[:-50]
 
 
 def _schedule(context, todo: Todo, cur: InboxCursor, kind: str, key: str, run_id: str, max_retries: int,
@@ -139,7 +131,7 @@ def due_retries(context, todo: Todo, cur: InboxCursor, now: float) -> list[dg.Ru
         kind, key = name.split(":", 1)
         rec = todo.get(kind, key)
         if rec is None:
-            del cur.retry[name]
+            cur.forget_retry(name)
             continue
         if not cur.take_due(name, now):
             continue
@@ -157,7 +149,7 @@ def due_retries(context, todo: Todo, cur: InboxCursor, now: float) -> list[dg.Ru
         else:
             runs.append(batch_request(PAIR_JOB, [key], rk, {"sopilot/task": rec.task, PRIORITY: PAIR_PRIORITY,
                                                             "sopilot/retry": str(n)}))
-            cur.inflight[key] = now  # its overdue check starts over
+            cur.pair_retried(key, now)
         cur.track(kind, rk, [key], now)
         context.log.info(f"retrying {_name(kind, rec)}, attempt {n}")
     return runs

@@ -66,7 +66,7 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         if not rs.duckdb_path.exists():
             rs.ensure_views()  # people can query sopilot.duckdb from the first tick on
         seen = intake.notice(cur.stability, failures=intake_failures.counts(store))
-        cur.stability, cur.failures = seen.tracker_state, seen.failures
+        cur.noticed(seen.tracker_state, seen.failures)
         for ev in seen.events:
             getattr(context.log, ev.level if ev.level in ("info", "warning", "error") else "info")(ev.message)
         if seen.events:
@@ -81,8 +81,7 @@ def build_inbox_sensor(settings: Settings) -> dg.SensorDefinition:
             runs += split_failed_batches(context, registry, ekey, cur, now)
             todo = Todo(registry, store, rs.dir, ekey)
             note_failed_runs(context, todo, cur, settings.video_retries, now)
-            if cur.space_back:
-                cur.space_back = False
+            if cur.take_space_back():
                 retry_now(cur)
             runs += due_retries(context, todo, cur, now)
 

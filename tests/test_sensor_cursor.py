@@ -118,3 +118,77 @@ def test_files_handed_to_intake_runs_are_handed_again_only_when_something_change
     cur.offer([b], 160.0, failures={b.rel: 2})
     assert cur.offered == {b.rel: [9, 2, 160.0, 2]}
     assert roundtrip(cur).offered == cur.offered
+
+
+def test_a_followed_run_is_settled_from_its_runs_states():
+    cur = InboxCursor()
+    cur.track("video", "two", ["a", "b"], 0.0)
+    cur.track("video", "one", ["c"], 0.0)
+    cur.track("video", "lost", ["d"], 0.0)
+    assert not cur.settle_batch("two", [], 10.0, 600.0) and "two" in cur.batches  # not created yet
+    assert not cur.settle_batch("lost", [], 601.0, 600.0) and "lost" not in cur.batches  # never created
+    assert not cur.settle_batch("two", [(True, False), (False, False)], 20.0, 600.0)  # a retry still goes
+    assert cur.batches["two"].running and cur.in_flight("video") == {"a", "b"}
+    assert cur.settle_batch("two", [(True, False), (True, False)], 30.0, 600.0)  # all failed: split it
+    assert "two" not in cur.batches
+    assert not cur.settle_batch("one", [(True, False)], 30.0, 600.0) and not cur.batches  # one key: retried as is
+    cur.track("video", "ok", ["e", "f"], 0.0)
+    assert not cur.settle_batch("ok", [(True, False), (True, True)], 40.0, 600.0) and not cur.batches
+
+
+def test_a_retry_dagster_promised_is_taken_over_once_overdue():
+    cur = InboxCursor()
+    cur.await_dagster_retry("r1", "video", "a", 100.0)
+    cur.await_dagster_retry("r2", "pair", "p", 150.0)
+    assert cur.overdue_dagster_retries(159.0, 60.0) == []
+    assert cur.overdue_dagster_retries(160.0, 60.0) == [("r1", "video", "a")]
+    assert list(cur.dagster_retry) == ["r2"] and cur.overdue_dagster_retries(210.0, 60.0) == [("r2", "pair", "p")]
+    assert roundtrip(cur) == cur and cur.overdue_dagster_retries(1e9, 60.0) == []
+    cur.retry["video:x"] = Retry(1, 5.0)
+    cur.forget_retry("video:x")
+    cur.forget_retry("video:never")
+    assert cur.retry == {}
+
+
+def test_a_pair_waiting_for_its_videos_is_looked_at_once_per_interval():
+    cur = InboxCursor()
+    assert not cur.inputs_overdue("p", 100.0, 300.0) and cur.checked == {"p": 100.0}
+    assert not cur.inputs_overdue("p", 400.0, 300.0)
+    assert cur.inputs_overdue("p", 401.0, 300.0) and cur.checked == {"p": 401.0}  # the clock starts over
+    assert not cur.inputs_overdue("p", 600.0, 300.0)
+    cur.pair_retried("p", 700.0)
+    assert cur.inflight == {"p": 700.0}
+
+
+def test_free_space_seen_each_tick():
+    cur = InboxCursor()
+    assert cur.disk_seen(False, 10.0, 300.0) == (False, False)  # fine and was fine: nothing to record
+    assert cur.disk_seen(True, 20.0, 300.0) == (True, False) and cur.disk.reported == 20.0
+    assert cur.disk_seen(True, 320.0, 300.0) == (False, False)  # still low, said 300 s ago
+    assert cur.disk_seen(True, 321.0, 300.0) == (True, False)  # repeated after the interval
+    assert not cur.space_back
+    assert cur.disk_seen(False, 330.0, 300.0) == (True, True) and cur.space_back and not cur.disk.low
+    assert roundtrip(cur) == cur
+
+
+def test_failed_runs_are_noted_once_and_the_look_back_moves_on():
+    cur = InboxCursor()
+    assert cur.note_failed_run("r1", 10.0) and cur.runs_seen == 10.0
+    assert not cur.note_failed_run("r1", 10.0)  # the same run again (a timestamp's rounding)
+    assert cur.note_failed_run("r2", 9.0) and cur.runs_seen == 10.0  # never goes back
+    for k in range(60):
+        cur.note_failed_run(f"x{k}", 20.0 + k)
+    assert len(cur.runs_noted) == 50 and cur.runs_noted[-1] == "x59" and cur.runs_seen == 79.0
+
+
+def test_space_back_is_taken_once_and_the_inbox_is_noted():
+    cur = InboxCursor()
+    assert not cur.take_space_back()
+    cur.disk_seen(True, 1.0, 300.0)
+    cur.disk_seen(False, 2.0, 300.0)
+    assert cur.take_space_back() and not cur.take_space_back()
+    cur.noticed({"t/trainee/a.mp4": {"size": 3}}, {"t/trainee/b.mp4": 1})
+    cur.swept(5.0)
+    back = roundtrip(cur)
+    assert back.stability == {"t/trainee/a.mp4": {"size": 3}} and back.failures == {"t/trainee/b.mp4": 1}
+    assert back.swept_at == 5.0
