@@ -8,7 +8,9 @@ records; the sensor drops scored pairs from the pending list. Every write is ato
 write at once is safe without ``flock``: a video record is created exclusively (the first writer
 wins, ``create_video``), log entries and pending pairs are one file each (``registry_log.py``),
 and the read-modify-write records (tasks, a video record's later changes) are changed under a
-short lease, ``registry/lock`` (``registry_lock.py``).
+lock (``registry_lock.py``): in the cluster profile a Postgres advisory lock, released by
+Postgres when its holder's connection ends (no timer), and on one box a short file lease,
+``registry/lock``.
 
     registry/videos/<sha256>.json     VideoRecord
     registry/tasks/<task>.json        TaskRecord
@@ -17,7 +19,8 @@ short lease, ``registry/lock`` (``registry_lock.py``).
     registry/journal/<sha256>.json    a video being moved into the raw store (crash recovery)
     registry/log/<seq>.json           the announcement log (registry_log.py)
     registry/seq.json                 a hint of the last sequence number handed out
-    registry/lock                     the lease while a registration or pairing is written
+    registry/lock                     the lease while a registration or pairing is written (one box;
+                                      the cluster profile locks in Postgres instead)
 """
 from __future__ import annotations
 
@@ -93,8 +96,11 @@ class PairRecord:
 
 
 class Registry(LogMixin, LockMixin):
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, settings=None):
+        """settings: the ``Settings`` that choose the lock of ``locked()`` (the cluster profile's
+        Postgres advisory lock, else the file lease); None: read from the environment at lock time."""
         self.root = Path(root)
+        self.settings = settings
 
     # --- videos -----------------------------------------------------------------------------
     def video_path(self, sha256: str) -> Path:

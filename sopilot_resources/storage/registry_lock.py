@@ -1,14 +1,26 @@
-"""A short lease on the registry's read-modify-write records (part of ``Registry``), without
-``flock``: ``registry/lock`` is created exclusively (written aside, then ``os.link``-ed into place:
-atomic and exclusive on local disks and NFS alike), held for the milliseconds a registration and
-its pairing take, and removed. It guards the task records (golds and their versions, waiting
-trainees, recordings, profiles) and a video record's later changes, which two intake runs on two
-hosts could otherwise both read, change and write back, one undoing the other.
+"""The lock on the registry's read-modify-write records (part of ``Registry``), without ``flock``.
+It guards the task records (golds and their versions, waiting trainees, recordings, profiles) and a
+video record's later changes, which two intake runs on two hosts could otherwise both read, change
+and write back, one undoing the other. It is held for the milliseconds a registration and its
+pairing take, never around reading a video; re-entrant within a thread.
 
-A holder killed while it holds the lease leaves the file behind: a waiter that has seen the same
-lease (by its random id) for ``stale_sec`` of its own waiting (no clock is compared across hosts)
-takes it over by renaming it away (only one waiter can) and creating its own. A lease is only
-ever held around a few small file writes, never around reading a video.
+Which lock, by deployment profile (``Settings``: SOPILOT_DEPLOYMENT, SOPILOT_POSTGRES_URL):
+
+- cluster: a Postgres session-level advisory lock (``registry_pg_lock.py``), released by its
+  holder or by Postgres the moment the holder's connection ends; a slow holder is never overtaken.
+- single (one box, no database): a short file lease, ``registry/lock``, created exclusively
+  (written aside, then ``os.link``-ed into place: atomic and exclusive on local disks and NFS
+  alike) and removed. A holder killed while it holds the lease leaves the file behind: a waiter
+  that has seen the same lease (by its random id) for ``stale_sec`` of its own waiting (no clock
+  is compared across hosts) takes it over by renaming it away (only one waiter can) and creating
+  its own. On one box a holder is never paused that long in the middle of a registration.
+
+How ``locked()`` learns the profile: from the ``Settings`` the ``Registry`` was made with, and
+when it was made without (most are: ``Registry(store.registry_dir)``), from the environment
+(``Settings.from_env()``) each time the lock is taken, so that every process of a deployment,
+whichever code made its ``Registry``, takes the same lock. Every host of a cluster must therefore
+have SOPILOT_DEPLOYMENT=cluster and SOPILOT_POSTGRES_URL set (docs/operations.md, "Scaling out"):
+a process without them would take the file lease, which does not exclude the Postgres lock.
 """
 from __future__ import annotations
 
@@ -27,21 +39,44 @@ WAIT_SEC = 120.0
 _held = threading.local()
 
 
+def lock_url(settings=None) -> str | None:
+    """SOPILOT_POSTGRES_URL in the cluster profile (the registry lock is then Postgres'), else None
+    (the file lease); ``settings`` default: read from the environment now."""
+    if settings is None:
+        from ..settings import Settings
+
+        settings = Settings.from_env()  # the cluster profile without its URL raises here
+    return settings.postgres_url if settings.deployment == "cluster" else None
+
+
 class LockMixin:
     root: Path
+    settings = None  # the Settings that choose the lock; None: the environment's, at lock time
 
     @contextlib.contextmanager
     def locked(self, stale_sec: float = STALE_SEC, wait_sec: float = WAIT_SEC):
-        """Holds the registry lease for the block (re-entrant within a thread)."""
+        """Holds the registry lock for the block (re-entrant within a thread): the Postgres
+        advisory lock in the cluster profile, else the file lease."""
         depth = getattr(_held, "depth", {})
         _held.depth = depth
-        key = str(self.root.resolve())
+        url = lock_url(self.settings)
+        key = f"postgres:{url}" if url else str(self.root.resolve())
         if depth.get(key):
             depth[key] += 1
             try:
                 yield
             finally:
                 depth[key] -= 1
+            return
+        if url:
+            from .registry_pg_lock import advisory_locked
+
+            with advisory_locked(url, wait_sec):
+                depth[key] = 1
+                try:
+                    yield
+                finally:
+                    depth[key] = 0
             return
         path = self.root / "lock"
         me = {"id": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid()}
