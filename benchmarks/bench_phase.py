@@ -1,6 +1,7 @@
 """Sampling-phase robustness: does a result survive sampling the trainee a little later?
 
     .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 [--seed N | --quick] [--phase 0.1] [--fps 8] [--detected-steps]
+    .venv/bin/python benchmarks/bench_phase.py --out bench_out/acc3 --seed N --phase 0.125 --tag agree --report-only
 
 Frames are sampled at 4 a second from whatever instant the recording starts; nothing about a
 performance fixes that instant, so a result that changes when it moves by a fraction of the
@@ -71,6 +72,25 @@ def combine(base: list[dict], moved: list[dict], how: str) -> list[dict]:
     return out
 
 
+def stability(base: list[dict], moved: list[dict]) -> dict:
+    """Of the deviations either sampling reports (type, gold step), how many both report, split by
+    what they are: ``true`` (the defect the generator made), ``false_on_correct`` (reported on a
+    correct performance), ``false_on_defective`` (a defective video's, of another type or step);
+    unrelated videos left out. {group: [reported by either, by both]}."""
+    by_path, out = {r["path"]: r for r in base}, {}
+    for m in moved:
+        if m["kind"] == "unrelated":
+            continue
+        b, expected = by_path[m["path"]], {tuple(e) for e in m["expected"]}
+        fa, fb = {tuple(x) for x in b["found"]}, {tuple(x) for x in m["found"]}
+        for dev in fa | fb:
+            group = "true" if dev in expected else ("false_on_correct" if m["kind"] == "correct" else "false_on_defective")
+            n = out.setdefault(group, [0, 0])
+            n[0] += 1
+            n[1] += dev in fa and dev in fb
+    return out
+
+
 def clip_agreement(cache: dict, phase: float) -> dict:
     """How much the clip vectors themselves moved: per trainee, the median cosine between each
     clip and the same clip sampled ``phase`` s later; the median and the lowest over trainees."""
@@ -92,20 +112,30 @@ def main() -> int:
                     help="sample every video at this rate instead of the default (e.g. 8: two interleaved 4 fps samplings per clip)")
     ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files (steps detected)")
     ap.add_argument("--tag", default="", help="write results-phase<PHASE>-TAG.json (an engine beside another)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="print the figures of the saved results-phase... file again (rows of both samplings); score nothing")
     a = ap.parse_args()
     if not 0 < a.phase < 1.0:
         ap.error("--phase must lie between 0 and 1 s")
     root, manifest = load_set(a.out, a.seed, a.quick)
-    cache: dict = {}
-    base = evaluate(root, manifest, False, a.detected_steps, cache=cache, fps=a.fps)
-    moved = evaluate(root, manifest, False, a.detected_steps, cache=cache, trainee_phase=a.phase, fps=a.fps)
-    print("--- moved by the phase shift ---")
-    out = {**compare(base, moved), **clip_agreement(cache, a.phase)}
+    saved = root / f"results-phase{a.phase:g}{'-detected' if a.detected_steps else ''}{'-' + a.tag if a.tag else ''}.json"
+    if a.report_only:  # the figures again from a saved run, nothing scored
+        doc = json.loads(saved.read_text())
+        base, moved = doc["rows_base"], doc["rows"]
+        out = {k: v for k, v in doc["summary"].items() if k.startswith("clip_")}
+        out = {**compare(base, moved), **out}
+    else:
+        cache: dict = {}
+        base = evaluate(root, manifest, False, a.detected_steps, cache=cache, fps=a.fps)
+        moved = evaluate(root, manifest, False, a.detected_steps, cache=cache, trainee_phase=a.phase, fps=a.fps)
+        print("--- moved by the phase shift ---")
+        out = {**compare(base, moved), **clip_agreement(cache, a.phase)}
+    out["deviations_either_both"] = stability(base, moved)
     for how in ("agree", "mean"):  # one verdict from both samplings: only what does not hang on the instant
         both = summarize(combine(base, moved, how))
         out.update({f"{k}_{how}": round(both[k], 3) for k in ("auc", "correct_pass", "defective_not_pass")})
-    (root / f"results-phase{a.phase:g}{'-detected' if a.detected_steps else ''}{'-' + a.tag if a.tag else ''}.json").write_text(
-        json.dumps({"summary": out, "rows": moved, "rows_base": base}, indent=1))
+    if not a.report_only:
+        saved.write_text(json.dumps({"summary": out, "rows": moved, "rows_base": base}, indent=1))
     print(json.dumps({"set": str(root), "phase_sec": a.phase, **out}, indent=1))
     return 0
 
