@@ -4,7 +4,8 @@ shared ``failures.json`` is read and moved into files of their own."""
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
+
+from procs_support import run_together
 
 from sopilot_resources.storage import intake_failures as failures
 from sopilot_resources.storage.inbox import InboxEntry
@@ -32,15 +33,7 @@ def _writer(root: str, w: int, start) -> None:
 
 def test_two_runs_at_once_lose_no_count(tmp_path):
     store = VideoStore.at(tmp_path).ensure()
-    ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, start)) for w in range(WRITERS)]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_together(_writer, [(str(tmp_path), w) for w in range(WRITERS)])
     assert failures.counts(store) == {f"t/trainee/w{w}-{i}.mp4": ROUNDS for w in range(WRITERS) for i in range(FILES)}
 
 

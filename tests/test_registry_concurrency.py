@@ -4,7 +4,8 @@ pairs added and dropped at once never undo each other."""
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
+
+from procs_support import run_together
 
 from sopilot_resources.storage.registry import Registry, VideoRecord
 
@@ -30,15 +31,7 @@ def _writer(root: str, w: int, start) -> None:
 def test_concurrent_writers_one_record_per_content_and_no_lost_log_entry(tmp_path):
     reg = Registry(tmp_path)
     (tmp_path / "pending_pairs.json").write_text(json.dumps(["legacy-a", "legacy-b"]))  # an earlier release's list
-    ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, start)) for w in range(WRITERS)]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_together(_writer, [(str(tmp_path), w) for w in range(WRITERS)])
 
     videos = reg.videos()
     assert sorted(v.sha256 for v in videos) == sorted(f"{c:02d}" * 32 for c in range(CONTENTS))
@@ -88,15 +81,7 @@ def _count_up(root: str, n: int, start) -> None:
 def test_the_registry_lease_serializes_read_modify_write_and_outlives_a_killed_holder(tmp_path):
     from sopilot_resources.storage.fsutil import read_json
 
-    ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_count_up, args=(str(tmp_path), 40, start)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_together(_count_up, [(str(tmp_path), 40)] * 4)
     assert read_json(tmp_path / "counter.json")["n"] == 160  # no update undone by another
     assert not (tmp_path / "lock").exists()
 

@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+from procs_support import run_together
 from test_registry_concurrency import _count_up
 
 from sopilot_resources.settings import Settings
@@ -44,15 +45,7 @@ def _advisory_locks(url: str) -> int:
 def test_cluster_lock_serializes_read_modify_write_across_processes(cluster_lock_env, tmp_path):
     root = tmp_path / "registry"
     root.mkdir()
-    ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_count_up, args=(str(root), 40, start)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_together(_count_up, [(str(root), 40)] * 4)
     assert read_json(root / "counter.json")["n"] == 160  # no update undone by another
     assert not (root / "lock").exists()
 
