@@ -12,7 +12,7 @@ import pytest
 from procs_support import run_together
 from test_registry_concurrency import _count_up
 
-from sopilot_resources.settings import Settings
+from sopilot_resources.settings import Settings, SettingsError
 from sopilot_resources.storage.fsutil import read_json
 from sopilot_resources.storage.registry import Registry
 from sopilot_resources.storage.registry_lock import lock_url
@@ -53,7 +53,7 @@ def test_cluster_lock_serializes_read_modify_write_across_processes(cluster_lock
         assert not (root / "lock").exists()  # no file lease beside the Postgres lock
         assert _advisory_locks(cluster_lock_env) == 1
         with Registry(tmp_path / "another").locked():  # one lock per deployment: re-entrant
-            pass
+            assert _advisory_locks(cluster_lock_env) == 1  # the same session's lock, not a second
     assert _advisory_locks(cluster_lock_env) == 0
 
 
@@ -72,7 +72,7 @@ def test_a_killed_holder_releases_the_cluster_lock_at_once(cluster_lock_env, tmp
         assert held.wait(60)
         with pytest.raises(TimeoutError, match=rf"the registry is locked by .*'pid': {holder.pid}"):
             with Registry(tmp_path).locked(wait_sec=0.3):
-                pass
+                raise AssertionError("the lock was granted while the holder process held it")
         os.kill(holder.pid, signal.SIGKILL)
         t0 = time.monotonic()
         with Registry(tmp_path).locked(wait_sec=20):
@@ -103,9 +103,9 @@ def test_cluster_profile_without_its_url_refuses_to_lock(tmp_path, monkeypatch):
     monkeypatch.delenv("SOPILOT_POSTGRES_URL", raising=False)
     monkeypatch.setenv("SOPILOT_EXECUTOR", "k8s")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    with pytest.raises(Exception, match="SOPILOT_POSTGRES_URL"):
+    with pytest.raises(SettingsError, match="SOPILOT_POSTGRES_URL"):
         with Registry(tmp_path).locked():
-            pass
+            raise AssertionError("a lock was granted without the cluster's Postgres")
     assert not (tmp_path / "lock").exists()  # never falls back to the file lease
 
 
