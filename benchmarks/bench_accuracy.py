@@ -175,6 +175,7 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
                 for r in sel]
         out[f"{kind}_detected"] = float(np.mean(hits)) if sel else float("nan")
     out["per_kind"] = per_kind(rows)
+    out.update(deviation_precision(rows))
     for style in sorted({r["style"] for r in rows}):
         sub = [r for r in rows if r["style"] == style]
         out[f"auc_{style or 'all'}"] = auc([r["score"] for r in sub if r["kind"] == "correct"],
@@ -217,6 +218,28 @@ def per_kind(rows: list[dict]) -> dict:
         out[kind] = {"videos": len(sel), "caught": sum(r["verdict"] != "pass" for r in sel),
                      "typed": typed, "located": located}
     return out
+
+
+def _true_deviation(found: tuple, expected: list) -> bool:
+    """A reported (type, gold step) matches the ground truth: the same type at the step of an
+    expected one (a swap at either of its two steps; an extra action or a pause after the
+    step it follows)."""
+    for e in map(tuple, expected):
+        steps = {e[1], e[1] + 1} if e[0] == "order_swap" and e[1] is not None else {e[1]}
+        if found[0] == e[0] and found[1] in steps:
+            return True
+    return False
+
+
+def deviation_precision(rows: list[dict]) -> dict:
+    """Of the deviations reported on correct and defective videos (not the unrelated ones,
+    where any deviation is right), the share that are true (:func:`_true_deviation`), and the
+    false ones per correct video: what a supervisor reading the list can trust."""
+    sel = [r for r in rows if r["kind"] != "unrelated"]
+    flags = [_true_deviation(tuple(f), r["expected"]) for r in sel for f in r["found"]]
+    ok = [r for r in sel if r["kind"] == "correct"]
+    return {"deviations_reported": len(flags), "deviation_precision": float(np.mean(flags)) if flags else float("nan"),
+            "false_deviations_per_correct": float(np.mean([len(r["found"]) for r in ok])) if ok else float("nan")}
 
 
 def add_set_args(ap: argparse.ArgumentParser) -> None:

@@ -54,9 +54,11 @@ def truth(kind: str) -> str:
 
 def cases(rows: list[dict]) -> list[Case]:
     """Each video as a Case; the engine's critical flag inferred: a ``fail`` scored at or above
-    the default retrain_min can only come from a critical deviation."""
+    the default retrain_min can only come from a critical deviation; steps out of order from the
+    deviations found (the default profile keeps them from ``pass``)."""
     return [Case(Path(r["path"]).name, truth(r["kind"]), float(r["score"]),
-                 r["verdict"] == "fail" and float(r["score"]) >= DEFAULT["retrain_min"]) for r in rows]
+                 r["verdict"] == "fail" and float(r["score"]) >= DEFAULT["retrain_min"],
+                 out_of_order=any(f[0] == "order_swap" for f in r["found"])) for r in rows]
 
 
 def split(cs: list[Case], n: int, rng: random.Random) -> tuple[list[Case], list[Case]] | None:

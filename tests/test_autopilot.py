@@ -36,6 +36,19 @@ def test_the_gate_never_lets_a_reviewed_defective_pass():
     assert unsafe(p.proposed, cases) == [] and "f82" not in p.unsafe_after
 
 
+def test_a_trainee_with_steps_out_of_order_never_passes_under_any_thresholds():
+    """The replay agrees with the engine (Profile.order_blocks_pass): a reviewed defective
+    video whose steps were reported out of order cannot be made to pass by lowering pass_min,
+    so it does not hold the proposal back."""
+    from sopilot_resources.scoring.autopilot import verdict_of
+
+    swapped = Case("swap92", "retrain", 92.0, out_of_order=True)
+    assert verdict_of(CURRENT, swapped) == "needs_review"
+    assert verdict_of({**CURRENT, "pass_min": 50.0}, swapped) == "needs_review"
+    p = propose(_cases([swapped]), CURRENT, {})
+    assert p.gate_ok and p.changes == {"pass_min": (85.0, 81.0)} and p.unsafe_after == []
+
+
 def test_the_gate_refuses_what_does_not_help_and_says_why():
     agreeing = [Case(f"p{s}", "pass", s) for s in (90, 95)] + [Case("r60", "retrain", 60)]
     p = propose(agreeing, CURRENT, {})

@@ -150,3 +150,22 @@ def test_work_no_cycle_explains_is_reported_and_keeps_the_recording_from_pass():
     assert "Work no cycle explains: 1 stretch" in report(res, "gold.mp4", "shift.mp4")
     clean = score_recording(GOLD, render(shift([cycle()] * 4)[0], P, noise=0.35, offset=0.3, seed=13), STEPS)
     assert clean.cycle_stats["unrecognised_work"] == [] and clean.verdict == "pass"
+
+
+def test_a_cycle_with_steps_out_of_order_keeps_the_recording_from_pass():
+    """The order rule (Profile.order_blocks_pass) holds for a recording as for one performance:
+    a cycle with two steps swapped is at best needs_review, and so is the recording, however
+    small the order deviation's penalty and however good the mean score."""
+    from sopilot_resources.scoring.profile import DEFAULT_PENALTIES, Profile
+
+    swapped = cycle()
+    i, j = swapped.index((0, DURS[0])), swapped.index((1, DURS[1]))
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    rec = render(shift([cycle(), swapped, cycle(), cycle()])[0], P, noise=0.35, offset=0.3, seed=14)
+    light = Profile(penalties={**DEFAULT_PENALTIES, "order_swap": 5.0})
+    res = score_recording(GOLD, rec, STEPS, light)
+    cyc = [c for c in res.cycles if not c["partial"]]
+    assert [any(d["type"] == "order_swap" for d in c["deviations"]) for c in cyc] == [False, True, False, False]
+    assert cyc[1]["verdict"] == "needs_review" and res.score >= light.pass_min and res.verdict == "needs_review"
+    allowed = score_recording(GOLD, rec, STEPS, Profile(penalties=light.penalties, order_blocks_pass=False))
+    assert allowed.verdict == "pass"

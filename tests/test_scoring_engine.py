@@ -63,6 +63,22 @@ def test_swapped_steps_give_an_order_deviation():
     assert r.deviations[0].gold_step in (3, 4) and r.verdict != "pass"
 
 
+def test_steps_out_of_order_never_pass_unless_the_profile_says_so():
+    """However small the order deviation's penalty, the trainee does not ``pass``: at best
+    needs_review (Profile.order_blocks_pass); a task whose profile allows it passes as scored."""
+    from sopilot_resources.scoring.profile import DEFAULT_PENALTIES, Profile
+
+    plan = trainee_plan()
+    i, j = at(plan, 3), at(plan, 4)
+    plan[i], plan[j] = plan[j], plan[i]
+    light = {**DEFAULT_PENALTIES, "order_swap": 5.0}
+    r = score(plan, profile=Profile(penalties=light))
+    assert [d.type for d in r.deviations] == ["order_swap"] and r.score >= 95.0
+    assert r.verdict == "needs_review"
+    assert score(plan, profile=Profile(penalties=light, order_blocks_pass=False)).verdict == "pass"
+    assert score(trainee_plan(), profile=Profile(penalties=light)).verdict == "pass"  # nothing out of order
+
+
 def test_repeated_step():
     plan = trainee_plan()
     i = at(plan, 2)

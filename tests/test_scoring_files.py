@@ -47,6 +47,12 @@ def test_profile_defaults_overrides_and_typos(tmp_path):
     assert p.fingerprint() != Profile().fingerprint()
     assert p.verdict(95, has_critical=False) == "pass" and p.verdict(95, has_critical=True) == "fail"
     assert [Profile().verdict(s, False) for s in (85, 70, 50, 49.9)] == ["pass", "needs_review", "retrain", "fail"]
+    # steps out of order: at best needs_review, unless the profile lets them pass
+    assert [Profile().verdict(s, False, out_of_order=True) for s in (100, 70, 50)] == ["needs_review", "needs_review", "retrain"]
+    assert Profile(order_blocks_pass=False).verdict(100, False, out_of_order=True) == "pass"
+    assert load_profile(write(tmp_path / "o.json", {"order_blocks_pass": False})).order_blocks_pass is False
+    with pytest.raises(ProfileError, match="order_blocks_pass must be true or false"):
+        load_profile(write(tmp_path / "o2.json", {"order_blocks_pass": "no"}))  # a string would be truthy
     with pytest.raises(ProfileError, match="unknown profile keys"):
         load_profile(write(tmp_path / "q.json", {"pass_mn": 90}))
     with pytest.raises(ProfileError, match="unknown penalty"):

@@ -52,6 +52,9 @@ class Case:
     #: stored under any profile (a shift recording or a segment file: not rescored)
     pair_key: str = ""
     kept: bool = False
+    #: the engine reported steps out of order and the task's profile keeps such a trainee from
+    #: ``pass`` (``Profile.order_blocks_pass``): at best needs_review under any thresholds
+    out_of_order: bool = False
 
     def score_at(self, th: dict) -> float:
         """The score under the weight multipliers ``m:<type>`` of ``th`` (the stored score at 1)."""
@@ -88,7 +91,7 @@ def verdict_of(th: dict, c: Case) -> str:
     if c.critical or score < th["retrain_min"]:
         return "fail"
     if score >= th["pass_min"]:
-        return "pass"
+        return "needs_review" if c.out_of_order else "pass"
     return "needs_review" if score >= th["review_min"] else "retrain"
 
 

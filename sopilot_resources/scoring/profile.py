@@ -29,7 +29,8 @@ class Profile:
     """Everything a task may tune. Defaults are documented in docs/scoring.md.
 
     Verdict: a critical deviation (missing or wrong critical step) gives ``fail``; otherwise
-    score >= pass_min -> pass, >= review_min -> needs_review, >= retrain_min -> retrain, else fail.
+    score >= pass_min -> pass, >= review_min -> needs_review, >= retrain_min -> retrain, else fail;
+    with ``order_blocks_pass``, steps reported out of order make it at best needs_review.
     """
 
     pass_min: float = 85.0
@@ -50,6 +51,10 @@ class Profile:
     match_strictness: float = 0.5
     #: a deviation below this confidence is not reported
     min_confidence: float = 0.35
+    #: steps done out of order never ``pass`` (at best needs_review): an order deviation's
+    #: confidence says how surely its two steps were recognised, and its penalty scales with
+    #: it, but once both are found their order is a fact, not a matter of degree
+    order_blocks_pass: bool = True
 
     def fingerprint(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
@@ -58,11 +63,12 @@ class Profile:
     def penalty(self, kind: str) -> float:
         return float(self.penalties.get(kind, DEFAULT_PENALTIES.get(kind, 10.0)))
 
-    def verdict(self, score: float, has_critical: bool) -> Verdict:
+    def verdict(self, score: float, has_critical: bool, out_of_order: bool = False) -> Verdict:
+        """``out_of_order``: an ``order_swap`` deviation is reported."""
         if has_critical or score < self.retrain_min:
             return Verdict.FAIL
         if score >= self.pass_min:
-            return Verdict.PASS
+            return Verdict.NEEDS_REVIEW if out_of_order and self.order_blocks_pass else Verdict.PASS
         return Verdict.NEEDS_REVIEW if score >= self.review_min else Verdict.RETRAIN
 
     def to_dict(self) -> dict:
@@ -98,6 +104,8 @@ def parse_profile(doc: object, source: str = "profile") -> Profile:
         kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
     if "critical_steps" in kw:
         kw["critical_steps"] = tuple(kw["critical_steps"])
+    if not isinstance(kw.get("order_blocks_pass", True), bool):
+        raise ProfileError(f"{path}: order_blocks_pass must be true or false, not {kw['order_blocks_pass']!r}")
     try:
         prof = Profile(**kw)
     except TypeError as exc:

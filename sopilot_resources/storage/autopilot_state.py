@@ -42,14 +42,17 @@ def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) ->
     for d in rs.query("SELECT pair_key, type, penalty FROM deviations WHERE severity <> 'critical'"):
         per = pens.setdefault(d["pair_key"], {})
         per[d["type"]] = per.get(d["type"], 0.0) + float(d["penalty"] or 0.0)
+    blocks = bool(current_profile_doc(store, task)[0].get("order_blocks_pass", True))
     out = []
     for r in rs.query(CURRENT_SQL):
         s = latest.get(r["trainee_sha256"]) if r["task"] == task else None
         if s is None:
             continue
         several = (s["n_cycles"] or 1) > 1  # a shift recording's score is a mean of cycles: kept as it is
+        per = pens.get(s["pair_key"], {})
         out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(s["n_critical"]),
-                        () if several else tuple(sorted(pens.get(s["pair_key"], {}).items())), s["pair_key"], several))
+                        () if several else tuple(sorted(per.items())), s["pair_key"], several,
+                        blocks and "order_swap" in per))
     return sorted(out, key=lambda c: c.name)
 
 

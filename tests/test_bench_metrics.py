@@ -1,0 +1,38 @@
+"""The accuracy benchmark's deviation metrics (benchmarks/bench_accuracy.py): what counts as a
+true deviation, and the precision and false-deviation figures docs/BENCHMARKS.md reports."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from bench_accuracy import _true_deviation, deviation_precision  # noqa: E402
+
+
+@pytest.mark.parametrize("found, expected, true", [
+    (("missing_step", 3), [("missing_step", 3)], True),
+    (("missing_step", 2), [("missing_step", 3)], False),  # the wrong step
+    (("wrong_step", 3), [("missing_step", 3)], False),  # the wrong type
+    (("order_swap", 4), [("order_swap", 3)], True),  # either step of the swapped pair
+    (("order_swap", 5), [("order_swap", 3)], False),
+    (("extra_action", 4), [("extra_action", 4)], True),  # after the step it follows
+    (("extra_action", None), [("extra_action", 4)], False),
+    (("slow_step", 1), [], False),  # anything on a correct video
+])
+def test_a_true_deviation_has_the_type_and_the_step(found, expected, true):
+    assert _true_deviation(found, expected) is true
+
+
+def test_precision_leaves_unrelated_videos_out_and_counts_false_ones_per_correct_video():
+    rows = [
+        {"kind": "correct", "found": [["wrong_step", 0]], "expected": []},
+        {"kind": "correct", "found": [], "expected": []},
+        {"kind": "missing", "found": [["missing_step", 2], ["extra_action", 1]], "expected": [["missing_step", 2]]},
+        {"kind": "unrelated", "found": [["missing_step", 0]] * 5, "expected": []},
+    ]
+    out = deviation_precision(rows)
+    assert out["deviations_reported"] == 3
+    assert out["deviation_precision"] == pytest.approx(1 / 3)
+    assert out["false_deviations_per_correct"] == pytest.approx(0.5)
