@@ -50,7 +50,6 @@ def warm_engine() -> threading.Thread:
     def work():
         from .cycles import recording  # noqa: F401 - the engine, SciPy and the numba kernels' modules
         from .scene import search  # noqa: F401 - the scene comparison
-        import scipy.signal  # noqa: F401 - step detection's peak finder (~0.8 s; imported where it is used)
         from .warm_kernels import warm_kernels
 
         warm_kernels()  # ~0.3 s of numba loading, paid while the videos decode
