@@ -252,7 +252,7 @@ def scene_search_probe(gold, base, man: dict, copies: list[int], steps) -> list[
         s = next((i for i, c in enumerate(ev.changes) if c is not None), None)
         tracemalloc.start()
         c0 = time.perf_counter()
-        scenes = ev._search()
+        scenes = ev._search(None)
         c1 = time.perf_counter()
         _, peak = tracemalloc.get_traced_memory()
         if s is not None:

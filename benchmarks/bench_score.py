@@ -77,12 +77,13 @@ DEFAULT_FOOTAGE = "30x480,30x720,120x480,120x720"
 TRANSIENT = ("ImportError", "ModuleNotFoundError", "TypeError", "SyntaxError", "AttributeError")
 
 
-def run(cmd: list[str], retry: bool = False, env: dict | None = None) -> dict:
-    """One cold process: wall seconds, child CPU seconds, utilisation, stdout."""
+def run(cmd: list[str], retry: bool = False, env: dict | None = None, cwd: Path | None = None) -> dict:
+    """One cold process: wall seconds, child CPU seconds, utilisation, stdout. ``cwd``: where it
+    runs (``python -m`` puts that directory before PYTHONPATH on ``sys.path``)."""
     for attempt in range(4):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if p.returncode == 0:
@@ -139,34 +140,47 @@ def stats(xs: list[float]) -> dict:
 def scene_cost(a) -> int:
     """``sopilot score`` vs ``sopilot score --no-scene`` (``--scene-cost``), or vs the same
     command of another checkout (``--vs-tree DIR``: ``python -m sopilot_assets.cli`` with DIR first
-    on PYTHONPATH, e.g. a worktree of an earlier commit), on the 60 s 720p pair, alternating."""
-    gold, trainee = footage_pair("60x720")
+    on PYTHONPATH, e.g. a worktree of an earlier commit), on the 60 s 720p pair (or each pair of
+    an explicit ``--footage``), alternating."""
+    specs = ["60x720"] if a.footage == DEFAULT_FOOTAGE else [s.strip() for s in a.footage.split(",") if s.strip()]
+    for spec in specs:
+        compare_pair(a, *footage_pair(spec))
+    return 0
+
+
+def compare_pair(a, gold: Path, trainee: Path) -> None:
     args = ["score", str(gold), str(trainee), "--json", "--compact", "--no-cache"]
     ours = [sys.executable, "-m", "sopilot_assets.cli", *args]
     here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+    # each command runs in its own tree: `python -m` puts the working directory first on
+    # sys.path, before PYTHONPATH (run from this checkout, "another tree" would run this one)
+    cwd_ours, cwd_base = HERE.parent, HERE.parent
     if a.vs_tree:
-        base, label = ours, f"tree {a.vs_tree}"
+        base, label, cwd_base = ours, f"tree {a.vs_tree}", a.vs_tree.resolve()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(a.vs_tree.resolve()), os.environ.get("PYTHONPATH", "")])}
     elif a.vs_env:
         key, _, value = a.vs_env.partition("=")
         base, label, env = ours, a.vs_env, {**here, key: value}
     else:
         base, label, env = ours + ["--no-scene"], "--no-scene", None
-    run(ours, retry=True, env=here)
-    run(base, retry=True, env=env or here)
-    t_ours, t_base, scores = [], [], {}
+    run(ours, retry=True, env=here, cwd=cwd_ours)
+    run(base, retry=True, env=env or here, cwd=cwd_base)
+    t_ours, t_base, scores, same = [], [], {}, True
     for _ in range(a.runs):
-        o, b = run(ours, retry=True, env=here), run(base, retry=True, env=env or here)
+        o = run(ours, retry=True, env=here, cwd=cwd_ours)
+        b = run(base, retry=True, env=env or here, cwd=cwd_base)
         t_ours.append(o["wall"])
         t_base.append(b["wall"])
-        scores = {"ours": json.loads(o["stdout"])["score"], label: json.loads(b["stdout"])["score"]}
+        do, db = json.loads(o["stdout"]), json.loads(b["stdout"])
+        scores = {"ours": do["score"], label: db["score"]}
+        same = same and all(do.get(k) == db.get(k) for k in ("score", "verdict", "deviations"))
     ratios = [o / b for o, b in zip(t_ours, t_base)]
-    print(f"videos: {gold.name}, {trainee.name}; scores {scores}")
+    print(f"videos: {gold.name}, {trainee.name}; scores {scores}; score, verdict, deviations "
+          f"{'the same' if same else 'DIFFER'} in every round")
     print(f"sopilot score   median {statistics.median(t_ours):6.2f} s  (min {min(t_ours):.2f}, max {max(t_ours):.2f})")
     print(f"{label:15s} median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
     print(f"ours / {label}, per pair: median {statistics.median(ratios):.2f}x "
           f"(min {min(ratios):.2f}, max {max(ratios):.2f}) over {a.runs} alternating rounds")
-    return 0
 
 
 def parse_output(name: str, stdout: str):
@@ -195,7 +209,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="timed rounds per footage (default 3)")
     ap.add_argument("--scene-cost", action="store_true", help="compare with `sopilot score --no-scene`")
-    ap.add_argument("--vs-tree", type=Path, help="compare with `sopilot score` of another checkout (60 s 720p pair)")
+    ap.add_argument("--vs-tree", type=Path, help="compare with `sopilot score` of another checkout (60 s 720p pair, or each --footage given)")
     ap.add_argument("--vs-env", metavar="KEY=VALUE",
                     help="compare with `sopilot score` run with this environment variable set (60 s 720p pair)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")

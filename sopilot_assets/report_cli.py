@@ -9,8 +9,6 @@ import tempfile
 from pathlib import Path
 
 from sopilot_resources.errors import SopilotError
-from sopilot_resources.storage.fsutil import atomic_write_bytes
-from sopilot_resources.storage.keys import safe_name, stem_of
 
 
 def _footer(doc: dict, extra: str = "") -> str:
@@ -34,12 +32,15 @@ def data_store(a: argparse.Namespace):
 
 
 def report_name(trainee_file: str, task: str = "") -> str:
+    from sopilot_resources.storage.keys import safe_name, stem_of  # here: `sopilot score` starts without storage
+
     return (f"{safe_name(task)}-" if task else "") + f"{safe_name(stem_of(trainee_file))}.html"
 
 
 def cmd_report(a: argparse.Namespace) -> int:
     from sopilot_resources.pair_report import Header, load_pair_figures, render_html
     from sopilot_resources.pair_report.find import latest_scored
+    from sopilot_resources.storage.fsutil import atomic_write_bytes
 
     store = data_store(a)
     s = latest_scored(store, a.trainee, a.task)
@@ -65,6 +66,7 @@ def write_score_report(res, gold: str, trainee: str, report_dir: str | Path) -> 
     """The HTML report of a ``sopilot score`` result: ``<report_dir>/<trainee stem>.html``."""
     from sopilot_resources.pair_report import Figure, Header, PairFigures, draw_timeline, render_html, scene_figures
     from sopilot_resources.pair_report.figures import TIMELINE_CAPTION
+    from sopilot_resources.storage.fsutil import atomic_write_bytes
 
     doc = res.to_dict()
     with tempfile.TemporaryDirectory() as tmp:

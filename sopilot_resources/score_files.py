@@ -2,8 +2,9 @@
 trainees, in one process.
 
 - **Decoding starts first.** Only what decoding needs is imported before it begins (NumPy,
-  OpenCV, the reader, the embedder); the scoring engine (SciPy, numba kernels) is imported in
-  a background thread while the videos decode (:func:`warm_engine`).
+  OpenCV, the reader, the embedder); the scoring engine (SciPy, numba kernels) is imported,
+  and its kernels loaded from numba's cache, in a background thread while the videos decode
+  (:func:`warm_engine`).
 - **Two videos at a time.** The gold and the trainees are ingested by two workers in order
   (each video decodes in one thread and embeds in another), so the next trainee decodes
   while the previous one is scored.
@@ -44,11 +45,14 @@ def since_process_start() -> float | None:
 
 
 def warm_engine() -> threading.Thread:
-    """Imports the scoring engine in a daemon thread (started; join it before scoring)."""
+    """Imports the scoring engine and loads its numba kernels (:mod:`.warm_kernels`) in a
+    daemon thread (started; join it before scoring)."""
     def work():
         from .cycles import recording  # noqa: F401 - the engine, SciPy and the numba kernels' modules
         from .scene import search  # noqa: F401 - the scene comparison
-        import scipy.signal  # noqa: F401 - step detection's peak finder (~0.8 s; imported where it is used)
+        from .warm_kernels import warm_kernels
+
+        warm_kernels()  # ~0.3 s of numba loading, paid while the videos decode
 
     t = threading.Thread(target=work, name="sopilot-warm-engine", daemon=True)
     t.start()

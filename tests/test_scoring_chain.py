@@ -138,7 +138,7 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     diffs = [LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask),
              LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(5.0, 5.5), mask=mask)]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
-                            made_anywhere=lambda s, sp: None)
+                            made_anywhere=lambda spans: {s: None for s in spans})
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     kept = copy.deepcopy(devs)
     out = untouched(scene_deviations, pe, status, devs)

@@ -24,9 +24,8 @@ class SceneEvidence:
     outcome: Outcome | None
     notes: list[str] = field(default_factory=list)
     _gold_changes: Callable[[], list[GoldChange | None]] | None = field(default=None, repr=False)
-    _search: Callable[[], TraineeScenes] | None = field(default=None, repr=False)
+    _search: Callable[[list[tuple[float, float]] | None], TraineeScenes] | None = field(default=None, repr=False)
     _changes: list[GoldChange | None] | None = field(default=None, repr=False)
-    _scenes: TraineeScenes | None = field(default=None, repr=False)
 
     @property
     def changes(self) -> list[GoldChange | None]:
@@ -38,16 +37,20 @@ class SceneEvidence:
     def regions(self) -> list[np.ndarray | None]:
         return [None if c is None else c.region for c in self.changes]
 
-    def made_anywhere(self, s: int, span: tuple[float, float]):
-        """(agreement, magnitude, observed, when) of gold step s's change (the step at ``span``
-        gold seconds), searched for over the trainee's video (:mod:`.search`), or None when
-        the step's result is not visible or no trainee scene registers."""
-        gc = self.changes[s] if s < len(self.changes) else None
-        if gc is None or self._search is None:
-            return None
-        if self._scenes is None:
-            self._scenes = self._search()
-        return change_anywhere(gc, span, self._scenes)
+    def made_anywhere(self, spans: dict[int, tuple[float, float]]) -> dict[int, tuple | None]:
+        """Per gold step s of ``spans`` (s -> the step's (start, end) gold seconds):
+        (agreement, magnitude, observed, when) of its change searched for over the trainee's
+        video (:mod:`.search`), or None when the step's result is not visible or no trainee
+        scene registers. The trainee's scenes are made once for all of them, only those the
+        search of these steps reads."""
+        out: dict[int, tuple | None] = {s: None for s in spans}
+        todo = {s: sp for s, sp in spans.items() if s < len(self.changes) and self.changes[s] is not None}
+        if not todo or self._search is None:
+            return out
+        scenes = self._search(list(todo.values()))
+        for s, sp in todo.items():
+            out[s] = change_anywhere(self.changes[s], sp, scenes)
+        return out
 
     @property
     def usable(self) -> bool:
@@ -85,8 +88,8 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     def changes() -> list[GoldChange | None]:
         return gold_changes(g, gold_spans, end)
 
-    def search() -> TraineeScenes:
+    def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
         gold_end = settled(g.window(end - 2.0, end))
-        return trainee_scenes(t, g, gold_is_fixed(g), gold_end, to_gold or (lambda x: x))
+        return trainee_scenes(t, g, gold_is_fixed(g), gold_end, to_gold or (lambda x: x), spans)
 
     return SceneEvidence(out, notes, _gold_changes=changes, _search=search)

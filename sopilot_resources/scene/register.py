@@ -64,10 +64,32 @@ def _hp(g: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(f - cv2.GaussianBlur(f, (0, 0), 6.0), (0, 0), 1.0)
 
 
-def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
-    """Correlation of the high-passed grey pictures, ``img`` warped by ``warp`` (3x3)."""
-    a = _hp(_grey(ref))
-    b = cv2.warpPerspective(_hp(_grey(img)), warp, (a.shape[1], a.shape[0]),
+@dataclass(frozen=True)
+class View:
+    """A picture prepared for registration, each part computed once: grey (H, W) uint8; hp
+    (H, W) float32 its high-passed grey; keys / desc: its ORB keypoints and descriptors (desc
+    None: none found). A reference registered against many pictures (the gold's end scene of a
+    fixed camera) is prepared once (:func:`view`) and shared."""
+
+    grey: np.ndarray
+    hp: np.ndarray
+    keys: tuple
+    desc: np.ndarray | None
+
+
+def _orb_detector():
+    return cv2.ORB_create(nfeatures=800, scaleFactor=1.2, nlevels=6, edgeThreshold=15, patchSize=15)
+
+
+def view(img: np.ndarray) -> View:
+    """(H, W, 3) picture, NaN allowed -> its :class:`View`."""
+    g = _grey(img)
+    keys, desc = _orb_detector().detectAndCompute(g, None)
+    return View(g, _hp(g), tuple(keys), desc)
+
+
+def _agreement_hp(a: np.ndarray, hb: np.ndarray, warp: np.ndarray) -> float:
+    b = cv2.warpPerspective(hb, warp, (a.shape[1], a.shape[0]),
                             flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP, borderValue=np.nan)
     ok = np.isfinite(b)
     if ok.sum() < 0.3 * ok.size:
@@ -76,10 +98,13 @@ def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
     return float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-6))
 
 
-def _orb(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
-    orb = cv2.ORB_create(nfeatures=800, scaleFactor=1.2, nlevels=6, edgeThreshold=15, patchSize=15)
-    ka, da = orb.detectAndCompute(ga, None)
-    kb, db = orb.detectAndCompute(gb, None)
+def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
+    """Correlation of the high-passed grey pictures, ``img`` warped by ``warp`` (3x3)."""
+    return _agreement_hp(_hp(_grey(ref)), _hp(_grey(img)), warp)
+
+
+def _orb(va: View, vb: View) -> np.ndarray | None:
+    ka, da, kb, db = va.keys, va.desc, vb.keys, vb.desc
     if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
         return None
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, db, k=2)
@@ -94,8 +119,8 @@ def _orb(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
     return h
 
 
-def _ecc(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
-    a, b = (cv2.GaussianBlur(g.astype(np.float32), (5, 5), 0) for g in (ga, gb))
+def _ecc(va: View, vb: View) -> np.ndarray | None:
+    a, b = (cv2.GaussianBlur(v.grey.astype(np.float32), (5, 5), 0) for v in (va, vb))
     try:
         w = cv2.findTransformECC(a, b, np.eye(2, 3, dtype=np.float32), cv2.MOTION_AFFINE,
                                  (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-5), None, 1)[1]
@@ -104,19 +129,22 @@ def _ecc(ga: np.ndarray, gb: np.ndarray) -> np.ndarray | None:
     return np.vstack([w, [0, 0, 1]]).astype(np.float64)
 
 
-def register(ref: np.ndarray, img: np.ndarray) -> Registration:
-    """Register ``img`` (trainee, (H', W', 3)) onto ``ref`` (gold, (H, W, 3)); NaN allowed."""
-    ga, gb = _grey(ref), _grey(img)
+def register(ref: np.ndarray | View, img: np.ndarray | View) -> Registration:
+    """Register ``img`` (trainee, (H', W', 3)) onto ``ref`` (gold, (H, W, 3)); NaN allowed.
+    Either may be given prepared (:func:`view`): the same result, without preparing it again."""
+    va = ref if isinstance(ref, View) else view(ref)
+    vb = img if isinstance(img, View) else view(img)
+    same = va.grey.shape == vb.grey.shape
     eye = np.eye(3)
-    base = agreement(ref, img, eye) if ga.shape == gb.shape else 0.0
+    base = _agreement_hp(va.hp, vb.hp, eye) if same else 0.0
     best = Registration(eye, base >= MIN_AGREEMENT, base, "none")
     for method, fn in (("orb", _orb), ("ecc", _ecc)):
-        if fn is _ecc and ga.shape != gb.shape:
+        if fn is _ecc and not same:
             continue
-        h = fn(ga, gb)
+        h = fn(va, vb)
         if h is None:
             continue
-        a = agreement(ref, img, h)
+        a = _agreement_hp(va.hp, vb.hp, h)
         if a > best.agreement + 0.01:
             best = Registration(h, a >= MIN_AGREEMENT, a, method)
         if best.ok and best.agreement > 0.8:

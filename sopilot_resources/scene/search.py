@@ -19,7 +19,7 @@ import numpy as np
 
 from .pictures import StillCache, flatten_light, scene_workers, settled
 from .regions import MIN_REGION, GoldChange, correlation
-from .register import agreement, register
+from .register import agreement, register, view
 
 #: the trainee's scene is sampled every STATE_STEP s (settled over +-STATE_HALF s)
 STATE_STEP, STATE_HALF = 1.0, 0.75
@@ -33,7 +33,7 @@ NEAR_SEC = 2.0
 @dataclass
 class TraineeScenes:
     """times (K,): trainee seconds; flat: K flattened scenes in the gold's frame (None: not
-    registered); gold_times (K,): the gold moment each was registered onto (fixed camera: all
+    registered, or not made: not near any step searched); gold_times (K,): the gold moment each was registered onto (fixed camera: all
     NaN, any gold moment)."""
 
     times: np.ndarray
@@ -47,12 +47,23 @@ def gold_is_fixed(g: StillCache) -> bool:
     return agreement(a, b, np.eye(3)) >= FIXED_AGREE
 
 
+def near_gold(gold_times: np.ndarray, span: tuple[float, float]) -> np.ndarray:
+    """(K,) bool: the samples registered onto gold moments within NEAR_SEC of the gold step at
+    ``span`` seconds, the ones searched for its change (a fixed camera, ``gold_times`` NaN: all)."""
+    return np.isnan(gold_times) | ((gold_times >= span[0] - NEAR_SEC) & (gold_times <= span[1] + NEAR_SEC))
+
+
 def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarray,
-                   to_gold: Callable[[float], float]) -> TraineeScenes:
+                   to_gold: Callable[[float], float],
+                   spans: list[tuple[float, float]] | None = None) -> TraineeScenes:
     """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
     seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene). The
     scenes are independent of each other, so they are made by :func:`scene_workers` threads
-    (OpenCV and NumPy's array work runs outside the GIL); the result does not depend on it."""
+    (OpenCV and NumPy's array work runs outside the GIL); the result does not depend on it.
+    ``spans``: the gold steps (start, end) s that will be searched: only the samples
+    :func:`near_gold` one of them are made (the others' ``flat`` is None: :func:`change_anywhere`
+    for those steps never reads them); None: every sample. A fixed camera's samples are near
+    every step; its one reference is prepared for registration once."""
     first, end = float(t.stills.times[0]), float(t.stills.times[-1])
     # from the first still (0 in a video; a cycle of a shift recording starts minutes in, and
     # sampling from second 0 made each cycle cost its start time)
@@ -60,22 +71,27 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     times = np.arange(lo, max(end - STATE_HALF, lo) + 1e-6, STATE_STEP)
     size = (gold_end.shape[1], gold_end.shape[0])
     gold_times = np.full(len(times), np.nan) if fixed else np.array([float(to_gold(x)) for x in times])
+    wanted = np.ones(len(times), bool) if spans is None else np.zeros(len(times), bool)
+    for sp in spans or []:
+        wanted |= near_gold(gold_times, sp)
     # the gold's scene each is registered onto: one per window of gold stills (a slow trainee
     # maps many times to one); with no still in the window, the nearest one, which depends on gt
     keys = [None if fixed else tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF)) or ("at", gt)
             for gt in gold_times]
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
-        todo = {k: gt for k, gt in zip(keys, gold_times) if k is not None}
-        refs = dict(zip(todo, pool.map(lambda gt: settled(g.window(gt - STATE_HALF, gt + STATE_HALF)),
+        todo = {k: gt for k, gt, w in zip(keys, gold_times, wanted) if k is not None and w}
+        refs = dict(zip(todo, pool.map(lambda gt: view(settled(g.window(gt - STATE_HALF, gt + STATE_HALF))),
                                        todo.values())))
+        if fixed and wanted.any():
+            refs[None] = view(gold_end)
 
         def one(j: int) -> np.ndarray | None:
             x = times[j]
             scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
-            reg = register(gold_end if keys[j] is None else refs[keys[j]], scene)
+            reg = register(refs[keys[j]], scene)
             return flatten_light(reg.apply(scene, size)) if reg.ok else None
 
-        flat = list(pool.map(one, range(len(times))))
+        flat = list(pool.map(lambda j: one(j) if wanted[j] else None, range(len(times))))
     return TraineeScenes(times, flat, gold_times)
 
 
@@ -85,8 +101,7 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     (agreement, magnitude, observed share of the region, trainee seconds of the later scene);
     None when no pair of registered scenes shows the region."""
     duration = max(span[1] - span[0], STATE_STEP)
-    near = np.isnan(scenes.gold_times) | ((scenes.gold_times >= span[0] - NEAR_SEC)
-                                          & (scenes.gold_times <= span[1] + NEAR_SEC))
+    near = near_gold(scenes.gold_times, span)
     ys, xs = np.nonzero(gc.region)
     box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3))
     region, change = gc.region[box], gc.change[box]

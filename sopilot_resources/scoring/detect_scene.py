@@ -130,8 +130,7 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     # both ways: a step the clips report missing or wrong whose change the trainee made, like
     # the gold's and where the gold's is, between the steps around it, is done
     done = set()
-    for s in by_step:
-        made = scene.made_anywhere(s, gold_spans[s])
+    for s, made in scene.made_anywhere({s: gold_spans[s] for s in by_step}).items():
         if made is not None and made[0] >= DONE_AGREE and DONE_MAG[0] <= made[1] <= DONE_MAG[1] and made[2] >= 0.5:
             done.add(s)
     devs = [x for x in devs if not any(x is by_step[s] for s in done)]

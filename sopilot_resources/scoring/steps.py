@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import StepsFileError
+from .peaks import find_peaks
 
 SIDECAR_SUFFIX = ".steps.json"
 
@@ -132,10 +133,8 @@ def detect_steps(
         sim = x[i - w:i + w] @ x[i - w:i + w].T
         a, b, cross = sim[:w, :w], sim[w:, w:], sim[:w, w:]
         nov[i] = (a.mean() + b.mean()) / 2.0 - cross.mean()
-    from scipy.signal import find_peaks  # here: importing scipy.signal costs ~1 s in every fresh process
-
     spread = np.median(np.abs(nov - np.median(nov))) * 1.4826 + 1e-9
-    peaks, _ = find_peaks(nov, distance=max(1, int(round(min_step_sec / hop))),
-                          prominence=prominence * spread + 0.02)
+    peaks = find_peaks(nov, distance=max(1, int(round(min_step_sec / hop))),
+                       prominence=prominence * spread + 0.02)
     bounds = [float(starts[0])] + [float(starts[p]) for p in peaks] + [float(ends[-1])]
     return [Step(i, f"step {i + 1}", s, e) for i, (s, e) in enumerate(zip(bounds, bounds[1:])) if e > s]

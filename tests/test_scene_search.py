@@ -1,0 +1,106 @@
+"""The scene search's shortcuts give what the full path gives: registration with prepared
+pictures (:func:`view`), and scenes made only near the steps searched (synthetic stills,
+tests/scene_synth.py)."""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from sopilot_resources.scene import scene_evidence
+from sopilot_resources.scene.pictures import StillCache, settled
+from sopilot_resources.scene.regions import gold_changes
+from sopilot_resources.scene.register import agreement, register, view
+from sopilot_resources.scene.search import change_anywhere, near_gold, trainee_scenes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scene_synth import SPOTS, gold_take, stills  # noqa: E402
+
+GOLD = gold_take()
+SPANS = GOLD.spans
+
+
+def _same_registration(a, b):
+    np.testing.assert_array_equal(a.warp, b.warp)
+    assert (a.ok, a.agreement, a.method) == (b.ok, b.agreement, b.method)
+
+
+def test_prepared_pictures_register_as_the_pictures_do():
+    import cv2
+
+    g = stills(GOLD)
+    ref = settled(StillCache(g).window(12.0, 14.0))
+    blurred = cv2.warpAffine(cv2.GaussianBlur(ref, (0, 0), 3.0), np.float32([[1, 0, 1.5], [0, 1, -0.75]]),
+                             (ref.shape[1], ref.shape[0]), borderMode=cv2.BORDER_REFLECT)
+    holed = ref.copy()
+    holed[40:70, 100:160] = np.nan  # a part never seen unoccluded
+    cases = [stills(replace(GOLD, angle=3.0, shift=(6.0, -4.0), gain=0.85)).frame(0).astype(np.float32),  # orb
+             blurred,  # ecc: too soft for ORB to agree well
+             g.frame(3).astype(np.float32), holed,  # none: as it is
+             np.full_like(ref, 128.0)]  # no structure: nothing registers
+    methods = set()
+    for img in cases:
+        full = register(ref, img)
+        methods.add(full.method)
+        for a, b in ((view(ref), img), (ref, view(img)), (view(ref), view(img))):
+            _same_registration(full, register(a, b))
+        # the agreement of the prepared path is the one recomputed from the pictures
+        assert full.agreement == (agreement(ref, img, full.warp) if full.method != "none"
+                                  else agreement(ref, img, np.eye(3)))
+    assert methods == {"orb", "ecc", "none"}  # every path of register was taken
+
+
+def _scenes():
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    gc = StillCache(stills(GOLD))
+    tc = StillCache(stills(replace(GOLD, spots=spots, extra=(10.0, (40, 40)), seed=5)))
+    end = float(gc.stills.times[-1])
+    return gc, tc, settled(gc.window(end - 2.0, end)), end
+
+
+def test_only_the_scenes_near_the_searched_steps_are_made_and_they_find_the_same():
+    gc, tc, gold_end, end = _scenes()
+    changes = gold_changes(gc, SPANS, end)
+    to_gold = lambda x: 0.9 * x  # noqa: E731 - a moving camera: a gold scene per moment
+    every = trainee_scenes(tc, gc, False, gold_end, to_gold)
+    some = [s for s, c in enumerate(changes) if c is not None][:1]
+    assert some
+    part = trainee_scenes(tc, gc, False, gold_end, to_gold, [SPANS[s] for s in some])
+    wanted = near_gold(every.gold_times, SPANS[some[0]])
+    assert 0 < wanted.sum() < len(wanted)  # the test searches a part of the video
+    np.testing.assert_array_equal(part.times, every.times)
+    np.testing.assert_array_equal(part.gold_times, every.gold_times)
+    for w, a, b in zip(wanted, part.flat, every.flat):
+        if not w:
+            assert a is None
+        elif b is None:
+            assert a is None
+        else:
+            np.testing.assert_array_equal(a, b)
+    for s in some:
+        assert change_anywhere(changes[s], SPANS[s], part) == change_anywhere(changes[s], SPANS[s], every)
+    fixed_all = trainee_scenes(tc, gc, True, gold_end, lambda x: x)
+    fixed_some = trainee_scenes(tc, gc, True, gold_end, lambda x: x, [SPANS[some[0]]])
+    assert [f is None for f in fixed_all.flat] == [f is None for f in fixed_some.flat]
+    for a, b in zip(fixed_all.flat, fixed_some.flat):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+    none = trainee_scenes(tc, gc, False, gold_end, to_gold, [])
+    assert all(f is None for f in none.flat)
+
+
+def test_made_anywhere_answers_every_step_asked_as_the_full_search_does():
+    gc, tc, gold_end, end = _scenes()
+    ev = scene_evidence(gc.stills, tc.stills, SPANS)
+    asked = {s: SPANS[s] for s in range(len(SPANS))}
+    got = ev.made_anywhere(asked)
+    assert set(got) == set(asked)
+    every = ev._search(None)
+    for s, sp in asked.items():
+        want = None if ev.changes[s] is None else change_anywhere(ev.changes[s], sp, every)
+        assert got[s] == want
+    assert any(v is not None for v in got.values())
+    assert ev.made_anywhere({}) == {}
