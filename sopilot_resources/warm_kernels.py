@@ -22,8 +22,9 @@ def _unit_rows(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 
 def warm_kernels() -> None:
     """Runs every numba kernel of a one-cycle score once on tiny inputs: the clips' moving
-    average (``scoring.smooth``), the DTW of the alignment (``dp_block`` with similarity rows, ``traceback``), the subsequence matches of
-    the steps (``subsequence_dp``, ``_greedy_pick``) and the cycle search (``cyclic_path``)."""
+    average (``scoring.smooth``), the DTW of the alignment (``dp_block`` with similarity rows,
+    ``traceback``), the subsequence matches of the steps (``subsequence_dp``, ``_greedy_pick``)
+    and the cycle search (``cyclic_path``)."""
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles

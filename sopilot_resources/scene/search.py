@@ -33,8 +33,8 @@ NEAR_SEC = 2.0
 @dataclass
 class TraineeScenes:
     """times (K,): trainee seconds; flat: K flattened scenes in the gold's frame (None: not
-    registered, or not made: not near any step searched); gold_times (K,): the gold moment each was registered onto (fixed camera: all
-    NaN, any gold moment)."""
+    registered, or not made: not near any step searched); gold_times (K,): the gold moment
+    each was registered onto (fixed camera: all NaN, any gold moment)."""
 
     times: np.ndarray
     flat: list[np.ndarray | None]
