@@ -175,7 +175,10 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
                 for r in sel]
         out[f"{kind}_detected"] = float(np.mean(hits)) if sel else float("nan")
     out["per_kind"] = per_kind(rows)
-    out.update(deviation_precision(rows))
+    prec = deviation_precision(rows)
+    if detected:  # the detected steps' numbers are not the ground truth's: no step to match
+        del prec["deviation_precision"]
+    out.update(prec)
     for style in sorted({r["style"] for r in rows}):
         sub = [r for r in rows if r["style"] == style]
         out[f"auc_{style or 'all'}"] = auc([r["score"] for r in sub if r["kind"] == "correct"],

@@ -58,7 +58,7 @@ def cases(rows: list[dict]) -> list[Case]:
     deviations found (the default profile keeps them from ``pass``)."""
     return [Case(Path(r["path"]).name, truth(r["kind"]), float(r["score"]),
                  r["verdict"] == "fail" and float(r["score"]) >= DEFAULT["retrain_min"],
-                 out_of_order=any(f[0] == "order_swap" for f in r["found"])) for r in rows]
+                 out_of_order=any(d[0] == "order_swap" and d[2] > 0 for d in r["devs"])) for r in rows]
 
 
 def split(cs: list[Case], n: int, rng: random.Random) -> tuple[list[Case], list[Case]] | None:

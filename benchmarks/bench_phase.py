@@ -68,7 +68,9 @@ def combine(base: list[dict], moved: list[dict], how: str) -> list[dict]:
             score = max(0.0, 100.0 - sum(p for _, p in kept))
             crit = any(d[3] == "critical" for d, _ in kept) and crit
             found = sorted({(d[0], d[1]) for d, _ in kept}, key=lambda x: (x[1] is None, x[1] or 0, x[0]))
-        out.append({**m, "score": round(score, 2), "verdict": profile.verdict(score, crit).value, "found": found})
+        # steps out of order (Profile.order_blocks_pass): an order deviation the combined row reports
+        order = any(t == "order_swap" for t, _ in found)
+        out.append({**m, "score": round(score, 2), "verdict": profile.verdict(score, crit, order).value, "found": found})
     return out
 
 

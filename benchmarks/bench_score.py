@@ -34,7 +34,9 @@ other jobs on a shared machine moves CPU seconds far less than wall time); ours 
 decode-every-frame. One untimed warm-up run of each contender first (it also warms numba's
 on-disk cache, as any installed copy would after its first use) and one untimed decode pass per
 footage (page cache). Results:
-bench_out/bench_score/results.json; a markdown table is printed.
+bench_out/bench_score/results.json; a markdown table is printed. The comparisons
+(``--scene-cost``, ``--vs-tree``, ``--vs-env``) append each pair's rounds to
+bench_out/bench_score/compare.jsonl.
 
 ``--scene-cost`` runs ``sopilot score`` against ``sopilot score --no-scene`` instead, on the 60 s
 720p pair (what keeping stills and comparing pictures costs per pair); ``--vs-tree DIR`` against
@@ -165,6 +167,7 @@ def compare_pair(a, gold: Path, trainee: Path) -> None:
         base, label, env = ours + ["--no-scene"], "--no-scene", None
     run(ours, retry=True, env=here, cwd=cwd_ours)
     run(base, retry=True, env=env or here, cwd=cwd_base)
+    load_before = os.getloadavg()[0]
     t_ours, t_base, scores, same = [], [], {}, True
     for _ in range(a.runs):
         o = run(ours, retry=True, env=here, cwd=cwd_ours)
@@ -175,12 +178,20 @@ def compare_pair(a, gold: Path, trainee: Path) -> None:
         scores = {"ours": do["score"], label: db["score"]}
         same = same and all(do.get(k) == db.get(k) for k in ("score", "verdict", "deviations"))
     ratios = [o / b for o, b in zip(t_ours, t_base)]
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "compare.jsonl", "a", encoding="utf-8") as f:  # every comparison kept, to check a figure
+        f.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "against": label,
+                            "gold": gold.name, "trainee": trainee.name, "wall_ours": t_ours, "wall_base": t_base,
+                            "ratios": ratios, "ratio_median": statistics.median(ratios), "same_results": same,
+                            "load_before": load_before, "load_after": os.getloadavg()[0],
+                            "machine": machine()}) + "\n")
     print(f"videos: {gold.name}, {trainee.name}; scores {scores}; score, verdict, deviations "
           f"{'the same' if same else 'DIFFER'} in every round")
     print(f"sopilot score   median {statistics.median(t_ours):6.2f} s  (min {min(t_ours):.2f}, max {max(t_ours):.2f})")
     print(f"{label:15s} median {statistics.median(t_base):6.2f} s  (min {min(t_base):.2f}, max {max(t_base):.2f})")
     print(f"ours / {label}, per pair: median {statistics.median(ratios):.2f}x "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f}) over {a.runs} alternating rounds")
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}) over {a.runs} alternating rounds (the median of the "
+          f"rounds' ratios, not the ratio of the medians; appended to {OUT / 'compare.jsonl'})")
 
 
 def parse_output(name: str, stdout: str):

@@ -2,7 +2,7 @@
 trainees, in one process.
 
 - **Decoding starts first.** Only what decoding needs is imported before it begins (NumPy,
-  OpenCV, the reader, the embedder); the scoring engine (SciPy, numba kernels) is imported,
+  OpenCV, the reader, the embedder); the scoring engine (its modules, numba) is imported,
   and its kernels loaded from numba's cache, in a background thread while the videos decode
   (:func:`warm_engine`).
 - **Two videos at a time.** The gold and the trainees are ingested by two workers in order
@@ -48,7 +48,7 @@ def warm_engine() -> threading.Thread:
     """Imports the scoring engine and loads its numba kernels (:mod:`.warm_kernels`) in a
     daemon thread (started; join it before scoring)."""
     def work():
-        from .cycles import recording  # noqa: F401 - the engine, SciPy and the numba kernels' modules
+        from .cycles import recording  # noqa: F401 - the engine and the numba kernels' modules
         from .scene import search  # noqa: F401 - the scene comparison
         from .warm_kernels import warm_kernels
 

@@ -49,6 +49,37 @@ def test_a_trainee_with_steps_out_of_order_never_passes_under_any_thresholds():
     assert p.gate_ok and p.changes == {"pass_min": (85.0, 81.0)} and p.unsafe_after == []
 
 
+def test_stored_and_fresh_results_say_when_steps_were_out_of_order(tmp_path):
+    """The replay reads steps out of order from the stored deviations (cases_for) and from a
+    fresh result (case_of), under the task's profile: an order deviation that costs points
+    holds the case back unless the profile lets order go (order_blocks_pass: false)."""
+    from sopilot_resources.scoring.autopilot_detect import case_of
+    from sopilot_resources.storage.autopilot_state import cases_for
+    from sopilot_resources.storage.profiles import add_version
+
+    store, rs = _root(tmp_path, [Case("swapped", "retrain", 92.0), Case("free", "retrain", 95.0),
+                                 Case("clean", "pass", 100.0)])
+    rs.write("deviations", "p0", [{"pair_key": "p0", "type": "order_swap", "penalty": 8.0, "severity": "normal"}])
+    rs.write("deviations", "p1", [{"pair_key": "p1", "type": "order_swap", "penalty": 0.0, "severity": "normal"}])
+    held = {c.name: c.out_of_order for c in cases_for(store, "t")}
+    assert held == {"swapped.mp4": True, "free.mp4": False, "clean.mp4": False}
+    (store.root / "any_order.json").write_text(json.dumps({"order_blocks_pass": False}))
+    reg = Registry(store.registry_dir)
+    add_version(reg, reg.task("t"), {"sha256": "b" * 64, "path": "any_order.json", "file_name": "any_order.json",
+                                     "fingerprint": "f"}, "inbox", "steps may come in any order")
+    assert not any(c.out_of_order for c in cases_for(store, "t"))
+
+    from sopilot_resources.scoring.profile import Profile
+    from test_scoring_engine import at, score, trainee_plan
+
+    plan = trainee_plan()
+    i, j = at(plan, 3), at(plan, 4)
+    plan[i], plan[j] = plan[j], plan[i]
+    assert case_of("v", "retrain", score(plan)).out_of_order
+    assert not case_of("v", "retrain", score(plan, profile=Profile(order_blocks_pass=False))).out_of_order
+    assert not case_of("v", "pass", score(trainee_plan())).out_of_order
+
+
 def test_the_gate_refuses_what_does_not_help_and_says_why():
     agreeing = [Case(f"p{s}", "pass", s) for s in (90, 95)] + [Case("r60", "retrain", 60)]
     p = propose(agreeing, CURRENT, {})

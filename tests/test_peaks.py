@@ -17,6 +17,7 @@ def _signals(rng: np.random.Generator):
     yield np.zeros(50)  # flat: no peak
     yield np.array([0, 1, 1, 1, 0, 2, 2, 0, 1, 1, 3, 3, 3, 3, 1], float)  # plateaus, one at the end
     yield np.tile([0.0, 1.0, 0.0, 1.0, 1.0, 0.0], 20)  # many peaks of the same height (ties in priority)
+    yield np.array([0, 3, 0, 1, np.nan, 0, 2, 0], float)  # a NaN ends a prominence scan, as in SciPy
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -37,3 +38,11 @@ def test_the_peaks_are_scipys(seed):
 def test_distance_below_one_is_refused():
     with pytest.raises(ValueError):
         find_peaks(np.zeros(5), distance=0.5, prominence=0.1)
+
+
+def test_a_four_hour_golds_curve_gives_scipys_peaks():
+    """28 800 samples (4 h at 2 clips/s) of a random walk: thousands of nested peaks."""
+    x = np.cumsum(np.random.default_rng(5).normal(size=28_800))
+    for distance in (1, 8):
+        np.testing.assert_array_equal(find_peaks(x, distance=distance, prominence=0.5),
+                                      scipy_find_peaks(x, distance=distance, prominence=0.5)[0])

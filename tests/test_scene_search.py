@@ -104,3 +104,22 @@ def test_made_anywhere_answers_every_step_asked_as_the_full_search_does():
         assert got[s] == want
     assert any(v is not None for v in got.values())
     assert ev.made_anywhere({}) == {}
+
+
+def test_the_trainees_scenes_are_searched_once_per_pair_however_often_it_is_asked():
+    """The autopilot's dry rescoring asks one pair's evidence again under every profile it
+    tries: the scenes are made on the first call only (a fixed camera: once for every step),
+    and the answers stay the same."""
+    gc, tc, _, _ = _scenes()
+    ev = scene_evidence(gc.stills, tc.stills, SPANS)
+    calls = []
+    search = ev._search
+    ev._search = lambda spans: calls.append(spans) or search(spans)
+    with_region = [s for s in range(len(SPANS)) if ev.changes[s] is not None]
+    assert len(with_region) >= 2
+    first = ev.made_anywhere({with_region[0]: SPANS[with_region[0]]})
+    again = ev.made_anywhere({with_region[0]: SPANS[with_region[0]]})
+    both = ev.made_anywhere({s: SPANS[s] for s in with_region})
+    assert len(calls) == 1 and first == again and both[with_region[0]] == first[with_region[0]]
+    fresh = scene_evidence(gc.stills, tc.stills, SPANS).made_anywhere({s: SPANS[s] for s in with_region})
+    assert fresh == both

@@ -75,8 +75,14 @@ def test_steps_out_of_order_never_pass_unless_the_profile_says_so():
     r = score(plan, profile=Profile(penalties=light))
     assert [d.type for d in r.deviations] == ["order_swap"] and r.score >= 95.0
     assert r.verdict == "needs_review"
-    assert score(plan, profile=Profile(penalties=light, order_blocks_pass=False)).verdict == "pass"
+    from sopilot_resources.scoring.report import render
+
+    assert "Held at NEEDS REVIEW although the score reaches pass (85): steps were done out of order" in render(r, "g", "t")
+    allowed = score(plan, profile=Profile(penalties=light, order_blocks_pass=False))
+    assert allowed.verdict == "pass" and "Held at" not in render(allowed, "g", "t")
     assert score(trainee_plan(), profile=Profile(penalties=light)).verdict == "pass"  # nothing out of order
+    free = score(plan, profile=Profile(penalties={**DEFAULT_PENALTIES, "order_swap": 0.0}))  # order weighed at 0
+    assert [d.type for d in free.deviations] == ["order_swap"] and free.verdict == "pass"
 
 
 def test_repeated_step():

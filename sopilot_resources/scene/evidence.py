@@ -19,13 +19,17 @@ class SceneEvidence:
     changes: per gold step, what its result changes (None: nothing visible); notes: why
     evidence is missing. What only some pairs need is computed on first use: the gold steps'
     changes (a pair whose pictures agree and whose clips report nothing needs none) and the
-    trainee's registered scenes for :meth:`made_anywhere`."""
+    trainee's registered scenes for :meth:`made_anywhere`, each kept for the next call (the
+    autopilot's dry rescoring asks the same pair's evidence again under every profile it tries)."""
 
     outcome: Outcome | None
     notes: list[str] = field(default_factory=list)
     _gold_changes: Callable[[], list[GoldChange | None]] | None = field(default=None, repr=False)
     _search: Callable[[list[tuple[float, float]] | None], TraineeScenes] | None = field(default=None, repr=False)
     _changes: list[GoldChange | None] | None = field(default=None, repr=False)
+    #: (step, span) -> what :meth:`made_anywhere` found; a fixed camera's scenes (all made)
+    _made: dict = field(default_factory=dict, repr=False)
+    _all_scenes: TraineeScenes | None = field(default=None, repr=False)
 
     @property
     def changes(self) -> list[GoldChange | None]:
@@ -43,14 +47,16 @@ class SceneEvidence:
         video (:mod:`.search`), or None when the step's result is not visible or no trainee
         scene registers. The trainee's scenes are made once for all of them, only those the
         search of these steps reads."""
-        out: dict[int, tuple | None] = {s: None for s in spans}
-        todo = {s: sp for s, sp in spans.items() if s < len(self.changes) and self.changes[s] is not None}
-        if not todo or self._search is None:
-            return out
-        scenes = self._search(list(todo.values()))
-        for s, sp in todo.items():
-            out[s] = change_anywhere(self.changes[s], sp, scenes)
-        return out
+        keys = {s: (s, tuple(sp)) for s, sp in spans.items()}
+        todo = {s: sp for s, sp in spans.items()
+                if s < len(self.changes) and self.changes[s] is not None and keys[s] not in self._made}
+        if todo and self._search is not None:
+            scenes = self._all_scenes or self._search(list(todo.values()))
+            if np.isnan(scenes.gold_times).all():  # a fixed camera: every sample made, any step reads them
+                self._all_scenes = scenes
+            for s, sp in todo.items():
+                self._made[keys[s]] = change_anywhere(self.changes[s], sp, scenes)
+        return {s: self._made.get(keys[s]) for s in spans}
 
     @property
     def usable(self) -> bool:

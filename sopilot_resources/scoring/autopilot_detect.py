@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .autopilot import Case
+from .deviation import out_of_order
 from .profile import Profile
 
 
@@ -73,6 +74,6 @@ def case_of(name: str, reviewed: str, result, pair_key: str = "") -> Case:
             pens[d.type] = pens.get(d.type, 0.0) + float(d.penalty)
     critical = any(d.severity == "critical" for d in result.deviations)
     several = bool(result.cycles) and len(result.cycles) > 1
-    out_of_order = result.profile.order_blocks_pass and any(d.type == "order_swap" for d in result.deviations)
+    held = result.profile.order_blocks_pass and out_of_order(result.deviations)
     return Case(name, reviewed, float(result.score), critical, () if several else tuple(sorted(pens.items())),
-                pair_key, several, out_of_order)
+                pair_key, several, held)

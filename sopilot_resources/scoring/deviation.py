@@ -70,3 +70,9 @@ def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dic
         confidence=round(confidence, 3), penalty=round(weight * confidence, 2), message=message,
         evidence=evidence,
     )
+
+
+def out_of_order(deviations) -> bool:
+    """Steps are reported out of order: an ``order_swap`` deviation that costs points (a task
+    whose profile weighs order at 0 does not care about it; ``Profile.order_blocks_pass``)."""
+    return any(d.type == "order_swap" and d.penalty > 0 for d in deviations)

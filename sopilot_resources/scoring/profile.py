@@ -53,7 +53,8 @@ class Profile:
     min_confidence: float = 0.35
     #: steps done out of order never ``pass`` (at best needs_review): an order deviation's
     #: confidence says how surely its two steps were recognised, and its penalty scales with
-    #: it, but once both are found their order is a fact, not a matter of degree
+    #: it, but once both are found their order is a fact, not a matter of degree (an order
+    #: deviation weighed at 0, ``penalties.order_swap: 0``, holds nothing back)
     order_blocks_pass: bool = True
 
     def fingerprint(self) -> str:

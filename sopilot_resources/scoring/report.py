@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .deviation import tc
+from .deviation import out_of_order, tc
 from .result import ScoreResult
 from .verdict import Verdict
 
@@ -19,6 +19,7 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
         f"Score {result.score:.1f} / 100    Verdict: {Verdict(result.verdict).label}",
         f"{m['steps_found']}/{m['steps_total']} steps found, pace {m['pace']:.2f}x gold, "
         f"embedder {result.embedder.get('name', '?')}",
+        *held_back(result),
         "",
     ]
     if result.deviations:
@@ -36,3 +37,13 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
         flag = " (critical)" if s.critical else ""
         lines.append(f"  {s.index + 1:>2}. {s.name:<{width}}  gold {tc(s.start_sec)}-{tc(s.end_sec)}  trainee {tt}{flag}")
     return "\n".join(lines)
+
+
+def held_back(result: ScoreResult) -> list[str]:
+    """The line saying why a score that reaches ``pass`` has another verdict (steps out of
+    order, ``Profile.order_blocks_pass``); none otherwise."""
+    p = result.profile
+    if result.verdict == Verdict.NEEDS_REVIEW and result.score >= p.pass_min and out_of_order(result.deviations):
+        return [f"Held at NEEDS REVIEW although the score reaches pass ({p.pass_min:g}): steps were done out of "
+                "order (order_blocks_pass in the task's profile)"]
+    return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..align.types import Alignment
-from .deviation import Deviation
+from .deviation import Deviation, out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
 from .steps import Step
@@ -67,8 +67,7 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
     tr_tl, alignment = pe.tr_tl, pe.alignment
     penalty = sum(d.penalty for d in devs)
     score = round(max(0.0, 100.0 - penalty), 2)
-    verdict: Verdict = pe.profile.verdict(score, any(d.severity == "critical" for d in devs),
-                                          any(d.type == "order_swap" for d in devs))
+    verdict: Verdict = pe.profile.verdict(score, any(d.severity == "critical" for d in devs), out_of_order(devs))
     trainee_steps = [
         {"index": s.step.index, "name": s.step.name, "start_sec": round(tr_tl.t0(s.where.start), 2),
          "end_sec": round(tr_tl.t1(s.where.end), 2), "found": s.found}

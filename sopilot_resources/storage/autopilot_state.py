@@ -52,7 +52,7 @@ def cases_for(store: VideoStore, task: str, since: dt.datetime | None = None) ->
         per = pens.get(s["pair_key"], {})
         out.append(Case(r["trainee_file"], r["verdict"], float(s["score"]), bool(s["n_critical"]),
                         () if several else tuple(sorted(per.items())), s["pair_key"], several,
-                        blocks and "order_swap" in per))
+                        blocks and per.get("order_swap", 0.0) > 0))
     return sorted(out, key=lambda c: c.name)
 
 
