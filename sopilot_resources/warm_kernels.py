@@ -21,19 +21,17 @@ def _unit_rows(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 
 
 def warm_kernels() -> None:
-    """Runs every numba kernel of a one-cycle score once on tiny inputs: the clips' moving
-    average (``scoring.smooth``), the steps' peak prominences (``scoring.peaks``), the DTW of the alignment (``dp_block`` with similarity rows,
+    """Runs every numba kernel of a one-cycle score once on tiny inputs: the steps' peak
+    prominences (``scoring.peaks``), the DTW of the alignment (``dp_block`` with similarity rows,
     ``traceback``), the subsequence matches of the steps (``subsequence_dp``, ``_greedy_pick``)
     and the cycle search (``cyclic_path``)."""
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles
     from .scoring.peaks import prominences
-    from .scoring.smooth import moving_average
 
     rng = np.random.default_rng(0)
     a, b = _unit_rows(rng, 4, 8), _unit_rows(rng, 6, 8)
-    moving_average(b, 3)
     prominences(np.array([0.0, 1.0, 0.0]), np.array([1], np.int64))
     dtw_embeddings_numba(a, b)
     matches_from_cost(np.clip(1.0 - a @ b.T, 0.0, 2.0).astype(np.float32), k=1)

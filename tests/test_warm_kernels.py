@@ -14,14 +14,14 @@ import json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
 from sopilot_resources.align import dtw_numba, subsequence
 from sopilot_resources.cycles import cyclic_dp
-from sopilot_resources.scoring import smooth
+from sopilot_resources.scoring import peaks
 from sopilot_resources.cycles.recording import score_recording
 from synthetic_embeddings import render
 from synthetic_shifts import GOLD, GOLD_PLAN, P, STEPS
 
 kernels = {"dp_block": dtw_numba.dp_block, "traceback": dtw_numba.traceback,
            "subsequence_dp": subsequence.subsequence_dp, "greedy_pick": subsequence._greedy_pick,
-           "cyclic_path": cyclic_dp.cyclic_path, "running_mean": smooth._running_mean}
+           "cyclic_path": cyclic_dp.cyclic_path, "prominences": peaks._prominences}
 sigs = lambda: {k: sorted(map(str, f.signatures)) for k, f in kernels.items()}
 cold = sigs()
 from sopilot_resources.warm_kernels import warm_kernels

@@ -5,8 +5,7 @@ Memory: a chunk, not the recording (beside its raw vectors)."""
 from __future__ import annotations
 
 import numpy as np
-
-from ..scoring.smooth import moving_average
+from scipy.ndimage import uniform_filter1d
 
 CHUNK = 4096
 
@@ -41,7 +40,7 @@ class StreamPrepared:
         lo, hi = max(0, a - pad), min(n, b + pad)
         part = np.asarray(self.x[lo:hi], np.float32)
         part = np.concatenate([np.repeat(part[:1], pad - (a - lo), 0), part, np.repeat(part[-1:], pad - (hi - b), 0)])
-        return moving_average(part, w)[pad:pad + b - a]
+        return uniform_filter1d(part, size=w, axis=0, mode="nearest")[pad:pad + b - a]
 
     def rows(self, a: int, b: int) -> np.ndarray:
         z = (self._smooth(a, b) - self.mean) / self.std

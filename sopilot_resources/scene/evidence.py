@@ -1,6 +1,7 @@
 """Scene evidence for a pair: the entry point the scoring engine calls."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,8 +95,13 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     def changes() -> list[GoldChange | None]:
         return gold_changes(g, gold_spans, end)
 
+    @functools.cache
+    def reference() -> tuple[bool, np.ndarray]:
+        """(the gold's camera is fixed, its settled end scene): the same for every search."""
+        return gold_is_fixed(g), settled(g.window(end - 2.0, end))
+
     def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
-        gold_end = settled(g.window(end - 2.0, end))
-        return trainee_scenes(t, g, gold_is_fixed(g), gold_end, to_gold or (lambda x: x), spans)
+        fixed, gold_end = reference()
+        return trainee_scenes(t, g, fixed, gold_end, to_gold or (lambda x: x), spans)
 
     return SceneEvidence(out, notes, _gold_changes=changes, _search=search)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from ..align import subsequence_matches
-from .smooth import moving_average
 
 
 #: weight of each feature block of the "color-motion" embedder after standardisation (see
@@ -48,7 +48,7 @@ def prepare(vectors: np.ndarray, hop_sec: float = 0.5, smooth_sec: float = 2.0,
     x = np.asarray(vectors, dtype=np.float32)
     width = int(round(smooth_sec / max(hop_sec, 1e-3))) | 1
     if width > 1 and len(x) > 1:
-        x = moving_average(x, min(width, len(x) | 1))
+        x = uniform_filter1d(x, size=min(width, len(x) | 1), axis=0, mode="nearest")
     x = (x - x.mean(axis=0, keepdims=True)) / (x.std(axis=0, keepdims=True) + 1e-3)
     for sl, w in blocks or ():
         x[:, sl] *= np.float32(w / np.sqrt(max(1, sl.stop - sl.start)))
