@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_score.py --runs 3 --footage 60x720      # the older 60 s 720p pair
     .venv/bin/python benchmarks/bench_score.py --runs 5 --scene-cost          # ours vs ours --no-scene
     .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old   # ours vs another checkout
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old --task 1   # ... on the moving camera
     .venv/bin/python benchmarks/bench_score.py --runs 7 --vs-env OPENCV_FOR_THREADS_NUM=1  # ours vs ours with a variable set
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
@@ -24,7 +25,9 @@ Contenders, each run as a whole cold process on the same gold/trainee pair, alte
 
 Footage: ``--footage`` takes SECONDSxHEIGHT items (default 30x480,30x720,120x480,120x720), H.264
 30 fps, rendered once by benchmarks/long_videos.py (16:9: 854x480, 1280x720) and cached under
-bench_out/long_videos/ (60x720 is the pair the older one-minute benchmark used).
+bench_out/long_videos/ (60x720 is the pair the older one-minute benchmark used); of the valve (a
+fixed camera) unless ``--task 1``: the pump line, whose camera moves between stations (what the
+moving camera's own scene evidence costs).
 
 Per run: wall time and CPU utilisation = (user + sys CPU seconds of the child process and its
 waited-for children, from ``getrusage(RUSAGE_CHILDREN)`` deltas) / wall. Per footage: median, min
@@ -111,14 +114,16 @@ def video_info(path: Path) -> dict:
             "seconds": round(n / fps, 2), "bytes": path.stat().st_size}
 
 
-def footage_pair(spec: str) -> tuple[Path, Path]:
+def footage_pair(spec: str, task: int = 0) -> tuple[Path, Path]:
+    """(gold, trainee) of demo task ``task`` (0: the valve, a fixed camera; 1: the pump line,
+    a camera moving between stations), SECONDSxHEIGHT."""
     seconds, height = (int(x) for x in spec.lower().split("x"))
     size = (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height)
     # long_videos caches by index/role/height only: one index per length keeps lengths apart
     # (60 s uses 0/1, the pair the older one-minute benchmark rendered).
     index = 0 if seconds == 60 else seconds
-    gold = one_minute_video(index, "gold", size=size, seconds=float(seconds))
-    trainee = one_minute_video(index + 1, "trainee", size=size, seconds=float(seconds))
+    gold = one_minute_video(index, "gold", size=size, seconds=float(seconds), task_index=task)
+    trainee = one_minute_video(index + 1, "trainee", size=size, seconds=float(seconds), task_index=task)
     for v in (gold, trainee):
         got = video_info(v)["seconds"]
         if not 0.75 * seconds <= got <= 1.25 * seconds:  # trainees run at 0.85-1.15x the gold's pace
@@ -146,7 +151,7 @@ def scene_cost(a) -> int:
     an explicit ``--footage``), alternating."""
     specs = ["60x720"] if a.footage == DEFAULT_FOOTAGE else [s.strip() for s in a.footage.split(",") if s.strip()]
     for spec in specs:
-        compare_pair(a, *footage_pair(spec))
+        compare_pair(a, *footage_pair(spec, a.task))
     return 0
 
 
@@ -226,6 +231,8 @@ def main() -> int:
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
+    ap.add_argument("--task", type=int, default=0,
+                    help="demo task of the footage: 0 the valve (fixed camera, default), 1 the pump line (moving camera)")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up runs")
     ap.add_argument("--no-reimpl", action="store_true",
                     help="leave out the re-implementation (the published code is the peer; it only costs time)")
@@ -240,7 +247,7 @@ def main() -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     sopilot = str(Path(sys.executable).with_name("sopilot"))
     specs = [s.strip() for s in a.footage.split(",") if s.strip()]
-    pairs = {s: footage_pair(s) for s in specs}  # render everything before timing anything
+    pairs = {s: footage_pair(s, a.task) for s in specs}  # render everything before timing anything
 
     def warm_gold_cache(spec: str, gold: Path) -> tuple[Path, Path]:
         """A fresh cache folder holding the gold's embeddings only; (folder, the gold's entry)."""

@@ -13,6 +13,7 @@ from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_order import order, swap
 from sopilot_resources.scoring.detect_repeats import repeats
 from sopilot_resources.scoring.detect_scene import scene_deviations
+from sopilot_resources.scoring.detect_stations import station_devs
 from sopilot_resources.scoring.detect_steps import classify, missing_or_wrong, trainee_pace
 from sopilot_resources.scoring.detect_timing import extras, idles, pace_devs
 from sopilot_resources.scoring.engine import score_embeddings
@@ -118,6 +119,7 @@ def test_detectors_return_results_and_change_no_input(plan, expect):
     devs += extra + untouched(idles, pe, status)
     devs += untouched(pace_devs, pe, status, reps, extra)
     devs = untouched(scene_deviations, pe, status, devs)  # no scene evidence: the same deviations
+    devs += untouched(station_devs, pe, status, devs, pace)  # no scene evidence: none
     # the chain written out here is the engine's
     result = score_embeddings(GOLD, trainee, STEPS, scene=False)
     assert [d.to_dict() for d in reported(pe, devs)] == [d.to_dict() for d in result.deviations]

@@ -7,6 +7,8 @@ like the gold's. Plain NumPy/OpenCV on the stills kept at ingest (:mod:`..stills
 - :mod:`.register` - trainee pictures mapped onto the gold's (ORB + RANSAC homography, ECC);
 - :mod:`.regions` - per gold step, the region its result changes;
 - :mod:`.outcome` - what both performances left behind, and their lasting differences;
+- :mod:`.search` - where in the trainee's video a gold step's change was made;
+- :mod:`.stations` - how long a moving camera stays at each step's station;
 - :mod:`.evidence` - all of it for one pair (what the scoring engine calls).
 """
 from .evidence import SceneEvidence, scene_evidence

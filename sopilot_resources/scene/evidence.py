@@ -12,6 +12,7 @@ from .outcome import LASTING_K, Outcome, outcome
 from .pictures import StillCache, settled
 from .regions import GoldChange, gold_changes
 from .search import TraineeScenes, change_anywhere, gold_is_fixed, trainee_scenes
+from .stations import StationDwell, station_dwell
 
 
 @dataclass
@@ -31,6 +32,8 @@ class SceneEvidence:
     #: (step, span) -> what :meth:`made_anywhere` found; a fixed camera's scenes (all made)
     _made: dict = field(default_factory=dict, repr=False)
     _all_scenes: TraineeScenes | None = field(default=None, repr=False)
+    _stations: Callable[[float], StationDwell | None] | None = field(default=None, repr=False)
+    _dwell: dict = field(default_factory=dict, repr=False)
 
     @property
     def changes(self) -> list[GoldChange | None]:
@@ -59,6 +62,15 @@ class SceneEvidence:
                 self._made[keys[s]] = change_anywhere(self.changes[s], sp, scenes)
         return {s: self._made.get(keys[s]) for s in spans}
 
+    def station_dwell(self, trainee_from: float) -> StationDwell | None:
+        """How long each video's camera stayed at each step's station (:mod:`.stations`),
+        the trainee's counted from ``trainee_from`` s (its first step); None for a fixed gold
+        camera. Kept per start for the next call."""
+        key = round(float(trainee_from), 2)
+        if key not in self._dwell:
+            self._dwell[key] = self._stations(key) if self._stations is not None else None
+        return self._dwell[key]
+
     @property
     def usable(self) -> bool:
         return self.outcome is not None and self.outcome.registered
@@ -69,7 +81,9 @@ class SceneEvidence:
         return {"scene_compared": True, "scene_noise": round(self.outcome.noise, 2),
                 "scene_differences": len(self.outcome.differences),
                 "scene_steps_with_region": (None if self._changes is None
-                                            else sum(c is not None for c in self._changes))}
+                                            else sum(c is not None for c in self._changes)),
+                "scene_station_pace": next((round(d.pace, 2) for d in self._dwell.values()
+                                            if d is not None and np.isfinite(d.pace)), None)}
 
 
 def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list[tuple[float, float]],
@@ -104,4 +118,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         fixed, gold_end = reference()
         return trainee_scenes(t, g, fixed, gold_end, to_gold or (lambda x: x), spans)
 
-    return SceneEvidence(out, notes, _gold_changes=changes, _search=search)
+    def stations(trainee_from: float) -> StationDwell | None:
+        return None if reference()[0] else station_dwell(g, t, gold_spans, trainee_from, to_gold or (lambda x: x))
+
+    return SceneEvidence(out, notes, _gold_changes=changes, _search=search, _stations=stations)

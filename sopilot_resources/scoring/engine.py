@@ -15,6 +15,7 @@ from .build_pair import build_evidence
 from .detect_order import order, swap
 from .detect_repeats import repeats
 from .detect_scene import scene_deviations
+from .detect_stations import station_devs
 from .detect_steps import classify, missing_or_wrong, trainee_pace
 from .detect_timing import extras, idles, pace_devs
 from .pair_evidence import PairEvidence, critical_flags
@@ -54,6 +55,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     devs += pace_devs(pe, status, reps, extra)
     t_clips = time.perf_counter()
     devs = scene_deviations(pe, status, devs)  # what the steps left behind (no scene evidence: as they are)
+    devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station
     devs = reported(pe, devs)
     t_end = time.perf_counter()
     timings = {"align_sec": clock["align"] - clock["start"], "detect_sec": t_end - clock["align"],
