@@ -7,7 +7,8 @@ import scene_synth
 import station_synth as S
 from sopilot_resources.scene import scene_evidence
 from sopilot_resources.scene.pictures import StillCache
-from sopilot_resources.scene.stations import at_station, features, station_dwell
+from sopilot_resources.scene.register import view
+from sopilot_resources.scene.stations import at_station, station_dwell
 from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_stations import station_devs
 from sopilot_resources.scoring.evidence import Span
@@ -30,11 +31,11 @@ def test_a_station_is_told_from_its_neighbours_and_from_passing_by():
     gold = S.stills(GOLD)
     worn = S.stills(GOLD, worn=True, seed=2)
     at = {round(float(x), 1): i for i, x in enumerate(gold.times)}
-    ref = features(gold.frame(at[GOLD[2][1] - 0.5]))  # station 2, late in its step
-    assert at_station(ref, features(worn.frame(at[GOLD[2][0] + 1.0])))  # another camera, same station
-    assert not at_station(ref, features(worn.frame(at[GOLD[3][0] + 1.0])))  # the next station
+    ref = view(gold.frame(at[GOLD[2][1] - 0.5]))  # station 2, late in its step
+    assert at_station(ref, view(worn.frame(at[GOLD[2][0] + 1.0])))  # another camera, same station
+    assert not at_station(ref, view(worn.frame(at[GOLD[3][0] + 1.0])))  # the next station
     half_way = (GOLD[2][1] + GOLD[3][0]) / 2 + S.LAG
-    assert not at_station(ref, features(worn.frame(at[half_way])))  # half-way to the next one
+    assert not at_station(ref, view(worn.frame(at[half_way])))  # half-way to the next one
 
 
 def test_a_step_kept_at_its_station_three_times_as_long_stands_out():

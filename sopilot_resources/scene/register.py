@@ -103,17 +103,24 @@ def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
     return _agreement_hp(_hp(_grey(ref)), _hp(_grey(img)), warp)
 
 
-def _orb(va: View, vb: View) -> np.ndarray | None:
+def matched_points(va: View, vb: View, min_matches: int = MIN_INLIERS) -> tuple[np.ndarray, np.ndarray] | None:
+    """(N, 2) float32 positions in ``va`` and in ``vb`` of the ORB features that match (nearest
+    neighbour clearly nearer than the second: ratio 0.8); None with fewer than ``min_matches``."""
     ka, da, kb, db = va.keys, va.desc, vb.keys, vb.desc
-    if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
+    if da is None or db is None or len(ka) < min_matches or len(kb) < min_matches:
         return None
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, db, k=2)
     good = [m for m, *rest in pairs if rest and m.distance < 0.8 * rest[0].distance]
-    if len(good) < MIN_INLIERS:
+    if len(good) < min_matches:
         return None
-    pa = np.float32([ka[m.queryIdx].pt for m in good])
-    pb = np.float32([kb[m.trainIdx].pt for m in good])
-    h, inl = cv2.findHomography(pa, pb, cv2.RANSAC, 3.0)
+    return np.float32([ka[m.queryIdx].pt for m in good]), np.float32([kb[m.trainIdx].pt for m in good])
+
+
+def _orb(va: View, vb: View) -> np.ndarray | None:
+    pts = matched_points(va, vb)
+    if pts is None:
+        return None
+    h, inl = cv2.findHomography(*pts, cv2.RANSAC, 3.0)
     if h is None or inl is None or int(inl.sum()) < MIN_INLIERS:
         return None
     return h

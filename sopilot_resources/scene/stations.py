@@ -34,6 +34,7 @@ import numpy as np
 
 from .pictures import StillCache, scene_workers, settled
 from .regions import windows
+from .register import View, matched_points, view
 
 #: each video's scene is sampled every DWELL_STEP s, settled over +-DWELL_STEP s (the performer's
 #: arm removed: its features would hide the station's)
@@ -42,9 +43,6 @@ DWELL_STEP = 0.5
 STATION_INLIERS = 20
 #: ... and the station's picture centre lies within this share of the width of the view's centre
 STATION_OFFSET = 0.12
-#: features per picture (as for registration): with fewer, a camera worn differently is not
-#: recognised at its stations (300 lost most of a demo set's trainees)
-FEATURES = 800
 #: only steps at whose station the gold itself stays this long (s) are measured
 MIN_GOLD_DWELL = 1.5
 #: ... and at least this many of them, to know the trainee's pace at the stations
@@ -54,40 +52,18 @@ MIN_STEPS = 3
 NEIGHBOURS = 1
 
 
-@dataclass(frozen=True)
-class Features:
-    """ORB keypoint positions (N, 2), descriptors (N, 32) (None: none) and picture size (W, H)."""
-
-    points: np.ndarray
-    desc: np.ndarray | None
-    size: tuple[int, int]
-
-
-def features(img: np.ndarray) -> Features:
-    """(H, W, 3) picture -> its :class:`Features`."""
-    grey = cv2.cvtColor(np.clip(np.nan_to_num(img), 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    orb = cv2.ORB_create(nfeatures=FEATURES, scaleFactor=1.2, nlevels=6, edgeThreshold=15, patchSize=15)
-    keys, desc = orb.detectAndCompute(grey, None)
-    return Features(np.float32([k.pt for k in keys]).reshape(-1, 2), desc, (grey.shape[1], grey.shape[0]))
-
-
-def at_station(ref: Features, img: Features) -> bool:
+def at_station(ref: View, img: View) -> bool:
     """Does ``img`` show the station of ``ref`` (enough features agree, and its picture sits
-    near the middle of the view)?"""
-    if ref.desc is None or img.desc is None or len(ref.points) < STATION_INLIERS or len(img.points) < STATION_INLIERS:
+    near the middle of the view)? Both prepared for registration (:func:`.register.view`)."""
+    pts = matched_points(ref, img, STATION_INLIERS)
+    if pts is None:
         return False
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(ref.desc, img.desc, k=2)
-    good = [m for m, *rest in pairs if rest and m.distance < 0.8 * rest[0].distance]
-    if len(good) < STATION_INLIERS:
-        return False
-    pa = ref.points[[m.queryIdx for m in good]]
-    pb = img.points[[m.trainIdx for m in good]]
     # a similarity (shift, zoom, roll: how a camera put back elsewhere sees the same station):
     # two points per RANSAC sample, so far fewer tries than a homography where few agree
-    m, inliers = cv2.estimateAffinePartial2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=3.0)
+    m, inliers = cv2.estimateAffinePartial2D(*pts, method=cv2.RANSAC, ransacReprojThreshold=3.0)
     if m is None or inliers is None or int(inliers.sum()) < STATION_INLIERS:
         return False
-    width, height = ref.size
+    height, width = ref.grey.shape
     cx, cy = m @ np.array([width / 2.0, height / 2.0, 1.0])
     return bool(np.hypot(cx - width / 2.0, cy - height / 2.0) <= STATION_OFFSET * width)
 
@@ -97,7 +73,7 @@ def step_at(spans: list[tuple[float, float]], t: float) -> int:
     return int(np.argmin([0.0 if a <= t <= b else min(abs(t - a), abs(t - b)) for a, b in spans]))
 
 
-def dwell(c: StillCache, refs: list[Features], spans: list[tuple[float, float]], t0: float,
+def dwell(c: StillCache, refs: list[View], spans: list[tuple[float, float]], t0: float,
           to_gold: Callable[[float], float], wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(S, K) bool: which of the K samples of video ``c`` (every DWELL_STEP s from second
     ``t0`` on, settled) show each step's station (``refs``); a sample is only matched against
@@ -112,7 +88,7 @@ def dwell(c: StillCache, refs: list[Features], spans: list[tuple[float, float]],
     def one(j: int) -> list[bool]:
         row = [False] * len(refs)
         if tried[j]:
-            f = features(settled(c.window(times[j] - DWELL_STEP, times[j] + DWELL_STEP)))
+            f = view(settled(c.window(times[j] - DWELL_STEP, times[j] + DWELL_STEP)))
             for s in tried[j]:
                 row[s] = at_station(refs[s], f)
         return row
@@ -133,14 +109,17 @@ class StationDwell:
     pace: float
     when: np.ndarray
     #: (S,) bool: the step's station is the previous step's (one stay, several steps)
-    shared: np.ndarray | None = None
+    shared: np.ndarray
+
+    def norm(self, pace: float = 0.0) -> float:
+        """This trainee's pace: the larger of its pace at the stations and ``pace`` (its pace
+        from the clips), so a trainee whose stations are seldom recognised, which lowers the
+        first, does not make the stations it is seen at look slow."""
+        return max(self.pace if np.isfinite(self.pace) else 0.0, pace)
 
     def ratio(self, s: int, pace: float = 0.0) -> float:
-        """Step s's trainee / gold dwell over this trainee's pace: the larger of its pace at the
-        stations and ``pace`` (its pace from the clips), so a trainee whose stations are seldom
-        recognised, which lowers the first, does not make the stations it is seen at look slow
-        (NaN: not measured)."""
-        norm = max(self.pace if np.isfinite(self.pace) else 0.0, pace)
+        """Step s's trainee / gold dwell over :meth:`norm` (NaN: not measured)."""
+        norm = self.norm(pace)
         return float(self.trainee[s] / self.gold[s] / norm) if norm > 0 else float("nan")
 
     def to_dict(self, s: int, pace: float = 0.0) -> dict:
@@ -159,7 +138,7 @@ def station_dwell(g: StillCache, t: StillCache, spans: list[tuple[float, float]]
     alignment pairs them with)."""
     end = float(g.stills.times[-1])
     n = len(spans)
-    refs = [features(settled(g.window(*windows(spans, s, end)[1]))) for s in range(n)]
+    refs = [view(settled(g.window(*windows(spans, s, end)[1]))) for s in range(n)]
     # a step at the last step's station shares the stay at the end of the video, however long
     # the performer rests there; consecutive steps at one station share one stay
     last = np.array([s == n - 1 or at_station(refs[-1], r) for s, r in enumerate(refs)], bool)

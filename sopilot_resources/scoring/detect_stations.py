@@ -49,10 +49,10 @@ def station_devs(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
         r = dwell.ratio(s, pace)
         if not np.isfinite(r) or r < profile.slow_ratio:
             continue
-        if dwell.shared is not None and dwell.shared[s] and s - 1 in flagged:
+        if dwell.shared[s] and s - 1 in flagged:
             continue  # the previous step's stay: one stay, one deviation
         flagged.add(s)
-        if dwell.trainee[s] - dwell.gold[s] * max(dwell.pace, pace) < MIN_EXTRA_SEC:
+        if dwell.trainee[s] - dwell.gold[s] * dwell.norm(pace) < MIN_EXTRA_SEC:
             continue
         t0, t1 = (float(x) for x in dwell.when[s])
         if _covered(devs, s, t0, t1):
@@ -60,7 +60,7 @@ def station_devs(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
         step = st.step
         msg = (f"step {step.index + 1} '{step.name}' much slower: the camera stayed at its station "
                f"{dwell.trainee[s]:.0f} s (from {tc(t0)} to {tc(t1)}) vs {dwell.gold[s]:.0f} s in the gold, "
-               f"{r:.1f}x at this trainee's pace ({max(dwell.pace, pace):.1f}x): done slowly, "
+               f"{r:.1f}x at this trainee's pace ({dwell.norm(pace):.1f}x): done slowly, "
                f"more than once, or held up there")
         conf = min(1.0, 0.8 + 0.2 * (r - profile.slow_ratio) / profile.slow_ratio)
         out.append(make("slow_step", step, span(step.start_sec, step.end_sec), span(t0, t1), conf, msg,
