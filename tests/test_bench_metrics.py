@@ -36,3 +36,25 @@ def test_precision_leaves_unrelated_videos_out_and_counts_false_ones_per_correct
     assert out["deviations_reported"] == 3
     assert out["deviation_precision"] == pytest.approx(1 / 3)
     assert out["false_deviations_per_correct"] == pytest.approx(0.5)
+
+
+def test_clip_layout_probe_moves_cells_with_the_camera():
+    """The clip-layout probe's resampling (benchmarks/clip_layout_warp.py): the identity keeps
+    every vector; a camera put one fine cell to the right puts the work one cell to the left in
+    the gold's frame; every block keeps its length."""
+    import numpy as np
+    from clip_layout_warp import warp_vectors
+
+    from sopilot_resources.embedders.color_motion import BLOCKS
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, BLOCKS["dynamics"].stop)).astype(np.float32)
+    assert np.array_equal(warp_vectors(x, np.eye(3), (320, 180)), x)
+    luma = np.zeros_like(x[:1])
+    luma[0, BLOCKS["luma"].start + 3 * 8 + 4] = 1.0  # fine luma cell (row 3, column 4) lit
+    shift = np.array([[1.0, 0.0, 40.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # gold x + 40 px = trainee x
+    out = warp_vectors(luma, shift, (320, 180))[0, BLOCKS["luma"]][:64].reshape(8, 8)
+    assert np.unravel_index(np.argmax(out), out.shape) == (3, 3) and out.max() > 0.9
+    y = warp_vectors(x, np.array([[1.1, 0.05, -12.0], [-0.03, 0.95, 7.0], [0.0, 0.0, 1.0]]), (320, 180))
+    for sl in BLOCKS.values():
+        np.testing.assert_allclose(np.linalg.norm(y[:, sl], axis=1), np.linalg.norm(x[:, sl], axis=1), rtol=1e-4)

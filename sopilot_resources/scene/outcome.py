@@ -33,8 +33,6 @@ LASTING_K, MIN_AREA, BORDER = 4.0, 12, 0.05
 CHANGED_K = 3.0
 #: when a region changed is read from every TIME_STRIDE-th still (2 stills a second kept: 1 s)
 TIME_STRIDE = 2
-#: a gold step's region counts as left as the gold did when this share of it agrees
-DONE_SHARE = 0.7
 
 
 @dataclass
@@ -80,35 +78,6 @@ class Outcome:
     registered: bool
     noise: float = 0.0
     pictures: dict = field(default_factory=dict, repr=False)
-    lasting: np.ndarray | None = field(default=None, repr=False)  # (H, W) lasting difference, noise units
-    flat: dict = field(default_factory=dict, repr=False)  # gold/trainee start/end, flattened, gold's frame
-
-    def done_like_gold(self, region: np.ndarray | None) -> bool | None:
-        """Did the trainee leave ``region`` (where a gold step changes the scene) as the gold
-        did? Not when a lasting difference lies in it; otherwise, over the part of the region
-        that still differs from the gold's start at its end (at least a fifth of it), where both
-        videos show it: yes when the trainee's end looks like the
-        gold's end rather than its start (DONE_SHARE of them), the trainee's start like the
-        gold's start (it did change the region: half of them), and no lasting difference is
-        there (DONE_SHARE under half the lasting threshold). None when the pictures cannot tell."""
-        if self.lasting is None or region is None:
-            return None
-        f = self.flat
-        kept = region & (np.nan_to_num(f["gold_change"]) > CHANGED_K)  # still changed at the gold's end
-        if kept.sum() < max(4 * MIN_AREA, 0.2 * region.sum()):
-            return None  # the step's change does not last, or the region is mostly something else
-        if any((d.mask & region).sum() >= 0.1 * d.area for d in self.differences):
-            return False  # a lasting difference lies in the region
-        region = kept
-        end_g, end_s = slack_distance(f["gold_end"], f["trainee_end"]), slack_distance(f["gold_start"], f["trainee_end"])
-        st_g, st_e = slack_distance(f["gold_start"], f["trainee_start"]), slack_distance(f["gold_end"], f["trainee_start"])
-        ok = region & np.isfinite(end_g) & np.isfinite(end_s) & np.isfinite(st_g) & np.isfinite(st_e)
-        if ok.sum() < 0.5 * region.sum():
-            return None
-        after = float(np.mean(end_g[ok] < end_s[ok]))
-        started = float(np.mean(st_g[ok] < st_e[ok]))
-        same = float(np.mean(self.lasting[ok] < 0.5 * LASTING_K))
-        return after >= DONE_SHARE and started >= 0.5 and same >= DONE_SHARE
 
 
 def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -224,5 +193,4 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
             d.trainee_time, d.trainee_seen = when[:2], when[2]
     out.sort(key=lambda d: -d.strength * d.area)
     pics = {"gold_end": gf, "trainee_end": wf} if keep_pictures else {}
-    flat = {"gold_start": fgi, "gold_end": fgf, "trainee_start": fti, "trainee_end": ftf, "gold_change": gold_change}
-    return Outcome(out, True, noise, pics, lasting=lasting, flat=flat)
+    return Outcome(out, True, noise, pics)
