@@ -149,3 +149,21 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     assert all(d.evidence and d.evidence["source"] == "scene" for d in out)
     assert all(d.confidence == 0.8 and d.penalty == pytest.approx(40 * 0.8 if d.type == "missing_step" else 35 * 0.8)
                for d in out)
+
+
+@pytest.mark.parametrize("seen_before_end, expect", [(6.0, ["extra_action"]), (1.0, [])])
+def test_a_change_first_seen_in_the_last_seconds_is_not_used(seen_before_end, expect):
+    """A place only the trainee changed becomes an extra action when the region was seen with
+    its end look well before the video ends; one hidden until the last FINAL_SEC s (an arm
+    resting there through the end) may be the performer's last pose, and is not used."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    mask = np.zeros((8, 8), bool)
+    mask[4:8, 4:8] = True
+    end = pe.trainee_end
+    diff = LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(end - 9.0, end - seen_before_end), mask=mask)
+    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[diff]), regions=[None] * len(STEPS),
+                            made_anywhere=lambda spans: {s: None for s in spans})
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    assert [d.type for d in scene_deviations(pe, status, [])] == expect

@@ -32,7 +32,8 @@ from .profile import Profile
 
 #: a lasting difference counts when it stands out this many noise units of the pair
 STRONG = 8.0
-#: ... and has settled this many seconds before the trainee video ends (not the last pose)
+#: ... and was seen settled (the region first showing its end look) this many seconds before
+#: the trainee video ends: one hidden by the performer until then may be the last pose
 FINAL_SEC = 2.0
 #: a moment belongs to a step from LEAD s before its start to TAIL s after its end
 LEAD, TAIL = 0.5, 1.0
@@ -86,8 +87,8 @@ def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> b
         return False
     if d.kind == "result":
         return d.gold_time is not None and d.gold_time[0] <= gold_last_end + TAIL and (
-            d.trainee_time is None or d.trainee_time[0] <= trainee_end - FINAL_SEC)
-    return d.trainee_time is not None and d.trainee_time[0] <= trainee_end - FINAL_SEC
+            d.trainee_time is None or d.trainee_time[1] <= trainee_end - FINAL_SEC)
+    return d.trainee_time is not None and d.trainee_time[1] <= trainee_end - FINAL_SEC
 
 
 def _backed(d: Deviation, diff: LastingDifference, note: str) -> Deviation:
