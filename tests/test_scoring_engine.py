@@ -77,9 +77,11 @@ def test_steps_out_of_order_never_pass_unless_the_profile_says_so():
     assert r.verdict == "needs_review"
     from sopilot_resources.scoring.report import render
 
-    assert "Held at NEEDS REVIEW although the score reaches pass (85): steps were done out of order" in render(r, "g", "t")
+    assert (f"Why: NEEDS REVIEW: score {r.score:.1f} reaches 85 to pass, but steps were done out of order"
+            in render(r, "g", "t"))
     allowed = score(plan, profile=Profile(penalties=light, order_blocks_pass=False))
-    assert allowed.verdict == "pass" and "Held at" not in render(allowed, "g", "t")
+    assert allowed.verdict == "pass" and "out of order" not in render(allowed, "g", "t")
+    assert allowed.verdict_reason == f"PASS: score {allowed.score:.1f} reaches 85 and no critical step deviates"
     assert score(trainee_plan(), profile=Profile(penalties=light)).verdict == "pass"  # nothing out of order
     free = score(plan, profile=Profile(penalties={**DEFAULT_PENALTIES, "order_swap": 0.0}))  # order weighed at 0
     assert [d.type for d in free.deviations] == ["order_swap"] and free.verdict == "pass"

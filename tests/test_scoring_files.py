@@ -97,7 +97,7 @@ def _novelty_full(x, w):
 def test_detect_steps_matches_full_matrix_novelty_and_stays_small_on_long_videos(monkeypatch):
     import tracemalloc
 
-    import sopilot_resources.scoring.steps as steps_mod
+    import sopilot_resources.scoring.peaks as peaks_mod  # detect_steps imports find_peaks when it runs
 
     rng = np.random.default_rng(3)
     x = np.repeat(rng.normal(size=(12, 16)), 25, axis=0) + rng.normal(scale=0.3, size=(300, 16))
@@ -108,8 +108,8 @@ def test_detect_steps_matches_full_matrix_novelty_and_stays_small_on_long_videos
         seen["nov"] = nov
         return real(nov, **kw)
 
-    real = steps_mod.find_peaks
-    monkeypatch.setattr(steps_mod, "find_peaks", spy)
+    real = peaks_mod.find_peaks
+    monkeypatch.setattr(peaks_mod, "find_peaks", spy)
     detect_steps(x, starts, starts + 2.0)
     assert np.allclose(seen["nov"], _novelty_full(x, 4), atol=1e-9)
     # 4 h at 2 clips/s would need 3.3 GB for the full matrix; here 12000 clips (0.58 GB full)

@@ -230,3 +230,13 @@ def test_the_cluster_profile_names_what_it_is_missing():
     with pytest.raises(SettingsError, match="needs SOPILOT_CELERY_BROKER"):
         Settings.from_env({"SOPILOT_EXECUTOR": "celery"})
     assert Settings.from_env({}).run_executor == "in_process"
+
+
+def test_the_command_line_and_settings_load_no_jit_compiler():
+    """A cold `sopilot score` reads its settings before it starts decoding: neither they nor
+    the command line may import numba (~0.3 s), which the kernels' warm-up thread loads
+    beside decoding (issue 13: at most ~0.3 s before decoding starts)."""
+    code = ("import sys, sopilot_assets.cli, sopilot_resources.settings as s; s.Settings.from_env({}); "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "False"

@@ -39,3 +39,21 @@ def test_rollup_counts_and_store_columns_follow_the_type():
             (("a", "pass", 95.0), ("b", "fail", 5.0), ("c", "needs_review", 75.0))]
     records = trainee_table(rows).value.records  # worst verdict first
     assert [r.data["verdict"] for r in records] == ["fail", "needs_review", "pass"]
+
+
+def test_every_verdict_says_why_in_the_terms_of_its_rule():
+    """Profile.verdict_reason follows Profile.verdict's branches: it names the verdict the rule
+    gives and the threshold or deviation that decided it."""
+    p = Profile()
+    for score in (100.0, 85.0, 84.9, 70.0, 69.9, 50.0, 49.9, 0.0):
+        for critical in ([], ["step 3 'bolt cover' missing step"]):
+            for order in (False, True):
+                assert p.verdict_reason(score, critical, order).startswith(p.verdict(score, bool(critical), order).label + ":")
+    assert p.verdict_reason(40.0, ["step 3 'bolt cover' missing step"]) == (
+        "FAIL: a critical step is not done as the SOP requires (step 3 'bolt cover' missing step), whatever the score")
+    assert p.verdict_reason(92.0, [], out_of_order=True).startswith("NEEDS REVIEW: score 92.0 reaches 85 to pass, but")
+    assert p.verdict_reason(92.0, []) == "PASS: score 92.0 reaches 85 and no critical step deviates"
+    assert p.verdict_reason(77.5, []) == "NEEDS REVIEW: score 77.5 is between 70 and 85"
+    assert p.verdict_reason(61.6, [], out_of_order=True) == "RETRAIN: score 61.6 is between 50 and 70"
+    assert p.verdict_reason(12.0, []) == "FAIL: score 12.0 is below 50, the lowest score to retrain"
+    assert Profile(pass_min=90).verdict_reason(88.0, []) == "NEEDS REVIEW: score 88.0 is between 70 and 90"

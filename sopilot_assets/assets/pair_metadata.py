@@ -108,6 +108,7 @@ def pair_metadata(s: StoredPairScore) -> tuple[dict, dict]:
     smeta = {
         "summary": dg.MetadataValue.md(summary_md(doc, header)),
         "score": dg.MetadataValue.float(float(res.score)), "verdict": res.verdict,
+        "verdict_reason": res.verdict_reason,
         "deviation_table": deviation_table(doc),
         "report": dg.MetadataValue.md(report_md(doc, header, figs)),
         "report_html": dg.MetadataValue.path(str(html)),

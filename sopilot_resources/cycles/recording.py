@@ -103,8 +103,12 @@ def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_
     stats["unrecognised_work"] = unrecognised_work(trainee, cycles, float(steps[-1].end_sec - steps[0].start_sec),
                                                    trailing)
     verdict = profile.verdict(score, False)  # a cycle's critical or order deviation: its own verdict
+    reason = profile.verdict_reason(score, []).replace(" score ", " mean cycle score ", 1)
     if stats["unrecognised_work"] and verdict == Verdict.PASS:
         verdict = Verdict.NEEDS_REVIEW
+        work = sum(w["active_sec"] for w in stats["unrecognised_work"])
+        reason = (f"{verdict.label}: mean cycle score {score:.1f} reaches {profile.pass_min:g}, but "
+                  f"{work:.0f} s of work in {len(stats['unrecognised_work'])} stretch(es) is no cycle of the SOP")
     metrics = {"cycles_found": stats["found"], "cycles_complete": stats["complete"], "cycles_passed": stats["passed"],
                "steps_total": len(steps), "gold_clips": len(gold), "trainee_clips": len(trainee),
                "path_similarity": round(float(np.mean([r.metrics["path_similarity"] for r in results])), 4)
@@ -116,4 +120,4 @@ def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_
     keys = results[0].timings if results else {}
     timings = {k: float(sum(r.timings.get(k, 0.0) for r in results)) for k in keys}
     return ScoreResult(score, verdict.value, devs, list(steps), tsteps, metrics, dict(gold.embedder),
-                       align, profile, timings, cycles=entries, cycle_stats=stats)
+                       align, profile, timings, cycles=entries, cycle_stats=stats, verdict_reason=reason)

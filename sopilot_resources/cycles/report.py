@@ -15,6 +15,8 @@ def render_recording(result, gold_path: str | Path, trainee_path: str | Path) ->
     lines = [f"SOPilot: recording {Path(trainee_path).name}  vs  gold {Path(gold_path).name}",
              f"{st['found']} cycles found ({st['complete']} complete, {st['partial']} partial), {st['passed']} passed; "
              f"mean score {result.score:.1f} / 100    Verdict: {Verdict(result.verdict).label}"]
+    if result.verdict_reason:
+        lines.append(f"Why: {result.verdict_reason}")
     ct, gap = st.get("cycle_time"), st.get("between_cycles")
     if ct:
         lines.append(f"Cycle time median {ct['median_sec']:.1f} s (IQR {ct['iqr_sec']:.1f} s, {ct['min_sec']:.1f}-"

@@ -86,6 +86,7 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
         f'<h1>{escape(header.trainee_file)} <span class="verdict" style="background:'
         f'{COLOURS.get(verdict, "#59636e")}">{escape(verdict_label(verdict))}</span></h1>',
         f'<p class="score">{doc["score"]:.1f} / 100</p>',
+        *([f'<p>Why: {escape(doc["verdict_reason"])}</p>'] if doc.get("verdict_reason") else []),
         f'<p>Scored {escape(header.against())}'
         + (f' <span class="muted">({escape(header.scored_at[:16].replace("T", " "))} UTC)</span>'
            if header.scored_at else "") + "</p>",

@@ -23,6 +23,8 @@ def summary_md(doc: dict, header: Header, limit: int = INLINE_LIMIT) -> str:
     deviation lines are cut to fit and the rest counted)."""
     head = (f"**{verdict_label(doc['verdict'])}** {doc['score']:.1f}/100 - {header.trainee_file} "
             f"{header.against()}")
+    if doc.get("verdict_reason"):
+        head += f"\n\nwhy: {doc['verdict_reason']}"
     if segment_line(doc):
         head += f"\n\n{segment_line(doc)}"
     if has_cycles(doc):
@@ -53,6 +55,8 @@ def report_md(doc: dict, header: Header, figs: PairFigures) -> str:
     the pair's pictures (the step timeline first)."""
     lines = [f"## {header.trainee_file}: {doc['score']:.1f} - **{verdict_label(doc['verdict'])}**",
              header.against(), ""]
+    if doc.get("verdict_reason"):
+        lines += [f"Why: {doc['verdict_reason']}", ""]
     if segment_line(doc):
         lines += ["S" + segment_line(doc)[1:] + ".", ""]
     if has_cycles(doc):

@@ -72,6 +72,17 @@ def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dic
     )
 
 
+def critical_notes(deviations) -> list[str]:
+    """One short description per critical deviation, e.g. "step 3 'bolt cover' missing step"
+    (steps counted from 1, as in the messages)."""
+    out = []
+    for d in deviations:
+        if d.severity == "critical":
+            step = "" if d.gold_step is None else f"step {d.gold_step + 1} '{d.gold_step_name}' "
+            out.append(f"{step}{d.type.replace('_', ' ')}")
+    return out
+
+
 def out_of_order(deviations) -> bool:
     """Steps are reported out of order: an ``order_swap`` deviation that costs points (a task
     whose profile weighs order at 0 does not care about it; ``Profile.order_blocks_pass``)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .deviation import out_of_order, tc
+from .deviation import tc
 from .result import ScoreResult
 from .verdict import Verdict
 
@@ -19,7 +19,7 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
         f"Score {result.score:.1f} / 100    Verdict: {Verdict(result.verdict).label}",
         f"{m['steps_found']}/{m['steps_total']} steps found, pace {m['pace']:.2f}x gold, "
         f"embedder {result.embedder.get('name', '?')}",
-        *held_back(result),
+        *([f"Why: {result.verdict_reason}"] if result.verdict_reason else []),
         "",
     ]
     if result.deviations:
@@ -38,12 +38,3 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
         lines.append(f"  {s.index + 1:>2}. {s.name:<{width}}  gold {tc(s.start_sec)}-{tc(s.end_sec)}  trainee {tt}{flag}")
     return "\n".join(lines)
 
-
-def held_back(result: ScoreResult) -> list[str]:
-    """The line saying why a score that reaches ``pass`` has another verdict (steps out of
-    order, ``Profile.order_blocks_pass``); none otherwise."""
-    p = result.profile
-    if result.verdict == Verdict.NEEDS_REVIEW and result.score >= p.pass_min and out_of_order(result.deviations):
-        return [f"Held at NEEDS REVIEW although the score reaches pass ({p.pass_min:g}): steps were done out of "
-                "order (order_blocks_pass in the task's profile)"]
-    return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..align.types import Alignment
-from .deviation import Deviation, out_of_order
+from .deviation import Deviation, critical_notes, out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
 from .steps import Step
@@ -31,6 +31,8 @@ class ScoreResult:
     #: statistics; None for one performance (then the dict has neither key)
     cycles: list[dict] | None = None
     cycle_stats: dict | None = None
+    #: why the verdict is what it is (:meth:`.profile.Profile.verdict_reason`)
+    verdict_reason: str = ""
 
     @property
     def penalty_total(self) -> float:
@@ -40,6 +42,7 @@ class ScoreResult:
         return {
             "score": self.score,
             "verdict": self.verdict,
+            "verdict_reason": self.verdict_reason,
             "deviations": [d.to_dict() for d in self.deviations],
             "steps": {
                 "gold": [{k: v for k, v in s.to_dict().items()} for s in self.steps_gold],
@@ -67,7 +70,8 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
     tr_tl, alignment = pe.tr_tl, pe.alignment
     penalty = sum(d.penalty for d in devs)
     score = round(max(0.0, 100.0 - penalty), 2)
-    verdict: Verdict = pe.profile.verdict(score, any(d.severity == "critical" for d in devs), out_of_order(devs))
+    critical = critical_notes(devs)
+    verdict: Verdict = pe.profile.verdict(score, bool(critical), out_of_order(devs))
     trainee_steps = [
         {"index": s.step.index, "name": s.step.name, "start_sec": round(tr_tl.t0(s.where.start), 2),
          "end_sec": round(tr_tl.t1(s.where.end), 2), "found": s.found}
@@ -89,4 +93,5 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
         **(pe.scene.metrics() if pe.scene is not None else {}),
     }
     return ScoreResult(score, verdict.value, devs, list(pe.steps), trainee_steps, metrics, pe.embedder, alignment,
-                       pe.profile, dict(timings or {}), scene=pe.scene)
+                       pe.profile, dict(timings or {}), scene=pe.scene,
+                       verdict_reason=pe.profile.verdict_reason(score, critical, out_of_order(devs)))

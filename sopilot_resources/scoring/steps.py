@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import StepsFileError
-from .peaks import find_peaks
 
 SIDECAR_SUFFIX = ".steps.json"
 
@@ -134,6 +133,11 @@ def detect_steps(
         a, b, cross = sim[:w, :w], sim[w:, w:], sim[:w, w:]
         nov[i] = (a.mean() + b.mean()) / 2.0 - cross.mean()
     spread = np.median(np.abs(nov - np.median(nov))) * 1.4826 + 1e-9
+    # imported here: its numba kernel would load with every import of this module (the
+    # settings read the autopilot's knobs, which read the steps' types), ~0.3 s before a cold
+    # `sopilot score` starts decoding; here it loads only when a gold's steps are detected
+    from .peaks import find_peaks
+
     peaks = find_peaks(nov, distance=max(1, int(round(min_step_sec / hop))),
                        prominence=prominence * spread + 0.02)
     bounds = [float(starts[0])] + [float(starts[p]) for p in peaks] + [float(ends[-1])]
