@@ -147,9 +147,12 @@ def test_work_no_cycle_explains_is_reported_and_keeps_the_recording_from_pass():
     assert cyc[1]["trainee_time"]["end_sec"] <= odd[0]["start_sec"] + 1.0
     assert odd[0]["end_sec"] <= cyc[2]["trainee_time"]["start_sec"] + 1.0 and odd[0]["active_sec"] >= 15
     assert res.verdict == "needs_review"
+    assert res.verdict_reason.startswith(f"NEEDS REVIEW: mean cycle score {res.score:.1f} reaches 85, but ")
+    assert res.verdict_reason.endswith(" s of work in 1 stretch(es) is no cycle of the SOP")
     assert "Work no cycle explains: 1 stretch" in report(res, "gold.mp4", "shift.mp4")
     clean = score_recording(GOLD, render(shift([cycle()] * 4)[0], P, noise=0.35, offset=0.3, seed=13), STEPS)
     assert clean.cycle_stats["unrecognised_work"] == [] and clean.verdict == "pass"
+    assert clean.verdict_reason.startswith("PASS: mean cycle score ")
 
 
 def test_a_cycle_with_steps_out_of_order_is_held_back_and_the_recording_is_its_mean():

@@ -57,3 +57,5 @@ def test_every_verdict_says_why_in_the_terms_of_its_rule():
     assert p.verdict_reason(61.6, [], out_of_order=True) == "RETRAIN: score 61.6 is between 50 and 70"
     assert p.verdict_reason(12.0, []) == "FAIL: score 12.0 is below 50, the lowest score to retrain"
     assert Profile(pass_min=90).verdict_reason(88.0, []) == "NEEDS REVIEW: score 88.0 is between 70 and 90"
+    assert p.verdict_reason(88.0, [], what="mean cycle score") == (
+        "PASS: mean cycle score 88.0 reaches 85 and no critical step deviates")

@@ -72,22 +72,25 @@ class Profile:
             return Verdict.NEEDS_REVIEW if out_of_order and self.order_blocks_pass else Verdict.PASS
         return Verdict.NEEDS_REVIEW if score >= self.review_min else Verdict.RETRAIN
 
-    def verdict_reason(self, score: float, critical: list[str], out_of_order: bool = False) -> str:
+    def verdict_reason(self, score: float, critical: list[str], out_of_order: bool = False,
+                       what: str = "score") -> str:
         """Why :meth:`verdict` gives what it gives, in words a supervisor reads beside it;
-        ``critical``: the critical deviations (one short description each)."""
+        ``critical``: the critical deviations (one short description each); ``what``: how the
+        score is named (a shift recording's is the mean of its cycles')."""
         verdict = self.verdict(score, bool(critical), out_of_order)
         if critical:
             return (f"{verdict.label}: a critical step is not done as the SOP requires "
-                    f"({'; '.join(critical)}), whatever the score")
+                    f"({'; '.join(critical)}), whatever the {what}")
+        said = f"{verdict.label}: {what} {score:.1f}"
         if verdict == Verdict.FAIL:
-            return f"{verdict.label}: score {score:.1f} is below {self.retrain_min:g}, the lowest score to retrain"
+            return f"{said} is below {self.retrain_min:g}, the lowest score to retrain"
         if score >= self.pass_min and verdict != Verdict.PASS:
-            return (f"{verdict.label}: score {score:.1f} reaches {self.pass_min:g} to pass, but steps were done "
-                    f"out of order, which holds a pass back (profile: order_blocks_pass)")
+            return (f"{said} reaches {self.pass_min:g} to pass, but steps were done out of order, which "
+                    f"holds a pass back (profile: order_blocks_pass)")
         if verdict == Verdict.PASS:
-            return f"{verdict.label}: score {score:.1f} reaches {self.pass_min:g} and no critical step deviates"
+            return f"{said} reaches {self.pass_min:g} and no critical step deviates"
         low, high = (self.review_min, self.pass_min) if verdict == Verdict.NEEDS_REVIEW else (self.retrain_min, self.review_min)
-        return f"{verdict.label}: score {score:.1f} is between {low:g} and {high:g}"
+        return f"{said} is between {low:g} and {high:g}"
 
     def to_dict(self) -> dict:
         return asdict(self)
