@@ -139,10 +139,12 @@ def test_score_pair_materializes_both_assets_with_checks(scored):
 
 
 def test_scores_in_duckdb(scored):
-    rows = scored["rs"].query("SELECT trainee_file, gold_file, score, verdict, scored_at, task FROM scores")
+    rows = scored["rs"].query("SELECT trainee_file, gold_file, score, verdict, verdict_reason, scored_at, task FROM scores")
     by = {r["trainee_file"]: r for r in rows}
     assert set(by) == {"good.avi", "swapped.avi"}
     assert by["good.avi"]["verdict"] == "pass" and by["good.avi"]["gold_file"] == "gold.avi"
+    assert by["good.avi"]["verdict_reason"].startswith("PASS: score ")
+    assert by["swapped.avi"]["verdict_reason"].startswith(by["swapped.avi"]["verdict"].replace("_", " ").upper() + ": ")
     assert by["swapped.avi"]["score"] < by["good.avi"]["score"]
     assert all(r["scored_at"] is not None and r["task"] == "assembly" for r in rows)
     devs = scored["rs"].query("SELECT type, penalty FROM deviations WHERE trainee_file = 'swapped.avi'")

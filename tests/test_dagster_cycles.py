@@ -100,8 +100,9 @@ def test_a_video_of_one_performance_shows_no_cycles(shift):
 
 
 def test_a_data_root_from_before_cycles_gets_the_new_columns(tmp_path):
-    """Score files written before shift scoring lack n_cycles / recording: the zero-row schema
-    file is rewritten, so the views know every column and task_summary counts old rows as 1."""
+    """Score files written before shift scoring lack n_cycles / recording (and before the
+    verdict's reason, verdict_reason): the zero-row schema file is rewritten, so the views know
+    every column and task_summary counts old rows as 1."""
     import io
 
     import pyarrow as pa
@@ -111,7 +112,8 @@ def test_a_data_root_from_before_cycles_gets_the_new_columns(tmp_path):
     from sopilot_resources.storage.results_store import EMPTY_FILE, TABLES
 
     rs = ResultsStore(tmp_path / "results", tmp_path / "sopilot.duckdb")
-    old = pa.schema([f for f in TABLES["scores"] if f.name not in ("n_cycles", "n_cycles_passed", "recording")])
+    old = pa.schema([f for f in TABLES["scores"]
+                     if f.name not in ("n_cycles", "n_cycles_passed", "recording", "verdict_reason")])
     d = rs.table_dir("scores")
     d.mkdir(parents=True)
     pq.write_table(old.empty_table(), d / EMPTY_FILE)
@@ -121,4 +123,5 @@ def test_a_data_root_from_before_cycles_gets_the_new_columns(tmp_path):
     (d / "p.parquet").write_bytes(buf.getvalue())
     got = rs.query(SUMMARY_SQL)[0]
     assert (got["n_scored"], got["n_cycles"], got["n_cycles_passed"]) == (1, 1, 1)
+    assert rs.query("SELECT verdict_reason FROM scores") == [{"verdict_reason": None}]  # a row from before it
     assert pq.read_schema(d / EMPTY_FILE).names == TABLES["scores"].names

@@ -45,6 +45,7 @@ TABLES: dict[str, pa.Schema] = {
         ("gold_version", I), ("n_deviations", I), ("n_critical", I), ("penalty_total", F),
         ("embedder", S), ("profile_fingerprint", S), ("trainee_sha256", S), ("gold_sha256", S),
         ("run_id", S), ("n_cycles", I), ("n_cycles_passed", I), ("recording", S), ("profile_version", I),
+        ("verdict_reason", S),
     ]),
     "deviations": pa.schema([
         ("pair_key", S), ("task", S), ("trainee_file", S), ("gold_file", S), ("idx", I),

@@ -49,7 +49,8 @@ def write_score_rows(rs: ResultsStore, pair: PairRecord, gold: VideoRecord, trai
         "gold_sha256": gold.sha256, "run_id": run_id,
         "n_cycles": sum(c["score"] is not None for c in cycles) if several else 1,
         "n_cycles_passed": (sum(c["verdict"] == PASS for c in cycles) if several else int(doc["verdict"] == PASS)),
-        "recording": trainee.recording, "profile_version": profile_version}])
+        "recording": trainee.recording, "profile_version": profile_version,
+        "verdict_reason": doc.get("verdict_reason")}])
 
 
 def cycle_rows(base: dict, cycles: list[dict], now) -> list[dict]:
