@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from sopilot_resources.deploy import CPU_QUEUE
@@ -29,6 +30,9 @@ from sopilot_resources.errors import SopilotError
 from sopilot_resources.settings import Settings
 
 PREFIX = "sopilot-worker-"
+#: a config folder without a pid file is a worker still starting (``mkdtemp``, then the pid)
+#: for this many seconds; older, a worker that died before writing it
+STARTING_SEC = 60.0
 FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
@@ -85,12 +89,19 @@ def sweep_config_dirs(tmp: str | None = None) -> list[Path]:
 
 
 def _alive(d: Path) -> bool:
-    """The worker that made config folder ``d`` still runs (or is not ours to signal); False when
-    its pid file is missing or unreadable, or no such process exists."""
+    """The worker that made config folder ``d`` still runs (or is not ours to signal), or is
+    still starting (no pid file yet, the folder younger than STARTING_SEC: two workers started
+    together must not sweep each other's folder between its ``mkdtemp`` and its pid file);
+    False when no such process exists, or the pid file is unreadable or missing in an older folder."""
     try:
         os.kill(int((d / "pid").read_text(encoding="ascii")), 0)
     except PermissionError:
         return True
+    except FileNotFoundError:
+        try:
+            return time.time() - d.stat().st_mtime < STARTING_SEC
+        except OSError:
+            return False
     except (OSError, ValueError):
         return False
     return True

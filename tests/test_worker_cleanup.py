@@ -45,3 +45,22 @@ def test_worker_removes_its_config_folder_on_sigterm_and_after_kill9(tmp_path, r
     finally:
         workers.stop()
     assert _dirs(tmp) == ["sopilot-worker-alive"]
+
+
+def test_the_sweep_spares_a_worker_that_is_still_starting(tmp_path):
+    """Two workers started together: one's sweep must not remove the other's folder between its
+    ``mkdtemp`` and its pid file (seen in CI: "worker gpu did not start: FileNotFoundError"). A
+    folder without a pid file counts as starting for STARTING_SEC, then as left by a dead worker."""
+    import time
+
+    from sopilot_assets.worker_cli import PREFIX, STARTING_SEC, sweep_config_dirs
+
+    starting, stale, dead = (tmp_path / f"{PREFIX}{n}" for n in ("starting", "stale", "dead"))
+    for d in (starting, stale, dead):
+        d.mkdir()
+    old = time.time() - STARTING_SEC - 5
+    os.utime(stale, (old, old))
+    (dead / "pid").write_text("999999999")  # no such process
+    gone = sweep_config_dirs(str(tmp_path))
+    assert sorted(p.name for p in gone) == [dead.name, stale.name]
+    assert _dirs(tmp_path) == [starting.name]
