@@ -102,8 +102,8 @@ def recording_result(gold, trainee, steps, cycles, profile, device, scene, gold_
     stats = cycle_stats(entries)
     stats["unrecognised_work"] = unrecognised_work(trainee, cycles, float(steps[-1].end_sec - steps[0].start_sec),
                                                    trailing)
-    verdict = profile.verdict(score, False)  # a cycle's critical or order deviation: its own verdict
-    reason = profile.verdict_reason(score, [], what="mean cycle score")
+    # a cycle's critical or order deviation: its own verdict
+    verdict, reason = profile.judge(score, [], what="mean cycle score")
     if stats["unrecognised_work"] and verdict == Verdict.PASS:
         verdict = Verdict.NEEDS_REVIEW
         work = sum(w["active_sec"] for w in stats["unrecognised_work"])

@@ -24,7 +24,7 @@ def summary_md(doc: dict, header: Header, limit: int = INLINE_LIMIT) -> str:
     head = (f"**{verdict_label(doc['verdict'])}** {doc['score']:.1f}/100 - {header.trainee_file} "
             f"{header.against()}")
     if doc.get("verdict_reason"):
-        head += f"\n\nwhy: {doc['verdict_reason']}"
+        head += f"\n\nWhy: {doc['verdict_reason']}"
     if segment_line(doc):
         head += f"\n\n{segment_line(doc)}"
     if has_cycles(doc):

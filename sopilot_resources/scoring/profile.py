@@ -66,31 +66,34 @@ class Profile:
 
     def verdict(self, score: float, has_critical: bool, out_of_order: bool = False) -> Verdict:
         """``out_of_order``: an ``order_swap`` deviation is reported."""
-        if has_critical or score < self.retrain_min:
-            return Verdict.FAIL
+        return self.judge(score, ["a critical step"] if has_critical else [], out_of_order)[0]
+
+    def judge(self, score: float, critical: list[str], out_of_order: bool = False,
+              what: str = "score") -> tuple[Verdict, str]:
+        """The verdict and why, in words a supervisor reads beside it; ``critical``: the
+        critical deviations (one short description each); ``what``: how the score is named (a
+        shift recording's is the mean of its cycles')."""
+        said = f"{what} {score:.1f}"
+        if critical:
+            return Verdict.FAIL, (f"{Verdict.FAIL.label}: a critical step is not done as the SOP requires "
+                                  f"({'; '.join(critical)}), whatever the {what}")
+        if score < self.retrain_min:
+            return Verdict.FAIL, f"{Verdict.FAIL.label}: {said} is below {self.retrain_min:g}, the lowest score to retrain"
         if score >= self.pass_min:
-            return Verdict.NEEDS_REVIEW if out_of_order and self.order_blocks_pass else Verdict.PASS
-        return Verdict.NEEDS_REVIEW if score >= self.review_min else Verdict.RETRAIN
+            if out_of_order and self.order_blocks_pass:
+                return Verdict.NEEDS_REVIEW, (f"{Verdict.NEEDS_REVIEW.label}: {said} reaches {self.pass_min:g} to pass, "
+                                              "but steps were done out of order, which holds a pass back "
+                                              "(profile: order_blocks_pass)")
+            return Verdict.PASS, f"{Verdict.PASS.label}: {said} reaches {self.pass_min:g} and no critical step deviates"
+        if score >= self.review_min:
+            return Verdict.NEEDS_REVIEW, (f"{Verdict.NEEDS_REVIEW.label}: {said} is between {self.review_min:g} "
+                                          f"and {self.pass_min:g}")
+        return Verdict.RETRAIN, f"{Verdict.RETRAIN.label}: {said} is between {self.retrain_min:g} and {self.review_min:g}"
 
     def verdict_reason(self, score: float, critical: list[str], out_of_order: bool = False,
                        what: str = "score") -> str:
-        """Why :meth:`verdict` gives what it gives, in words a supervisor reads beside it;
-        ``critical``: the critical deviations (one short description each); ``what``: how the
-        score is named (a shift recording's is the mean of its cycles')."""
-        verdict = self.verdict(score, bool(critical), out_of_order)
-        if critical:
-            return (f"{verdict.label}: a critical step is not done as the SOP requires "
-                    f"({'; '.join(critical)}), whatever the {what}")
-        said = f"{verdict.label}: {what} {score:.1f}"
-        if verdict == Verdict.FAIL:
-            return f"{said} is below {self.retrain_min:g}, the lowest score to retrain"
-        if score >= self.pass_min and verdict != Verdict.PASS:
-            return (f"{said} reaches {self.pass_min:g} to pass, but steps were done out of order, which "
-                    f"holds a pass back (profile: order_blocks_pass)")
-        if verdict == Verdict.PASS:
-            return f"{said} reaches {self.pass_min:g} and no critical step deviates"
-        low, high = (self.review_min, self.pass_min) if verdict == Verdict.NEEDS_REVIEW else (self.retrain_min, self.review_min)
-        return f"{said} is between {low:g} and {high:g}"
+        """Why :meth:`verdict` gives what it gives (:meth:`judge`'s reason)."""
+        return self.judge(score, critical, out_of_order, what)[1]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -9,7 +9,6 @@ from .deviation import Deviation, critical_notes, out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
 from .steps import Step
-from .verdict import Verdict
 
 
 @dataclass
@@ -70,8 +69,7 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
     tr_tl, alignment = pe.tr_tl, pe.alignment
     penalty = sum(d.penalty for d in devs)
     score = round(max(0.0, 100.0 - penalty), 2)
-    critical = critical_notes(devs)
-    verdict: Verdict = pe.profile.verdict(score, bool(critical), out_of_order(devs))
+    verdict, reason = pe.profile.judge(score, critical_notes(devs), out_of_order(devs))
     trainee_steps = [
         {"index": s.step.index, "name": s.step.name, "start_sec": round(tr_tl.t0(s.where.start), 2),
          "end_sec": round(tr_tl.t1(s.where.end), 2), "found": s.found}
@@ -93,5 +91,4 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
         **(pe.scene.metrics() if pe.scene is not None else {}),
     }
     return ScoreResult(score, verdict.value, devs, list(pe.steps), trainee_steps, metrics, pe.embedder, alignment,
-                       pe.profile, dict(timings or {}), scene=pe.scene,
-                       verdict_reason=pe.profile.verdict_reason(score, critical, out_of_order(devs)))
+                       pe.profile, dict(timings or {}), scene=pe.scene, verdict_reason=reason)
