@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sopilot_resources.embedders.frame_features import APP_DIM, FLOW_BINS, FLOW_GRID, GRID, HOG_BINS
+from sopilot_resources.embedders.color_motion import BLOCKS
+from sopilot_resources.embedders.frame_features import FLOW_BINS, FLOW_GRID, GRID, HOG_BINS
 
 _FINE, _COARSE = GRID * GRID, (GRID // 2) ** 2
 
 
 def _parts() -> list[tuple[slice, list[tuple[int, int, int, int]]]]:
-    """Per block of the vector: its slice and its grids, each (first index, cells per side,
-    values per cell, cells) in the order ``frame_features`` writes them."""
+    """Per block of the vector (the embedder's ``BLOCKS``): its slice and its grids, each (first
+    index, cells per side, values per cell, cells) in the order ``frame_features`` writes them:
+    every appearance block and the motion energy hold the 8x8 cells then the 4x4 ones, the
+    flow 4x4 cells of direction bins, the dynamics the coarse chroma, luma and gradients."""
     fine, coarse = (GRID, _FINE), (GRID // 2, _COARSE)
 
     def grids(start: int, per: int, *sides) -> list[tuple[int, int, int, int]]:
@@ -36,15 +39,15 @@ def _parts() -> list[tuple[slice, list[tuple[int, int, int, int]]]]:
             start += cells * per
         return out
 
-    dyn = APP_DIM + 80 + FLOW_GRID * FLOW_GRID * FLOW_BINS  # the coarse appearance delta
-    return [
-        (slice(0, 160), grids(0, 2, fine, coarse)),  # chroma (r, b)
-        (slice(160, 240), grids(160, 1, fine, coarse)),  # luma
-        (slice(240, 880), grids(240, HOG_BINS, fine, coarse)),  # gradient orientations
-        (slice(APP_DIM, APP_DIM + 80), grids(APP_DIM, 1, fine, coarse)),  # motion energy
-        (slice(APP_DIM + 80, dyn), grids(APP_DIM + 80, FLOW_BINS, (FLOW_GRID, FLOW_GRID ** 2))),  # flow
-        (slice(dyn, dyn + 176), grids(dyn, 2, coarse) + grids(dyn + 32, 1, coarse) + grids(dyn + 48, HOG_BINS, coarse)),
-    ]
+    per = {"chroma": 2, "luma": 1, "hog": HOG_BINS, "energy": 1}
+    out = [(BLOCKS[n], grids(BLOCKS[n].start, k, fine, coarse)) for n, k in per.items()]
+    flow, dyn = BLOCKS["flow"], BLOCKS["dynamics"].start
+    out.append((flow, grids(flow.start, FLOW_BINS, (FLOW_GRID, FLOW_GRID ** 2))))
+    out.append((BLOCKS["dynamics"], grids(dyn, 2, coarse) + grids(dyn + 2 * _COARSE, 1, coarse)
+                + grids(dyn + 3 * _COARSE, HOG_BINS, coarse)))
+    for sl, gs in out:  # the grids fill each block exactly
+        assert sum(c * k for _, _, k, c in gs) == sl.stop - sl.start, sl
+    return out
 
 
 def cell_map(warp: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
