@@ -48,15 +48,16 @@ def _order(dev: tuple) -> tuple:
 
 def embeddings_on_disk(root: Path, rel: str, emb, phase_sec: float = 0.0, fps: float | None = None) -> object:
     """The video's embeddings (with stills), ingested once and kept under ``root/.emb_cache``
-    (keyed by the embedder and the stills rate, so a change of either ingests again);
+    (keyed by the embedder and the stills' rate and size, so a change of either ingests again);
     ``phase_sec``: frames sampled that much later (bench_phase.py); ``fps``: another sampling
     rate than the default; each kept in a folder of its own."""
     from sopilot_resources.embeddings import ClipEmbeddings
-    from sopilot_resources.stills import STILLS_FPS
+    from sopilot_resources.stills import STILLS_FPS, STILLS_SIDE
     from sopilot_resources.video.types import SamplingConfig
 
     sampling = SamplingConfig(phase_sec=phase_sec, **({"target_fps": fps} if fps else {}))
-    folder = (f"{emb.key()}-s{STILLS_FPS:g}" + (f"-phase{phase_sec:g}" if phase_sec else "")
+    folder = (f"{emb.key()}-s{STILLS_FPS:g}" + (f"-d{STILLS_SIDE}" if STILLS_SIDE != 320 else "")
+              + (f"-phase{phase_sec:g}" if phase_sec else "")
               + (f"-fps{fps:g}" if fps and fps != SamplingConfig().target_fps else ""))
     path = root / ".emb_cache" / folder / (rel.replace("/", "__") + ".npz")
     if path.is_file():

@@ -10,8 +10,9 @@ was given (``mapped``) and its best order-free match (``best``), and how clearly
 in units of the pair's typical step contrast (``r_map``, ``r_best``; ``classify`` needs about
 0.5) and how much better than any other step they fit (``owner``). With ``--made-anywhere``, also
 the both-ways search of the scene comparison (``SceneEvidence.made_anywhere``) for *every* step,
-not only those the clips report: (agreement, size) of the best change like the gold step's found
-in the trainee's pictures (a step counts as done at >= 0.75 and 0.5-2x).
+not only those the clips report: per level of pictures (``detail``: the stills as kept; ``pictures``:
+320 px), (agreement, size) of the best change like the gold step's found in the trainee's
+pictures (a step counts as done at >= 0.65 in detail or 0.75 in the pictures, and 0.5-2x).
 """
 from __future__ import annotations
 
@@ -59,8 +60,9 @@ def main() -> int:
     def made(pe, status, devs):
         if a.made_anywhere and pe.scene is not None and pe.scene.usable:
             spans = {s: (st.start_sec, st.end_sec) for s, st in enumerate(pe.steps)}
-            for s, m in pe.scene.made_anywhere(spans).items():
-                print(f"   step {s + 1} made anywhere: " + ("-" if m is None else f"agreement {m[0]:.2f} size {m[1]:.2f}"))
+            for s, found in pe.scene.made_anywhere(spans).items():
+                print(f"   step {s + 1} made anywhere: " + (", ".join(f"{m[4]}: agreement {m[0]:.2f} size {m[1]:.2f}"
+                                                                        for m in found) or "-"))
         return scene_deviations(pe, status, devs)
 
     engine.classify, engine.scene_deviations = seen, made

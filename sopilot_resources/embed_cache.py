@@ -2,7 +2,7 @@
 
 Scoring many trainees against one gold is the common case: the gold is decoded and embedded
 once, then read back in milliseconds. An entry is keyed by the SHA-256 of the video's bytes
-and everything the embeddings depend on (embedder identity, sampling, stills rate, format
+and everything the embeddings depend on (embedder identity, sampling, stills rate and size, format
 version), so a renamed or copied video hits and an edited one misses.
 
 Safe under concurrent runs: an entry is written under a unique temporary name and renamed
@@ -63,8 +63,10 @@ class EmbeddingCache:
 
     def key(self, video: str | os.PathLike, identity: dict, sampling: dict, stills_fps: float) -> str:
         """The entry's key: the video's bytes and what its embeddings depend on."""
+        from .stills import STILLS_SIDE
+
         what = {"format": FORMAT, "video": sha256_file(video), "embedder": embedder_key(identity),
-                "sampling": sampling, "stills_fps": round(float(stills_fps), 6)}
+                "sampling": sampling, "stills_fps": round(float(stills_fps), 6), "stills_side": STILLS_SIDE}
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
     def path(self, key: str) -> Path:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .embedders.base import Embedder
 from .embeddings import ClipEmbeddings
-from .stills import STILLS_FPS
+from .stills import STILLS_FPS, STILLS_SIDE
 from .stills_tap import StillsTap
 from .video.types import QUALITY_FLAGS, Clip, SamplingConfig
 
@@ -116,7 +116,9 @@ def ingest_video(path: str | os.PathLike, embedder: Embedder, sampling: Sampling
     abort = _stop or threading.Event()  # set by ingest_pair when the other video failed
     q: queue.Queue = queue.Queue(maxsize=max(1, int(batch_clips)))
     clock = {"decode_sec": time.perf_counter() - t_start}
-    reader = iter_clips(path, sampling=sampling, mask=mask, info=info)
+    # the stills are kept larger than the clips' frames: the reader hands over both sizes
+    reader = iter_clips(path, sampling=sampling, mask=mask, info=info,
+                        detail_side=STILLS_SIDE if stills_fps > 0 else 0)
     producer = threading.Thread(target=_produce, args=(reader, q, stop, clock), daemon=True,
                                 name=f"sopilot-decode-{os.path.basename(str(path))}")
     starts: list[float] = []

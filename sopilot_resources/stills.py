@@ -2,10 +2,10 @@
 
 The scene-state evidence of the scoring engine (:mod:`sopilot_resources.scene`) compares what
 the work area looks like before and after each step; it needs pictures, not clip vectors.
-:class:`~.stills_tap.StillsTap` wraps the embedder during ingest and keeps the sampled frames (already
-resized to ``SamplingConfig.max_side`` and privacy-masked) at ``fps`` frames a second, as JPEG:
-at the defaults (2 fps, 320 px, quality 90) about 1 MB per minute of demo video, and never
-more than ``BYTES_PER_MINUTE`` (busy or noisy pictures are encoded at a lower quality).
+:class:`~.stills_tap.StillsTap` wraps the embedder during ingest and keeps, at ``fps`` frames a
+second, the sampled frames' larger copies (``STILLS_SIDE``, privacy-masked like the frames) as
+JPEG, never more than ``BYTES_PER_MINUTE`` (busy or noisy pictures are encoded at a lower
+quality, and the busiest at half size): on the demo's noisy videos about 1.7-3.4 MB a minute.
 """
 from __future__ import annotations
 
@@ -21,11 +21,16 @@ if TYPE_CHECKING:
 
 #: stills per second kept at ingest (0 keeps none)
 STILLS_FPS = 2.0
+#: their longest side, px (never above the source's): twice the clips' frames, so that a
+#: screw's slot or a wire in its terminal stays a few pixels wide (docs/scene.md, "Detail")
+STILLS_SIDE = 640
 JPEG_QUALITY = 90
 #: the budget: at most this many bytes per minute of video; a still that would take more
 #: than its share is encoded again at lower qualities (noisy or busy pictures)
-BYTES_PER_MINUTE = 1_800_000
+BYTES_PER_MINUTE = 3_600_000
 LOWER_QUALITIES = (80, 70, 55, 40)
+#: a still that fits at none of them is kept at half size, but never below this (px, longest side)
+MIN_SIDE = 320
 
 
 @dataclass
@@ -98,15 +103,34 @@ class Stills:
         return cls(np.asarray(list(times), np.float64), jpeg, offsets)
 
 
-def encode_within(rgb: np.ndarray, max_bytes: int, quality: int = JPEG_QUALITY) -> np.ndarray:
-    """JPEG of ``rgb`` at ``quality``, or at the first of LOWER_QUALITIES that fits ``max_bytes``
-    (the lowest when none does)."""
-    buf = encode(rgb, quality)
-    for q in (q for q in LOWER_QUALITIES if q < quality):
+def ladder(quality: int = JPEG_QUALITY) -> list[tuple[float, int]]:
+    """The (scale, quality) tried in turn for a still that must fit its share of the budget:
+    ``quality``, then LOWER_QUALITIES, then the same at half size (a picture so busy or noisy
+    that even quality 40 does not fit is kept at the clips' size, as before detail)."""
+    qs = [quality] + [q for q in LOWER_QUALITIES if q < quality]
+    return [(1.0, q) for q in qs] + [(0.5, q) for q in qs]
+
+
+def encode_within(rgb: np.ndarray, max_bytes: int, quality: int = JPEG_QUALITY, start: int = 0
+                  ) -> tuple[np.ndarray, int]:
+    """(JPEG, rung): ``rgb`` encoded at the first rung of :func:`ladder` from ``start`` that fits
+    ``max_bytes`` (the last when none does; half size only for a picture wider than
+    ``MIN_SIDE``). The caller may start the next still one rung above this one's: consecutive
+    stills of a video cost alike, so most take one or two encodings."""
+    steps = ladder(quality)
+    if max(rgb.shape[:2]) < 2 * MIN_SIDE:
+        steps = [st for st in steps if st[0] == 1.0]
+    half = None
+    start = min(max(0, start), len(steps) - 1)
+    for k in range(start, len(steps)):
+        scale, q = steps[k]
+        if scale < 1.0 and half is None:
+            h, w = rgb.shape[:2]
+            half = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        buf = encode(rgb if scale == 1.0 else half, q)
         if len(buf) <= max_bytes:
-            break
-        buf = encode(rgb, q)
-    return buf
+            return buf, k
+    return buf, len(steps) - 1
 
 
 def encode(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> np.ndarray:

@@ -1,7 +1,7 @@
 """``StillsTap``: keeps still pictures (:mod:`.stills`) while a video is being embedded (no second decode).
 
 The JPEG bytes go to an anonymous temporary file as they are made, not to memory: a shift
-recording of hours keeps ~90 MB of stills an hour, which is read back a cycle at a time."""
+recording of hours keeps 100-200 MB of stills an hour (640 px), read back a cycle at a time."""
 from __future__ import annotations
 
 from array import array
@@ -12,15 +12,16 @@ import numpy as np
 from .embedders.base import Embedder
 from .file_bytes import FileBytes
 from .spill import spill_file
-from .stills import BYTES_PER_MINUTE, JPEG_QUALITY, STILLS_FPS, Stills, encode_within
+from .stills import BYTES_PER_MINUTE, JPEG_QUALITY, STILLS_FPS, Stills, encode_within, ladder
 from .video.types import Clip
 
 
 class StillsTap(Embedder):
     """An Embedder that passes every clip to ``inner`` unchanged and keeps, from the clips'
     frames, the first frame at or after each multiple of ``1 / fps`` seconds (each sampled
-    frame is looked at once, however many overlapping clips hold it). Its identity is the
-    inner embedder's: embeddings made through it are the same as without it."""
+    frame is looked at once, however many overlapping clips hold it): its larger copy
+    (``Clip.details``, at the stills' size) when the reader made one, else the frame itself.
+    Its identity is the inner embedder's: embeddings made through it are the same as without it."""
 
     def __init__(self, inner: Embedder, fps: float = STILLS_FPS, quality: int = JPEG_QUALITY):
         self.inner = inner
@@ -32,6 +33,9 @@ class StillsTap(Embedder):
         self._sizes = array("q")
         self._times = array("d")
         self._last_index = -1
+        self._ladder = ladder(self.quality)
+        #: where the next still starts on the ladder, and the least it may: one size per video
+        self._rung = self._floor = 0
         self._next_t = 0.0
 
     @property
@@ -52,7 +56,11 @@ class StillsTap(Embedder):
                     continue
                 self._last_index = int(fi)
                 if t + 1e-6 >= self._next_t:
-                    blob = encode_within(c.frames[k], self.max_bytes, self.quality)
+                    frame = c.details[k] if c.details is not None else c.frames[k]
+                    blob, rung = encode_within(frame, self.max_bytes, self.quality, self._rung)
+                    if self._ladder[rung][0] < 1.0:  # kept at half size: so is every later still
+                        self._floor = next(j for j, st in enumerate(self._ladder) if st[0] < 1.0)
+                    self._rung = max(self._floor, rung - 1)
                     self._spill.write(blob.tobytes())
                     self._sizes.append(len(blob))
                     self._times.append(t)

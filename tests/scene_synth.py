@@ -33,6 +33,8 @@ class Take:
     shift: tuple[float, float] = (0.0, 0.0)
     gain: float = 1.0
     seed: int = 0
+    part: int = 8  #: half the side of a part, px at 320 px wide (0: a small part, 1 px there)
+    scale: int = 1  #: stills rendered this many times larger (2: as kept at ingest, 640 px)
 
 
 def bench(seed: int = 7) -> np.ndarray:
@@ -47,34 +49,39 @@ def bench(seed: int = 7) -> np.ndarray:
     return tex
 
 
-def _square(img, xy, colour, off=20, r=8):
-    x, y = xy[0] + off, xy[1] + off
-    cv2.rectangle(img, (x - r, y - r), (x + r, y + r), colour, -1)
+def _square(img, xy, colour, off=20, r=8, k=1):
+    x, y = (xy[0] + off) * k, (xy[1] + off) * k
+    cv2.rectangle(img, (x - r * k, y - r * k), (x + r * k + k - 1, y + r * k + k - 1), colour, -1)
 
 
 def stills(take: Take, duration: float | None = None) -> Stills:
-    """The take's stills at 2 fps."""
+    """The take's stills at 2 fps (``take.scale`` times 320 x 180 px)."""
     rng = np.random.default_rng(take.seed)
     duration = duration or take.spans[-1][1] + 3.0
+    k = take.scale
     base = bench()
+    if k > 1:
+        base = cv2.resize(base, ((W + 40) * k, (H + 40) * k), interpolation=cv2.INTER_LINEAR)
     if take.prop is not None:
-        _square(base, take.prop, (20, 20, 20), r=9)
+        _square(base, take.prop, (20, 20, 20), r=9, k=k)
     frames, times = [], np.arange(0.0, duration, 1.0 / FPS)
-    rot = cv2.getRotationMatrix2D((W / 2 + 20, H / 2 + 20), take.angle, 1.0)
-    rot[:, 2] += take.shift
+    rot = cv2.getRotationMatrix2D(((W / 2 + 20) * k, (H / 2 + 20) * k), take.angle, 1.0)
+    rot[:, 2] += np.asarray(take.shift) * k
     spots = take.spots or [SPOTS[i % len(SPOTS)] for i in range(len(take.spans))]
     for t in times:
         img = base.copy()
-        for k, ((a, b), spot) in enumerate(zip(take.spans, spots)):
+        for n, ((a, b), spot) in enumerate(zip(take.spans, spots)):
             if spot is not None and t >= b:
-                _square(img, spot, COLOURS[k % len(COLOURS)])
+                _square(img, spot, COLOURS[n % len(COLOURS)], r=take.part, k=k)
         if take.extra is not None and t >= take.extra[0]:
-            _square(img, take.extra[1], (240, 240, 240))
+            _square(img, take.extra[1], (240, 240, 240), r=take.part, k=k)
         active = [(a, b, s) for (a, b), s in zip(take.spans, spots) if a <= t < b + 0.5 and s is not None]
         if active:  # the arm reaches to the spot of the step in progress
             a, b, (x, y) = active[0]
-            cv2.line(img, (x + 20 + int(rng.integers(-3, 4)), y + 20), (W // 2 + 20, H + 40), (60, 40, 30), 11)
-        view = cv2.warpAffine(img, rot, (W + 40, H + 40), borderMode=cv2.BORDER_REFLECT)[20:20 + H, 20:20 + W]
+            cv2.line(img, ((x + 20 + int(rng.integers(-3, 4))) * k, (y + 20) * k), ((W // 2 + 20) * k, (H + 40) * k),
+                     (60, 40, 30), 11 * k)
+        view = cv2.warpAffine(img, rot, ((W + 40) * k, (H + 40) * k),
+                              borderMode=cv2.BORDER_REFLECT)[20 * k:(20 + H) * k, 20 * k:(20 + W) * k]
         view = np.clip(view * take.gain + rng.normal(0, 2.0, view.shape), 0, 255).astype(np.uint8)
         frames.append(view)
     return Stills.from_frames(frames, times)

@@ -98,11 +98,12 @@ def test_made_anywhere_answers_every_step_asked_as_the_full_search_does():
     asked = {s: SPANS[s] for s in range(len(SPANS))}
     got = ev.made_anywhere(asked)
     assert set(got) == set(asked)
-    every = ev._search(None)
+    assert [lv.name for lv in ev.levels] == ["pictures"]  # stills no larger than the comparison's
+    every = ev.levels[0].search(None)
     for s, sp in asked.items():
-        want = None if ev.changes[s] is None else change_anywhere(ev.changes[s], sp, every)
-        assert got[s] == want
-    assert any(v is not None for v in got.values())
+        found = None if ev.changes[s] is None else change_anywhere(ev.changes[s], sp, every)
+        assert got[s] == ([] if found is None else [(*found, "pictures")])
+    assert any(got.values())
     assert ev.made_anywhere({}) == {}
 
 
@@ -113,8 +114,8 @@ def test_the_trainees_scenes_are_searched_once_per_pair_however_often_it_is_aske
     gc, tc, _, _ = _scenes()
     ev = scene_evidence(gc.stills, tc.stills, SPANS)
     calls = []
-    search = ev._search
-    ev._search = lambda spans: calls.append(spans) or search(spans)
+    search = ev.levels[0].search
+    ev.levels[0].search = lambda spans: calls.append(spans) or search(spans)
     with_region = [s for s in range(len(SPANS)) if ev.changes[s] is not None]
     assert len(with_region) >= 2
     first = ev.made_anywhere({with_region[0]: SPANS[with_region[0]]})
@@ -123,3 +124,55 @@ def test_the_trainees_scenes_are_searched_once_per_pair_however_often_it_is_aske
     assert len(calls) == 1 and first == again and both[with_region[0]] == first[with_region[0]]
     fresh = scene_evidence(gc.stills, tc.stills, SPANS).made_anywhere({s: SPANS[s] for s in with_region})
     assert fresh == both
+
+
+def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot():
+    """Stills kept at twice the comparison's size (ingest's STILLS_SIDE) are also searched as
+    they are ("detail"): parts 2 px wide there, one pixel in the 320 px pictures, are found where the
+    trainee put them, and the step left out is not; from the same stills reduced to 320 px
+    no step's change is visible at all."""
+    import cv2
+
+    from sopilot_resources.scoring.detect_scene import DONE_AGREE, DONE_MAG
+    from sopilot_resources.stills import Stills
+
+    gold = replace(GOLD, part=0, scale=2)
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    g, t = stills(gold), stills(replace(gold, spots=spots, seed=5, shift=(3.0, -2.0), angle=1.0))
+    asked = {s: SPANS[s] for s in range(4)}
+    ev = scene_evidence(g, t, SPANS)
+    assert [lv.name for lv in ev.levels] == ["detail", "pictures"]
+    got = ev.made_anywhere(asked)
+
+    def done(m):
+        return m is not None and m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1]
+
+    assert all(done(got[s][0]) for s in (0, 2, 3))  # seen in detail only: in the pictures, nothing
+    assert all([m[4] for m in got[s]] == ["detail"] for s in (0, 2, 3))
+    assert not any(done(m) for m in got[1])
+
+    def reduced(st: Stills) -> Stills:
+        return Stills.from_frames([cv2.resize(st.frame(i), (320, 180), interpolation=cv2.INTER_AREA)
+                                   for i in range(len(st))], st.times)
+
+    small = scene_evidence(reduced(g), reduced(t), SPANS)
+    assert [lv.name for lv in small.levels] == ["pictures"]
+    assert not any(small.made_anywhere(asked).values())
+
+
+def test_a_moving_gold_camera_is_searched_in_the_pictures_only(monkeypatch):
+    """Detail's lower threshold let a moving camera's steps never done count as done (seed 3's
+    pump line): with a gold camera that moves, no step's change is made in detail."""
+    import sopilot_resources.scene.evidence as evidence
+
+    gold = replace(GOLD, part=3, scale=2)
+    spots = list(SPOTS[:4])
+    spots[1] = None
+    g, t = stills(gold), stills(replace(gold, spots=spots, seed=5))
+    asked = {s: SPANS[s] for s in range(4)}
+    fixed = scene_evidence(g, t, SPANS).made_anywhere(asked)
+    assert {m[4] for found in fixed.values() for m in found} == {"detail", "pictures"}
+    monkeypatch.setattr(evidence, "gold_is_fixed", lambda cache: False)
+    moving = scene_evidence(g, t, SPANS).made_anywhere(asked)
+    assert {m[4] for found in moving.values() for m in found} == {"pictures"}

@@ -140,7 +140,7 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     diffs = [LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask),
              LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(5.0, 5.5), mask=mask)]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: None for s in spans})
+                            made_anywhere=lambda spans: {s: [] for s in spans})
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     kept = copy.deepcopy(devs)
     out = untouched(scene_deviations, pe, status, devs)
@@ -164,6 +164,6 @@ def test_a_change_first_seen_in_the_last_seconds_is_not_used(seen_before_end, ex
     end = pe.trainee_end
     diff = LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(end - 9.0, end - seen_before_end), mask=mask)
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[diff]), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: None for s in spans})
+                            made_anywhere=lambda spans: {s: [] for s in spans})
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     assert [d.type for d in scene_deviations(pe, status, [])] == expect

@@ -9,10 +9,30 @@ import numpy as np
 
 from ..stills import Stills
 from .outcome import LASTING_K, Outcome, outcome
-from .pictures import StillCache, settled
+from .pictures import COARSE_SIDE, StillCache, settled
 from .regions import GoldChange, gold_changes
 from .search import TraineeScenes, change_anywhere, gold_is_fixed, trainee_scenes
 from .stations import StationDwell, station_dwell
+
+
+@dataclass
+class SearchLevel:
+    """One resolution the both-ways search runs at: ``changes(steps)`` the gold steps' changes
+    (a list over all steps, None where not asked or nothing visible), ``search(spans)`` the
+    trainee's registered scenes near those gold steps; what they made is kept for the next call."""
+
+    name: str
+    changes: Callable[[list[int]], list[GoldChange | None]]
+    search: Callable[[list[tuple[float, float]] | None], TraineeScenes]
+    _changes: dict = field(default_factory=dict, repr=False)
+    _all_scenes: TraineeScenes | None = field(default=None, repr=False)
+
+    def change(self, steps: list[int]) -> dict[int, GoldChange | None]:
+        new = [s for s in steps if s not in self._changes]
+        if new:
+            got = self.changes(new)
+            self._changes.update({s: got[s] for s in new})
+        return {s: self._changes[s] for s in steps}
 
 
 @dataclass
@@ -22,16 +42,17 @@ class SceneEvidence:
     evidence is missing. What only some pairs need is computed on first use: the gold steps'
     changes (a pair whose pictures agree and whose clips report nothing needs none) and the
     trainee's registered scenes for :meth:`made_anywhere`, each kept for the next call (the
-    autopilot's dry rescoring asks the same pair's evidence again under every profile it tries)."""
+    autopilot's dry rescoring asks the same pair's evidence again under every profile it tries).
+    ``levels``: the resolutions :meth:`made_anywhere` searches at, finest first (the stills kept
+    larger than the comparison's pictures: "detail", then the comparison's own)."""
 
     outcome: Outcome | None
     notes: list[str] = field(default_factory=list)
     _gold_changes: Callable[[], list[GoldChange | None]] | None = field(default=None, repr=False)
-    _search: Callable[[list[tuple[float, float]] | None], TraineeScenes] | None = field(default=None, repr=False)
+    levels: list[SearchLevel] = field(default_factory=list, repr=False)
     _changes: list[GoldChange | None] | None = field(default=None, repr=False)
-    #: (step, span) -> what :meth:`made_anywhere` found; a fixed camera's scenes (all made)
+    #: (level, step, span) -> what :meth:`made_anywhere` found
     _made: dict = field(default_factory=dict, repr=False)
-    _all_scenes: TraineeScenes | None = field(default=None, repr=False)
     _stations: Callable[[float], StationDwell | None] | None = field(default=None, repr=False)
     _dwell: dict = field(default_factory=dict, repr=False)
 
@@ -45,22 +66,28 @@ class SceneEvidence:
     def regions(self) -> list[np.ndarray | None]:
         return [None if c is None else c.region for c in self.changes]
 
-    def made_anywhere(self, spans: dict[int, tuple[float, float]]) -> dict[int, tuple | None]:
-        """Per gold step s of ``spans`` (s -> the step's (start, end) gold seconds):
-        (agreement, magnitude, observed, when) of its change searched for over the trainee's
-        video (:mod:`.search`), or None when the step's result is not visible or no trainee
-        scene registers. The trainee's scenes are made once for all of them, only those the
-        search of these steps reads."""
-        keys = {s: (s, tuple(sp)) for s, sp in spans.items()}
-        todo = {s: sp for s, sp in spans.items()
-                if s < len(self.changes) and self.changes[s] is not None and keys[s] not in self._made}
-        if todo and self._search is not None:
-            scenes = self._all_scenes or self._search(list(todo.values()))
-            if np.isnan(scenes.gold_times).all():  # a fixed camera: every sample made, any step reads them
-                self._all_scenes = scenes
-            for s, sp in todo.items():
-                self._made[keys[s]] = change_anywhere(self.changes[s], sp, scenes)
-        return {s: self._made.get(keys[s]) for s in spans}
+    def made_anywhere(self, spans: dict[int, tuple[float, float]]) -> dict[int, list[tuple]]:
+        """Per gold step s of ``spans`` (s -> the step's (start, end) gold seconds), at each
+        level at which the step's result is visible (finest first): (agreement, magnitude,
+        observed, when, level) of its change searched for over the trainee's video
+        (:mod:`.search`); a level where no trainee scene registers gives nothing. The trainee's
+        scenes are made once per level for all of them, only those the search of these steps reads."""
+        out: dict[int, list[tuple]] = {s: [] for s in spans}
+        for level in self.levels:
+            ask = {s: tuple(sp) for s, sp in spans.items()}
+            changes = level.change(sorted(ask))
+            todo = {s: sp for s, sp in ask.items() if changes[s] is not None and (level.name, s, sp) not in self._made}
+            if todo:
+                scenes = level._all_scenes or level.search(list(todo.values()))
+                if np.isnan(scenes.gold_times).all():  # a fixed camera: every sample made, any step reads them
+                    level._all_scenes = scenes
+                for s, sp in todo.items():
+                    found = change_anywhere(changes[s], sp, scenes)
+                    self._made[(level.name, s, sp)] = None if found is None else (*found, level.name)
+            for s, sp in ask.items():
+                if self._made.get((level.name, s, sp)) is not None:
+                    out[s].append(self._made[(level.name, s, sp)])
+        return out
 
     def station_dwell(self, trainee_from: float) -> StationDwell | None:
         """How long each video's camera stayed at each step's station (:mod:`.stations`),
@@ -97,7 +124,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     if gold is None or trainee is None or len(gold) < 2 or len(trainee) < 2:
         return SceneEvidence(None, notes=["no stills kept for this pair (embedded before they were): "
                                           "re-embed both videos to compare pictures"])
-    g = StillCache(gold)
+    g = StillCache(gold, side=COARSE_SIDE)
     t = StillCache(trainee, size=g.size)
     out = outcome(g, t, min_strength=min_strength, keep_pictures=keep_pictures)
     notes = [] if out.registered else ["the trainee's end scene could not be registered onto the gold's "
@@ -105,7 +132,9 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     if not out.registered:
         return SceneEvidence(out, notes)
     end = float(gold.times[-1])
+    align = to_gold or (lambda x: x)
 
+    @functools.cache
     def changes() -> list[GoldChange | None]:
         return gold_changes(g, gold_spans, end)
 
@@ -114,11 +143,28 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         """(the gold's camera is fixed, its settled end scene): the same for every search."""
         return gold_is_fixed(g), settled(g.window(end - 2.0, end))
 
-    def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
-        fixed, gold_end = reference()
-        return trainee_scenes(t, g, fixed, gold_end, to_gold or (lambda x: x), spans)
+    def level(name: str, gc: StillCache, tc: StillCache) -> SearchLevel:
+        @functools.cache
+        def gold_end() -> np.ndarray:
+            return reference()[1] if gc is g else settled(gc.window(end - 2.0, end))
+
+        def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
+            return trainee_scenes(tc, gc, reference()[0], gold_end(), align, spans)
+
+        if gc is g:  # the comparison's own pictures: every step's change, made once
+            return SearchLevel(name, lambda only: changes(), search)
+        # detail for a fixed gold camera only: a moving one's stations, searched at 640 px
+        # with detail's lower threshold, let steps never done count as done (seed 3's pump line)
+        return SearchLevel(name, lambda only: gold_changes(gc, gold_spans, end, only if reference()[0] else []),
+                           search)
+
+    levels = [level("pictures", g, t)]
+    gf = StillCache(gold)
+    tf = StillCache(trainee, size=gf.size)
+    if min(max(gf.native), max(tf.native)) >= 2 * COARSE_SIDE:  # both kept larger than the pictures
+        levels.insert(0, level("detail", gf, tf))
 
     def stations(trainee_from: float) -> StationDwell | None:
-        return None if reference()[0] else station_dwell(g, t, gold_spans, trainee_from, to_gold or (lambda x: x))
+        return None if reference()[0] else station_dwell(g, t, gold_spans, trainee_from, align)
 
-    return SceneEvidence(out, notes, _gold_changes=changes, _search=search, _stations=stations)
+    return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations)

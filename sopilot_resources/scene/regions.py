@@ -81,9 +81,10 @@ class GoldChange:
     change: np.ndarray
 
 
-def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) -> list[GoldChange | None]:
+def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
+                 only: list[int] | None = None) -> list[GoldChange | None]:
     """Per gold step, what its result changes, or None when the step leaves nothing visible
-    that two estimates agree on (``RELIABLE``)."""
+    that two estimates agree on (``RELIABLE``); ``only``: just those steps (the others None)."""
     def one(s: int) -> GoldChange | None:
         g0, g1 = gold_change(g, spans, s, end)
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
@@ -95,4 +96,5 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float) ->
         return GoldChange(s, region, g0, g1, d1) if good else None
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
-        return list(pool.map(one, range(len(spans))))
+        wanted = range(len(spans)) if only is None else set(only)
+        return list(pool.map(lambda s: one(s) if s in wanted else None, range(len(spans))))

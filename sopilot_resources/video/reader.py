@@ -53,13 +53,16 @@ def iter_clips(
     thresholds: QualityThresholds = QualityThresholds(),
     max_duration_sec: float | None = None,
     decode_threads: int | None = None,
+    detail_side: int = 0,
 ) -> Iterator[Clip]:
     """Yields Clip k over [k*hop_sec, k*hop_sec + clip_sec], k = 0, 1, ..., quality filled.
 
     A clip holds the sampled frames whose time rounds into its window (window shifted by
     half a sampling period). Errors found only at the end of the stream (truncated, too
     short) are raised after the clips before them were yielded: consume the whole iterator.
-    Raises the typed VideoErrors of probe / iter_sampled_frames, and TooShortVideoError."""
+    ``detail_side``: each clip also carries its frames that large (``Clip.details``, for the
+    stills kept at ingest). Raises the typed VideoErrors of probe / iter_sampled_frames, and
+    TooShortVideoError."""
     validate_sampling(sampling)
     shown = display_path(path)
     if info is None:
@@ -71,7 +74,7 @@ def iter_clips(
     period = 1.0 / s.target_fps
     rate = min(s.target_fps, info.fps) if info.fps > 0 else s.target_fps
     half_clip = max(1, math.ceil(s.clip_sec * rate / 2 - 1e-9))
-    buf: deque[tuple[int, float, np.ndarray, FrameStats]] = deque()
+    buf: deque[tuple[int, float, np.ndarray, FrameStats, np.ndarray | None]] = deque()
     prev_gray = None
     k = emitted = 0
     last_t = 0.0
@@ -91,15 +94,18 @@ def iter_clips(
             frame_indices=np.array([b[0] for b in items], dtype=np.int64),
             times=np.array([b[1] for b in items], dtype=np.float64),
             quality=clip_flags([b[3] for b in items], thresholds),
+            details=tuple(b[4] for b in items) if all(b[4] is not None for b in items) else None,
         )
 
     for fr in iter_sampled_frames(path, s, None, info, max_duration_sec=max_duration_sec,
-                                  decode_threads=decode_threads):
+                                  decode_threads=decode_threads, detail_side=detail_side):
         # quality describes the camera, so it is measured before the privacy mask
         gray = analysis_gray(fr.rgb, thresholds.analysis_side)
         if mask is not None:
             mask.apply(fr.rgb)
-        buf.append((fr.index, fr.time, fr.rgb, frame_stats(gray, prev_gray)))
+            if fr.detail is not None:
+                mask.apply(fr.detail)
+        buf.append((fr.index, fr.time, fr.rgb, frame_stats(gray, prev_gray), fr.detail))
         prev_gray, last_t = gray, fr.time
         if len(buf) == 1:  # nothing older to emit: jump over empty windows (timestamp gaps)
             k = max(k, math.floor((fr.time + period / 2 - s.clip_sec) / s.hop_sec) + 1)

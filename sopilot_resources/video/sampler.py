@@ -25,12 +25,14 @@ FALLBACK_FPS = 30.0
 @dataclass
 class SampledFrame:
     """index: position in the sampled stream (0, 1, ...); source_index: decoded-frame number;
-    time: seconds from the first decoded frame; rgb: (H, W, 3) uint8, resized and masked."""
+    time: seconds from the first decoded frame; rgb: (H, W, 3) uint8, resized and masked;
+    detail: the same frame larger (``detail_side``), masked like ``rgb``, or None."""
 
     index: int
     source_index: int
     time: float
     rgb: np.ndarray
+    detail: np.ndarray | None = None
 
 
 def resize_longest(frame: np.ndarray, max_side: int) -> np.ndarray:
@@ -68,11 +70,13 @@ def iter_sampled_frames(
     *,
     max_duration_sec: float | None = None,
     decode_threads: int | None = None,
+    detail_side: int = 0,
     max_failed_grabs: int = 5,
     truncation_tolerance: float = 0.05,
 ) -> Iterator[SampledFrame]:
     """Yields frames at about ``sampling.target_fps`` (all frames when the source is slower),
-    resized to ``sampling.max_side`` and privacy-masked, RGB.
+    resized to ``sampling.max_side`` and privacy-masked, RGB; with ``detail_side`` larger than
+    that, each also at that size (never above the source's) as ``detail``, for the stills.
 
     A frame is kept when its timestamp reaches the next multiple of 1/target_fps (within
     half a source frame), counted from ``sampling.phase_sec``. Timestamps come from the decoder (CAP_PROP_POS_MSEC, so variable
@@ -125,9 +129,14 @@ def iter_sampled_frames(
             # (rounded: with a phase, t + tol can fall a hair below the slot it reaches)
             next_t = phase + (math.floor(round((t + tol - phase) / period, 9)) + 1) * period
             rgb = cv2.cvtColor(resize_longest(frame, sampling.max_side), cv2.COLOR_BGR2RGB)
+            detail = None
+            if detail_side > sampling.max_side and max(frame.shape[:2]) > sampling.max_side:
+                detail = cv2.cvtColor(resize_longest(frame, min(detail_side, max(frame.shape[:2]))), cv2.COLOR_BGR2RGB)
             if mask is not None:
                 mask.apply(rgb)
-            yield SampledFrame(kept, source_index, t, rgb)
+                if detail is not None:
+                    mask.apply(detail)
+            yield SampledFrame(kept, source_index, t, rgb, detail)
             kept += 1
     finally:
         cap.release()

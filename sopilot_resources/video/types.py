@@ -66,6 +66,8 @@ class Clip:
     frame_indices: (T,) int64, index of each frame in the *sampled* stream (0, 1, 2, ...),
         so consumers can reuse per-frame work across overlapping clips.
     times: (T,) float64 seconds of each frame in the source video.
+    details: per frame, the same picture larger (the stills' size, masked), or None when
+        the reader was not asked for them (or the source is no larger than ``frames``).
     """
 
     index: int
@@ -75,6 +77,7 @@ class Clip:
     frame_indices: np.ndarray
     times: np.ndarray
     quality: dict[str, bool] = field(default_factory=dict)
+    details: tuple[np.ndarray, ...] | None = None
 
     def motion_pairs(self, pair_sec: float = PAIR_SEC) -> list[tuple[int, int]]:
         """(k, j) positions in this clip of the frame pairs motion is measured on: each frame
