@@ -1,7 +1,7 @@
 """Probe (not part of the engine): what the engine saw of each gold step, for chosen trainees.
 
     .venv/bin/python benchmarks/probe_step_evidence.py --out bench_out/acc3 --seed 7 --task t04_terminals \
-        [--videos correct_fast,correct_slow] [--wide-steps 1] [--made-anywhere]
+        [--videos correct_fast,correct_slow] [--wide-steps 1] [--made-anywhere] [--redecode 640:40]
 
 Scores each chosen trainee of ``--task`` (step files beside the gold, as ``bench_accuracy``;
 ``--wide-steps`` widens them as its option does) and prints, per gold step, how
@@ -29,6 +29,27 @@ from sopilot_resources.scoring import engine  # noqa: E402
 from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
 
 
+def redecoded(e, path: Path, side: int, quality: int):
+    """``e`` with its stills replaced by the video's frames at the same times, decoded again at
+    ``side`` px (longest side) and JPEG ``quality``: what the scene comparison would see with
+    stills kept at that size (the 2026-12-05 detail round's question)."""
+    import cv2
+
+    from sopilot_resources.stills import Stills
+
+    cap, want, frames, i = cv2.VideoCapture(str(path)), list(e.stills.times), [], 0
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    while len(frames) < len(want) and cap.grab():
+        if i / fps + 1e-6 >= want[len(frames)]:
+            f = cap.retrieve()[1]
+            scale = side / max(f.shape[:2])
+            f = cv2.resize(f, (round(f.shape[1] * scale), round(f.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+            frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
+        i += 1
+    e.stills = Stills.from_frames(frames, want[:len(frames)], quality=quality)
+    return e
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     add_set_args(ap)
@@ -36,11 +57,18 @@ def main() -> int:
     ap.add_argument("--videos", default="", help="comma-separated parts of trainee file names (default: all)")
     ap.add_argument("--wide-steps", type=float, default=0.0, metavar="SEC")
     ap.add_argument("--made-anywhere", action="store_true")
+    ap.add_argument("--redecode", default="", metavar="SIDE:QUALITY",
+                    help="the stills decoded again from the videos at this size and JPEG quality (e.g. 640:40)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     emb = get_embedder("color-motion")
     gold = next(v for v in manifest["videos"] if v["role"] == "gold" and v["task"] == a.task)
-    ge = embeddings_on_disk(root, gold["path"], emb)
+    if a.redecode:
+        side, quality = (int(x) for x in a.redecode.split(":"))
+        load = lambda rel: redecoded(embeddings_on_disk(root, rel, emb), root / rel, side, quality)  # noqa: E731
+    else:
+        load = lambda rel: embeddings_on_disk(root, rel, emb)  # noqa: E731
+    ge = load(gold["path"])
     steps = load_steps(find_sidecar(root / gold["path"]))
     if a.wide_steps:
         steps = widen(steps, a.wide_steps, float(ge.ends[-1]))
@@ -71,7 +99,7 @@ def main() -> int:
             continue
         truth = [(s["gold_step"] + 1, round(s["start_sec"], 1), round(s["end_sec"], 1)) for s in v.get("steps", [])]
         print(f"{v['path']} ({v['kind']}); true steps (step, from s, to s): {truth}")
-        res = engine.score_embeddings(ge, embeddings_on_disk(root, v["path"], emb), steps)
+        res = engine.score_embeddings(ge, load(v["path"]), steps)
         print(f"  -> {res.score} {res.verdict} "
               + json.dumps([(d.type, None if d.gold_step is None else d.gold_step + 1) for d in res.deviations]))
     return 0

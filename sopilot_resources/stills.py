@@ -5,7 +5,7 @@ the work area looks like before and after each step; it needs pictures, not clip
 :class:`~.stills_tap.StillsTap` wraps the embedder during ingest and keeps, at ``fps`` frames a
 second, the sampled frames' larger copies (``STILLS_SIDE``, privacy-masked like the frames) as
 JPEG, never more than ``BYTES_PER_MINUTE`` (busy or noisy pictures are encoded at a lower
-quality, and the busiest at half size): on the demo's noisy videos about 1.7-3.4 MB a minute.
+quality, and the busiest at half size): on the demo's noisy videos 2.5-3.5 MB a minute.
 """
 from __future__ import annotations
 
