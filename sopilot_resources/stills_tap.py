@@ -33,7 +33,8 @@ class StillsTap(Embedder):
         self._sizes = array("q")
         self._times = array("d")
         self._last_index = -1
-        self._ladder = ladder(self.quality)
+        steps = ladder(self.quality)
+        self._half = next(j for j, st in enumerate(steps) if st[0] < 1.0)  # the first half-size rung
         #: where the next still starts on the ladder, and the least it may: one size per video
         self._rung = self._floor = 0
         self._next_t = 0.0
@@ -58,8 +59,8 @@ class StillsTap(Embedder):
                 if t + 1e-6 >= self._next_t:
                     frame = c.details[k] if c.details is not None else c.frames[k]
                     blob, rung = encode_within(frame, self.max_bytes, self.quality, self._rung)
-                    if self._ladder[rung][0] < 1.0:  # kept at half size: so is every later still
-                        self._floor = next(j for j, st in enumerate(self._ladder) if st[0] < 1.0)
+                    if rung >= self._half:  # kept at half size: so is every later still
+                        self._floor = self._half
                     self._rung = max(self._floor, rung - 1)
                     self._spill.write(blob.tobytes())
                     self._sizes.append(len(blob))
