@@ -30,6 +30,7 @@ from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
 from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
+from sopilot_resources.scoring.profile import Profile  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
 
 
@@ -91,7 +92,7 @@ def _step_of(dev: dict) -> int | None:
 
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
              cache: dict | None = None, scene: bool = True, wide: float = 0.0,
-             trainee_phase: float = 0.0, fps: float | None = None) -> list[dict]:
+             trainee_phase: float = 0.0, fps: float | None = None, profile: Profile | None = None) -> list[dict]:
     """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
@@ -126,7 +127,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         steps = load_steps(side) if side else None
         if steps and wide:
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
-        res = score_embeddings(embed(g["path"]), embed(v["path"], trainee_phase), steps, scene=scene)
+        res = score_embeddings(embed(g["path"]), embed(v["path"], trainee_phase), steps, profile, scene=scene)
         row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
@@ -276,11 +277,13 @@ def main() -> int:
     ap.add_argument("--wide-steps", type=float, default=0.0, metavar="SEC",
                     help="widen every annotated gold step by SEC at both ends (approach and retreat annotated)")
     ap.add_argument("--tag", default="", help="write results-TAG....json (an experiment beside the figures)")
+    ap.add_argument("--result-check", action="store_true",
+                    help="score with the profile's result_check on (scoring/detect_result.py)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
     rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene,
-                    wide=a.wide_steps)
+                    wide=a.wide_steps, profile=Profile(result_check=a.result_check))
     summary = summarize(rows, a.detected_steps)
     if a.detected_steps:
         summary.update(boundary_match(root, manifest, embedded))

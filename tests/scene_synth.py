@@ -35,6 +35,8 @@ class Take:
     seed: int = 0
     part: int = 8  #: half the side of a part, px at 320 px wide (0: a small part, 1 px there)
     scale: int = 1  #: stills rendered this many times larger (2: as kept at ingest, 640 px)
+    rest: float = 0.5  #: the arm stays on a step's spot this long (s) after the step ends
+    wrong: int | None = None  #: this step leaves the wrong part (its colour inverted) on its spot
 
 
 def bench(seed: int = 7) -> np.ndarray:
@@ -72,10 +74,12 @@ def stills(take: Take, duration: float | None = None) -> Stills:
         img = base.copy()
         for n, ((a, b), spot) in enumerate(zip(take.spans, spots)):
             if spot is not None and t >= b:
-                _square(img, spot, COLOURS[n % len(COLOURS)], r=take.part, k=k)
+                colour = COLOURS[n % len(COLOURS)]
+                colour = colour if n != take.wrong else tuple(255 - c for c in colour)
+                _square(img, spot, colour, r=take.part, k=k)
         if take.extra is not None and t >= take.extra[0]:
             _square(img, take.extra[1], (240, 240, 240), r=take.part, k=k)
-        active = [(a, b, s) for (a, b), s in zip(take.spans, spots) if a <= t < b + 0.5 and s is not None]
+        active = [(a, b, s) for (a, b), s in zip(take.spans, spots) if a <= t < b + take.rest and s is not None]
         if active:  # the arm reaches to the spot of the step in progress
             a, b, (x, y) = active[0]
             cv2.line(img, ((x + 20 + int(rng.integers(-3, 4))) * k, (y + 20) * k), ((W // 2 + 20) * k, (H + 40) * k),

@@ -176,3 +176,25 @@ def test_a_moving_gold_camera_is_searched_in_the_pictures_only(monkeypatch):
     monkeypatch.setattr(evidence, "gold_is_fixed", lambda cache: False)
     moving = scene_evidence(g, t, SPANS).made_anywhere(asked)
     assert {m[4] for found in moving.values() for m in found} == {"pictures"}
+
+
+def test_a_faint_change_that_correlates_is_not_the_step_done():
+    """A pair of trainee scenes whose change over the step's region looks like the gold's but
+    is a tenth of its size is not a match (MIN_SIZE): the search reports the region seen and
+    unchanged (agreement 0, the size seen); at full size it is found."""
+    from sopilot_resources.scene.regions import GoldChange
+    from sopilot_resources.scene.search import MIN_SIZE, TraineeScenes
+
+    rng = np.random.default_rng(0)
+    region = np.zeros((40, 60), bool)
+    region[10:20, 20:35] = True
+    change = np.zeros((40, 60, 3), np.float32)
+    change[region] = rng.normal(0, 30, (region.sum(), 3))
+    gc = GoldChange(1, region, change, change, change, lasts=True)
+    base = rng.normal(0, 1, (40, 60, 3)).astype(np.float32)
+    times = np.arange(4.0)
+    for k, expect in ((0.1, 0.0), (1.0, 0.99)):
+        flat = [base, base, base + k * change, base + k * change]
+        got = change_anywhere(gc, (1.0, 2.0), TraineeScenes(times, flat, np.full(4, np.nan)))
+        assert got is not None and got[0] >= expect - 0.01 and (got[0] <= 0.0 if k < MIN_SIZE else True)
+        assert abs(got[1] - k) < 0.05

@@ -66,14 +66,18 @@ class SceneEvidence:
     def regions(self) -> list[np.ndarray | None]:
         return [None if c is None else c.region for c in self.changes]
 
-    def made_anywhere(self, spans: dict[int, tuple[float, float]]) -> dict[int, list[tuple]]:
+    def made_anywhere(self, spans: dict[int, tuple[float, float]],
+                      levels: list[str] | None = None) -> dict[int, list[tuple]]:
         """Per gold step s of ``spans`` (s -> the step's (start, end) gold seconds), at each
-        level at which the step's result is visible (finest first): (agreement, magnitude,
-        observed, when, level) of its change searched for over the trainee's video
-        (:mod:`.search`); a level where no trainee scene registers gives nothing. The trainee's
-        scenes are made once per level for all of them, only those the search of these steps reads."""
+        level at which the step's result is visible (finest first; ``levels``: only those
+        named): (agreement, magnitude, observed, when, level) of its change searched for over
+        the trainee's video (:mod:`.search`); a level where no trainee scene registers gives
+        nothing. The trainee's scenes are made once per level for all of them, only those the
+        search of these steps reads."""
         out: dict[int, list[tuple]] = {s: [] for s in spans}
         for level in self.levels:
+            if levels is not None and level.name not in levels:
+                continue
             ask = {s: tuple(sp) for s, sp in spans.items()}
             changes = level.change(sorted(ask))
             todo = {s: sp for s, sp in ask.items() if changes[s] is not None and (level.name, s, sp) not in self._made}
@@ -88,6 +92,14 @@ class SceneEvidence:
                 if self._made.get((level.name, s, sp)) is not None:
                     out[s].append(self._made[(level.name, s, sp)])
         return out
+
+    def lasting_changes(self, steps: list[int], level: str) -> dict[int, GoldChange]:
+        """The gold changes among ``steps``, at the level named ``level``, checked to last
+        both ways (``GoldChange.lasts``: a fixed camera, a step with gold stills before and
+        after it); only those steps' changes are made."""
+        lv = next((x for x in self.levels if x.name == level), None)
+        got = lv.change(steps) if lv is not None and steps else {}
+        return {s: c for s, c in got.items() if c is not None and c.lasts}
 
     def station_dwell(self, trainee_from: float) -> StationDwell | None:
         """How long each video's camera stayed at each step's station (:mod:`.stations`),
@@ -136,7 +148,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
 
     @functools.cache
     def changes() -> list[GoldChange | None]:
-        return gold_changes(g, gold_spans, end)
+        return gold_changes(g, gold_spans, end, fixed=reference()[0])
 
     @functools.cache
     def reference() -> tuple[bool, np.ndarray]:
@@ -155,8 +167,8 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
             return SearchLevel(name, lambda only: changes(), search)
         # detail for a fixed gold camera only: a moving one's stations, searched at 640 px
         # with detail's lower threshold, let steps never done count as done (seed 3's pump line)
-        return SearchLevel(name, lambda only: gold_changes(gc, gold_spans, end, only if reference()[0] else []),
-                           search)
+        return SearchLevel(name, lambda only: gold_changes(gc, gold_spans, end, only if reference()[0] else [],
+                                                           fixed=True), search)
 
     levels = [level("pictures", g, t)]
     gf = StillCache(gold)

@@ -3,7 +3,8 @@
 For every deviation that rests on the scene comparison (``evidence["source"] == "scene"``), a
 PNG: the gold's settled end scene (left) and the trainee's, registered onto the gold's
 (right), cropped around the lasting difference with some context and enlarged, the
-difference outlined on both. A supervisor sees what the trainee left behind differently.
+difference outlined on both (for a step whose result the trainee's pictures do not show,
+``scoring/detect_result.py``: the step's region, ``step_box``). A supervisor sees what the trainee left behind differently.
 """
 from __future__ import annotations
 
@@ -29,11 +30,22 @@ def difference_png(out: Outcome, diff: LastingDifference, caption: tuple[str, st
     """PNG bytes: gold end | trainee end around ``diff``, its outline in red on both."""
     grown = cv2.dilate(diff.mask.astype(np.uint8), np.ones((5, 5), np.uint8))
     contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return _side_by_side(out, contours, diff.box, caption)
+
+
+def box_png(out: Outcome, box: tuple[int, int, int, int], caption: tuple[str, str] = ("gold", "trainee")) -> bytes:
+    """PNG bytes: gold end | trainee end around ``box`` (x0, y0, x1, y1), outlined in red on both."""
+    x0, y0, x1, y1 = box
+    contour = np.array([[[x0, y0]], [[x1, y0]], [[x1, y1]], [[x0, y1]]], np.int32)
+    return _side_by_side(out, [contour], box, caption)
+
+
+def _side_by_side(out: Outcome, contours, box: tuple[int, int, int, int], caption: tuple[str, str]) -> bytes:
     sides = []
     for img, label in zip((out.pictures["gold_end"], out.pictures["trainee_end"]), caption):
         pic = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=OUTSIDE), 0, 255).astype(np.uint8))
         cv2.drawContours(pic, contours, -1, (255, 40, 40), 1)
-        crop = _crop(pic, diff.box)
+        crop = _crop(pic, box)
         scale = SIDE / max(crop.shape[:2])
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         cv2.putText(crop, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 0), 1, cv2.LINE_AA)
@@ -58,4 +70,8 @@ def deviation_pictures(out: Outcome | None, deviations: list[dict]) -> dict[int,
             caption = (f"What differs at the end: gold (left) and trainee (right), the difference outlined "
                        f"({ev.get('finding', '')}; {diff.strength:.0f}x this pair's picture noise)")
             pics[i] = [(caption, difference_png(out, diff))]
+        elif ev.get("source") == "scene" and ev.get("step_box"):  # a step's result not found (result check)
+            caption = (f"Where the step's result is: gold (left) and trainee (right) at the end, the step's "
+                       f"region outlined ({ev.get('finding', '')}; agreement {ev.get('agreement')})")
+            pics[i] = [(caption, box_png(out, tuple(ev["step_box"])))]
     return pics

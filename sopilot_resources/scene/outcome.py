@@ -72,12 +72,13 @@ class LastingDifference:
 class Outcome:
     """differences: the lasting differences, clearest first; registered: the end scenes could
     be mapped onto each other; noise: the pair's noise unit; pictures: gold/trainee end scenes
-    (H, W, 3) for figures."""
+    (H, W, 3) for figures; shape: (H, W) of the pictures compared."""
 
     differences: list[LastingDifference]
     registered: bool
     noise: float = 0.0
     pictures: dict = field(default_factory=dict, repr=False)
+    shape: tuple[int, int] | None = None
 
 
 def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -193,4 +194,4 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
             d.trainee_time, d.trainee_seen = when[:2], when[2]
     out.sort(key=lambda d: -d.strength * d.area)
     pics = {"gold_end": gf, "trainee_end": wf} if keep_pictures else {}
-    return Outcome(out, True, noise, pics)
+    return Outcome(out, True, noise, pics, gf.shape[:2])

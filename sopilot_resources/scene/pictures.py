@@ -48,6 +48,7 @@ class StillCache:
             size = (max(1, round(self.native[0] * scale)), max(1, round(self.native[1] * scale)))
         self.size = size
         self._cache: dict[int, np.ndarray] = {}
+        self._lines: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def get(self, i: int) -> np.ndarray:
         """(H, W, 3) float32 still i (a fresh array)."""
@@ -57,6 +58,17 @@ class StillCache:
                 img = cv2.resize(img, self.size, interpolation=cv2.INTER_AREA)
             self._cache[i] = img
         return self._cache[i].astype(np.float32)
+
+    def timeline(self, stride: float) -> tuple[np.ndarray, np.ndarray]:
+        """(times (K,), flattened stills (K, H, W, 3), :func:`flatten_light`): one still every
+        ``stride`` s from the first; made once per stride and kept (every gold step's region
+        reads it)."""
+        if stride not in self._lines:
+            times = self.stills.times
+            idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, stride)))
+            idx = idx[idx < len(times)]
+            self._lines[stride] = (times[idx], np.stack([flatten_light(self.get(int(i))) for i in idx]))
+        return self._lines[stride]
 
     def window(self, t0: float, t1: float) -> np.ndarray:
         """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""

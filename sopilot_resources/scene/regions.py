@@ -24,6 +24,13 @@ REACH = 1.5
 REGION_K, REGION_FLOOR, MIN_REGION = 8.0, 15.0, 6
 #: the gold's change must correlate this well with itself when its windows move by a second
 RELIABLE = 0.7
+#: a fixed camera's step result lasts: its region keeps the pixels that look like the step's
+#: "after" scene in at least PERSIST of the gold's stills after the step (one every
+#: PERSIST_STRIDE s), and like its "before" scene in PERSIST of those before it (the
+#: performer's arm, resting in a window, is elsewhere most of the time)
+PERSIST, PERSIST_STRIDE = 0.5, 1.0
+#: ... judged only on a side of the step with at least this many of those stills
+PERSIST_MIN = 3
 
 
 def windows(spans: list[tuple[float, float]], s: int, end: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -72,28 +79,63 @@ def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
 @dataclass
 class GoldChange:
     """What gold step ``index`` changes: ``region`` (H, W) bool, the settled scene ``before``
-    and ``after`` it (H, W, 3) and the change (after - before, lighting removed)."""
+    and ``after`` it (H, W, 3) and the change (after - before, lighting removed). ``lasts``:
+    the region was checked to last both ways (:func:`lasting`; a fixed camera's step with
+    stills of the gold before and after it), so the performer resting in a window is not in it."""
 
     index: int
     region: np.ndarray
     before: np.ndarray
     after: np.ndarray
     change: np.ndarray
+    lasts: bool = False
+    reliability: float = 1.0
+
+
+def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
+            line: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, bool]:
+    """((H, W) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
+    settled scenes) that are a lasting result, not the performer resting in a window: the
+    gold video (``line``: :meth:`.pictures.StillCache.timeline`) shows the ``after`` look
+    there in at least PERSIST of its stills after the step at ``span`` s and the ``before``
+    look in PERSIST of those before it, and its first still looks more like ``before`` there,
+    its last more like ``after`` (an arm resting through one step's windows, and the step
+    before, is elsewhere at the start and at the end). ``both``: each side had PERSIST_MIN
+    stills to check (a step at the very start or end of the video has one side only)."""
+    times, flat = line
+    first, last = flat[0], flat[-1]
+    ok, both = np.ones(before.shape[:2], bool), True
+    for sel, own, other, edge in ((times >= span[1], after, before, last), (times <= span[0], before, after, first)):
+        ok &= np.abs(edge - own).sum(-1) < np.abs(edge - other).sum(-1)
+        if sel.sum() < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
+            both = False
+            continue
+        close = np.abs(flat[sel] - own).sum(-1) < np.abs(flat[sel] - other).sum(-1)
+        ok &= close.mean(0) >= PERSIST
+    return ok, both
 
 
 def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
-                 only: list[int] | None = None) -> list[GoldChange | None]:
+                 only: list[int] | None = None, fixed: bool = False) -> list[GoldChange | None]:
     """Per gold step, what its result changes, or None when the step leaves nothing visible
-    that two estimates agree on (``RELIABLE``); ``only``: just those steps (the others None)."""
+    that two estimates agree on (``RELIABLE``); ``only``: just those steps (the others None).
+    ``fixed``: the gold's camera does not move, so a result is kept only where it lasts
+    (:func:`lasting`)."""
+    line = g.timeline(PERSIST_STRIDE) if fixed else None
+
     def one(s: int) -> GoldChange | None:
         g0, g1 = gold_change(g, spans, s, end)
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
-        d1 = flatten_light(g1) - flatten_light(g0)
+        f0, f1 = flatten_light(g0), flatten_light(g1)
+        d1 = f1 - f0
         d2 = flatten_light(s1) - flatten_light(s0)
-        region = consistent_region(d1, d2)
+        region, lasts = consistent_region(d1, d2), False
+        if line is not None:
+            keep, lasts = lasting(f0, f1, spans[s], line)
+            region &= keep
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
-        good = ok.sum() >= MIN_REGION and correlation(d1[ok].ravel(), d2[ok].ravel()) >= RELIABLE
-        return GoldChange(s, region, g0, g1, d1) if good else None
+        rel = correlation(d1[ok].ravel(), d2[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
+        return GoldChange(s, region, g0, g1, d1, lasts, rel) if rel >= RELIABLE else None
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
         wanted = range(len(spans)) if only is None else set(only)

@@ -25,9 +25,14 @@ from .register import agreement, register, view
 STATE_STEP, STATE_HALF = 1.0, 0.75
 #: the gold's camera counts as fixed when its first and last scenes agree this well unwarped
 FIXED_AGREE = 0.7
+#: ... or when registering one onto the other moves no corner more than this (px at 320 px)
+FIXED_PX = 6.0
 #: with a moving camera, trainee moments paired with gold moments this far (s) outside a step
 #: are not searched for it
 NEAR_SEC = 2.0
+#: a pair of scenes whose change over the region is under this share of the gold's is not a
+#: match, however well it correlates (seed 0's valve: 0.76 at 0.05x, for a step done wrongly)
+MIN_SIZE = 0.25
 
 
 @dataclass
@@ -42,9 +47,21 @@ class TraineeScenes:
 
 
 def gold_is_fixed(g: StillCache) -> bool:
+    """The gold's first and last scenes agree unwarped (FIXED_AGREE), or registering one onto
+    the other moves no corner of the picture more than FIXED_PX (a fixed camera over a work
+    area whose many results make the two scenes differ)."""
     start, end = float(g.stills.times[0]), float(g.stills.times[-1])
     a, b = settled(g.window(start, start + 2.0)), settled(g.window(end - 2.0, end))
-    return agreement(a, b, np.eye(3)) >= FIXED_AGREE
+    if agreement(a, b, np.eye(3)) >= FIXED_AGREE:
+        return True
+    reg = register(a, b)
+    if not reg.ok:
+        return False
+    h, w = a.shape[:2]
+    corners = np.float32([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]])
+    moved = corners @ np.asarray(reg.warp, np.float64).T
+    moved = moved[:, :2] / moved[:, 2:]
+    return float(np.abs(moved - corners[:, :2]).max()) <= FIXED_PX * max(h, w) / 320
 
 
 def near_gold(gold_times: np.ndarray, span: tuple[float, float]) -> np.ndarray:
@@ -98,14 +115,15 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
                     ) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
-    (agreement, magnitude, observed share of the region, trainee seconds of the later scene);
-    None when no pair of registered scenes shows the region."""
+    (agreement, magnitude, observed share of the region, trainee seconds of the later scene),
+    among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
+    with the largest size seen); None when no pair of registered scenes shows the region."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
     ys, xs = np.nonzero(gc.region)
     box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3))
     region, change = gc.region[box], gc.change[box]
-    best = None
+    best = faint = None
     for j in range(len(scenes.times)):
         if scenes.flat[j] is None or not near[j]:
             continue
@@ -121,6 +139,11 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
             a, b = change[seen].ravel(), dt[seen].ravel()
             cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
                     float(seen.sum() / region.sum()), float(scenes.times[j]))
+            if cand[1] < MIN_SIZE:  # a faint flicker that happens to correlate: not the change
+                faint = cand if faint is None or cand[1] > faint[1] else faint
+                continue
             if best is None or cand[0] > best[0]:
                 best = cand
+    if best is None and faint is not None:  # the region was seen, and never changed that much
+        return (0.0, *faint[1:])
     return best

@@ -56,6 +56,11 @@ class Profile:
     #: it, but once both are found their order is a fact, not a matter of degree (an order
     #: deviation weighed at 0, ``penalties.order_swap: 0``, holds nothing back)
     order_blocks_pass: bool = True
+    #: search every step's result in the trainee's pictures, and report a step the clips found
+    #: whose result is not there as done differently (scoring/detect_result.py, fixed gold
+    #: cameras): it catches steps done wrongly that the clips take for done, and costs several
+    #: times the time of a pair (docs/scene.md, "Result check"), so it is off unless asked
+    result_check: bool = False
 
     def fingerprint(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
@@ -128,8 +133,9 @@ def parse_profile(doc: object, source: str = "profile") -> Profile:
         kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
     if "critical_steps" in kw:
         kw["critical_steps"] = tuple(kw["critical_steps"])
-    if not isinstance(kw.get("order_blocks_pass", True), bool):
-        raise ProfileError(f"{path}: order_blocks_pass must be true or false, not {kw['order_blocks_pass']!r}")
+    for flag in ("order_blocks_pass", "result_check"):
+        if not isinstance(kw.get(flag, False), bool):
+            raise ProfileError(f"{path}: {flag} must be true or false, not {kw[flag]!r}")
     try:
         prof = Profile(**kw)
     except TypeError as exc:
