@@ -167,3 +167,27 @@ def test_a_change_first_seen_in_the_last_seconds_is_not_used(seen_before_end, ex
                             made_anywhere=lambda spans: {s: [] for s in spans})
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     assert [d.type for d in scene_deviations(pe, status, [])] == expect
+
+
+@pytest.mark.parametrize("when, expect", [(None, []), ("after", [("order_swap", 2)]), ("in place", [])])
+def test_a_step_the_pictures_find_done_after_the_next_one_is_out_of_order(when, expect):
+    """The clips report step 3 missing; the pictures find its change. Made where the gold's
+    order puts it, the step was simply done (no deviation); made after step 4 had ended, it
+    was done out of order (``order_swap`` with the pictures' evidence); not found: missing."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    s2 = STEPS[2]
+    devs = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.6, "missing", pe.profile)]
+    nxt = status[3].where
+    t_next_end = pe.tr_tl.t1(nxt.end)
+    made = {None: None, "after": t_next_end + 3.0, "in place": pe.tr_tl.t0(nxt.start) - 0.5}[when]
+    found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
+    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
+                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans})
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    out = scene_deviations(pe, status, devs)
+    got = [(d.type, d.gold_step) for d in out]
+    assert got == ([("missing_step", 2)] if made is None else expect)
+    if expect:
+        assert out[0].evidence["source"] == "scene" and "after step 4" in out[0].message

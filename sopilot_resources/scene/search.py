@@ -33,6 +33,9 @@ NEAR_SEC = 2.0
 #: a pair of scenes whose change over the region is under this share of the gold's is not a
 #: match, however well it correlates (seed 0's valve: 0.76 at 0.05x, for a step done wrongly)
 MIN_SIZE = 0.25
+#: when a change was made: the earliest later scene of a pair within WHEN_TOL of the best
+#: agreement (the best pair alone may end seconds after the change)
+WHEN_TOL = 0.05
 
 
 @dataclass
@@ -115,8 +118,8 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
                     ) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
-    (agreement, magnitude, observed share of the region, trainee seconds of the later scene),
-    among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
+    (agreement, magnitude, observed share of the region, trainee seconds by which it was made:
+    the earliest later scene of a pair matching within WHEN_TOL of the best), among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
     with the largest size seen); None when no pair of registered scenes shows the region."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
@@ -124,6 +127,7 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3))
     region, change = gc.region[box], gc.change[box]
     best = faint = None
+    cands = []
     for j in range(len(scenes.times)):
         if scenes.flat[j] is None or not near[j]:
             continue
@@ -142,8 +146,11 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
             if cand[1] < MIN_SIZE:  # a faint flicker that happens to correlate: not the change
                 faint = cand if faint is None or cand[1] > faint[1] else faint
                 continue
+            cands.append(cand)
             if best is None or cand[0] > best[0]:
                 best = cand
     if best is None and faint is not None:  # the region was seen, and never changed that much
         return (0.0, *faint[1:])
+    if best is not None:  # when: the first later scene that already shows the change (about) as well
+        best = (*best[:3], min(c[3] for c in cands if c[0] >= best[0] - WHEN_TOL))
     return best
