@@ -11,6 +11,11 @@ golds' step files are ignored and steps are detected from the gold (as for a gol
 sidecar); gold step numbers then differ from the ground truth's, so the missing-step metric
 is left out, the detected boundaries are compared with the step files' (within 1 s), and
 the results go to results-detected.json.
+
+``--also resultcheck`` (or ``nocheck``) scores every pair a second time under that profile,
+from the same evidence (``engine.rejudge``), into results-TAG-resultcheck....json; its rows'
+``sec`` is what the second scoring added (for the result check: its own cost per pair).
+Each row also keeps the evidence of the deviations the pictures gave (``evidence``).
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
 from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
-from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
+from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
+from sopilot_resources.scoring.engine import detect, rejudge  # noqa: E402
 from sopilot_resources.scoring.profile import Profile  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
 
@@ -92,8 +98,10 @@ def _step_of(dev: dict) -> int | None:
 
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
              cache: dict | None = None, scene: bool = True, wide: float = 0.0,
-             trainee_phase: float = 0.0, fps: float | None = None, profile: Profile | None = None) -> list[dict]:
-    """Scores every trainee; ``cache``: embeddings by video path, filled here (pass one dict
+             trainee_phase: float = 0.0, fps: float | None = None, profile: Profile | None = None,
+             also: dict[str, list[dict]] | None = None) -> list[dict]:
+    """Scores every trainee; ``also``: name -> a list that gets the rows of another profile
+    (``ALSO[name]``), rescored from the same evidence (:func:`engine.rejudge`); ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
     that many seconds later (the golds as always); ``fps``: every video sampled at this rate."""
@@ -127,19 +135,40 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         steps = load_steps(side) if side else None
         if steps and wide:
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
-        res = score_embeddings(embed(g["path"]), embed(v["path"], trainee_phase), steps, profile, scene=scene)
-        row = {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
-               "score": res.score, "verdict": res.verdict, "sec": round(time.perf_counter() - t0, 3),
-               "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
-               "expected": sorted({(d["type"], _step_of(d)) for d in v.get("deviations", [])}, key=_order),
-               "scene": sorted({(d.type, d.gold_step) for d in res.deviations if d.evidence}, key=_order),
-               "devs": [[d.type, d.gold_step, round(d.penalty, 2), d.severity] for d in res.deviations]}
+        ge, te = embed(g["path"]), embed(v["path"], trainee_phase)
+        ge.check_compatible(te)
+        pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
+        res = detect(pe, clock)
+        for name, more in (also or {}).items():  # its seconds: what it adds to the evidence built
+            t1 = time.perf_counter()
+            again = rejudge(pe, ALSO[name])
+            more.append(_row(v, g, again, time.perf_counter() - t1))
+        row = _row(v, g, res, time.perf_counter() - t0)
         if with_baseline:
             row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)
         print(f"{row['kind']:10s} {row['score']:6.1f} {row['verdict']:12s} {v['path']}  found={row['found']} expected={row['expected']}"
               + (f" scene={row['scene']}" if row["scene"] else ""), flush=True)
     return rows
+
+
+#: the profiles ``--also`` can score beside the default, from the same evidence
+ALSO = {"resultcheck": Profile(result_check=True), "nocheck": Profile(result_check=False)}
+
+
+def _plain(x):
+    """JSON for what evidence may hold besides plain types (NumPy scalars and arrays)."""
+    return x.tolist() if hasattr(x, "tolist") else str(x)
+
+
+def _row(v: dict, g: dict, res, sec: float) -> dict:
+    return {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
+               "score": res.score, "verdict": res.verdict, "sec": round(sec, 3),
+               "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
+               "expected": sorted({(d["type"], _step_of(d)) for d in v.get("deviations", [])}, key=_order),
+               "scene": sorted({(d.type, d.gold_step) for d in res.deviations if d.evidence}, key=_order),
+               "devs": [[d.type, d.gold_step, round(d.penalty, 2), d.severity] for d in res.deviations],
+               "evidence": [[d.type, d.gold_step, d.evidence] for d in res.deviations if d.evidence]}
 
 
 def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0) -> dict:
@@ -279,18 +308,24 @@ def main() -> int:
     ap.add_argument("--tag", default="", help="write results-TAG....json (an experiment beside the figures)")
     ap.add_argument("--result-check", action="store_true",
                     help="score with the profile's result_check on (scoring/detect_result.py)")
+    ap.add_argument("--also", choices=sorted(ALSO), action="append", default=[],
+                    help="also score every pair under this profile, from the same evidence (written to "
+                         "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
+    also: dict[str, list[dict]] = {name: [] for name in a.also}
     rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene,
-                    wide=a.wide_steps, profile=Profile(result_check=a.result_check))
-    summary = summarize(rows, a.detected_steps)
-    if a.detected_steps:
-        summary.update(boundary_match(root, manifest, embedded))
-    name = (f"results{'-' + a.tag if a.tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
-            f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
-    (root / name).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
-    print(json.dumps(summary, indent=1))
+                    wide=a.wide_steps, profile=Profile(result_check=a.result_check) if a.result_check else None,
+                    also=also)
+    for tag, got in [(a.tag, rows)] + [(f"{a.tag}-{n}" if a.tag else n, r) for n, r in also.items()]:
+        summary = summarize(got, a.detected_steps)
+        if a.detected_steps:
+            summary.update(boundary_match(root, manifest, embedded))
+        name = (f"results{'-' + tag if tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
+                f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
+        (root / name).write_text(json.dumps({"summary": summary, "rows": got}, indent=1, default=_plain))
+        print(name, json.dumps(summary, indent=1))
     return 0
 
 

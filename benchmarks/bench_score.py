@@ -7,6 +7,8 @@
     .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old   # ours vs another checkout
     .venv/bin/python benchmarks/bench_score.py --runs 5 --vs-tree ../wt_old --task 1   # ... on the moving camera
     .venv/bin/python benchmarks/bench_score.py --runs 7 --vs-env OPENCV_FOR_THREADS_NUM=1  # ours vs ours with a variable set
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --profile benchmarks/data/result_check.json --vs-tree ../wt_old
+                                  # ours with the result check on vs another checkout's default
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
 (ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):
@@ -157,17 +159,20 @@ def scene_cost(a) -> int:
 
 def compare_pair(a, gold: Path, trainee: Path) -> None:
     args = ["score", str(gold), str(trainee), "--json", "--compact", "--no-cache"]
-    ours = [sys.executable, "-m", "sopilot_assets.cli", *args]
+    plain = [sys.executable, "-m", "sopilot_assets.cli", *args]
+    ours = plain + (["--profile", str(a.profile.resolve())] if a.profile else [])
     here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
     # each command runs in its own tree: `python -m` puts the working directory first on
     # sys.path, before PYTHONPATH (run from this checkout, "another tree" would run this one)
     cwd_ours, cwd_base = HERE.parent, HERE.parent
     if a.vs_tree:
-        base, label, cwd_base = ours, f"tree {a.vs_tree}", a.vs_tree.resolve()
+        base, label, cwd_base = plain, f"tree {a.vs_tree}", a.vs_tree.resolve()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(a.vs_tree.resolve()), os.environ.get("PYTHONPATH", "")])}
     elif a.vs_env:
         key, _, value = a.vs_env.partition("=")
-        base, label, env = ours, a.vs_env, {**here, key: value}
+        base, label, env = plain, a.vs_env, {**here, key: value}
+    elif a.profile:
+        base, label, env = plain, "no --profile", None
     else:
         base, label, env = ours + ["--no-scene"], "--no-scene", None
     run(ours, retry=True, env=here, cwd=cwd_ours)
@@ -228,6 +233,9 @@ def main() -> int:
     ap.add_argument("--vs-tree", type=Path, help="compare with `sopilot score` of another checkout (60 s 720p pair, or each --footage given)")
     ap.add_argument("--vs-env", metavar="KEY=VALUE",
                     help="compare with `sopilot score` run with this environment variable set (60 s 720p pair)")
+    ap.add_argument("--profile", type=Path, metavar="FILE",
+                    help="compare `sopilot score --profile FILE` with `sopilot score` (of --vs-tree when given; "
+                         "e.g. a profile with result_check on)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
@@ -240,7 +248,7 @@ def main() -> int:
     a = ap.parse_args()
     if a.vs_env and "=" not in a.vs_env:
         ap.error("--vs-env takes KEY=VALUE")
-    if a.scene_cost or a.vs_tree or a.vs_env:
+    if a.scene_cost or a.vs_tree or a.vs_env or a.profile:
         return scene_cost(a)
 
     load_before = os.getloadavg()

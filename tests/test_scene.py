@@ -158,6 +158,7 @@ def test_the_median_network_and_the_nan_fill_are_exact():
 def test_the_scene_search_gives_the_same_scenes_in_threads(monkeypatch):
     import sopilot_resources.scene.regions as regions
     import sopilot_resources.scene.search as search
+    import sopilot_resources.scene.track as track
     from sopilot_resources.scene.pictures import StillCache
     from sopilot_resources.scene.regions import gold_changes
     from sopilot_resources.scene.search import trainee_scenes
@@ -167,7 +168,7 @@ def test_the_scene_search_gives_the_same_scenes_in_threads(monkeypatch):
     g, t = stills(GOLD), stills(replace(GOLD, spots=spots, extra=(10.0, (40, 40)), seed=5))
 
     def run(workers):
-        for mod in (search, regions):
+        for mod in (search, regions, track):
             monkeypatch.setattr(mod, "scene_workers", lambda: workers)
         gc, tc = StillCache(g), StillCache(t)
         end = float(g.times[-1])

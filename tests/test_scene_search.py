@@ -126,7 +126,7 @@ def test_the_trainees_scenes_are_searched_once_per_pair_however_often_it_is_aske
     assert fresh == both
 
 
-def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot():
+def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot(monkeypatch):
     """Stills kept at twice the comparison's size (ingest's STILLS_SIDE) are also searched as
     they are ("detail"): parts 2 px wide there, one pixel in the 320 px pictures, are found where the
     trainee put them, and the step left out is not; from the same stills reduced to 320 px
@@ -141,6 +141,11 @@ def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot():
     spots[1] = None
     g, t = stills(gold), stills(replace(gold, spots=spots, seed=5, shift=(3.0, -2.0), angle=1.0))
     asked = {s: SPANS[s] for s in range(4)}
+    import sopilot_resources.scene.search as search
+
+    registered = []
+    real = search.register_samples
+    monkeypatch.setattr(search, "register_samples", lambda ref, scenes: registered.append(ref.grey.shape) or real(ref, scenes))
     ev = scene_evidence(g, t, SPANS)
     assert [lv.name for lv in ev.levels] == ["detail", "pictures"]
     got = ev.made_anywhere(asked)
@@ -151,6 +156,10 @@ def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot():
     assert all(done(got[s][0]) for s in (0, 2, 3))  # seen in detail only: in the pictures, nothing
     assert all([m[4] for m in got[s]] == ["detail"] for s in (0, 2, 3))
     assert not any(done(m) for m in got[1])
+    # ... with the warps found on the 320 px pictures, scaled (scene.track): none registered again
+    det = ev.levels[0]._all_scenes
+    assert det.size == (640, 360) and all(r.ok for r in det.regs)
+    assert registered == [(180, 320)]
 
     def reduced(st: Stills) -> Stills:
         return Stills.from_frames([cv2.resize(st.frame(i), (320, 180), interpolation=cv2.INTER_AREA)
@@ -198,3 +207,29 @@ def test_a_faint_change_that_correlates_is_not_the_step_done():
         got = change_anywhere(gc, (1.0, 2.0), TraineeScenes(times, flat, np.full(4, np.nan)))
         assert got is not None and got[0] >= expect - 0.01 and (got[0] <= 0.0 if k < MIN_SIZE else True)
         assert abs(got[1] - k) < 0.05
+
+
+def test_a_camera_that_leaves_its_station_and_comes_back_is_not_fixed():
+    """A body-worn camera that starts and ends at one station (its first and last scenes the
+    same view) but works at another in between is not a fixed camera (seeds 1, 7 and 11's
+    pump line were taken for one); one that stays put is."""
+    import cv2
+
+    from sopilot_resources.scene.pictures import StillCache
+    from sopilot_resources.scene.search import gold_is_fixed
+    from sopilot_resources.stills import Stills
+
+    rng = np.random.default_rng(0)
+    wall = cv2.resize(rng.uniform(60, 200, (18, 100, 3)).astype(np.float32), (1000, 180), interpolation=cv2.INTER_CUBIC)
+    for _ in range(80):  # marks a feature matcher can hold on to
+        x, y = int(rng.integers(0, 990)), int(rng.integers(0, 170))
+        cv2.rectangle(wall, (x, y), (x + 8, y + 8), tuple(float(c) for c in rng.uniform(20, 240, 3)), -1)
+    times = np.arange(0.0, 20.0, 0.5)
+
+    def video(station_at) -> StillCache:
+        frames = [np.clip(wall[:, station_at(t):station_at(t) + 320] + rng.normal(0, 2.0, (180, 320, 3)), 0, 255)
+                  .astype(np.uint8) for t in times]
+        return StillCache(Stills.from_frames(frames, times))
+
+    assert gold_is_fixed(video(lambda t: 0))
+    assert not gold_is_fixed(video(lambda t: 0 if t < 4.0 or t >= 16.0 else 600))

@@ -184,10 +184,48 @@ def test_a_step_the_pictures_find_done_after_the_next_one_is_out_of_order(when, 
     made = {None: None, "after": t_next_end + 3.0, "in place": pe.tr_tl.t0(nxt.start) - 0.5}[when]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans})
+                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     out = scene_deviations(pe, status, devs)
     got = [(d.type, d.gold_step) for d in out]
     assert got == ([("missing_step", 2)] if made is None else expect)
     if expect:
         assert out[0].evidence["source"] == "scene" and "after step 4" in out[0].message
+
+
+@pytest.mark.parametrize("neighbour, size, differ, expect", [(0.1, 1.0, True, [("wrong_step", 3)]),
+                                                             (0.0, 0.1, True, [("missing_step", 3)]),
+                                                             (0.1, 1.0, False, []), (0.9, 1.0, True, []),
+                                                             (None, 1.0, True, [])])
+def test_a_cleared_blame_goes_to_the_neighbour_whose_result_is_not_there(neighbour, size, differ, expect):
+    """The clips report step 3 missing; the pictures find it done in place. Step 4, which the
+    clips found, shows its change clearly in the gold: not found in the trainee (0.1) while
+    the end scenes differ over its region, the blame was one step off and step 4 is done
+    differently, or left out when its region never changed that much (size 0.1 of the gold's
+    change); the end scenes alike there, or found (0.9): nothing; its change not clear in the
+    gold (None): nothing either."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    s2 = STEPS[2]
+    devs = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.6, "missing", pe.profile)]
+    made = pe.tr_tl.t0(status[3].where.start) - 0.5
+    region = np.zeros((18, 32), bool)
+    region[4:8, 4:8] = True
+    clear = {} if neighbour is None else {3: SimpleNamespace(reliability=0.95, region=region)}
+    at = region if differ else np.roll(region, 12, axis=1)
+    diffs = [LastingDifference((4, 4, 8, 8), 16, 6.0, 0.6, 0.2, gold_time=(1.0, 2.0), mask=at)]
+
+    def made_anywhere(spans, levels=None):
+        return {s: [(0.9, 1.0, 1.0, made, "pictures")] if s == 2 else
+                [(neighbour, size, 1.0, made + 4.0, "pictures")] if s == 3 and neighbour is not None else [] for s in spans}
+
+    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
+                            made_anywhere=made_anywhere, levels=[SimpleNamespace(name="pictures")],
+                            lasting_changes=lambda steps, level: {s: clear[s] for s in steps if s in clear})
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    out = untouched(scene_deviations, pe, status, devs)
+    assert [(d.type, d.gold_step) for d in out] == expect
+    if expect:
+        assert out[0].evidence["handed_on_from"] == 2 and out[0].evidence["end_difference"] == 6.0
+        assert "step 3" in out[0].message

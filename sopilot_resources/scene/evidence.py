@@ -155,13 +155,20 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         """(the gold's camera is fixed, its settled end scene): the same for every search."""
         return gold_is_fixed(g), settled(g.window(end - 2.0, end))
 
+    @functools.cache
+    def fixed_scenes() -> TraineeScenes:
+        return trainee_scenes(t, g, True, reference()[1], align)
+
     def level(name: str, gc: StillCache, tc: StillCache) -> SearchLevel:
         @functools.cache
         def gold_end() -> np.ndarray:
             return reference()[1] if gc is g else settled(gc.window(end - 2.0, end))
 
         def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
-            return trainee_scenes(tc, gc, reference()[0], gold_end(), align, spans)
+            if not reference()[0]:
+                return trainee_scenes(tc, gc, False, gold_end(), align, spans)
+            # a fixed camera: every sample, registered once on the comparison's pictures
+            return fixed_scenes() if gc is g else trainee_scenes(tc, gc, True, gold_end(), align, given=fixed_scenes())
 
         if gc is g:  # the comparison's own pictures: every step's change, made once
             return SearchLevel(name, lambda only: changes(), search)

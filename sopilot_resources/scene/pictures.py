@@ -99,6 +99,9 @@ def steady(frames: np.ndarray) -> np.ndarray:
     h, w = ref.shape
     out = np.empty_like(frames)
     for i, (f, g) in enumerate(zip(frames, grey)):
+        if i == len(grey) // 2:  # the middle one itself
+            out[i] = f
+            continue
         (dx, dy), response = cv2.phaseCorrelate(ref, g, win)
         if (abs(dx) < SHIFT_MIN and abs(dy) < SHIFT_MIN) or response < SHIFT_RESPONSE:
             out[i] = f

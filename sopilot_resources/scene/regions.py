@@ -94,17 +94,18 @@ class GoldChange:
 
 def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
             line: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, bool]:
-    """((H, W) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
-    settled scenes) that are a lasting result, not the performer resting in a window: the
-    gold video (``line``: :meth:`.pictures.StillCache.timeline`) shows the ``after`` look
-    there in at least PERSIST of its stills after the step at ``span`` s and the ``before``
-    look in PERSIST of those before it, and its first still looks more like ``before`` there,
-    its last more like ``after`` (an arm resting through one step's windows, and the step
-    before, is elsewhere at the start and at the end). ``both``: each side had PERSIST_MIN
-    stills to check (a step at the very start or end of the video has one side only)."""
+    """((...) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
+    settled scenes (..., 3): a picture (H, W, 3), or some of its pixels (N, 3)) that are a
+    lasting result, not the performer resting in a window: the gold video (``line``:
+    :meth:`.pictures.StillCache.timeline`, (K, ..., 3) at the same pixels) shows the ``after``
+    look there in at least PERSIST of its stills after the step at ``span`` s and the
+    ``before`` look in PERSIST of those before it, and its first still looks more like
+    ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
+    and the step before, is elsewhere at the start and at the end). ``both``: each side had
+    PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
     times, flat = line
     first, last = flat[0], flat[-1]
-    ok, both = np.ones(before.shape[:2], bool), True
+    ok, both = np.ones(before.shape[:-1], bool), True
     for sel, own, other, edge in ((times >= span[1], after, before, last), (times <= span[0], before, after, first)):
         ok &= np.abs(edge - own).sum(-1) < np.abs(edge - other).sum(-1)
         if sel.sum() < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
@@ -121,7 +122,6 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
     that two estimates agree on (``RELIABLE``); ``only``: just those steps (the others None).
     ``fixed``: the gold's camera does not move, so a result is kept only where it lasts
     (:func:`lasting`)."""
-    line = g.timeline(PERSIST_STRIDE) if fixed else None
 
     def one(s: int) -> GoldChange | None:
         g0, g1 = gold_change(g, spans, s, end)
@@ -130,9 +130,11 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         d1 = f1 - f0
         d2 = flatten_light(s1) - flatten_light(s0)
         region, lasts = consistent_region(d1, d2), False
-        if line is not None:
-            keep, lasts = lasting(f0, f1, spans[s], line)
-            region &= keep
+        if fixed and region.any():  # judged at the region's pixels only (its cost)
+            ys, xs = np.nonzero(region)
+            times, line = g.timeline(PERSIST_STRIDE)
+            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (times, line[:, ys, xs]))
+            region[ys, xs] = keep
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
         rel = correlation(d1[ok].ravel(), d2[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
         return GoldChange(s, region, g0, g1, d1, lasts, rel) if rel >= RELIABLE else None

@@ -88,7 +88,14 @@ def view(img: np.ndarray) -> View:
     return View(g, _hp(g), tuple(keys), desc)
 
 
-def _agreement_hp(a: np.ndarray, hb: np.ndarray, warp: np.ndarray) -> float:
+def hp_grey(img: np.ndarray) -> np.ndarray:
+    """(H, W) float32: the high-passed grey of a picture (H, W, 3), NaN allowed: what
+    :func:`agreement_hp` correlates."""
+    return _hp(_grey(img))
+
+
+def agreement_hp(a: np.ndarray, hb: np.ndarray, warp: np.ndarray) -> float:
+    """Correlation of high-passed greys ``a`` (the reference) and ``hb`` warped by ``warp``."""
     b = cv2.warpPerspective(hb, warp, (a.shape[1], a.shape[0]),
                             flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP, borderValue=np.nan)
     ok = np.isfinite(b)
@@ -100,7 +107,7 @@ def _agreement_hp(a: np.ndarray, hb: np.ndarray, warp: np.ndarray) -> float:
 
 def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
     """Correlation of the high-passed grey pictures, ``img`` warped by ``warp`` (3x3)."""
-    return _agreement_hp(_hp(_grey(ref)), _hp(_grey(img)), warp)
+    return agreement_hp(hp_grey(ref), hp_grey(img), warp)
 
 
 def matched_points(va: View, vb: View, min_matches: int = MIN_INLIERS) -> tuple[np.ndarray, np.ndarray] | None:
@@ -143,7 +150,7 @@ def register(ref: np.ndarray | View, img: np.ndarray | View) -> Registration:
     vb = img if isinstance(img, View) else view(img)
     same = va.grey.shape == vb.grey.shape
     eye = np.eye(3)
-    base = _agreement_hp(va.hp, vb.hp, eye) if same else 0.0
+    base = agreement_hp(va.hp, vb.hp, eye) if same else 0.0
     best = Registration(eye, base >= MIN_AGREEMENT, base, "none")
     for method, fn in (("orb", _orb), ("ecc", _ecc)):
         if fn is _ecc and not same:
@@ -151,7 +158,7 @@ def register(ref: np.ndarray | View, img: np.ndarray | View) -> Registration:
         h = fn(va, vb)
         if h is None:
             continue
-        a = _agreement_hp(va.hp, vb.hp, h)
+        a = agreement_hp(va.hp, vb.hp, h)
         if a > best.agreement + 0.01:
             best = Registration(h, a >= MIN_AGREEMENT, a, method)
         if best.ok and best.agreement > 0.8:

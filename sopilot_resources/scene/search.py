@@ -19,14 +19,17 @@ import numpy as np
 
 from .pictures import StillCache, flatten_light, scene_workers, settled
 from .regions import MIN_REGION, GoldChange, correlation
-from .register import agreement, register, view
+from .register import Registration, agreement, register, view
+from .track import register_samples, scaled
 
 #: the trainee's scene is sampled every STATE_STEP s (settled over +-STATE_HALF s)
 STATE_STEP, STATE_HALF = 1.0, 0.75
-#: the gold's camera counts as fixed when its first and last scenes agree this well unwarped
+#: the gold's camera counts as fixed when its scenes agree with its last one this well unwarped
 FIXED_AGREE = 0.7
 #: ... or when registering one onto the other moves no corner more than this (px at 320 px)
 FIXED_PX = 6.0
+#: ... checked for the scenes this far into the gold (shares of its length) against its end
+FIXED_AT = (0.0, 0.25, 0.5, 0.75)
 #: with a moving camera, trainee moments paired with gold moments this far (s) outside a step
 #: are not searched for it
 NEAR_SEC = 2.0
@@ -42,19 +45,34 @@ WHEN_TOL = 0.05
 class TraineeScenes:
     """times (K,): trainee seconds; flat: K flattened scenes in the gold's frame (None: not
     registered, or not made: not near any step searched); gold_times (K,): the gold moment
-    each was registered onto (fixed camera: all NaN, any gold moment)."""
+    each was registered onto (fixed camera: all NaN, any gold moment); regs: a fixed camera's
+    K registrations onto the gold's end scene, at pictures of ``size`` (W, H) (None where not
+    made; the list itself None for a moving camera), which a larger level reuses
+    (:func:`.track.scaled`)."""
 
     times: np.ndarray
     flat: list[np.ndarray | None]
     gold_times: np.ndarray
+    regs: list[Registration | None] | None = None
+    size: tuple[int, int] | None = None
 
 
 def gold_is_fixed(g: StillCache) -> bool:
-    """The gold's first and last scenes agree unwarped (FIXED_AGREE), or registering one onto
+    """The gold's scenes at its start and a quarter, half and three quarters in are each
+    the view of its end scene: they agree unwarped (FIXED_AGREE), or registering one onto
     the other moves no corner of the picture more than FIXED_PX (a fixed camera over a work
-    area whose many results make the two scenes differ)."""
+    area whose many results make the scenes differ). A camera that moves between stations
+    and comes back, or starts and ends at one (seeds 1, 7 and 11's pump line), is not fixed."""
     start, end = float(g.stills.times[0]), float(g.stills.times[-1])
-    a, b = settled(g.window(start, start + 2.0)), settled(g.window(end - 2.0, end))
+    last = settled(g.window(end - 2.0, end))
+    for f in FIXED_AT:
+        t0 = start + f * (end - start)
+        if not _same_view(settled(g.window(t0, t0 + 2.0)), last):
+            return False
+    return True
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     if agreement(a, b, np.eye(3)) >= FIXED_AGREE:
         return True
     reg = register(a, b)
@@ -75,7 +93,8 @@ def near_gold(gold_times: np.ndarray, span: tuple[float, float]) -> np.ndarray:
 
 def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarray,
                    to_gold: Callable[[float], float],
-                   spans: list[tuple[float, float]] | None = None) -> TraineeScenes:
+                   spans: list[tuple[float, float]] | None = None,
+                   given: TraineeScenes | None = None) -> TraineeScenes:
     """The trainee's sampled, registered scenes (``to_gold``: trainee seconds -> the gold
     seconds the alignment pairs them with; ``gold_end``: the gold's settled end scene). The
     scenes are independent of each other, so they are made by :func:`scene_workers` threads
@@ -83,7 +102,8 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     ``spans``: the gold steps (start, end) s that will be searched: only the samples
     :func:`near_gold` one of them are made (the others' ``flat`` is None: :func:`change_anywhere`
     for those steps never reads them); None: every sample. A fixed camera's samples are near
-    every step; its one reference is prepared for registration once."""
+    every step, registered onto its one reference by :func:`.track.register_samples`, or, when
+    ``given`` (the same samples at another size, a fixed camera), with its warps scaled."""
     first, end = float(t.stills.times[0]), float(t.stills.times[-1])
     # from the first still (0 in a video; a cycle of a shift recording starts minutes in, and
     # sampling from second 0 made each cycle cost its start time)
@@ -94,25 +114,38 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     wanted = np.ones(len(times), bool) if spans is None else np.zeros(len(times), bool)
     for sp in spans or []:
         wanted |= near_gold(gold_times, sp)
+
+    def scene(j: int) -> np.ndarray:
+        return settled(t.window(times[j] - STATE_HALF, times[j] + STATE_HALF))
+
+    def flat(img: np.ndarray, reg: Registration | None) -> np.ndarray | None:
+        return flatten_light(reg.apply(img, size)) if reg is not None and reg.ok else None
+
+    if fixed:
+        with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
+            if (given is not None and given.regs is not None and len(given.regs) == len(times)
+                    and all(r is not None for r, w in zip(given.regs, wanted) if w)):
+                regs = [None if r is None else scaled(r, given.size, size) for r in given.regs]
+                out = list(pool.map(lambda j: flat(scene(j), regs[j]) if wanted[j] else None, range(len(times))))
+            else:  # registered here: every scene is kept until all are (anchors' warps are reused)
+                scenes = list(pool.map(lambda j: scene(j) if wanted[j] else None, range(len(times))))
+                regs = register_samples(view(gold_end), scenes)
+                out = list(pool.map(lambda j: flat(scenes[j], regs[j]) if wanted[j] else None, range(len(times))))
+        return TraineeScenes(times, out, gold_times, regs, size)
     # the gold's scene each is registered onto: one per window of gold stills (a slow trainee
     # maps many times to one); with no still in the window, the nearest one, which depends on gt
-    keys = [None if fixed else tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF)) or ("at", gt)
-            for gt in gold_times]
+    keys = [tuple(g.stills.between(gt - STATE_HALF, gt + STATE_HALF)) or ("at", gt) for gt in gold_times]
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
-        todo = {k: gt for k, gt, w in zip(keys, gold_times, wanted) if k is not None and w}
+        todo = {k: gt for k, gt, w in zip(keys, gold_times, wanted) if w}
         refs = dict(zip(todo, pool.map(lambda gt: view(settled(g.window(gt - STATE_HALF, gt + STATE_HALF))),
                                        todo.values())))
-        if fixed and wanted.any():
-            refs[None] = view(gold_end)
 
         def one(j: int) -> np.ndarray | None:
-            x = times[j]
-            scene = settled(t.window(x - STATE_HALF, x + STATE_HALF))
-            reg = register(refs[keys[j]], scene)
-            return flatten_light(reg.apply(scene, size)) if reg.ok else None
+            img = scene(j)
+            return flat(img, register(refs[keys[j]], img))
 
-        flat = list(pool.map(lambda j: one(j) if wanted[j] else None, range(len(times))))
-    return TraineeScenes(times, flat, gold_times)
+        out = list(pool.map(lambda j: one(j) if wanted[j] else None, range(len(times))))
+    return TraineeScenes(times, out, gold_times)
 
 
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
@@ -123,26 +156,25 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     with the largest size seen); None when no pair of registered scenes shows the region."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
-    ys, xs = np.nonzero(gc.region)
-    box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3))
-    region, change = gc.region[box], gc.change[box]
+    ys, xs = np.nonzero(gc.region)  # the region's pixels only: (N, 3) per scene
+    change = gc.change[ys, xs]
+    px = [None if f is None or not n else f[ys, xs] for f, n in zip(scenes.flat, near)]
     best = faint = None
     cands = []
     for j in range(len(scenes.times)):
-        if scenes.flat[j] is None or not near[j]:
+        if px[j] is None:
             continue
-        later = scenes.flat[j][box]
         for i in range(j):
             gap = scenes.times[j] - scenes.times[i]
-            if scenes.flat[i] is None or not near[i] or not (0.5 * duration <= gap <= 3.0 * duration + STATE_STEP):
+            if px[i] is None or not (0.5 * duration <= gap <= 3.0 * duration + STATE_STEP):
                 continue
-            dt = later - scenes.flat[i][box]
-            seen = region & np.isfinite(dt).all(-1) & np.isfinite(change).all(-1)
-            if seen.sum() < max(MIN_REGION, 0.5 * region.sum()):
+            dt = px[j] - px[i]
+            seen = np.isfinite(dt).all(-1) & np.isfinite(change).all(-1)
+            if seen.sum() < max(MIN_REGION, 0.5 * len(ys)):
                 continue
             a, b = change[seen].ravel(), dt[seen].ravel()
             cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
-                    float(seen.sum() / region.sum()), float(scenes.times[j]))
+                    float(seen.sum() / len(ys)), float(scenes.times[j]))
             if cand[1] < MIN_SIZE:  # a faint flicker that happens to correlate: not the change
                 faint = cand if faint is None or cand[1] > faint[1] else faint
                 continue

@@ -51,7 +51,7 @@ def _at(region: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(region.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
 
 
-def _touches(region: np.ndarray, mask: np.ndarray) -> bool:
+def touches(region: np.ndarray, mask: np.ndarray) -> bool:
     """Does a step's ``region`` overlap a lasting difference's ``mask``, with a pixel of slack?"""
     small = _at(region, mask.shape)
     return bool((cv2.dilate(small.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)[mask].any())
@@ -98,7 +98,7 @@ def result_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Dev
             continue
         others = [best[k][0] for k in checked if k != s and k in best]
         pair = float(np.median(others)) if others else -1.0
-        sign = max((d.strength for d in diffs if _touches(regions[s], d.mask)), default=None)
+        sign = max((d.strength for d in diffs if touches(regions[s], d.mask)), default=None)
         a, size = best[s]
         clearly = a < CLEARLY_NOT and size >= MIN_SIZE
         if pair < PAIR_FOUND or (sign is None and not clearly):

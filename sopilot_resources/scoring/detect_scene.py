@@ -12,7 +12,7 @@ behind, not how they looked while being done.
 - **Both ways**: a step the clips report missing or done wrongly is taken as done when the
   trainee made the gold step's change (the same change, in the same region) between the steps
   found around it; made after the next step (or before the previous one), it was done out of
-  order (``order_swap``).
+  order (``order_swap``, :mod:`.detect_scene_order`).
 
 Differences that only appear at the very end of a video (the performer's last pose), whose
 moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
@@ -28,6 +28,8 @@ import numpy as np
 from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
+from .detect_handoff import handed_on
+from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
 
@@ -47,9 +49,6 @@ NEAR_PX = 12
 #: change with its noise, so a step done reaches less there: docs/bench/accuracy.md, "Detail
 #: round"), at a size within DONE_MAG of it
 DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
-#: ... a step so found whose change was made ORDER_SLACK s after the next step ended (or
-#: before the previous one started) was done out of order, with this confidence
-ORDER_SLACK, ORDER_CONF = 1.5, 0.6
 
 
 def confidence(strength: float) -> float:
@@ -143,6 +142,7 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
             done[s] = min(m[3] for m in made)
     devs = [x for x in devs if not any(x is by_step[s] for s in done)]
     devs += done_out_of_order(done, status, tr_spans, devs, profile)
+    devs += handed_on(pe, status, {s: by_step[s] for s in done}, devs)  # the blame one step off
     # where each remaining clip deviation sits in ``devs`` (replaced there when backed up)
     slot = {d.gold_step: i for i, d in enumerate(devs) if d.type in clip_kinds and d.gold_step not in done}
     extras = [i for i, d in enumerate(devs) if d.type == "extra_action"]
@@ -195,31 +195,3 @@ def _extra(diff: LastingDifference, devs: list[Deviation], extras: list[int], st
     msg = f"extra action{after}: something changed at {tc(t1)} where the gold's procedure changes nothing"
     return devs + [make("extra_action", step, None, span(t0, t1), confidence(diff.strength), msg, profile,
                         evidence=_evidence(diff, "the trainee changed a place no gold step touches"))]
-
-
-def done_out_of_order(done: dict[int, float], status: list[StepStatus], tr_spans: list, devs: list[Deviation],
-                      profile: Profile) -> list[Deviation]:
-    """``order_swap`` for the steps the pictures found done (``done``: step -> trainee seconds
-    by which its change was made) after the next step, as the clips located it, had ended (or
-    before the previous one had started), ORDER_SLACK s beyond: the clips missed the step
-    because it was not where the gold's order put it. None where an order deviation already
-    names the step or that neighbour."""
-    named = {d.gold_step for d in devs if d.type == "order_swap"}
-    out = []
-    for s, when in sorted(done.items()):
-        for other, after in ((s + 1, True), (s - 1, False)):
-            if not 0 <= other < len(status) or tr_spans[other] is None or {s, other} & named:
-                continue
-            a, b = tr_spans[other]
-            if (when > b + ORDER_SLACK) if after else (when < a - ORDER_SLACK):
-                st, nb = status[s].step, status[other].step
-                msg = (f"step {s + 1} '{st.name}' done {'after' if after else 'before'} step {other + 1} "
-                       f"'{nb.name}', against the gold's order: its result appears at {tc(when)} "
-                       f"(step {other + 1}: trainee {tc(a)}-{tc(b)})")
-                ev = {"source": "scene", "finding": "the step's result appears out of the gold's order",
-                      "made_by_sec": round(when, 2), "neighbour_trainee": [round(a, 2), round(b, 2)]}
-                out.append(make("order_swap", st, span(st.start_sec, st.end_sec), span(max(0.0, when - 1.0), when),
-                                ORDER_CONF, msg, profile, evidence=ev))
-                named |= {s, other}
-                break
-    return out

@@ -1,0 +1,72 @@
+"""A deviation the pictures cleared, handed on to the neighbour whose result is not there.
+
+When the clips report a step missing or done wrongly and the both-ways search finds its
+change made (:mod:`.detect_scene`), the clips' deviation is dropped. But the clips rarely
+blame a step for nothing: with a defect next door (a neighbour done wrongly or left out,
+whose motion still looks like the gold's), the alignment slips and the blame lands one
+step off. So each neighbour of a cleared step that the clips found is checked like the
+result check does (:mod:`.detect_result`), on the scenes the search has already made: when
+the gold shows its lasting change clearly, no level of pictures finds it in the trainee, and
+the two end scenes differ over its region (a lasting difference, :mod:`..scene.outcome`: the
+second sign, from the end of the video; without it the wide-view valve, whose pictures find
+a step done right as poorly, had a correct video failed), it is ``wrong_step``, or
+``missing_step`` when its region never changed that much (no match of the search's
+MIN_SIZE). The cleared step itself, found done, is the pair's standard (its pictures show
+results), so no other step is searched.
+"""
+from __future__ import annotations
+
+from ..scene.search import MIN_SIZE
+from .detect_result import CLEAR_GOLD, CONF_BASE, NOT_FOUND, touches
+from .deviation import Deviation, make, span, tc
+from .pair_evidence import PairEvidence, StepStatus
+
+
+def _best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
+    """(agreement, size) of step n's best match over the levels where the gold shows its
+    lasting change clearly, and the strongest lasting difference of the end scenes over its
+    region at those levels (None: none touches it); None: clear at no level."""
+    scene, st = pe.scene, pe.steps[n]
+    best, sign = None, None
+    diffs = [d for d in scene.outcome.differences if d.mask is not None]
+    for level in [lv.name for lv in scene.levels]:
+        ch = scene.lasting_changes([n], level).get(n)
+        if ch is None or ch.reliability < CLEAR_GOLD:
+            continue
+        hit = [d.strength for d in diffs if touches(ch.region, d.mask)]
+        sign = max(hit + ([] if sign is None else [sign]), default=None)
+        for m in scene.made_anywhere({n: (st.start_sec, st.end_sec)}, levels=[level])[n]:
+            best = (m[0], m[1]) if best is None else max(best, (m[0], m[1]))
+    return None if best is None else (*best, sign)
+
+
+def handed_on(pe: PairEvidence, status: list[StepStatus], cleared: dict[int, Deviation],
+              devs: list[Deviation]) -> list[Deviation]:
+    """New ``wrong_step`` / ``missing_step`` deviations for the neighbours of the steps in ``cleared`` (step ->
+    the clips' deviation the pictures cleared) that the clips found, that nothing in ``devs``
+    names, and whose clear lasting change no level of pictures finds in the trainee."""
+    named = {d.gold_step for d in devs if d.type in ("missing_step", "wrong_step")} | set(cleared)
+    out = []
+    for s, dev in sorted(cleared.items()):
+        for n in (s + 1, s - 1):
+            if not 0 <= n < len(status) or n in named or not status[n].found or status[n].where is None:
+                continue
+            got = _best(pe, n)
+            if got is None or got[0] >= NOT_FOUND or got[2] is None:
+                continue
+            (a, size, sign), st = got, status[n]
+            # its region never changed that much (no match of MIN_SIZE): the step was left out
+            kind = "missing_step" if size < MIN_SIZE else "wrong_step"
+            where = (pe.tr_tl.t0(st.where.start), pe.tr_tl.t1(st.where.end))
+            what = "left out: its region never changes" if kind == "missing_step" else "done differently"
+            msg = (f"step {n + 1} '{st.step.name}' {what}; its result is not in the trainee's pictures, "
+                   f"while step {s + 1} '{pe.steps[s].name}', which the clips doubted, was done "
+                   f"(gold {tc(st.step.start_sec)}-{tc(st.step.end_sec)}, about trainee {tc(where[0])}-{tc(where[1])})")
+            evidence = {"source": "scene", "finding": "the step's result is not in the trainee's pictures",
+                        "agreement": round(a, 2), "size": round(size, 2), "end_difference": round(sign, 2),
+                        "handed_on_from": s, "cleared": dev.type}
+            out.append(make(kind, st.step, span(st.step.start_sec, st.step.end_sec),
+                            span(*where) if kind == "wrong_step" else None, CONF_BASE, msg, pe.profile,
+                            st.critical, evidence=evidence))
+            named.add(n)
+    return out
