@@ -23,9 +23,9 @@ from .pair_evidence import PairEvidence, StepStatus
 
 
 def _best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
-    """(agreement, size) of step n's best match over the levels where the gold shows its
-    lasting change clearly, and the strongest lasting difference of the end scenes over its
-    region at those levels (None: none touches it); None: clear at no level."""
+    """(agreement, size, end difference): step n's best match over the levels where the gold
+    shows its lasting change clearly, and the strongest lasting difference of the end scenes
+    over its region at those levels (None: none touches it); None: clear at no level."""
     scene, st = pe.scene, pe.steps[n]
     best, sign = None, None
     diffs = [d for d in scene.outcome.differences if d.mask is not None]
@@ -42,9 +42,10 @@ def _best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
 
 def handed_on(pe: PairEvidence, status: list[StepStatus], cleared: dict[int, Deviation],
               devs: list[Deviation]) -> list[Deviation]:
-    """New ``wrong_step`` / ``missing_step`` deviations for the neighbours of the steps in ``cleared`` (step ->
-    the clips' deviation the pictures cleared) that the clips found, that nothing in ``devs``
-    names, and whose clear lasting change no level of pictures finds in the trainee."""
+    """New ``wrong_step`` / ``missing_step`` deviations for the neighbours of the steps in
+    ``cleared`` (step -> the clips' deviation the pictures cleared) that the clips found, that
+    nothing in ``devs`` names, whose clear lasting change no level of pictures finds in the
+    trainee, and over whose region the end scenes differ."""
     named = {d.gold_step for d in devs if d.type in ("missing_step", "wrong_step")} | set(cleared)
     out = []
     for s, dev in sorted(cleared.items()):
