@@ -17,6 +17,13 @@ TWIN_RATIO = 0.8
 REPEAT_SPAN = 1.6
 
 
+def _apart(a: Span, b: Span, expected: float) -> bool:
+    """Are two occurrences' centres at least half an execution apart (``SQUEEZED`` x the step's
+    ``expected`` time, clips)? Two executions done back to back are; two matching moments of one
+    execution (a dip in similarity halfway through it) are closer."""
+    return abs((a.start + a.end) - (b.start + b.end)) / 2 >= SQUEEZED * expected
+
+
 def _separate(like_s: np.ndarray, a: Span, b: Span, base: float, ref: float) -> bool:
     """True when something else happens between two occurrences of a step (not one long one)."""
     lo, hi = min(a.end, b.end), max(a.start, b.start)
@@ -29,7 +36,8 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
     """A found step's second order-free occurrence, when it is as long as a real execution
     (at least ``SQUEEZED`` of the step's expected trainee time), stands out, is explained by
     no other step better, lies outside the other steps' spans, and is a separate occurrence
-    (a dip in similarity between the two, or nearly as clear as the first). Returns each
+    (a dip in similarity between the two, or nearly as clear as the first and at least half an
+    execution away from it: :func:`_apart`). Returns each
     ``repeated_step`` with the trainee span of the repetition."""
     like, ref, tr_tl, profile, expected = pe.like, pe.ref, pe.tr_tl, pe.profile, pe.expected
     located = [s.where for s in status if s.where is not None]
@@ -47,7 +55,8 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
                        else e.second.length >= SQUEEZED * expected[s.step.index])
         if not long_enough:
             continue
-        distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or e.second_contrast >= TWIN_RATIO * e.contrast
+        twin = e.second_contrast >= TWIN_RATIO * e.contrast and _apart(e.best, e.second, expected[s.step.index])
+        distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or twin
         if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue
         st = s.step
