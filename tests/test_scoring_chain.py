@@ -193,6 +193,36 @@ def test_a_step_the_pictures_find_done_after_the_next_one_is_out_of_order(when, 
         assert out[0].evidence["source"] == "scene" and "after step 4" in out[0].message
 
 
+@pytest.mark.parametrize("made_at, span_x, expect", [("in the span", 1.0, []),
+                                                     ("before it", 1.0, [("slow_step", 1)]),
+                                                     ("in the span", 2.0, [("slow_step", 1)]),
+                                                     (None, 1.0, [("missing_step", 2), ("slow_step", 1)])])
+def test_a_slow_step_that_held_a_step_the_pictures_found_done_is_not_slow(made_at, span_x, expect):
+    """The clips miss step 3 and give its time to step 2, which then looks much slower (seen
+    on seed 17's bracket: two correct videos with ``slow_step``). When the pictures find step
+    3's change made within step 2's span, the span is the two steps: no deviation. Not when the
+    change was made before the span, nor when the span less step 3's time is still slow
+    (``span_x``: the slow span in units of both steps' expected time)."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    exp = pe.expected * pe.tr_tl.hop
+    t0 = pe.tr_tl.t0(status[1].where.start)
+    t1 = t0 + span_x * (exp[1] + exp[2]) + (span_x - 1.0) * pe.profile.slow_ratio * exp[1]
+    s1, s2 = STEPS[1], STEPS[2]
+    slow = make("slow_step", s1, span(s1.start_sec, s1.end_sec), span(t0, t1), 0.9, "slow", pe.profile)
+    missed = make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.6, "missing", pe.profile)
+    # made where step 3 was (within step 2's span), or just before the span (not so early
+    # that it would be out of order)
+    made = {None: None, "in the span": t0 + exp[1] + 0.5 * exp[2], "before it": t0 - 1.0}[made_at]
+    found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
+    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
+                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans}, levels=[])
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    out = scene_deviations(pe, status, [slow, missed])
+    assert sorted((d.type, d.gold_step) for d in out) == expect
+
+
 @pytest.mark.parametrize("neighbour, size, differ, expect", [(0.1, 1.0, True, [("wrong_step", 3)]),
                                                              (0.0, 0.1, True, [("missing_step", 3)]),
                                                              (0.1, 1.0, False, []), (0.9, 1.0, True, []),

@@ -12,7 +12,8 @@ behind, not how they looked while being done.
 - **Both ways**: a step the clips report missing or done wrongly is taken as done when the
   trainee made the gold step's change (the same change, in the same region) between the steps
   found around it; made after the next step (or before the previous one), it was done out of
-  order (``order_swap``, :mod:`.detect_scene_order`).
+  order (``order_swap``, :mod:`.detect_scene_order`). A clips' slow step whose span held such
+  a step is the two steps, not slow (:mod:`.detect_scene_done`).
 
 Differences that only appear at the very end of a video (the performer's last pose), whose
 moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
@@ -29,6 +30,7 @@ from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
 from .detect_handoff import handed_on
+from .detect_scene_done import slow_for_done
 from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -140,7 +142,9 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
         made = [m for m in found if m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1] and m[2] >= 0.5]
         if made:
             done[s] = min(m[3] for m in made)
-    devs = [x for x in devs if not any(x is by_step[s] for s in done)]
+    expected = pe.expected * tr_tl.hop  # (S,) seconds
+    devs = [x for x in devs if not any(x is by_step[s] for s in done)
+            and not slow_for_done(x, done, expected, profile.slow_ratio)]
     devs += done_out_of_order(done, status, tr_spans, devs, profile)
     devs += handed_on(pe, status, {s: by_step[s] for s in done}, devs)  # the blame one step off
     # where each remaining clip deviation sits in ``devs`` (replaced there when backed up)
