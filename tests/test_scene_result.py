@@ -13,7 +13,7 @@ import pytest
 from sopilot_resources.scene import scene_evidence
 from sopilot_resources.scene.figures import deviation_pictures
 from sopilot_resources.scene.pictures import StillCache
-from sopilot_resources.scene.regions import gold_changes
+from sopilot_resources.scene.regions import gold_changes, off_border
 from sopilot_resources.scoring.build_pair import build_evidence
 from sopilot_resources.scoring.detect_result import result_deviations
 from sopilot_resources.scoring.detect_steps import classify
@@ -55,6 +55,22 @@ def test_a_resting_arm_is_not_a_step_result():
         assert kept[s].region[own].sum() > 100
         assert kept[s].lasts and not plain[s].lasts
     assert not kept[0].lasts
+
+
+def test_what_reaches_in_from_the_border_is_the_performer_not_a_result():
+    """A gold performer who rests in the same pose after every step passes the lasting check
+    (seed 11's valve): the arm, a band from the picture's bottom edge, is cut from the step's
+    region with everything connected to it; a part apart from it stays, as does a part near
+    (not touching) the border margin."""
+    region = np.zeros((180, 320), bool)
+    region[100:180, 150:160] = True  # the forearm, from the bottom edge
+    region[95:100, 150:200] = True  # ... and the hand, still on it
+    region[40:52, 60:72] = True  # the step's part
+    region[12:20, 300:308] = True  # a part 9 px from the top, 12 px from the right border
+    out = off_border(region)
+    assert out[40:52, 60:72].all() and out[12:20, 300:308].all()
+    assert not out[95:180, 150:200].any()
+    assert out.sum() == 12 * 12 + 8 * 8
 
 
 def _pair(wrong: int | None):

@@ -101,7 +101,8 @@ def test_made_anywhere_answers_every_step_asked_as_the_full_search_does():
     assert [lv.name for lv in ev.levels] == ["pictures"]  # stills no larger than the comparison's
     every = ev.levels[0].search(None)
     for s, sp in asked.items():
-        found = None if ev.changes[s] is None else change_anywhere(ev.changes[s], sp, every)
+        others = [ev.changes[n] for n in (s - 1, s + 1) if 0 <= n < len(SPANS) and ev.changes[n] is not None]
+        found = None if ev.changes[s] is None else change_anywhere(ev.changes[s], sp, every, others)
         assert got[s] == ([] if found is None else [(*found, "pictures")])
     assert any(got.values())
     assert ev.made_anywhere({}) == {}
@@ -233,3 +234,27 @@ def test_a_camera_that_leaves_its_station_and_comes_back_is_not_fixed():
 
     assert gold_is_fixed(video(lambda t: 0))
     assert not gold_is_fixed(video(lambda t: 0 if t < 4.0 or t >= 16.0 else 600))
+
+
+def test_a_neighbours_look_alike_change_is_not_the_step_done():
+    """Placing the valve body changes the seat that the next step fits the seal around: a
+    trainee who skipped the seal made, at the body's placing, a change over the seal's region
+    that correlated 0.71 with the seal's (seed 0). A pair of trainee scenes whose change there is
+    more like the neighbouring step's gold change is that step's work: no match."""
+    from sopilot_resources.scene.regions import GoldChange
+    from sopilot_resources.scene.search import TraineeScenes
+
+    rng = np.random.default_rng(0)
+    region = np.zeros((40, 60), bool)
+    region[10:20, 20:30] = True
+    body = np.zeros((40, 60, 3), np.float32)
+    body[region] = rng.normal(0, 40, (int(region.sum()), 3))  # what placing the body changes there
+    seal = body + rng.normal(0, 25, body.shape).astype(np.float32) * region[..., None]  # the seal: alike
+    before = rng.uniform(80, 160, (40, 60, 3)).astype(np.float32)
+    scenes = TraineeScenes(np.array([1.0, 4.0]), [before, before + body], np.array([np.nan, np.nan]))
+    mine = GoldChange(1, region, before, before + seal, seal, lasts=True)
+    theirs = GoldChange(0, region, before, before + body, body, lasts=True)
+    alone = change_anywhere(mine, (1.0, 4.0), scenes)
+    assert alone[0] > 0.75  # on its own, the body's placing passes for the seal fitted
+    guarded = change_anywhere(mine, (1.0, 4.0), scenes, [theirs])
+    assert guarded is None or guarded[0] == 0.0

@@ -55,6 +55,7 @@ class SceneEvidence:
     _made: dict = field(default_factory=dict, repr=False)
     _stations: Callable[[float], StationDwell | None] | None = field(default=None, repr=False)
     _dwell: dict = field(default_factory=dict, repr=False)
+    n_steps: int = 0  #: the gold's steps (0: unknown, no neighbours compared)
 
     @property
     def changes(self) -> list[GoldChange | None]:
@@ -79,14 +80,20 @@ class SceneEvidence:
             if levels is not None and level.name not in levels:
                 continue
             ask = {s: tuple(sp) for s, sp in spans.items()}
-            changes = level.change(sorted(ask))
-            todo = {s: sp for s, sp in ask.items() if changes[s] is not None and (level.name, s, sp) not in self._made}
+            todo = {s: sp for s, sp in ask.items() if (level.name, s, sp) not in self._made}
+            # each step's change, and its neighbours' (a look-alike change of theirs is not its)
+            near = set(todo) | {n for s in todo for n in (s - 1, s + 1) if 0 <= n < self.n_steps}
+            changes = level.change(sorted(near)) if near else {}
+            todo = {s: sp for s, sp in todo.items() if changes[s] is not None}
+            for s in set(ask) - set(todo):
+                self._made.setdefault((level.name, s, ask[s]), None)
             if todo:
                 scenes = level._all_scenes or level.search(list(todo.values()))
                 if np.isnan(scenes.gold_times).all():  # a fixed camera: every sample made, any step reads them
                     level._all_scenes = scenes
                 for s, sp in todo.items():
-                    found = change_anywhere(changes[s], sp, scenes)
+                    others = [changes[n] for n in (s - 1, s + 1) if changes.get(n) is not None]
+                    found = change_anywhere(changes[s], sp, scenes, others)
                     self._made[(level.name, s, sp)] = None if found is None else (*found, level.name)
             for s, sp in ask.items():
                 if self._made.get((level.name, s, sp)) is not None:
@@ -186,4 +193,5 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     def stations(trainee_from: float) -> StationDwell | None:
         return None if reference()[0] else station_dwell(g, t, gold_spans, trainee_from, align)
 
-    return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations)
+    return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
+                         n_steps=len(gold_spans))

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .pictures import StillCache, flatten_light, scene_workers, settled
-from .regions import MIN_REGION, GoldChange, correlation
+from .regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
 from .register import Registration, agreement, register, view
 from .track import register_samples, scaled
 
@@ -149,16 +149,31 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     return TraineeScenes(times, out, gold_times)
 
 
-def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes
-                    ) -> tuple[float, float, float, float] | None:
+def _neighbours(o: np.ndarray, seen: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of a trainee change ``b`` with a neighbouring gold step's change ``o`` (N, 3)
+    at the pixels ``seen``; -1 where that step leaves those pixels as they were (its change
+    there is no bigger than the noise floor, ``REGION_FLOOR`` summed grey levels)."""
+    o = o[seen]
+    if not np.isfinite(o).all() or np.abs(o).sum(-1).mean() < REGION_FLOOR:
+        return -1.0
+    return correlation(o.ravel(), b)
+
+
+def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes,
+                    others: list[GoldChange] = ()) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
     (agreement, magnitude, observed share of the region, trainee seconds by which it was made:
     the earliest later scene of a pair matching within WHEN_TOL of the best), among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
-    with the largest size seen); None when no pair of registered scenes shows the region."""
+    with the largest size seen); None when no pair of registered scenes shows the region.
+    ``others``: the neighbouring gold steps' changes: a pair whose change over this region is
+    more like one of theirs (over the same pixels) is that step's work, not this one's (look-
+    alike results close together: placing the valve body changes the seat the seal is then
+    fitted around, and a trainee who skipped the seal matched it 0.71 at the body's placing)."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
     ys, xs = np.nonzero(gc.region)  # the region's pixels only: (N, 3) per scene
     change = gc.change[ys, xs]
+    theirs = [o.change[ys, xs] for o in others]
     px = [None if f is None or not n else f[ys, xs] for f, n in zip(scenes.flat, near)]
     best = faint = None
     cands = []
@@ -176,6 +191,8 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
             a, b = change[seen].ravel(), dt[seen].ravel()
             cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
                     float(seen.sum() / len(ys)), float(scenes.times[j]))
+            if any(_neighbours(o, seen, b) > cand[0] for o in theirs):
+                continue  # a neighbouring step's change, seen over this region
             if cand[1] < MIN_SIZE:  # a faint flicker that happens to correlate: not the change
                 faint = cand if faint is None or cand[1] > faint[1] else faint
                 continue
