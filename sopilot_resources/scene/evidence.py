@@ -72,8 +72,8 @@ class SceneEvidence:
         """Per gold step s of ``spans`` (s -> the step's (start, end) gold seconds), at each
         level at which the step's result is visible (finest first; ``levels``: only those
         named): (agreement, magnitude, observed, when, level) of its change searched for over
-        the trainee's video (:mod:`.search`); a level where no trainee scene registers gives
-        nothing. The trainee's scenes are made once per level for all of them, only those the
+        the trainee's video (:mod:`.search`; a change there more like the previous or next
+        step's is theirs, no match); a level where no trainee scene registers gives nothing. The trainee's scenes are made once per level for all of them, only those the
         search of these steps reads."""
         out: dict[int, list[tuple]] = {s: [] for s in spans}
         for level in self.levels:
