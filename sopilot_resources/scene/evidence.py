@@ -73,8 +73,9 @@ class SceneEvidence:
         level at which the step's result is visible (finest first; ``levels``: only those
         named): (agreement, magnitude, observed, when, level) of its change searched for over
         the trainee's video (:mod:`.search`; a change there more like the previous or next
-        step's is theirs, no match); a level where no trainee scene registers gives nothing. The trainee's scenes are made once per level for all of them, only those the
-        search of these steps reads."""
+        step's is theirs, no match); a level where no trainee scene registers gives nothing.
+        The trainee's scenes are made once per level for all of them, only those the search
+        of these steps reads."""
         out: dict[int, list[tuple]] = {s: [] for s in spans}
         for level in self.levels:
             if levels is not None and level.name not in levels:
@@ -85,8 +86,6 @@ class SceneEvidence:
             near = set(todo) | {n for s in todo for n in (s - 1, s + 1) if 0 <= n < self.n_steps}
             changes = level.change(sorted(near)) if near else {}
             todo = {s: sp for s, sp in todo.items() if changes[s] is not None}
-            for s in set(ask) - set(todo):
-                self._made.setdefault((level.name, s, ask[s]), None)
             if todo:
                 scenes = level._all_scenes or level.search(list(todo.values()))
                 if np.isnan(scenes.gold_times).all():  # a fixed camera: every sample made, any step reads them

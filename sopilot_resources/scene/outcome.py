@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .regions import slack_distance
+from .regions import BORDER, slack_distance
 from .pictures import LIGHT_SIGMA, StillCache, flatten_light, match_colours, settled
 from .register import crop_warp, register
 
@@ -27,7 +27,7 @@ from .register import crop_warp, register
 EDGE_SEC = 2.5
 #: a lasting difference: lasting difference above LASTING_K noise units, at least MIN_AREA
 #: px (320 px wide pictures), away from the picture border (where the performer's body enters)
-LASTING_K, MIN_AREA, BORDER = 4.0, 12, 0.05
+LASTING_K, MIN_AREA = 4.0, 12
 #: a region "changed" in a video when its start-to-end difference is above this many units of
 #: that video's own start-to-end noise
 CHANGED_K = 3.0

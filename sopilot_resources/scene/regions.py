@@ -31,8 +31,9 @@ RELIABLE = 0.7
 PERSIST, PERSIST_STRIDE = 0.5, 1.0
 #: ... judged only on a side of the step with at least this many of those stills
 PERSIST_MIN = 3
-#: a change region's part that reaches this share of the picture's height from its border is
-#: the performer entering the view (as :data:`.outcome.BORDER`)
+#: the picture's border margin, this share of its height, is where the performer's body enters
+#: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
+#: scenes' differences there are left out (:mod:`.outcome`)
 BORDER = 0.05
 
 

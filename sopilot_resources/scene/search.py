@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -160,7 +160,7 @@ def _neighbours(o: np.ndarray, seen: np.ndarray, b: np.ndarray) -> float:
 
 
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes,
-                    others: list[GoldChange] = ()) -> tuple[float, float, float, float] | None:
+                    others: Sequence[GoldChange] = ()) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
     (agreement, magnitude, observed share of the region, trainee seconds by which it was made:
     the earliest later scene of a pair matching within WHEN_TOL of the best), among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
@@ -168,7 +168,10 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     ``others``: the neighbouring gold steps' changes: a pair whose change over this region is
     more like one of theirs (over the same pixels) is that step's work, not this one's (look-
     alike results close together: placing the valve body changes the seat the seal is then
-    fitted around, and a trainee who skipped the seal matched it 0.71 at the body's placing)."""
+    fitted around, and a trainee who skipped the seal matched it 0.71 at the body's placing).
+    The comparison is pixel for pixel, so it means most for a fixed gold camera; with a moving
+    one a neighbour may have worked at another station, where its change there is unrelated
+    and only by chance beats a true match (the pump line's results did not move with it)."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
     ys, xs = np.nonzero(gc.region)  # the region's pixels only: (N, 3) per scene
