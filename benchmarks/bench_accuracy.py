@@ -12,7 +12,7 @@ sidecar); gold step numbers then differ from the ground truth's, so the missing-
 is left out, the detected boundaries are compared with the step files' (within 1 s), and
 the results go to results-detected.json.
 
-``--also resultcheck`` (or ``nocheck``) scores every pair a second time under that profile,
+``--also resultcheck`` (or ``nocheck``, or ``endstate``: the end-state check on) scores every pair a second time under that profile,
 from the same evidence (``engine.rejudge``), into results-TAG-resultcheck....json; its rows'
 ``sec`` is what the second scoring added (for the result check: its own cost per pair).
 Each row also keeps the evidence of the deviations the pictures gave (``evidence``).
@@ -153,7 +153,8 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
 
 
 #: the profiles ``--also`` can score beside the default, from the same evidence
-ALSO = {"resultcheck": Profile(result_check=True), "nocheck": Profile(result_check=False)}
+ALSO = {"resultcheck": Profile(result_check=True), "nocheck": Profile(result_check=False),
+        "endstate": Profile(end_state_check=True)}
 
 
 def _plain(x):
@@ -310,7 +311,8 @@ def main() -> int:
                     help="score with the profile's result_check on (scoring/detect_result.py)")
     ap.add_argument("--also", choices=sorted(ALSO), action="append", default=[],
                     help="also score every pair under this profile, from the same evidence (written to "
-                         "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off)")
+                         "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off; "
+                         "endstate: end_state_check on)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}

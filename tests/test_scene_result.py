@@ -10,24 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sopilot_resources.scene import scene_evidence
 from sopilot_resources.scene.figures import deviation_pictures
 from sopilot_resources.scene.pictures import StillCache
 from sopilot_resources.scene.regions import gold_changes, off_border
-from sopilot_resources.scoring.build_pair import build_evidence
 from sopilot_resources.scoring.detect_result import result_deviations
 from sopilot_resources.scoring.detect_steps import classify
 from sopilot_resources.scoring.profile import Profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scene_pairs import SPANS, SPOTS, STEPS, pair  # noqa: E402
 from scene_synth import Take, stills  # noqa: E402
-from synthetic_embeddings import gold_plan, protos, render  # noqa: E402
-
-DURS = [3.0, 3.0, 3.0, 3.0, 3.0]
-SPOTS = [(70, 60), (130, 50), (190, 65), (250, 95), (110, 115)]
-P = protos(len(DURS), seed=3)
-GOLD_PLAN, STEPS = gold_plan(DURS)
-SPANS = [(s.start_sec, s.end_sec) for s in STEPS]
 
 
 def _part_box(spot, r=8, pad=3):
@@ -74,15 +66,9 @@ def test_what_reaches_in_from_the_border_is_the_performer_not_a_result():
 
 
 def _pair(wrong: int | None):
-    """PairEvidence of a correct performance (clip embeddings) whose pictures show step
-    ``wrong``'s part as a look-alike of another colour (None: the gold's parts)."""
-    trainee = render(GOLD_PLAN, P, noise=0.35, offset=0.3, seed=2)
-    gold = render(GOLD_PLAN, P, noise=0.3, seed=1)
-    pe, _ = build_evidence(gold, trainee, STEPS, Profile(), scene=False)
-    g = stills(Take(SPANS, spots=SPOTS))
-    t = stills(Take(SPANS, spots=SPOTS, wrong=wrong, seed=4, shift=(3.0, -2.0), gain=0.9))
-    ev = scene_evidence(g, t, SPANS, keep_pictures=True)
-    return pe.__class__(**{**vars(pe), "scene": ev})
+    """A correct performance (clip embeddings) whose pictures show step ``wrong``'s part as a
+    look-alike of another colour (None: the gold's parts)."""
+    return pair(wrong=wrong)
 
 
 @pytest.mark.parametrize("wrong", [2, 3])

@@ -53,6 +53,9 @@ def test_profile_defaults_overrides_and_typos(tmp_path):
     assert load_profile(write(tmp_path / "o.json", {"order_blocks_pass": False})).order_blocks_pass is False
     with pytest.raises(ProfileError, match="order_blocks_pass must be true or false"):
         load_profile(write(tmp_path / "o2.json", {"order_blocks_pass": "no"}))  # a string would be truthy
+    assert load_profile(write(tmp_path / "e.json", {"end_state_check": True})).end_state_check is True
+    with pytest.raises(ProfileError, match="end_state_check must be true or false"):
+        load_profile(write(tmp_path / "e2.json", {"end_state_check": 1}))
     with pytest.raises(ProfileError, match="unknown profile keys"):
         load_profile(write(tmp_path / "q.json", {"pass_mn": 90}))
     with pytest.raises(ProfileError, match="unknown penalty"):

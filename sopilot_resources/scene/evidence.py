@@ -8,31 +8,13 @@ from typing import Callable
 import numpy as np
 
 from ..stills import Stills
+from .end_state import EndState, end_scenes, end_state
+from .levels import SearchLevel
 from .outcome import LASTING_K, Outcome, outcome
 from .pictures import COARSE_SIDE, StillCache, settled
 from .regions import GoldChange, gold_changes
 from .search import TraineeScenes, change_anywhere, gold_is_fixed, trainee_scenes
 from .stations import StationDwell, station_dwell
-
-
-@dataclass
-class SearchLevel:
-    """One resolution the both-ways search runs at: ``changes(steps)`` the gold steps' changes
-    (a list over all steps, None where not asked or nothing visible), ``search(spans)`` the
-    trainee's registered scenes near those gold steps; what they made is kept for the next call."""
-
-    name: str
-    changes: Callable[[list[int]], list[GoldChange | None]]
-    search: Callable[[list[tuple[float, float]] | None], TraineeScenes]
-    _changes: dict = field(default_factory=dict, repr=False)
-    _all_scenes: TraineeScenes | None = field(default=None, repr=False)
-
-    def change(self, steps: list[int]) -> dict[int, GoldChange | None]:
-        new = [s for s in steps if s not in self._changes]
-        if new:
-            got = self.changes(new)
-            self._changes.update({s: got[s] for s in new})
-        return {s: self._changes[s] for s in steps}
 
 
 @dataclass
@@ -107,6 +89,21 @@ class SceneEvidence:
         got = lv.change(steps) if lv is not None and steps else {}
         return {s: c for s, c in got.items() if c is not None and c.lasts}
 
+    def end_states(self, steps: list[int], min_reliability: float = 0.0) -> dict[int, list[EndState]]:
+        """Per gold step of ``steps``, its region in the two end scenes (:mod:`.end_state`) at
+        each level where its result lasts in the gold (:meth:`lasting_changes`, its two
+        estimates agreeing at least ``min_reliability``) and shows in both ends, finest first."""
+        out: dict[int, list[EndState]] = {s: [] for s in steps}
+        for level in self.levels:
+            changes = {s: c for s, c in self.lasting_changes(steps, level.name).items()
+                       if c.reliability >= min_reliability}
+            ends = level.ends() if changes else None
+            for s, c in changes.items() if ends is not None else ():
+                state = end_state(c, *ends, level.name)
+                if state is not None:
+                    out[s].append(state)
+        return out
+
     def station_dwell(self, trainee_from: float) -> StationDwell | None:
         """How long each video's camera stayed at each step's station (:mod:`.stations`),
         the trainee's counted from ``trainee_from`` s (its first step); None for a fixed gold
@@ -176,12 +173,16 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
             # a fixed camera: every sample, registered once on the comparison's pictures
             return fixed_scenes() if gc is g else trainee_scenes(tc, gc, True, gold_end(), align, given=fixed_scenes())
 
+        @functools.cache
+        def ends() -> tuple[np.ndarray, np.ndarray] | None:
+            return out.ends if gc is g else end_scenes(gc, tc, out.warp, g.size)
+
         if gc is g:  # the comparison's own pictures: every step's change, made once
-            return SearchLevel(name, lambda only: changes(), search)
+            return SearchLevel(name, lambda only: changes(), search, ends)
         # detail for a fixed gold camera only: a moving one's stations, searched at 640 px
         # with detail's lower threshold, let steps never done count as done (seed 3's pump line)
         return SearchLevel(name, lambda only: gold_changes(gc, gold_spans, end, only if reference()[0] else [],
-                                                           fixed=True), search)
+                                                           fixed=True), search, ends)
 
     levels = [level("pictures", g, t)]
     gf = StillCache(gold)

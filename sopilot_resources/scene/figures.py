@@ -4,7 +4,8 @@ For every deviation that rests on the scene comparison (``evidence["source"] == 
 PNG: the gold's settled end scene (left) and the trainee's, registered onto the gold's
 (right), cropped around the lasting difference with some context and enlarged, the
 difference outlined on both (for a step whose result the trainee's pictures do not show,
-``scoring/detect_result.py``: the step's region, ``step_box``). A supervisor sees what the trainee left behind differently.
+``scoring/detect_result.py``, or not in its end scene, ``scoring/detect_end_state.py``: the
+step's region, ``step_box``). A supervisor sees what the trainee left behind differently.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def deviation_pictures(out: Outcome | None, deviations: list[dict]) -> dict[int,
             caption = (f"What differs at the end: gold (left) and trainee (right), the difference outlined "
                        f"({ev.get('finding', '')}; {diff.strength:.0f}x this pair's picture noise)")
             pics[i] = [(caption, difference_png(out, diff))]
-        elif ev.get("source") == "scene" and ev.get("step_box"):  # a step's result not found (result check)
+        elif ev.get("source") == "scene" and ev.get("step_box"):  # a step's result not found (result or end state)
             caption = (f"Where the step's result is: gold (left) and trainee (right) at the end, the step's "
                        f"region outlined ({ev.get('finding', '')}; agreement {ev.get('agreement')})")
             pics[i] = [(caption, box_png(out, tuple(ev["step_box"])))]

@@ -21,7 +21,7 @@ import numpy as np
 
 from .regions import BORDER, slack_distance
 from .pictures import LIGHT_SIGMA, StillCache, flatten_light, match_colours, settled
-from .register import crop_warp, register
+from .register import Registration, crop_warp, register
 
 #: seconds of settled scene taken at the start and at the end
 EDGE_SEC = 2.5
@@ -72,13 +72,18 @@ class LastingDifference:
 class Outcome:
     """differences: the lasting differences, clearest first; registered: the end scenes could
     be mapped onto each other; noise: the pair's noise unit; pictures: gold/trainee end scenes
-    (H, W, 3) for figures; shape: (H, W) of the pictures compared."""
+    (H, W, 3) for figures; shape: (H, W) of the pictures compared; ends: the gold's and the
+    trainee's end scenes as compared (flattened, the trainee's registered onto the gold's and
+    its colours matched; :mod:`.end_state` reads a step's result there); warp: the trainee end
+    scene's registration onto the gold's (a larger level scales it)."""
 
     differences: list[LastingDifference]
     registered: bool
     noise: float = 0.0
     pictures: dict = field(default_factory=dict, repr=False)
     shape: tuple[int, int] | None = None
+    ends: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    warp: Registration | None = field(default=None, repr=False)
 
 
 def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -194,4 +199,4 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
             d.trainee_time, d.trainee_seen = when[:2], when[2]
     out.sort(key=lambda d: -d.strength * d.area)
     pics = {"gold_end": gf, "trainee_end": wf} if keep_pictures else {}
-    return Outcome(out, True, noise, pics, gf.shape[:2])
+    return Outcome(out, True, noise, pics, gf.shape[:2], (fgf, ftf), reg_f)

@@ -116,7 +116,7 @@ def _near(mask: np.ndarray, region: np.ndarray | None) -> bool:
     return bool((grown & mask).any())
 
 
-def _settled_in_time(s: int, gold_spans, tr_spans, gold_times: np.ndarray, trainee_end: float) -> bool:
+def settled_in_time(s: int, gold_spans, tr_spans, gold_times: np.ndarray, trainee_end: float) -> bool:
     """Step s ended, in both videos, before their end scenes (the last EDGE_SEC s) were taken."""
     g_end = float(gold_times[-1]) if len(gold_times) else gold_spans[-1][1]
     ok = gold_spans[s][1] <= g_end - EDGE_SEC
@@ -165,7 +165,7 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
         if s is None:
             devs = _extra(diff, devs, extras, status, tr_spans, profile)
             continue
-        if not _settled_in_time(s, gold_spans, tr_spans, pe.gold_still_times, trainee_end):
+        if not settled_in_time(s, gold_spans, tr_spans, pe.gold_still_times, trainee_end):
             continue  # its result had not settled when a video's end scene was taken
         if s in slot:  # the clips already report it: the pictures back them up
             devs[slot[s]] = _backed(devs[slot[s]], diff, note)

@@ -14,6 +14,7 @@ from ..embeddings import ClipEmbeddings
 from .build_pair import build_evidence
 from .detect_order import order, swap
 from .detect_repeats import repeats
+from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
 from .detect_scene import scene_deviations
 from .detect_stations import station_devs
@@ -56,6 +57,8 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     devs += pace_devs(pe, status, reps, extra)
     t_clips = time.perf_counter()
     devs = scene_deviations(pe, status, devs)  # what the steps left behind (no scene evidence: as they are)
+    if pe.profile.end_state_check:  # a step found whose place ends as before it (opt-in: its cost)
+        devs += end_state_deviations(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
     devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station

@@ -61,6 +61,11 @@ class Profile:
     #: cameras): it catches steps done wrongly that the clips take for done, and costs several
     #: times the time of a pair (docs/scene.md, "Result check"), so it is off unless asked
     result_check: bool = False
+    #: compare each step's place in the two end scenes, and report a step the clips found whose
+    #: place ends as it was before the step as done differently (scoring/detect_end_state.py,
+    #: fixed gold cameras): it locates steps done wrongly, but makes the gold's step regions at
+    #: 640 px for every pair (docs/scene.md, "End state"), so it is off unless asked
+    end_state_check: bool = False
 
     def fingerprint(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
@@ -133,7 +138,7 @@ def parse_profile(doc: object, source: str = "profile") -> Profile:
         kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
     if "critical_steps" in kw:
         kw["critical_steps"] = tuple(kw["critical_steps"])
-    for flag in ("order_blocks_pass", "result_check"):
+    for flag in ("order_blocks_pass", "result_check", "end_state_check"):
         if not isinstance(kw.get(flag, False), bool):
             raise ProfileError(f"{path}: {flag} must be true or false, not {kw[flag]!r}")
     try:

@@ -1,0 +1,84 @@
+"""Is a gold step's result still there when the trainee's video ends?
+
+A step done wrongly (the wrong part, a screw pressed instead of turned, a ring dropped beside
+its seat, a wire one terminal off) leaves the place where the gold's result sits looking as
+it did *before* the step. The two end scenes (:mod:`.outcome`: settled, registered, colours
+matched, lighting removed) are compared over the gold step's region: the trainee's end
+minus the gold's end, against the gold's change undone (before minus after). When the two
+correlate (``agreement``) and the difference is about as large as the change (``size``),
+the trainee's work area shows the scene before the step, where the gold's shows its result.
+
+Unlike the outcome's lasting differences, judged pixel by pixel in units of the whole
+picture's noise, this looks only where the gold step works and compares with what that step
+does, so a small part's result counts at its own scale (a lamp, a screw head, a jumper).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .outcome import EDGE_SEC
+from .pictures import StillCache, flatten_light, match_colours, settled
+from .regions import MIN_REGION, GoldChange, correlation
+from .register import Registration
+from .track import scaled
+
+#: the trainee's end looks like the gold's scene before the step: the end scenes' difference
+#: over the region correlates this well with the step's change undone ...
+UNDONE_AGREE = 0.7
+#: ... and is at least this share of that change's size (a correct trainee's end differs by
+#: noise and a pixel of registration: 0.2-0.65 of it on seeds 0, 1, 7, 9 and 17)
+UNDONE_SIZE = 0.75
+#: the region counts as seen at the end when this share of its pixels shows in both end scenes
+SEEN_MIN = 0.5
+
+
+@dataclass(frozen=True)
+class EndState:
+    """A gold step's region in the two end scenes at one ``level`` of pictures: ``agreement``
+    of their difference with the step's change undone (1: the trainee's end looks like the
+    gold before the step), its ``size`` (share of the change's), ``seen`` share of the region."""
+
+    level: str
+    agreement: float
+    size: float
+    seen: float
+
+    @property
+    def undone(self) -> bool:
+        """The trainee's end shows the scene before the step here, not the step's result."""
+        return self.agreement >= UNDONE_AGREE and self.size >= UNDONE_SIZE
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "agreement": round(self.agreement, 2), "size": round(self.size, 2),
+                "seen": round(self.seen, 2)}
+
+
+def end_state(change: GoldChange, gold_end: np.ndarray, trainee_end: np.ndarray, level: str) -> EndState | None:
+    """The step's region (``change``) in the flattened end scenes ``gold_end`` and
+    ``trainee_end`` (H, W, 3, the trainee's in the gold's frame, at the change's size); None
+    when too little of it shows in both (the performer over it, or outside the trainee's view)."""
+    ys, xs = np.nonzero(change.region)
+    diff = trainee_end[ys, xs] - gold_end[ys, xs]
+    undo = -change.change[ys, xs]
+    ok = np.isfinite(diff).all(-1) & np.isfinite(undo).all(-1)
+    if ok.sum() < max(MIN_REGION, SEEN_MIN * len(ys)):
+        return None
+    d, u = diff[ok], undo[ok]
+    size = float(np.linalg.norm(d) / (np.linalg.norm(u) + 1e-6))
+    return EndState(level, correlation(d.ravel(), u.ravel()), size, float(ok.mean()))
+
+
+def end_scenes(gold: StillCache, trainee: StillCache, warp: Registration,
+               warp_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(gold end, trainee end) flattened at ``gold``'s size, the trainee's end registered with
+    ``warp`` (found on pictures of ``warp_size`` (W, H), scaled) and its colours matched, as
+    :func:`.outcome.outcome` makes them at its own size; None when the warp did not register."""
+    if warp is None or not warp.ok:
+        return None
+    g_end, t_end = float(gold.stills.times[-1]), float(trainee.stills.times[-1])
+    gf = settled(gold.window(g_end - EDGE_SEC, g_end))
+    tf = settled(trainee.window(t_end - EDGE_SEC, t_end))
+    reg = scaled(warp, warp_size, gold.size)
+    return flatten_light(gf), flatten_light(match_colours(reg.apply(tf, gold.size), gf))

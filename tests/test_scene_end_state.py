@@ -1,0 +1,103 @@
+"""A step the clips found whose result is not there when the trainee's video ends is done
+differently (scene/end_state.py, scoring/detect_end_state.py): synthetic stills
+(tests/scene_synth.py) and synthetic clip embeddings (tests/synthetic_embeddings.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sopilot_resources.scene.end_state import UNDONE_AGREE, UNDONE_SIZE, end_state
+from sopilot_resources.scene.figures import deviation_pictures
+from sopilot_resources.scene.regions import GoldChange
+from sopilot_resources.scoring import engine
+from sopilot_resources.scoring.detect_end_state import end_state_deviations
+from sopilot_resources.scoring.detect_steps import classify
+from sopilot_resources.scoring.deviation import make, span
+from sopilot_resources.scoring.profile import Profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scene_pairs import SPOTS, STEPS, pair  # noqa: E402
+
+
+def _change(before: np.ndarray, after: np.ndarray, region: np.ndarray) -> GoldChange:
+    return GoldChange(0, region, before, after, after - before, lasts=True)
+
+
+def test_an_end_that_looks_like_before_the_step_is_undone_one_like_after_is_not():
+    """(H, W, 3) flattened scenes: the step puts a bright square on a dark spot."""
+    rng = np.random.default_rng(0)
+    before = rng.normal(0, 3, (40, 60, 3)).astype(np.float32)
+    after = before.copy()
+    after[10:20, 20:30] += np.float32([60, 20, -30])
+    region = np.zeros((40, 60), bool)
+    region[10:20, 20:30] = True
+    ch = _change(before, after, region)
+    gold_end = after + rng.normal(0, 3, after.shape).astype(np.float32)
+    done = end_state(ch, gold_end, after + rng.normal(0, 3, after.shape).astype(np.float32), "pictures")
+    undone = end_state(ch, gold_end, before + rng.normal(0, 3, before.shape).astype(np.float32), "pictures")
+    assert not done.undone and done.size < 0.3
+    assert undone.undone and undone.agreement > 0.9 and 0.8 < undone.size < 1.2
+    # the result there, one pixel off (registration): a difference at its edges only
+    off = np.roll(after, 1, axis=1) + rng.normal(0, 3, after.shape).astype(np.float32)
+    moved = end_state(ch, gold_end, off, "pictures")
+    assert moved.size < UNDONE_SIZE and not moved.undone
+    hidden = before.copy()
+    hidden[5:25, 15:35] = np.nan  # the performer's arm over the spot in the trainee's end scene
+    assert end_state(ch, gold_end, hidden, "pictures") is None
+
+
+def _pair(spots: list, scale: int = 1):
+    """Every step's clips done; the trainee's pictures from ``Take(spots=spots)`` (a step whose
+    spot is None leaves nothing)."""
+    return pair(spots=spots, scale=scale)
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_a_found_step_whose_result_is_not_there_at_the_end_is_done_differently(scale):
+    """Step 2 leaves nothing, though the clips see it done; at 640 px stills both levels of
+    pictures (detail and the comparison's) must agree."""
+    pe = _pair([*SPOTS[:2], None, *SPOTS[3:]], scale)
+    status = classify(pe)
+    assert all(st.found for st in status)
+    out = end_state_deviations(pe, status, [])
+    assert [(d.type, d.gold_step) for d in out] == [("wrong_step", 2)]
+    ev = out[0].evidence
+    assert ev["source"] == "scene" and "end scene" in ev["finding"]
+    assert [x["level"] for x in ev["levels"]] == (["detail", "pictures"] if scale == 2 else ["pictures"])
+    assert all(x["agreement"] >= UNDONE_AGREE and x["size"] >= UNDONE_SIZE for x in ev["levels"])
+    x0, y0, x1, y1 = ev["step_box"]
+    assert x0 <= SPOTS[2][0] <= x1 and y0 <= SPOTS[2][1] <= y1
+    assert "as it was before the step" in out[0].message
+    pics = deviation_pictures(pe.scene.outcome, [out[0].to_dict()])  # gold | trainee, the step's region outlined
+    assert pics[0][0][1][:4] == b"\x89PNG" and "agreement " in pics[0][0][0] and "None" not in pics[0][0][0]
+
+
+def test_a_correct_performance_ends_with_every_result_and_no_deviation():
+    pe = _pair(list(SPOTS))
+    assert end_state_deviations(pe, classify(pe), []) == []
+    states = pe.scene.end_states(list(range(len(STEPS))))
+    assert sum(len(v) for v in states.values()) >= 3  # the results were looked at, and found
+    assert not any(e.undone for v in states.values() for e in v)
+
+
+def test_a_step_the_clips_already_report_is_not_reported_again():
+    pe = _pair([*SPOTS[:2], None, *SPOTS[3:]])
+    s2 = STEPS[2]
+    given = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.5, "clips", pe.profile)]
+    assert end_state_deviations(pe, classify(pe), given) == []
+
+
+def test_the_engine_checks_end_states_only_when_the_profile_asks():
+    """It makes the gold's step regions at every level for every pair (its cost), so it is the
+    profile's choice; asked, it takes a step left undone out of ``pass``."""
+    from dataclasses import replace
+
+    pe = _pair([*SPOTS[:2], None, *SPOTS[3:]])
+    assert Profile().end_state_check is False
+    assert ("wrong_step", 2) not in {(d.type, d.gold_step) for d in engine.detect(pe).deviations}
+    res = engine.detect(replace(pe, profile=Profile(end_state_check=True)))
+    assert ("wrong_step", 2) in {(d.type, d.gold_step) for d in res.deviations}
+    assert res.verdict != "pass"
