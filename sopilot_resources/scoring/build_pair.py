@@ -55,6 +55,7 @@ def build_evidence(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[St
     gold_tl, tr_tl = Timeline.from_clips(gold.starts, gold.ends), Timeline.from_clips(trainee.starts, trainee.ends)
     blocks = block_layout(gold.embedder)
     g, tr = prepare(gold.vectors, gold_tl.hop, blocks=blocks), prepare(trainee.vectors, tr_tl.hop, blocks=blocks)
+    given = bool(steps)
     steps = steps if steps else detect_steps(gold.vectors, gold.starts, gold.ends)
     _check_steps(steps, gold)
     alignment = align_embeddings(g, tr, device=device)
@@ -86,5 +87,5 @@ def build_evidence(gold: ClipEmbeddings, trainee: ClipEmbeddings, steps: list[St
         step_ev=tuple(step_ev), like=like, ref=typical_contrast(step_ev), idle=idle, procedure=proc,
         overall=overall, gold_clips=gold_clips, profile=profile, gold_idle=gold_idle, gold_best=gold_best,
         alignment=alignment, embedder=gold.embedder, scene=evidence, trainee_end=float(trainee.ends[-1]),
-        gold_still_times=_times(gold), trainee_still_times=_times(trainee))
+        gold_still_times=_times(gold), trainee_still_times=_times(trainee), steps_given=given)
     return pe, clock

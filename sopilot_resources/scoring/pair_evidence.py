@@ -51,7 +51,8 @@ class PairEvidence:
     gold_best: (M,) each trainee clip's best cosine to any gold clip;
     alignment: the global DTW alignment (path: which gold moment a trainee moment pairs with);
     scene: the scene comparison (None: not run); trainee_end: the trainee video's last second;
-    gold_still_times, trainee_still_times: when the kept stills were taken.
+    gold_still_times, trainee_still_times: when the kept stills were taken;
+    steps_given: the gold's steps came from a steps file (False: detected from the gold).
     """
 
     steps: tuple[Step, ...]
@@ -74,6 +75,7 @@ class PairEvidence:
     trainee_end: float = 0.0
     gold_still_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trainee_still_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    steps_given: bool = True
 
     @property
     def recognised(self) -> bool:
