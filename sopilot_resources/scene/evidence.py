@@ -98,7 +98,9 @@ class SceneEvidence:
             changes = {s: c for s, c in self.lasting_changes(steps, level.name).items()
                        if c.reliability >= min_reliability}
             ends = level.ends() if changes else None
-            for s, c in changes.items() if ends is not None else ():
+            if ends is None:
+                continue
+            for s, c in changes.items():
                 state = end_state(c, *ends, level.name)
                 if state is not None:
                     out[s].append(state)

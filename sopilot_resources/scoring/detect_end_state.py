@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .deviation import Deviation, make, span, tc
-from .detect_result import CLEAR_GOLD, _box
+from .detect_result import CLEAR_GOLD, step_box
 from .detect_scene import settled_in_time
 from .pair_evidence import PairEvidence, StepStatus
 
@@ -45,7 +45,6 @@ def end_state_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[
     if not ask:
         return []
     states = scene.end_states(ask, min_reliability=CLEAR_GOLD)
-    regions = scene.regions
     shape = scene.outcome.shape
     out = []
     for s in ask:
@@ -58,10 +57,11 @@ def end_state_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[
         msg = (f"step {s + 1} '{st.step.name}' done differently: where the gold's result sits, the "
                f"trainee's work area ends as it was before the step (trainee {tc(where[0])}-{tc(where[1])}, "
                f"gold {tc(st.step.start_sec)}-{tc(st.step.end_sec)})")
-        region = regions[s] if s < len(regions) else None
+        # the finest level's region: a small part's step may have one at 640 px only
+        region = scene.lasting_changes([s], found[0].level)[s].region
         evidence = {"source": "scene", "finding": "the step's result is not in the trainee's end scene",
                     "agreement": round(agree, 2), "levels": [e.to_dict() for e in found],
-                    "step_box": None if region is None or shape is None else _box(region, shape)}
+                    "step_box": None if shape is None else step_box(region, shape)}
         out.append(make("wrong_step", st.step, span(st.step.start_sec, st.step.end_sec), span(*where), conf,
                         msg, pe.profile, st.critical, evidence=evidence))
     return out

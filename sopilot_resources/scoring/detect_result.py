@@ -57,7 +57,7 @@ def touches(region: np.ndarray, mask: np.ndarray) -> bool:
     return bool((cv2.dilate(small.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)[mask].any())
 
 
-def _box(region: np.ndarray, shape: tuple[int, int]) -> list[int] | None:
+def step_box(region: np.ndarray, shape: tuple[int, int]) -> list[int] | None:
     """[x0, y0, x1, y1] around a step's ``region`` at the comparison's size (for its picture)."""
     ys, xs = np.nonzero(_at(region, shape))
     return None if ys.size == 0 else [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
@@ -111,7 +111,7 @@ def result_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Dev
         evidence = {"source": "scene", "finding": "the step's result is not in the trainee's pictures",
                     "agreement": round(a, 2), "pair_agreement": round(pair, 2),
                     "end_difference": None if sign is None else round(sign, 2),
-                    "step_box": None if shape is None else _box(regions[s], shape)}
+                    "step_box": None if shape is None else step_box(regions[s], shape)}
         out.append(make("wrong_step", st.step, span(st.step.start_sec, st.step.end_sec), span(*where), conf,
                         msg, pe.profile, st.critical, evidence=evidence))
     return out
