@@ -9,6 +9,10 @@
     .venv/bin/python benchmarks/bench_score.py --runs 7 --vs-env OPENCV_FOR_THREADS_NUM=1  # ours vs ours with a variable set
     .venv/bin/python benchmarks/bench_score.py --runs 5 --profile benchmarks/data/result_check.json --vs-tree ../wt_old
                                   # ours with the result check on vs another checkout's default
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --with-steps --profile benchmarks/data/end_state_check.json \
+        --vs-tree ../wt_old       # ... with the gold's true steps file (the end-state check needs one)
+    .venv/bin/python benchmarks/bench_score.py --runs 5 --with-steps --trainees 4 --vs-tree ../wt_old
+                                  # one gold, four trainees in one command
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
 (ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):
@@ -65,7 +69,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from long_videos import one_minute_video  # noqa: E402
+from long_videos import gold_steps_file, one_minute_video  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "bench_out" / "bench_score"
@@ -153,12 +157,28 @@ def scene_cost(a) -> int:
     an explicit ``--footage``), alternating."""
     specs = ["60x720"] if a.footage == DEFAULT_FOOTAGE else [s.strip() for s in a.footage.split(",") if s.strip()]
     for spec in specs:
-        compare_pair(a, *footage_pair(spec, a.task))
+        gold, trainee = footage_pair(spec, a.task)
+        steps = None
+        if a.with_steps:
+            seconds = int(spec.lower().split("x")[0])
+            steps = gold_steps_file(gold, 0 if seconds == 60 else seconds, float(seconds), a.task)
+        more = [extra_trainee(spec, k, a.task) for k in range(1, a.trainees)]
+        compare_pair(a, gold, trainee, steps, more)
     return 0
 
 
-def compare_pair(a, gold: Path, trainee: Path) -> None:
-    args = ["score", str(gold), str(trainee), "--json", "--compact", "--no-cache"]
+def extra_trainee(spec: str, k: int, task: int = 0) -> Path:
+    """The k-th further trainee (k >= 1) of the footage ``spec``'s gold (another performer,
+    pace and look), for ``--trainees``."""
+    seconds, height = (int(x) for x in spec.lower().split("x"))
+    size = (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height)
+    index = (0 if seconds == 60 else seconds) + 1 + k
+    return one_minute_video(index, "trainee", size=size, seconds=float(seconds), task_index=task)
+
+
+def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: list[Path] = ()) -> None:
+    args = ["score", str(gold), str(trainee), *map(str, more), "--json", "--compact", "--no-cache"] + \
+        (["--steps", str(steps)] if steps else [])
     plain = [sys.executable, "-m", "sopilot_assets.cli", *args]
     ours = plain + (["--profile", str(a.profile.resolve())] if a.profile else [])
     here = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
@@ -185,13 +205,15 @@ def compare_pair(a, gold: Path, trainee: Path) -> None:
         t_ours.append(o["wall"])
         t_base.append(b["wall"])
         do, db = json.loads(o["stdout"]), json.loads(b["stdout"])
-        scores = {"ours": do["score"], label: db["score"]}
-        same = same and all(do.get(k) == db.get(k) for k in ("score", "verdict", "deviations"))
+        do, db = (x if isinstance(x, list) else [x] for x in (do, db))  # several trainees: a list
+        scores = {"ours": [x["score"] for x in do], label: [x["score"] for x in db]}
+        same = same and all(x.get(k) == y.get(k) for x, y in zip(do, db) for k in ("score", "verdict", "deviations"))
     ratios = [o / b for o, b in zip(t_ours, t_base)]
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "compare.jsonl", "a", encoding="utf-8") as f:  # every comparison kept, to check a figure
         f.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "against": label,
-                            "gold": gold.name, "trainee": trainee.name, "wall_ours": t_ours, "wall_base": t_base,
+                            "gold": gold.name, "trainee": trainee.name, "more_trainees": [p.name for p in more],
+                            "wall_ours": t_ours, "wall_base": t_base,
                             "ratios": ratios, "ratio_median": statistics.median(ratios), "same_results": same,
                             "load_before": load_before, "load_after": os.getloadavg()[0],
                             "machine": machine()}) + "\n")
@@ -236,6 +258,12 @@ def main() -> int:
     ap.add_argument("--profile", type=Path, metavar="FILE",
                     help="compare `sopilot score --profile FILE` with `sopilot score` (of --vs-tree when given; "
                          "e.g. a profile with result_check on)")
+    ap.add_argument("--with-steps", action="store_true",
+                    help="comparisons only: both commands get the gold's true steps (--steps; written beside the "
+                         "rendered gold by benchmarks/long_videos.py), e.g. for checks that run on a steps file's steps only")
+    ap.add_argument("--trainees", type=int, default=1,
+                    help="comparisons only: score this many trainees of the gold in one command (`sopilot "
+                         "score GOLD T1 T2 ...`: what a gold scored against many trainees costs)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")

@@ -2,17 +2,22 @@
 end-state check measures it (``SceneEvidence.end_states``, docs/scene.md "End state"), by
 what the trainee really did at that step.
 
-    .venv/bin/python benchmarks/probe_end_state.py --out bench_out/acc3 --seed 0 [--seed 1 ...]
+    .venv/bin/python benchmarks/probe_end_state.py --out bench_out/acc3 --seed 0 [--seed 1 ...] [--jsonl FILE]
 
 For every correct and wrongly-done trainee of a demo set (step files beside the golds), each
 gold step with a clear lasting change (``CLEAR_GOLD``) gets its (agreement, size) at every
 level where its place shows in both end scenes; a step counts as undone at a level from
 ``UNDONE_AGREE`` / ``UNDONE_SIZE``. Printed: every wrong step's own measures, and the correct
 performances' steps that correlate at least ``UNDONE_AGREE`` (the ones the size must tell).
+``--jsonl FILE``: every step of every correct, wrong and missing trainee, at every level, one
+line each (seed, video, kind, step, the step the defect is at, the measures), to read other
+thresholds from.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -31,12 +36,12 @@ def _fmt(states) -> str:
     return ", ".join(f"{e.level} {e.agreement:.2f}/{e.size:.2f}{' undone' if e.undone else ''}" for e in states)
 
 
-def probe(out: str, seed: int) -> None:
+def probe(out: str, seed: int, jsonl=None) -> None:
     root, manifest = load_set(out, seed, False)
     emb = get_embedder("color-motion")
     golds = {v["task"]: v for v in manifest["videos"] if v["role"] == "gold"}
     for v in manifest["videos"]:
-        if v["role"] != "trainee" or v["kind"] not in ("correct", "wrong"):
+        if v["role"] != "trainee" or v["kind"] not in ("correct", "wrong", "missing"):
             continue
         g = golds[v["task"]]
         steps = load_steps(find_sidecar(root / g["path"]))
@@ -44,8 +49,13 @@ def probe(out: str, seed: int) -> None:
                                steps, Profile())
         if pe.scene is None or not pe.scene.usable:
             continue
-        states = pe.scene.end_states(list(range(len(steps))), min_reliability=CLEAR_GOLD)
+        states = pe.scene.end_states(list(range(len(steps))), min_reliability=CLEAR_GOLD, every_level=True)
         wrong = {d.get("gold_step") for d in v.get("deviations", []) if d["type"] == "wrong_step"}
+        if jsonl is not None:
+            at = [d.get("gold_step") for d in v.get("deviations", []) if d["type"] in ("wrong_step", "missing_step")]
+            for s, found in states.items():
+                jsonl.write(json.dumps({"seed": seed, "video": v["path"], "kind": v["kind"], "step": s,
+                                        "defect_steps": at, "states": [e.to_dict() for e in found]}) + "\n")
         for s, found in states.items():
             if v["kind"] == "wrong" and s in wrong:
                 print(f"seed {seed} WRONG   {v['path']} step {s}: {_fmt(found) or 'not seen'}")
@@ -57,9 +67,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench_out/accuracy")
     ap.add_argument("--seed", type=int, action="append", default=[])
+    ap.add_argument("--jsonl", type=Path, help="also write every step's measures here, one JSON line each")
     a = ap.parse_args()
-    for seed in a.seed or [0]:
-        probe(a.out, seed)
+    with (open(a.jsonl, "w", encoding="utf-8") if a.jsonl else contextlib.nullcontext()) as f:
+        for seed in a.seed or [0]:
+            probe(a.out, seed, f)
     return 0
 
 

@@ -9,7 +9,7 @@ quality, and the busiest at half size): on the demo's noisy videos 2.5-3.5 MB a 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 import cv2
@@ -42,6 +42,11 @@ class Stills:
     times: np.ndarray
     jpeg: "np.ndarray | FileBytes"
     offsets: np.ndarray
+    #: what is derived from these stills and kept with them, keyed by what it depends on: the
+    #: scene comparison keeps a gold's step regions and settled scenes here
+    #: (:func:`.scene.evidence.scene_evidence`), so a gold scored against many trainees, or
+    #: against every cycle of a shift recording, makes them once; never saved
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(len(self.times))

@@ -142,7 +142,7 @@ def test_a_take_minutes_into_a_recording_is_compared_as_at_its_start():
 
 
 def test_the_median_network_and_the_nan_fill_are_exact():
-    from sopilot_resources.scene.pictures import fill_nan, median_first_axis
+    from sopilot_resources.scene.pixel_ops import fill_nan, median_first_axis
 
     rng = np.random.default_rng(0)
     for n in range(1, 11):  # the min/max network up to 8 stills, np.partition beyond

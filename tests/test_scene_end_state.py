@@ -19,7 +19,10 @@ from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.profile import Profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scene_pairs import SPOTS, STEPS, pair  # noqa: E402
+from scene_pairs import SPANS, SPOTS, STEPS, pair  # noqa: E402
+from scene_synth import Take, stills  # noqa: E402
+
+from sopilot_resources.scene import scene_evidence  # noqa: E402
 
 
 def _change(before: np.ndarray, after: np.ndarray, region: np.ndarray) -> GoldChange:
@@ -98,14 +101,41 @@ def test_a_step_the_clips_already_report_is_not_reported_again():
     assert end_state_deviations(pe, classify(pe), given) == []
 
 
-def test_the_engine_checks_end_states_only_when_the_profile_asks():
-    """It makes the gold's step regions at every level for every pair (its cost), so it is the
-    profile's choice; asked, it takes a step left undone out of ``pass``."""
+def test_the_engine_checks_end_states_by_default_and_a_profile_can_turn_it_off():
+    """On by default, it takes a step left undone out of ``pass``; ``end_state_check: false``
+    scores from the clips and the other scene evidence alone."""
     from dataclasses import replace
 
     pe = _pair([*SPOTS[:2], None, *SPOTS[3:]])
-    assert Profile().end_state_check is False
-    assert ("wrong_step", 2) not in {(d.type, d.gold_step) for d in engine.detect(pe).deviations}
-    res = engine.detect(replace(pe, profile=Profile(end_state_check=True)))
+    assert Profile().end_state_check is True
+    res = engine.detect(pe)
     assert ("wrong_step", 2) in {(d.type, d.gold_step) for d in res.deviations}
     assert res.verdict != "pass"
+    off = engine.detect(replace(pe, profile=Profile(end_state_check=False)))
+    assert ("wrong_step", 2) not in {(d.type, d.gold_step) for d in off.deviations}
+
+
+def test_a_gold_scored_against_many_trainees_makes_its_step_regions_once(monkeypatch):
+    """The gold's step changes (at both levels) and settled scenes are kept with its stills
+    (``Stills.memo``): a second trainee's evidence makes none of them again, and reads the
+    same as with a gold of its own; what is kept is read-only (every pair shares it)."""
+    import sopilot_resources.scene.evidence as evidence
+    from sopilot_resources.stills import Stills
+
+    g = stills(Take(SPANS, spots=SPOTS, scale=2))
+    look = {"shift": (3.0, -2.0), "gain": 0.9, "scale": 2}
+    t1 = stills(Take(SPANS, spots=[*SPOTS[:2], None, *SPOTS[3:]], seed=4, **look))
+    t2 = stills(Take(SPANS, spots=SPOTS, seed=5, **look))
+    real, sizes = evidence.gold_changes, []
+    monkeypatch.setattr(evidence, "gold_changes", lambda c, *a, **k: sizes.append(c.size) or real(c, *a, **k))
+    steps = list(range(len(SPANS)))
+    first = scene_evidence(g, t1, SPANS).end_states(steps)
+    assert sorted(sizes) == [(320, 180), (640, 360)]  # step 2 undone at detail: the comparison's too
+    assert any(e.undone for e in first[2])
+    second = scene_evidence(g, t2, SPANS).end_states(steps)
+    assert len(sizes) == 2  # made once, for the first trainee
+    assert second == scene_evidence(Stills(g.times, g.jpeg, g.offsets), t2, SPANS).end_states(steps)
+    assert not any(e.undone for found in second.values() for e in found)
+    change = next(c for c in scene_evidence(g, t2, SPANS).lasting_changes(steps, "detail").values())
+    with pytest.raises(ValueError):
+        change.region[0, 0] = True

@@ -14,6 +14,7 @@ from sopilot_resources.scene.pictures import StillCache, settled
 from sopilot_resources.scene.regions import gold_changes
 from sopilot_resources.scene.register import agreement, register, view
 from sopilot_resources.scene.search import change_anywhere, near_gold, trainee_scenes
+from sopilot_resources.stills import Stills
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scene_synth import SPOTS, gold_take, stills  # noqa: E402
@@ -135,7 +136,6 @@ def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot(mo
     import cv2
 
     from sopilot_resources.scoring.detect_scene import DONE_AGREE, DONE_MAG
-    from sopilot_resources.stills import Stills
 
     gold = replace(GOLD, part=0, scale=2)
     spots = list(SPOTS[:4])
@@ -184,7 +184,8 @@ def test_a_moving_gold_camera_is_searched_in_the_pictures_only(monkeypatch):
     fixed = scene_evidence(g, t, SPANS).made_anywhere(asked)
     assert {m[4] for found in fixed.values() for m in found} == {"detail", "pictures"}
     monkeypatch.setattr(evidence, "gold_is_fixed", lambda cache: False)
-    moving = scene_evidence(g, t, SPANS).made_anywhere(asked)
+    fresh = Stills(g.times, g.jpeg, g.offsets)  # the first gold's memo knows its camera is fixed
+    moving = scene_evidence(fresh, t, SPANS).made_anywhere(asked)
     assert {m[4] for found in moving.values() for m in found} == {"pictures"}
 
 

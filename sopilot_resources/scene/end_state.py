@@ -71,15 +71,22 @@ def end_state(change: GoldChange, gold_end: np.ndarray, trainee_end: np.ndarray,
     return EndState(level, correlation(d.ravel(), u.ravel()), size, float(ok.mean()))
 
 
-def end_scenes(gold: StillCache, trainee: StillCache, warp: Registration,
-               warp_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+def gold_end_scene(gold: StillCache) -> np.ndarray:
+    """(H, W, 3) the gold's settled end scene at ``gold``'s size, as :func:`end_scenes` takes it."""
+    g_end = float(gold.stills.times[-1])
+    return settled(gold.window(g_end - EDGE_SEC, g_end))
+
+
+def end_scenes(gold: StillCache, trainee: StillCache, warp: Registration, warp_size: tuple[int, int],
+               gold_end: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(gold end, trainee end) flattened at ``gold``'s size, the trainee's end registered with
     ``warp`` (found on pictures of ``warp_size`` (W, H), scaled) and its colours matched, as
-    :func:`.outcome.outcome` makes them at its own size; None when the warp did not register."""
+    :func:`.outcome.outcome` makes them at its own size; None when the warp did not register.
+    ``gold_end``: :func:`gold_end_scene`, when already made (it is the same for every trainee)."""
     if warp is None or not warp.ok:
         return None
-    g_end, t_end = float(gold.stills.times[-1]), float(trainee.stills.times[-1])
-    gf = settled(gold.window(g_end - EDGE_SEC, g_end))
+    t_end = float(trainee.stills.times[-1])
+    gf = gold_end_scene(gold) if gold_end is None else gold_end
     tf = settled(trainee.window(t_end - EDGE_SEC, t_end))
     reg = scaled(warp, warp_size, gold.size)
     return flatten_light(gf), flatten_light(match_colours(reg.apply(tf, gold.size), gf))

@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from ..stills import Stills
-from .end_state import EndState, end_scenes, end_state
+from .end_state import EndState, end_scenes, end_state, gold_end_scene
 from .levels import SearchLevel
 from .outcome import LASTING_K, Outcome, outcome
 from .pictures import COARSE_SIDE, StillCache, settled
@@ -89,13 +89,17 @@ class SceneEvidence:
         got = lv.change(steps) if lv is not None and steps else {}
         return {s: c for s, c in got.items() if c is not None and c.lasts}
 
-    def end_states(self, steps: list[int], min_reliability: float = 0.0) -> dict[int, list[EndState]]:
+    def end_states(self, steps: list[int], min_reliability: float = 0.0,
+                   every_level: bool = False) -> dict[int, list[EndState]]:
         """Per gold step of ``steps``, its region in the two end scenes (:mod:`.end_state`) at
         each level where its result lasts in the gold (:meth:`lasting_changes`, its two
-        estimates agreeing at least ``min_reliability``) and shows in both ends, finest first."""
+        estimates agreeing at least ``min_reliability``) and shows in both ends, finest first,
+        up to the first level where it is not undone (the coarser ones are not made for it:
+        a step is undone only where every level that sees it says so; ``every_level``: all)."""
         out: dict[int, list[EndState]] = {s: [] for s in steps}
         for level in self.levels:
-            changes = {s: c for s, c in self.lasting_changes(steps, level.name).items()
+            ask = [s for s in steps if every_level or all(e.undone for e in out[s])]
+            changes = {s: c for s, c in self.lasting_changes(ask, level.name).items()
                        if c.reliability >= min_reliability}
             ends = level.ends() if changes else None
             if ends is None:
@@ -150,15 +154,16 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         return SceneEvidence(out, notes)
     end = float(gold.times[-1])
     align = to_gold or (lambda x: x)
+    spans_key = tuple((float(a), float(b)) for a, b in gold_spans)
 
     @functools.cache
     def changes() -> list[GoldChange | None]:
-        return gold_changes(g, gold_spans, end, fixed=reference()[0])
+        return kept(gold, ("changes", g.size, spans_key), lambda: gold_changes(g, gold_spans, end, fixed=reference()[0]))
 
     @functools.cache
     def reference() -> tuple[bool, np.ndarray]:
         """(the gold's camera is fixed, its settled end scene): the same for every search."""
-        return gold_is_fixed(g), settled(g.window(end - 2.0, end))
+        return kept(gold, ("reference", g.size), lambda: (gold_is_fixed(g), settled(g.window(end - 2.0, end))))
 
     @functools.cache
     def fixed_scenes() -> TraineeScenes:
@@ -167,7 +172,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     def level(name: str, gc: StillCache, tc: StillCache) -> SearchLevel:
         @functools.cache
         def gold_end() -> np.ndarray:
-            return reference()[1] if gc is g else settled(gc.window(end - 2.0, end))
+            return reference()[1] if gc is g else kept(gold, ("end", gc.size), lambda: settled(gc.window(end - 2.0, end)))
 
         def search(spans: list[tuple[float, float]] | None) -> TraineeScenes:
             if not reference()[0]:
@@ -177,14 +182,21 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
 
         @functools.cache
         def ends() -> tuple[np.ndarray, np.ndarray] | None:
-            return out.ends if gc is g else end_scenes(gc, tc, out.warp, g.size)
+            if gc is g:
+                return out.ends
+            return end_scenes(gc, tc, out.warp, g.size, kept(gold, ("end scene", gc.size), lambda: gold_end_scene(gc)))
 
+        # every pair of this gold shares its steps' changes at this level (the gold's memo)
+        shared = kept(gold, ("level changes", name, gc.size, spans_key), dict)
         if gc is g:  # the comparison's own pictures: every step's change, made once
-            return SearchLevel(name, lambda only: changes(), search, ends)
-        # detail for a fixed gold camera only: a moving one's stations, searched at 640 px
-        # with detail's lower threshold, let steps never done count as done (seed 3's pump line)
-        return SearchLevel(name, lambda only: gold_changes(gc, gold_spans, end, only if reference()[0] else [],
-                                                           fixed=True), search, ends)
+            return SearchLevel(name, lambda only: changes(), search, ends, _changes=shared)
+        # detail for a fixed gold camera only (a moving one's stations, searched at 640 px
+        # with detail's lower threshold, let steps never done count as done: seed 3's pump
+        # line); every step at once, so a step's region does not depend on which steps a pair
+        # asked first (:func:`.pictures.flat_at` reads the gold's timeline around them all)
+        detail = functools.cache(lambda: kept(gold, ("changes", gc.size, spans_key), lambda: gold_changes(
+            gc, gold_spans, end, None if reference()[0] else [], fixed=True)))
+        return SearchLevel(name, lambda only: detail(), search, ends, _changes=shared)
 
     levels = [level("pictures", g, t)]
     gf = StillCache(gold)
@@ -197,3 +209,24 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
 
     return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
                          n_steps=len(gold_spans))
+
+
+def kept(gold: Stills, key: tuple, make: Callable):
+    """``make()``, kept in the gold's memo (:attr:`..stills.Stills.memo`) under ``key`` (what
+    it depends on besides the gold's stills) for the next pair of that gold; its arrays are
+    made read-only (shared by every pair)."""
+    if key not in gold.memo:
+        gold.memo[key] = _read_only(make())
+    return gold.memo[key]
+
+
+def _read_only(x):
+    if isinstance(x, np.ndarray):
+        x.setflags(write=False)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _read_only(v)
+    elif isinstance(x, GoldChange):
+        for v in (x.region, x.before, x.after, x.change):
+            _read_only(v)
+    return x

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from .regions import BORDER, slack_distance
-from .pictures import LIGHT_SIGMA, StillCache, flatten_light, match_colours, settled
+from .pictures import StillCache, flatten_light, match_colours, region_box, settled
 from .register import Registration, crop_warp, register
 
 #: seconds of settled scene taken at the start and at the end
@@ -97,19 +97,6 @@ def _robust_scale(x: np.ndarray) -> float:
         return 1.0
     med = float(np.median(x))
     return max(med + 1.4826 * float(np.median(np.abs(x - med))), 1.0)
-
-
-def region_box(masks: list[np.ndarray], shape: tuple[int, int]) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1): the box around every mask, widened by the light-flattening blur's
-    reach (3 sigma), inside an image of ``shape`` (H, W). Flattening only this box gives the
-    masks' pixels what flattening the whole picture gives them (the blur's weight beyond 3
-    sigma is under 0.3 %), at a fraction of the cost when the regions are small."""
-    any_ = np.logical_or.reduce(masks)
-    ys, xs = np.flatnonzero(any_.any(1)), np.flatnonzero(any_.any(0))
-    pad = int(np.ceil(3 * LIGHT_SIGMA)) + 2
-    h, w = shape
-    return (max(0, int(xs[0]) - pad), max(0, int(ys[0]) - pad), min(w, int(xs[-1]) + 1 + pad),
-            min(h, int(ys[-1]) + 1 + pad))
 
 
 def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end: np.ndarray,

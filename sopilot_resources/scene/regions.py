@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .pictures import StillCache, flatten_light, scene_workers, settled
+from .pictures import StillCache, flat_at, flatten_light, scene_workers, settled
 
 REACH = 1.5
 #: the gold's change region: pixels whose change exceeds REGION_K x the picture's median change
@@ -142,25 +142,38 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
     """Per gold step, what its result changes, or None when the step leaves nothing visible
     that two estimates agree on (``RELIABLE``); ``only``: just those steps (the others None).
     ``fixed``: the gold's camera does not move, so a result is kept only where it lasts
-    (:func:`lasting`)."""
+    (:func:`lasting`), judged on one timeline of the gold read at every step's candidate
+    pixels at once (:func:`.pictures.flat_at`)."""
+    wanted = sorted(range(len(spans)) if only is None else set(only) & set(range(len(spans))))
 
-    def one(s: int) -> GoldChange | None:
+    def candidate(s: int) -> tuple:
         g0, g1 = gold_change(g, spans, s, end)
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
         f0, f1 = flatten_light(g0), flatten_light(g1)
-        d1 = f1 - f0
-        d2 = flatten_light(s1) - flatten_light(s0)
-        region, lasts = consistent_region(d1, d2), False
-        if fixed and region.any():  # judged at the region's pixels only (its cost)
+        d1, d2 = f1 - f0, flatten_light(s1) - flatten_light(s0)
+        return g0, g1, f0, f1, d1, d2, consistent_region(d1, d2)
+
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
+        cands = dict(zip(wanted, pool.map(candidate, wanted)))
+    line = None
+    if fixed and any(c[-1].any() for c in cands.values()):  # judged at the regions' pixels only (its cost)
+        union = np.logical_or.reduce([c[-1] for c in cands.values()])
+        times = g.stills.times
+        idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, PERSIST_STRIDE)))
+        idx = idx[idx < len(times)]
+        pos = np.full(union.shape, -1, np.int64)
+        pos[union] = np.arange(int(union.sum()))
+        line = times[idx], flat_at(g, idx, union), pos
+    out: list[GoldChange | None] = [None] * len(spans)
+    for s, (g0, g1, f0, f1, d1, d2, region) in cands.items():
+        lasts = False
+        if line is not None and region.any():
             ys, xs = np.nonzero(region)
-            times, line = g.timeline(PERSIST_STRIDE)
-            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (times, line[:, ys, xs]))
+            at = line[2][ys, xs]
+            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (line[0], line[1][:, at]))
             region[ys, xs] = keep
             region = off_border(region)  # what lasts and reaches into the view from its border
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
         rel = correlation(d1[ok].ravel(), d2[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
-        return GoldChange(s, region, g0, g1, d1, lasts, rel) if rel >= RELIABLE else None
-
-    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
-        wanted = range(len(spans)) if only is None else set(only)
-        return list(pool.map(lambda s: one(s) if s in wanted else None, range(len(spans))))
+        out[s] = GoldChange(s, region, g0, g1, d1, lasts, rel) if rel >= RELIABLE else None
+    return out

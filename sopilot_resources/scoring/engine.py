@@ -57,7 +57,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     devs += pace_devs(pe, status, reps, extra)
     t_clips = time.perf_counter()
     devs = scene_deviations(pe, status, devs)  # what the steps left behind (no scene evidence: as they are)
-    if pe.profile.end_state_check:  # a step found whose place ends as before it (opt-in: its cost)
+    if pe.profile.end_state_check:  # a step found whose place ends as before it
         devs += end_state_deviations(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
