@@ -155,6 +155,25 @@ def test_the_median_network_and_the_nan_fill_are_exact():
     assert fill_nan(y, 0.0).dtype == np.float32
 
 
+def test_the_light_blur_at_half_size_is_the_full_blur_to_a_fraction_of_a_grey_level():
+    """``low_pass`` (what ``flatten_light`` removes) against OpenCV's Gaussian at full size, on
+    a picture with sharp parts, noise and a lighting ramp, even and odd sizes; pictures too
+    small for the half-size path are blurred exactly."""
+    import cv2
+
+    from sopilot_resources.scene.pictures import LIGHT_SIGMA, low_pass
+
+    rng = np.random.default_rng(1)
+    for h, w in ((360, 640), (181, 321), (67, 91)):
+        ramp = np.linspace(40, 200, w, dtype=np.float32)[None, :, None] * np.ones((h, 1, 3), np.float32)
+        x = ramp + rng.normal(0, 12, (h, w, 3)).astype(np.float32)
+        x[h // 3:h // 2, w // 4:w // 3] += 80.0  # a bright part with sharp edges
+        err = np.abs(low_pass(x) - cv2.GaussianBlur(x, (0, 0), LIGHT_SIGMA))
+        assert err.max() < 0.5 and np.percentile(err, 99) < 0.25, (h, w, err.max())
+    small = rng.normal(100, 20, (50, 60, 3)).astype(np.float32)
+    np.testing.assert_array_equal(low_pass(small), cv2.GaussianBlur(small, (0, 0), LIGHT_SIGMA))
+
+
 def test_the_scene_search_gives_the_same_scenes_in_threads(monkeypatch):
     import sopilot_resources.scene.regions as regions
     import sopilot_resources.scene.search as search

@@ -119,7 +119,7 @@ def test_a_gold_scored_against_many_trainees_makes_its_step_regions_once(monkeyp
     """The gold's step changes (at both levels) and settled scenes are kept with its stills
     (``Stills.memo``): a second trainee's evidence makes none of them again, and reads the
     same as with a gold of its own; what is kept is read-only (every pair shares it)."""
-    import sopilot_resources.scene.evidence as evidence
+    import sopilot_resources.scene.compare as evidence
     from sopilot_resources.stills import Stills
 
     g = stills(Take(SPANS, spots=SPOTS, scale=2))

@@ -174,7 +174,7 @@ def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot(mo
 def test_a_moving_gold_camera_is_searched_in_the_pictures_only(monkeypatch):
     """Detail's lower threshold let a moving camera's steps never done count as done (seed 3's
     pump line): with a gold camera that moves, no step's change is made in detail."""
-    import sopilot_resources.scene.evidence as evidence
+    import sopilot_resources.scene.compare as evidence
 
     gold = replace(GOLD, part=3, scale=2)
     spots = list(SPOTS[:4])

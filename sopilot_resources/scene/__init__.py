@@ -9,9 +9,12 @@ like the gold's. Plain NumPy/OpenCV on the stills kept at ingest (:mod:`..stills
 - :mod:`.outcome` - what both performances left behind, and their lasting differences;
 - :mod:`.search` - where in the trainee's video a gold step's change was made;
 - :mod:`.stations` - how long a moving camera stays at each step's station;
-- :mod:`.evidence` - all of it for one pair (what the scoring engine calls).
+- :mod:`.evidence` - all of it for one pair, as the scoring engine reads it;
+- :mod:`.compare` - makes it (:func:`scene_evidence`, what the engine calls), keeping what only
+  the gold decides with the gold's stills.
 """
-from .evidence import SceneEvidence, scene_evidence
+from .compare import scene_evidence
+from .evidence import SceneEvidence
 from .outcome import LastingDifference, Outcome
 
 __all__ = ["LastingDifference", "Outcome", "SceneEvidence", "scene_evidence"]
