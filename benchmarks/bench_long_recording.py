@@ -74,7 +74,7 @@ def build_set(out: Path, base_min: float, seed: int, task_index: int) -> dict:
     from sopilot_resources.demo.arm import GOLD_PERFORMER, random_performer
     from sopilot_resources.demo.clutter import dress_station
     from sopilot_resources.demo.look import gold_look, random_look
-    from sopilot_resources.demo.plan import canonical_entries, gold_durations, paced_entries, realize
+    from sopilot_resources.demo.plan import canonical_entries, gold_durations, gold_steps, paced_entries, realize
     from sopilot_resources.demo.procedures import all_tasks
     from sopilot_resources.demo.render import render_performance
     from sopilot_resources.demo.shift import shift_timeline
@@ -87,8 +87,7 @@ def build_set(out: Path, base_min: float, seed: int, task_index: int) -> dict:
     gsegs = realize(canonical_entries(task, gold), gold)
     gpath = Path(render_performance(out / "gold", task, gsegs, GOLD_PERFORMER,
                                     gold_look(SIZE, FPS, "h264", int(rng.integers(2**31))))["path"])
-    steps = [{"name": s.action.name, "start_sec": round(s.start_sec, 3), "end_sec": round(s.end_sec, 3),
-              "critical": task.steps[s.gold_step].critical} for s in gsegs if s.role == "step"]
+    steps = gold_steps(task, gsegs)
     gpath.with_suffix(".steps.json").write_text(json.dumps({"steps": steps}, indent=2) + "\n")
     gold_sec = time.perf_counter() - t0
 

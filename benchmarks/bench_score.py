@@ -120,14 +120,18 @@ def video_info(path: Path) -> dict:
             "seconds": round(n / fps, 2), "bytes": path.stat().st_size}
 
 
+def footage_spec(spec: str) -> tuple[int, tuple[int, int], int]:
+    """SECONDSxHEIGHT -> (seconds, (width, height), the gold's index for long_videos). It caches
+    by index/role/height only: one index per length keeps lengths apart (60 s uses 0 for the
+    gold and 1 for the trainee, the pair the older one-minute benchmark rendered)."""
+    seconds, height = (int(x) for x in spec.lower().split("x"))
+    return seconds, (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height), 0 if seconds == 60 else seconds
+
+
 def footage_pair(spec: str, task: int = 0) -> tuple[Path, Path]:
     """(gold, trainee) of demo task ``task`` (0: the valve, a fixed camera; 1: the pump line,
     a camera moving between stations), SECONDSxHEIGHT."""
-    seconds, height = (int(x) for x in spec.lower().split("x"))
-    size = (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height)
-    # long_videos caches by index/role/height only: one index per length keeps lengths apart
-    # (60 s uses 0/1, the pair the older one-minute benchmark rendered).
-    index = 0 if seconds == 60 else seconds
+    seconds, size, index = footage_spec(spec)
     gold = one_minute_video(index, "gold", size=size, seconds=float(seconds), task_index=task)
     trainee = one_minute_video(index + 1, "trainee", size=size, seconds=float(seconds), task_index=task)
     for v in (gold, trainee):
@@ -158,10 +162,8 @@ def scene_cost(a) -> int:
     specs = ["60x720"] if a.footage == DEFAULT_FOOTAGE else [s.strip() for s in a.footage.split(",") if s.strip()]
     for spec in specs:
         gold, trainee = footage_pair(spec, a.task)
-        steps = None
-        if a.with_steps:
-            seconds = int(spec.lower().split("x")[0])
-            steps = gold_steps_file(gold, 0 if seconds == 60 else seconds, float(seconds), a.task)
+        seconds, _, index = footage_spec(spec)
+        steps = gold_steps_file(gold, index, float(seconds), a.task) if a.with_steps else None
         more = [extra_trainee(spec, k, a.task) for k in range(1, a.trainees)]
         compare_pair(a, gold, trainee, steps, more)
     return 0
@@ -170,10 +172,8 @@ def scene_cost(a) -> int:
 def extra_trainee(spec: str, k: int, task: int = 0) -> Path:
     """The k-th further trainee (k >= 1) of the footage ``spec``'s gold (another performer,
     pace and look), for ``--trainees``."""
-    seconds, height = (int(x) for x in spec.lower().split("x"))
-    size = (WIDTH.get(height, (height * 16 // 9) // 2 * 2), height)
-    index = (0 if seconds == 60 else seconds) + 1 + k
-    return one_minute_video(index, "trainee", size=size, seconds=float(seconds), task_index=task)
+    seconds, size, index = footage_spec(spec)
+    return one_minute_video(index + 1 + k, "trainee", size=size, seconds=float(seconds), task_index=task)
 
 
 def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: list[Path] = ()) -> None:

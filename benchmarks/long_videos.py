@@ -11,7 +11,7 @@ import numpy as np
 
 from sopilot_resources.demo.arm import GOLD_PERFORMER, random_performer
 from sopilot_resources.demo.nuisance import GOLD_LOOK, Look, random_look
-from sopilot_resources.demo.plan import canonical_entries, gold_durations, paced_entries, realize
+from sopilot_resources.demo.plan import canonical_entries, gold_durations, gold_steps, paced_entries, realize
 from sopilot_resources.demo.procedures import all_tasks
 from sopilot_resources.demo.render import render_performance
 
@@ -59,7 +59,5 @@ def gold_steps_file(gold: Path, index: int, seconds: float = 60.0, task_index: i
         task = all_tasks()[task_index]
         _, gold_d = _gold_plan(task, task_index, index, "gold", seconds)
         segs = realize(canonical_entries(task, gold_d), gold_d)
-        steps = [{"name": sg.action.name, "start_sec": round(sg.start_sec, 3), "end_sec": round(sg.end_sec, 3)}
-                 for sg in segs if sg.role == "step"]
-        out.write_text(json.dumps({"steps": steps}, indent=2) + "\n", encoding="utf-8")
+        out.write_text(json.dumps({"steps": gold_steps(task, segs)}, indent=2) + "\n", encoding="utf-8")
     return out

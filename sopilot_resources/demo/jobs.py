@@ -18,7 +18,7 @@ from .arm import GOLD_PERFORMER, Performer, random_performer
 from .clutter import vary_clutter
 from .deviations import Defect, apply_defect, expected_deviations, foreign_entries, pick_defects
 from .look import QUICK_RESOLUTIONS, RESOLUTIONS, Look, gold_look, random_look
-from .plan import Segment, canonical_entries, gold_durations, paced_entries, realize
+from .plan import Segment, canonical_entries, gold_durations, gold_steps, paced_entries, realize
 from .procedures import TaskSpec
 
 #: correct-performance variants: name suffix -> (pace range per step, idle range, harsh camera)
@@ -152,8 +152,7 @@ def task_jobs(task: TaskSpec, t_idx: int, seed: int, quick: bool, other: TaskSpe
     gname = f"{tk}_gold"
     jobs.append(Job(task, f"{task.key}/gold/{gname}", gsegs, GOLD_PERFORMER, glook,
                     _record(task, gname, "gold", "gold", gsegs, GOLD_PERFORMER, glook, [], [])))
-    sidecar = {"steps": [{"name": s.action.name, "start_sec": round(s.start_sec, 3), "end_sec": round(s.end_sec, 3),
-                          "critical": task.steps[s.gold_step].critical} for s in gsegs if s.role == "step"]}
+    sidecar = {"steps": gold_steps(task, gsegs)}
 
     variants = QUICK_CORRECT if quick else tuple(CORRECT_VARIANTS)
     plans = [Plan(10 + k, f"correct_{v}", "correct", _correct_timeline(task, gold, v), task) for k, v in enumerate(variants)]

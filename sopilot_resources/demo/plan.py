@@ -87,3 +87,10 @@ def realize(entries: list[Entry], gold: list[float], lead_in: float = 1.0, tail:
 
 def with_role(e: Entry, role: str, **changes) -> Entry:
     return replace(e, role=role, **changes)
+
+
+def gold_steps(task: TaskSpec, segs: list[Segment]) -> list[dict]:
+    """The gold's steps as a steps file lists them (name, start and end seconds, critical),
+    from its realized segments."""
+    return [{"name": s.action.name, "start_sec": round(s.start_sec, 3), "end_sec": round(s.end_sec, 3),
+             "critical": task.steps[s.gold_step].critical} for s in segs if s.role == "step"]

@@ -21,7 +21,7 @@ from .arm import GOLD_PERFORMER, random_performer
 from .clutter import dress_station
 from .deviations import apply_defect, expected_deviations, pick_defects
 from .look import QUICK_RESOLUTIONS, RESOLUTIONS, gold_look, random_look
-from .plan import Segment, canonical_entries, gold_durations, paced_entries, realize
+from .plan import Segment, canonical_entries, gold_durations, gold_steps, paced_entries, realize
 from .procedures import all_tasks
 from .render import render_performance
 
@@ -97,8 +97,7 @@ def generate_shift(out_dir: str | Path, seed: int = 0, cycles: tuple[int, int] =
         folder.mkdir(parents=True, exist_ok=True)
         gsegs = realize(canonical_entries(task, gold), gold)
         gpath = render_performance(folder / "gold", task, gsegs, GOLD_PERFORMER, glook)["path"]
-        steps = [{"name": s.action.name, "start_sec": round(s.start_sec, 3), "end_sec": round(s.end_sec, 3),
-                  "critical": task.steps[s.gold_step].critical} for s in gsegs if s.role == "step"]
+        steps = gold_steps(task, gsegs)
         Path(gpath).with_suffix(".steps.json").write_text(json.dumps({"steps": steps}, indent=2) + "\n")
         cyc = realize(canonical_entries(task, gold), gold)  # the gold performer, canonical pace, three times
         three, t = [], 0.0

@@ -40,11 +40,9 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     align = to_gold or (lambda x: x)
     spans_key = tuple((float(a), float(b)) for a, b in gold_spans)
 
-    @functools.cache
     def changes() -> list[GoldChange | None]:
         return kept(gold, ("changes", g.size, spans_key), lambda: gold_changes(g, gold_spans, end, fixed=reference()[0]))
 
-    @functools.cache
     def reference() -> tuple[bool, np.ndarray]:
         """(the gold's camera is fixed, its settled end scene): the same for every search."""
         return kept(gold, ("reference", g.size), lambda: (gold_is_fixed(g), settled(g.window(end - 2.0, end))))
@@ -54,7 +52,6 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         return trainee_scenes(t, g, True, reference()[1], align)
 
     def level(name: str, gc: StillCache, tc: StillCache) -> SearchLevel:
-        @functools.cache
         def gold_end() -> np.ndarray:
             return reference()[1] if gc is g else kept(gold, ("end", gc.size), lambda: settled(gc.window(end - 2.0, end)))
 
@@ -70,17 +67,14 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
                 return out.ends
             return end_scenes(gc, tc, out.warp, g.size, kept(gold, ("end scene", gc.size), lambda: gold_end_scene(gc)))
 
-        # every pair of this gold shares its steps' changes at this level (the gold's memo)
-        shared = kept(gold, ("level changes", name, gc.size, spans_key), dict)
-        if gc is g:  # the comparison's own pictures: every step's change, made once
-            return SearchLevel(name, lambda only: changes(), search, ends, _changes=shared)
+        if gc is g:  # the comparison's own pictures: every step's change, made once per gold
+            return SearchLevel(name, lambda only: changes(), search, ends)
         # detail for a fixed gold camera only (a moving one's stations, searched at 640 px
         # with detail's lower threshold, let steps never done count as done: seed 3's pump
         # line); every step at once, so a step's region does not depend on which steps a pair
         # asked first (:func:`.pictures.flat_at` reads the gold's timeline around them all)
-        detail = functools.cache(lambda: kept(gold, ("changes", gc.size, spans_key), lambda: gold_changes(
-            gc, gold_spans, end, None if reference()[0] else [], fixed=True)))
-        return SearchLevel(name, lambda only: detail(), search, ends, _changes=shared)
+        return SearchLevel(name, lambda only: kept(gold, ("changes", gc.size, spans_key), lambda: gold_changes(
+            gc, gold_spans, end, None if reference()[0] else [], fixed=True)), search, ends)
 
     levels = [level("pictures", g, t)]
     gf = StillCache(gold)

@@ -24,6 +24,8 @@ MASK_GROW = 3
 SHIFT_MIN, SHIFT_RESPONSE = 0.5, 0.2
 #: the high-pass that removes lighting gradients (sigma, px at 320 px wide)
 LIGHT_SIGMA = 10.0
+#: how far that blur reaches (3 sigma: beyond it, under 0.3 % of its weight)
+LIGHT_REACH = int(np.ceil(3 * LIGHT_SIGMA))
 
 
 #: the scene comparison works on pictures this large (longest side, px), the clips' frames';
@@ -154,12 +156,12 @@ def flatten_light(img: np.ndarray) -> np.ndarray:
 
 def low_pass(x: np.ndarray) -> np.ndarray:
     """(H, W, 3) float32 -> blurred with ``LIGHT_SIGMA`` (a Gaussian, the border reflected), to
-    within 0.3 grey levels of ``cv2.GaussianBlur`` (0.13 at the 99th percentile, on the demo's
-    640 px stills) in 40 % of its time: the picture, its border reflected, is averaged down to
+    within 0.36 grey levels of ``cv2.GaussianBlur`` (0.13 at the 99th percentile, on the demo's
+    640 px stills) in a third of its time: the picture, its border reflected, is averaged down to
     half size, blurred there (a blur this wide keeps nothing finer than the half-size grid),
     and brought back up. Pictures too small for that are blurred as they are."""
     h, w = x.shape[:2]
-    p = int(np.ceil(3 * LIGHT_SIGMA))
+    p = LIGHT_REACH
     if min(h, w) <= 2 * p:
         return cv2.GaussianBlur(x, (0, 0), LIGHT_SIGMA)
     big = cv2.copyMakeBorder(x, p, p + (h % 2), p, p + (w % 2), cv2.BORDER_REFLECT_101)
@@ -177,7 +179,7 @@ def region_box(masks: list[np.ndarray], shape: tuple[int, int]) -> tuple[int, in
     sigma is under 0.3 %), at a fraction of the cost when the regions are small."""
     any_ = np.logical_or.reduce(masks)
     ys, xs = np.flatnonzero(any_.any(1)), np.flatnonzero(any_.any(0))
-    pad = int(np.ceil(3 * LIGHT_SIGMA)) + 2
+    pad = LIGHT_REACH + 2
     h, w = shape
     return (max(0, int(xs[0]) - pad), max(0, int(ys[0]) - pad), min(w, int(xs[-1]) + 1 + pad),
             min(h, int(ys[-1]) + 1 + pad))
@@ -189,7 +191,7 @@ def flat_at(c: StillCache, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
     only over a box around each part of the mask, wide enough for the blur's reach (3 sigma:
     the same values as flattening the whole still, to 0.3 % of the blur's weight): a gold's
     step regions cover a few thousand of a 640 px still's 230,000 pixels. Stills in threads."""
-    pad = int(np.ceil(3 * LIGHT_SIGMA)) + 2
+    pad = LIGHT_REACH + 2
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((2 * pad + 1, 2 * pad + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     ys, xs = np.nonzero(mask)
