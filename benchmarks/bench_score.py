@@ -20,9 +20,11 @@ Contenders, each run as a whole cold process on the same gold/trainee pair, alte
 * ours       ``sopilot score GOLD TRAINEE --json --compact --no-cache`` (its ``timings`` are kept): cold,
              no embeddings cache read or written, both videos decoded;
 * ours-cached  "ours, gold cached": ``sopilot score GOLD TRAINEE --json --compact --cache-dir D`` where D
-             holds the gold's embeddings only (warmed once per footage by ``sopilot score GOLD GOLD
-             --cache-dir D``, untimed; the trainee's entry each run stores is removed after it, untimed),
-             so the gold is read back and the trainee decoded: the many-trainees-one-gold case;
+             holds what the command keeps of the gold only: its embeddings (warmed once per footage
+             by ``sopilot score GOLD GOLD --cache-dir D``, untimed) and its step changes (then
+             ``sopilot score GOLD TRAINEE --cache-dir D``, untimed; scene/gold_store.py); the
+             trainee's entry each run stores is removed after it, untimed, so the gold is read back
+             and the trainee decoded: the many-trainees-one-gold case;
 * re-impl    benchmarks/baseline_sopilot.py, our re-implementation of the published approach;
 * published  benchmarks/published_peer.py: the real published package (github.com/maruyamakoju/sopilot,
              ``src/sopilot``), imported from ``--peer-src`` (never copied here); only with ``--peer-src``;
@@ -195,11 +197,17 @@ def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: 
         base, label, env = plain, "no --profile", None
     else:
         base, label, env = ours + ["--no-scene"], "--no-scene", None
+    gold_kept = {}
+    if a.gold_cached:  # each command with a cache of its own holding what it keeps of the gold
+        ours, base = (with_gold_cache(c, gold, OUT / "cache" / f"vs-{k}", gold_kept, e, w)
+                      for c, k, e, w in ((ours, "ours", here, cwd_ours), (base, "base", env or here, cwd_base)))
     run(ours, retry=True, env=here, cwd=cwd_ours)
     run(base, retry=True, env=env or here, cwd=cwd_base)
     load_before = os.getloadavg()[0]
     t_ours, t_base, scores, same = [], [], {}, True
     for _ in range(a.runs):
+        for d, stem in gold_kept.items():  # untimed: the trainees miss again, the gold hits
+            keep_gold(d, stem)
         o = run(ours, retry=True, env=here, cwd=cwd_ours)
         b = run(base, retry=True, env=env or here, cwd=cwd_base)
         t_ours.append(o["wall"])
@@ -212,7 +220,7 @@ def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: 
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "compare.jsonl", "a", encoding="utf-8") as f:  # every comparison kept, to check a figure
         f.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "against": label,
-                            "gold": gold.name, "trainee": trainee.name, "more_trainees": [p.name for p in more],
+                            "gold": gold.name, "trainee": trainee.name, "more_trainees": [p.name for p in more], "gold_cached": bool(a.gold_cached),
                             "wall_ours": t_ours, "wall_base": t_base,
                             "ratios": ratios, "ratio_median": statistics.median(ratios), "same_results": same,
                             "load_before": load_before, "load_after": os.getloadavg()[0],
@@ -224,6 +232,25 @@ def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: 
     print(f"ours / {label}, per pair: median {statistics.median(ratios):.2f}x "
           f"(min {min(ratios):.2f}, max {max(ratios):.2f}) over {a.runs} alternating rounds (the median of the "
           f"rounds' ratios, not the ratio of the medians; appended to {OUT / 'compare.jsonl'})")
+
+
+def with_gold_cache(cmd: list[str], gold: Path, d: Path, kept: dict, env: dict, cwd: Path) -> list[str]:
+    """``cmd`` with ``--cache-dir d`` for ``--no-cache``; ``d`` made afresh, holding the gold's
+    embeddings (``kept[d]``: its entry's name, which :func:`keep_gold` keeps with whatever
+    else of the gold the command stores beside it, e.g. its step changes)."""
+    shutil.rmtree(d, ignore_errors=True)
+    out = [x for x in cmd if x != "--no-cache"] + ["--cache-dir", str(d)]
+    run([*cmd[:3], "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)],
+        retry=True, env=env, cwd=cwd)
+    (entry,) = [q for q in d.rglob("*.npz") if ".scene-" not in q.name]
+    kept[d] = entry.stem
+    return out
+
+
+def keep_gold(d: Path, stem: str) -> None:
+    for q in d.rglob("*"):
+        if q.is_file() and not q.name.startswith(stem):
+            q.unlink()
 
 
 def parse_output(name: str, stdout: str):
@@ -264,6 +291,9 @@ def main() -> int:
     ap.add_argument("--trainees", type=int, default=1,
                     help="comparisons only: score this many trainees of the gold in one command (`sopilot "
                          "score GOLD T1 T2 ...`: what a gold scored against many trainees costs)")
+    ap.add_argument("--gold-cached", action="store_true",
+                    help="comparisons only: each command's gold is cached (--cache-dir of its own, warmed untimed; "
+                         "the trainees' entries removed after each run, what it keeps of the gold left)")
     ap.add_argument("--peer-src", type=Path, help="the published repository's src/ folder (adds it as a contender)")
     ap.add_argument("--peer-commit", default="", help="the published commit --peer-src was exported from (recorded)")
     ap.add_argument("--footage", default=DEFAULT_FOOTAGE, help=f"SECONDSxHEIGHT,... (default {DEFAULT_FOOTAGE})")
@@ -285,20 +315,22 @@ def main() -> int:
     specs = [s.strip() for s in a.footage.split(",") if s.strip()]
     pairs = {s: footage_pair(s, a.task) for s in specs}  # render everything before timing anything
 
-    def warm_gold_cache(spec: str, gold: Path) -> tuple[Path, Path]:
-        """A fresh cache folder holding the gold's embeddings only; (folder, the gold's entry)."""
+    def warm_gold_cache(spec: str, gold: Path, trainee: Path) -> tuple[Path, Path]:
+        """A fresh cache folder holding what `sopilot score` keeps of the gold only (its
+        embeddings, and its step changes as a pair with ``trainee`` makes them); (folder, the
+        gold's entry)."""
         d = OUT / "cache" / spec
         shutil.rmtree(d, ignore_errors=True)
         run([sopilot, "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)], retry=True)
-        entries = [q for q in d.rglob("*") if q.is_file()]
+        entries = [q for q in d.rglob("*") if q.is_file() and ".scene-" not in q.name]
         if len(entries) != 1 or not entries[0].name.endswith(".npz"):
             raise SystemExit(f"warming {d} left {entries}, not one .npz entry")
+        run([sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--cache-dir", str(d)], retry=True)
+        keep_only(d, entries[0])
         return d, entries[0]
 
     def keep_only(d: Path, entry: Path) -> None:
-        for q in d.rglob("*"):
-            if q.is_file() and q != entry:
-                q.unlink()
+        keep_gold(d, entry.stem)
 
     def contenders(gold: Path, trainee: Path, cache: Path) -> list[tuple[str, list[str], bool]]:
         c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--no-cache"], True),
@@ -315,7 +347,7 @@ def main() -> int:
     expect_cache = {"ours": {"gold": "off", "trainee": "off"}, "ours-cached": {"gold": "hit", "trainee": "miss"}}
     if not a.no_warmup:
         g, t = pairs[specs[0]]
-        d, entry = warm_gold_cache(specs[0], g)
+        d, entry = warm_gold_cache(specs[0], g, t)
         for name, cmd, retry in contenders(g, t, d):
             run(cmd, retry=retry)
             keep_only(d, entry)
@@ -323,7 +355,7 @@ def main() -> int:
     results = []
     for spec in specs:
         gold, trainee = pairs[spec]
-        cache_dir, gold_entry = warm_gold_cache(spec, gold)
+        cache_dir, gold_entry = warm_gold_cache(spec, gold, trainee)
         cs = contenders(gold, trainee, cache_dir)
         run(cs[-1][1])  # untimed decode pass: both files in the page cache
         runs: dict[str, list[dict]] = {name: [] for name, _, _ in cs}

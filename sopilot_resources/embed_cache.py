@@ -11,6 +11,10 @@ bytes. Bounded: after each write the least recently used entries (by modificatio
 refreshed on every hit) are removed until the cache holds at most ``max_bytes``; an entry
 another process removes meanwhile is a miss, never an error.
 
+A gold's step changes (where each step changes the work area: the costly part of the scene
+comparison that only the gold decides) are kept beside its entry by :mod:`.scene.gold_store`,
+as ``<key>.scene-<digest>.npz``: counted in the cache's size and trimmed with the entries.
+
 Where: ``--cache-dir``, else ``SOPILOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/sopilot/embeddings``
 (``~/.cache/sopilot/embeddings``). Size: ``SOPILOT_CACHE_MAX_MB`` (default 2048).
 """

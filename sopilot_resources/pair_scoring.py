@@ -91,6 +91,10 @@ def load_pair(store: VideoStore, registry: Registry, pair: PairRecord, embedder_
     if gpath not in golds:
         golds[gpath] = ClipEmbeddings.load(gpath)
         golds[gpath].vectors.setflags(write=False)
+        if golds[gpath].stills is not None:  # its step changes kept beside it, for the next run
+            from .scene.gold_store import GoldStore
+
+            golds[gpath].stills.store = GoldStore(gpath.parent, "gold")
     t = ClipEmbeddings.load(store.embeddings_path(trainee.sha256, embedder_key))
     return golds[gpath], t, parse_steps(steps_doc["steps"]), gold, trainee
 

@@ -9,7 +9,9 @@ trainees, in one process.
   (each video decodes in one thread and embeds in another), so the next trainee decodes
   while the previous one is scored.
 - **Never embed a video twice.** With a :class:`~.embed_cache.EmbeddingCache`, a video whose
-  embeddings are cached is read back instead of decoded; new ones are stored.
+  embeddings are cached is read back instead of decoded; new ones are stored, and so are a
+  gold's step changes (:mod:`.scene.gold_store`), the costly part of the scene comparison that
+  only the gold decides.
 - **One BLAS thread.** The engine's matrices are small (hundreds of clips); with the default
   pool of one BLAS thread per core, a small product waits on threads that are busy decoding
   (on a loaded 2-core machine a 10x1264 by 1264x117 product took 26-48 ms instead of 0.1 ms).
@@ -68,6 +70,7 @@ class Ingested:
     embeddings: object
     cache: str
     seconds: float
+    key: str | None = None  #: its cache entry's key (None: no cache)
 
 
 @dataclass
@@ -91,14 +94,14 @@ def ingest_one(path: str, embedder, cache, stills_fps: float, stop: threading.Ev
         key = cache.key(path, embedder.identity(), sampling.to_dict(), stills_fps)
         hit = cache.get(key)
         if hit is not None:
-            return Ingested(path, hit, "hit", time.perf_counter() - t0)
+            return Ingested(path, hit, "hit", time.perf_counter() - t0, key)
     if stop is not None and stop.is_set():
         raise SopilotError(f"{path}: not decoded, the command stopped first")
     emb = ingest_video(path, embedder, sampling, stills_fps=stills_fps, _stop=stop)
     state = "off"
     if cache is not None:
         state = "miss" if cache.put(key, emb) is not None else "unwritable"
-    return Ingested(path, emb, state, time.perf_counter() - t0)
+    return Ingested(path, emb, state, time.perf_counter() - t0, key if state in ("hit", "miss") else None)
 
 
 def score_files(gold: str | Path, trainees: list[str | Path], steps_path=None, profile_path=None,
@@ -125,6 +128,7 @@ def score_files(gold: str | Path, trainees: list[str | Path], steps_path=None, p
         warm = warm_engine()  # after the decoders: they need nothing it imports
         try:
             g = futures[0].result()
+            keep_gold_scene(g, cache)
             warm.join()
             for k, (path, fut) in enumerate(zip(trainees, futures[1:])):
                 out = _score_one(g, str(path), fut, steps, profile, device, scene, side, t_start)
@@ -136,6 +140,16 @@ def score_files(gold: str | Path, trainees: list[str | Path], steps_path=None, p
             stop.set()
             for f in futures:
                 f.cancel()
+
+
+def keep_gold_scene(g: Ingested, cache) -> None:
+    """With a cache, the gold's step changes are also kept in it for the next command
+    (:mod:`.scene.gold_store`)."""
+    stills = getattr(g.embeddings, "stills", None)
+    if cache is not None and g.key is not None and stills is not None:
+        from .scene.gold_store import GoldStore
+
+        stills.store = GoldStore.in_cache(cache.root, g.key)
 
 
 def _score_one(g: Ingested, path: str, fut: Future, steps, profile, device, scene, side, t_start) -> FileScore:

@@ -45,8 +45,11 @@ class Stills:
     #: what is derived from these stills and kept with them, keyed by what it depends on: the
     #: scene comparison keeps a gold's step regions and settled scenes here
     #: (:func:`.scene.evidence.scene_evidence`), so a gold scored against many trainees, or
-    #: against every cycle of a shift recording, makes them once; never saved
+    #: against every cycle of a shift recording, makes them once; never saved with the stills
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    #: where some of the memo is also kept between commands (:class:`.scene.gold_store.GoldStore`:
+    #: ``get(key)`` -> value or None, ``put(key, value)``), None: nowhere
+    store: object | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(len(self.times))

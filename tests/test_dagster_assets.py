@@ -151,6 +151,23 @@ def test_scores_in_duckdb(scored):
     assert devs and sum(d["penalty"] for d in devs) == pytest.approx(100 - by["swapped.avi"]["score"], abs=0.05)
 
 
+def test_the_gold_step_changes_are_kept_beside_its_embeddings(scored, monkeypatch):
+    """Scoring the swapped trainee made the gold's step changes; they are kept in the gold's
+    work folder (scene/gold_store.py), where the next run's pairs read them back."""
+    from sopilot_resources.scene import compare
+
+    w = scored
+    gold = next(r for r in w["reg"].videos() if r.file_name == "gold.avi")
+    (emb,) = w["root"].rglob(f"videos/{gold.sha256}/*/embeddings.npz")
+    kept = sorted(emb.parent.glob("gold.scene-*.npz"))
+    assert kept, f"no gold step changes beside {emb}"
+    made = []
+    real = compare.gold_changes
+    monkeypatch.setattr(compare, "gold_changes", lambda *a, **k: made.append(1) or real(*a, **k))
+    materialize(w, [build_score_assets(w["v"], S)], pair_of(w, "swapped.avi"))  # another run
+    assert not made and sorted(emb.parent.glob("gold.scene-*.npz")) == kept  # read back, none made
+
+
 def test_rescoring_a_pair_replaces_its_rows(scored):
     w = scored
     materialize(w, [build_score_assets(w["v"], S)], pair_of(w, "good.avi"))

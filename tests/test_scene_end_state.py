@@ -26,7 +26,7 @@ from sopilot_resources.scene import scene_evidence  # noqa: E402
 
 
 def _change(before: np.ndarray, after: np.ndarray, region: np.ndarray) -> GoldChange:
-    return GoldChange(0, region, before, after, after - before, lasts=True)
+    return GoldChange(0, region, after - before, lasts=True)
 
 
 def test_an_end_that_looks_like_before_the_step_is_undone_one_like_after_is_not():

@@ -135,7 +135,7 @@ def test_stills_kept_larger_show_a_small_part_the_comparisons_pictures_cannot(mo
     no step's change is visible at all."""
     import cv2
 
-    from sopilot_resources.scoring.detect_scene import DONE_AGREE, DONE_MAG
+    from sopilot_resources.scoring.detect_scene_done import DONE_AGREE, DONE_MAG
 
     gold = replace(GOLD, part=0, scale=2)
     spots = list(SPOTS[:4])
@@ -201,7 +201,7 @@ def test_a_faint_change_that_correlates_is_not_the_step_done():
     region[10:20, 20:35] = True
     change = np.zeros((40, 60, 3), np.float32)
     change[region] = rng.normal(0, 30, (region.sum(), 3))
-    gc = GoldChange(1, region, change, change, change, lasts=True)
+    gc = GoldChange(1, region, change, lasts=True)
     base = rng.normal(0, 1, (40, 60, 3)).astype(np.float32)
     times = np.arange(4.0)
     for k, expect in ((0.1, 0.0), (1.0, 0.99)):
@@ -253,8 +253,8 @@ def test_a_neighbours_look_alike_change_is_not_the_step_done():
     seal = body + rng.normal(0, 25, body.shape).astype(np.float32) * region[..., None]  # the seal: alike
     before = rng.uniform(80, 160, (40, 60, 3)).astype(np.float32)
     scenes = TraineeScenes(np.array([1.0, 4.0]), [before, before + body], np.array([np.nan, np.nan]))
-    mine = GoldChange(1, region, before, before + seal, seal, lasts=True)
-    theirs = GoldChange(0, region, before, before + body, body, lasts=True)
+    mine = GoldChange(1, region, seal, lasts=True)
+    theirs = GoldChange(0, region, body, lasts=True)
     alone = change_anywhere(mine, (1.0, 4.0), scenes)
     assert alone[0] > 0.75  # on its own, the body's placing passes for the seal fitted
     guarded = change_anywhere(mine, (1.0, 4.0), scenes, [theirs])

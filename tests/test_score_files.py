@@ -56,7 +56,8 @@ def test_no_cache_writes_nothing_and_the_default_cache_is_the_env_one(videos, tm
     assert main(["score", str(gold), str(same), "--json", "--no-cache"]) == 0
     assert not (tmp_path / "env").exists()
     assert main(["score", str(gold), str(same), "--json"]) == 0
-    assert len(list((tmp_path / "env").glob("??/*.npz"))) == 2
+    entries = list((tmp_path / "env").glob("??/*.npz"))
+    assert len([p for p in entries if ".scene-" not in p.name]) == 2  # and any gold step changes kept
     capsys.readouterr()
 
 
@@ -75,7 +76,7 @@ def test_cache_is_bounded_least_recently_used_first(videos, tmp_path):
     # room for the gold and one trainee (with slack), not for two trainees
     small = EmbeddingCache(tmp_path, max_bytes=int(gold_entry.stat().st_size + 1.5 * other.stat().st_size))
     list(score_files(gold, [swapped], cache=small))  # swapped is added: the least recently used goes
-    left = {p.name for _, _, p in small.entries()}
+    left = {p.name for _, _, p in small.entries() if ".scene-" not in p.name}  # not the gold's step changes
     assert len(left) == 2 and gold_entry.name in left and other.name not in left
 
 
@@ -103,3 +104,25 @@ def test_a_bad_gold_stops_the_command_at_once(videos, capsys):
     assert main(["score", str(bad), str(same), str(swapped), "--no-cache"]) == 2
     err = capsys.readouterr().err
     assert "bad.mp4" in err and "Traceback" not in err and time.perf_counter() - t0 < 30
+
+
+def test_the_gold_step_changes_are_kept_with_its_cached_embeddings(videos, tmp_path, monkeypatch):
+    """A second command against a cached gold reads its step changes back instead of making
+    them (:mod:`sopilot_resources.scene.gold_store`), with the same result."""
+    from sopilot_resources.scene import compare
+
+    d, gold, _, swapped, _ = videos
+    made = []
+    real = compare.gold_changes
+    monkeypatch.setattr(compare, "gold_changes", lambda *a, **k: made.append(1) or real(*a, **k))
+    first = list(score_files(gold, [swapped], cache=EmbeddingCache.at(tmp_path)))[0].result
+    assert made, "the swapped trainee's scene comparison reads the gold's step changes"
+    kept = list(tmp_path.glob("??/*.scene-*.npz"))
+    assert len(kept) == len(made) and all(p.name.startswith(p.parent.name) for p in kept)
+    made.clear()
+    again = list(score_files(gold, [swapped], cache=EmbeddingCache.at(tmp_path)))[0].result
+    assert not made  # read back
+    assert (again.score, again.verdict) == (first.score, first.verdict)
+    assert [x.to_dict() for x in again.deviations] == [x.to_dict() for x in first.deviations]
+    list(score_files(gold, [swapped], cache=None))  # no cache: made again, nothing stored
+    assert made and len(list(tmp_path.glob("??/*.scene-*.npz"))) == len(kept)

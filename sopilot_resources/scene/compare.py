@@ -92,9 +92,15 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
 def kept(gold: Stills, key: tuple, make: Callable):
     """``make()``, kept in the gold's memo (:attr:`..stills.Stills.memo`) under ``key`` (what
     it depends on besides the gold's stills) for the next pair of that gold; its arrays are
-    made read-only (shared by every pair)."""
+    made read-only (shared by every pair). With a store (:attr:`..stills.Stills.store`: the
+    gold's cache entry, :mod:`.gold_store`), what it keeps is read from it, or made and put there."""
     if key not in gold.memo:
-        gold.memo[key] = _read_only(make())
+        value = gold.store.get(key) if gold.store is not None else None
+        if value is None:
+            value = make()
+            if gold.store is not None:
+                gold.store.put(key, value)
+        gold.memo[key] = _read_only(value)
     return gold.memo[key]
 
 
@@ -105,6 +111,6 @@ def _read_only(x):
         for v in x:
             _read_only(v)
     elif isinstance(x, GoldChange):
-        for v in (x.region, x.before, x.after, x.change):
+        for v in (x.region, x.change):
             _read_only(v)
     return x

@@ -82,15 +82,14 @@ def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
 
 @dataclass
 class GoldChange:
-    """What gold step ``index`` changes: ``region`` (H, W) bool, the settled scene ``before``
-    and ``after`` it (H, W, 3) and the change (after - before, lighting removed). ``lasts``:
+    """What gold step ``index`` changes: ``region`` (H, W) bool and ``change`` (H, W, 3): the
+    settled scene after it minus the one before it, lighting removed (read only at the steps'
+    regions: :mod:`.search` reads a neighbour's change at a step's region). ``lasts``:
     the region was checked to last both ways (:func:`lasting`; a fixed camera's step with
     stills of the gold before and after it), so the performer resting in a window is not in it."""
 
     index: int
     region: np.ndarray
-    before: np.ndarray
-    after: np.ndarray
     change: np.ndarray
     lasts: bool = False
     reliability: float = 1.0
@@ -151,7 +150,7 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         s0, s1 = gold_change(g, spans, s, end, shift=0.75)
         f0, f1 = flatten_light(g0), flatten_light(g1)
         d1, d2 = f1 - f0, flatten_light(s1) - flatten_light(s0)
-        return g0, g1, f0, f1, d1, d2, consistent_region(d1, d2)
+        return f0, f1, d1, d2, consistent_region(d1, d2)
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
         cands = dict(zip(wanted, pool.map(candidate, wanted)))
@@ -165,7 +164,7 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         pos[union] = np.arange(int(union.sum()))
         line = times[idx], flat_at(g, idx, union), pos
     out: list[GoldChange | None] = [None] * len(spans)
-    for s, (g0, g1, f0, f1, d1, d2, region) in cands.items():
+    for s, (f0, f1, d1, d2, region) in cands.items():
         lasts = False
         if line is not None and region.any():
             ys, xs = np.nonzero(region)
@@ -175,5 +174,5 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
             region = off_border(region)  # what lasts and reaches into the view from its border
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
         rel = correlation(d1[ok].ravel(), d2[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
-        out[s] = GoldChange(s, region, g0, g1, d1, lasts, rel) if rel >= RELIABLE else None
+        out[s] = GoldChange(s, region, d1, lasts, rel) if rel >= RELIABLE else None
     return out

@@ -30,7 +30,7 @@ from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
 from .detect_handoff import handed_on
-from .detect_scene_done import slow_for_done
+from .detect_scene_done import made_steps, slow_for_done
 from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -46,11 +46,6 @@ LEAD, TAIL = 0.5, 1.0
 #: region of the step during which it was made, is that step done at the wrong place; farther
 #: away, it is an extra action
 NEAR_PX = 12
-#: both ways: the trainee made a step's change when, at some level of pictures searched, it
-#: correlates this well with the gold's (the stills as kept, "detail", show a small part's
-#: change with its noise, so a step done reaches less there: docs/bench/accuracy.md, "Detail
-#: round"), at a size within DONE_MAG of it
-DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
 
 
 def confidence(strength: float) -> float:
@@ -137,11 +132,11 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     by_step = {d.gold_step: d for d in devs if d.type in clip_kinds}
     # both ways: a step the clips report missing or wrong whose change the trainee made, like
     # the gold's and where the gold's is, between the steps around it, is done
-    done: dict[int, float] = {}  # step -> trainee seconds by which its change was made
-    for s, found in scene.made_anywhere({s: gold_spans[s] for s in by_step}).items():
-        made = [m for m in found if m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1] and m[2] >= 0.5]
-        if made:
-            done[s] = min(m[3] for m in made)
+    done = made_steps(scene, {s: gold_spans[s] for s in by_step})
+    kept = [x for x in devs if not any(x is by_step[s] for s in done)]
+    late = {d.gold_step for d in done_out_of_order(done, status, tr_spans, kept, profile)}
+    if late:  # out of order as the comparison's pictures see it: the stills as kept may show it earlier
+        done = made_steps(scene, {s: gold_spans[s] for s in late}, known=done)
     expected = pe.expected * tr_tl.hop  # (S,) seconds
     devs = [x for x in devs if not any(x is by_step[s] for s in done)
             and not slow_for_done(x, done, expected, profile.slow_ratio)]

@@ -1,11 +1,39 @@
-"""A step the pictures found done (the both-ways search of :mod:`.detect_scene`) also explains
-time the clips gave to a neighbour: a ``slow_step`` whose span holds it is the two steps."""
+"""Steps the pictures find done (the both-ways search of :mod:`.detect_scene`:
+:func:`made_steps`), and the time they explain: a clips' ``slow_step`` whose span holds such a
+step is the two steps (:func:`slow_for_done`)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .deviation import Deviation
 from .detect_scene_order import ORDER_SLACK
+
+#: both ways: the trainee made a step's change when, at some level of pictures searched, it
+#: correlates this well with the gold's (the stills as kept, "detail", show a small part's
+#: change with its noise, so a step done reaches less there: docs/bench/accuracy.md, "Detail
+#: round"), at a size within DONE_MAG of it
+DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
+
+
+def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None) -> dict[int, float]:
+    """Per gold step of ``spans`` whose change the trainee made (at some level of pictures,
+    ``DONE_AGREE`` / ``DONE_MAG``): the trainee seconds by which it was made. The comparison's
+    own pictures are searched first, and the stills as kept ("detail", four times the pixels)
+    only for the steps they leave undecided (a step is done when either level finds its
+    change). ``known``: steps already found made (this function's earlier answer): only the
+    finer levels are searched for ``spans``, for an earlier moment, and the answer is
+    ``known`` with those moments lowered (the caller asks for the steps whose moment at the
+    comparison's pictures puts them out of order: docs/scene.md, "Cost")."""
+    done: dict[int, float] = dict(known or {})
+    names = [lv.name for lv in scene.levels]
+    finer = [names[:-1]] if len(names) > 1 else []
+    for levels in finer if known is not None else ([names[-1:]] + finer if finer else [None]):
+        ask = {s: sp for s, sp in spans.items() if known is not None or s not in done}
+        for s, found in (scene.made_anywhere(ask, levels=levels).items() if ask else ()):
+            made = [m for m in found if m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1] and m[2] >= 0.5]
+            if made:
+                done[s] = min([m[3] for m in made] + ([done[s]] if s in done else []))
+    return done
 
 
 def slow_for_done(d: Deviation, done: dict[int, float], expected: np.ndarray, slow_ratio: float) -> bool:
