@@ -13,6 +13,8 @@
         --vs-tree ../wt_old       # ... with the gold's true steps file (the end-state check needs one)
     .venv/bin/python benchmarks/bench_score.py --runs 5 --with-steps --trainees 4 --vs-tree ../wt_old
                                   # one gold, four trainees in one command
+    .venv/bin/python benchmarks/bench_score.py --runs 7 --with-steps --gold-cached --vs-tree ../wt_old
+                                  # each command with its gold cached (embeddings, step changes)
 
 Contenders, each run as a whole cold process on the same gold/trainee pair, alternately
 (ours, ours-cached, re-impl, published, decode, ours, ...; ``--runs`` rounds per footage):

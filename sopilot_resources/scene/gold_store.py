@@ -1,8 +1,8 @@
 """A gold's step changes kept on disk beside its cached embeddings, from one command to the next.
 
 Where a gold's steps change the work area (:func:`.regions.gold_changes`) is the costly part
-of a pair's scene comparison that only the gold decides: about 0.6 s of 640 px pictures for a
-one-minute 720p gold. One command keeps it in the gold's memo (:attr:`..stills.Stills.memo`)
+of a pair's scene comparison that only the gold decides (about 0.6 s for a one-minute 720p
+gold with its 6 steps, 4.3 s for a two-minute one with 24 detected steps). One command keeps it in the gold's memo (:attr:`..stills.Stills.memo`)
 for all its trainees; this keeps it for the next command too, in the embedding cache
 (:class:`..embed_cache.EmbeddingCache`), so ``sopilot score GOLD T`` run again for each new
 trainee pays it once per gold, and in the Dagster video store beside the gold's embeddings, so
@@ -14,8 +14,8 @@ that makes them (:func:`code_version`): an edited engine misses instead of readi
 another version made. Compact: each step's region as bits, and its change only at the union
 of all steps' regions (the only pixels read: a step's own region, where its neighbours'
 changes are also read); elsewhere NaN. Written like the cache's entries (a unique name, then
-renamed into place) and trimmed with them (least recently used first); a damaged entry is a
-miss and is removed.
+renamed into place), and in the cache trimmed with them (least recently used first); a
+damaged entry is a miss and is removed.
 """
 from __future__ import annotations
 
