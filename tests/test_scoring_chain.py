@@ -140,7 +140,7 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     diffs = [LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask),
              LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(5.0, 5.5), mask=mask)]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: [] for s in spans})
+                            made_anywhere=lambda spans, levels=None: {s: [] for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     kept = copy.deepcopy(devs)
     out = untouched(scene_deviations, pe, status, devs)
@@ -164,7 +164,7 @@ def test_a_change_first_seen_in_the_last_seconds_is_not_used(seen_before_end, ex
     end = pe.trainee_end
     diff = LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(end - 9.0, end - seen_before_end), mask=mask)
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[diff]), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: [] for s in spans})
+                            made_anywhere=lambda spans, levels=None: {s: [] for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     assert [d.type for d in scene_deviations(pe, status, [])] == expect
 
@@ -184,7 +184,7 @@ def test_a_step_the_pictures_find_done_after_the_next_one_is_out_of_order(when, 
     made = {None: None, "after": t_next_end + 3.0, "in place": pe.tr_tl.t0(nxt.start) - 0.5}[when]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans}, levels=[])
+                            made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     out = scene_deviations(pe, status, devs)
     got = [(d.type, d.gold_step) for d in out]
@@ -217,7 +217,7 @@ def test_a_slow_step_that_held_a_step_the_pictures_found_done_is_not_slow(made_a
     made = {None: None, "in the span": t0 + exp[1] + 0.5 * exp[2], "before it": t0 - 1.0}[made_at]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
-                            made_anywhere=lambda spans: {s: (found if s == 2 else []) for s in spans}, levels=[])
+                            made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     out = scene_deviations(pe, status, [slow, missed])
     assert sorted((d.type, d.gold_step) for d in out) == expect
