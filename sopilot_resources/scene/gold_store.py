@@ -2,8 +2,9 @@
 
 Where a gold's steps change the work area (:func:`.regions.gold_changes`) is the costly part
 of a pair's scene comparison that only the gold decides (about 0.6 s for a one-minute 720p
-gold with its 6 steps, 4.3 s for a two-minute one with 24 detected steps). One command keeps it in the gold's memo (:attr:`..stills.Stills.memo`)
-for all its trainees; this keeps it for the next command too, in the embedding cache
+gold with its 6 steps, 4.3 s for a two-minute one with 22 detected steps). One command keeps
+it in the gold's memo (:attr:`..stills.Stills.memo`) for all its trainees; this keeps it for
+the next command too, in the embedding cache
 (:class:`..embed_cache.EmbeddingCache`), so ``sopilot score GOLD T`` run again for each new
 trainee pays it once per gold, and in the Dagster video store beside the gold's embeddings, so
 the runs that score each new trainee's pair do too.
