@@ -236,17 +236,25 @@ def compare_pair(a, gold: Path, trainee: Path, steps: Path | None = None, more: 
           f"rounds' ratios, not the ratio of the medians; appended to {OUT / 'compare.jsonl'})")
 
 
-def with_gold_cache(cmd: list[str], gold: Path, d: Path, kept: dict, env: dict, cwd: Path) -> list[str]:
-    """``cmd`` with ``--cache-dir d`` for ``--no-cache``; ``d`` made afresh, holding the gold's
-    embeddings (``kept[d]``: its entry's name, which :func:`keep_gold` keeps with whatever
-    else of the gold the command stores beside it, e.g. its step changes)."""
+def gold_only_cache(sopilot: list[str], gold: Path, d: Path, env: dict | None = None, cwd: Path | None = None) -> Path:
+    """``d`` emptied, then holding the gold's embeddings only (``sopilot score GOLD GOLD
+    --cache-dir d``, untimed; ``sopilot``: the command before ``score``); its entry's path.
+    :func:`keep_gold` keeps it with whatever else of the gold a later run stores beside it."""
     shutil.rmtree(d, ignore_errors=True)
-    out = [x for x in cmd if x != "--no-cache"] + ["--cache-dir", str(d)]
-    run([*cmd[:3], "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)],
+    run([*sopilot, "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)],
         retry=True, env=env, cwd=cwd)
-    (entry,) = [q for q in d.rglob("*.npz") if ".scene-" not in q.name]
-    kept[d] = entry.stem
-    return out
+    entries = [q for q in d.rglob("*") if q.is_file() and ".scene-" not in q.name]
+    if len(entries) != 1 or not entries[0].name.endswith(".npz"):
+        raise SystemExit(f"warming {d} left {entries}, not one .npz entry")
+    return entries[0]
+
+
+def with_gold_cache(cmd: list[str], gold: Path, d: Path, kept: dict, env: dict, cwd: Path) -> list[str]:
+    """``cmd`` (``python -m sopilot_assets.cli score ... --no-cache``) with ``--cache-dir d``
+    instead, ``d`` holding the gold's embeddings only (:func:`gold_only_cache`; ``kept[d]``:
+    its entry's name)."""
+    kept[d] = gold_only_cache(cmd[:3], gold, d, env, cwd).stem
+    return [x for x in cmd if x != "--no-cache"] + ["--cache-dir", str(d)]
 
 
 def keep_gold(d: Path, stem: str) -> None:
@@ -322,17 +330,10 @@ def main() -> int:
         embeddings, and its step changes as a pair with ``trainee`` makes them); (folder, the
         gold's entry)."""
         d = OUT / "cache" / spec
-        shutil.rmtree(d, ignore_errors=True)
-        run([sopilot, "score", str(gold), str(gold), "--json", "--compact", "--cache-dir", str(d)], retry=True)
-        entries = [q for q in d.rglob("*") if q.is_file() and ".scene-" not in q.name]
-        if len(entries) != 1 or not entries[0].name.endswith(".npz"):
-            raise SystemExit(f"warming {d} left {entries}, not one .npz entry")
+        entry = gold_only_cache([sopilot], gold, d)
         run([sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--cache-dir", str(d)], retry=True)
-        keep_only(d, entries[0])
-        return d, entries[0]
-
-    def keep_only(d: Path, entry: Path) -> None:
         keep_gold(d, entry.stem)
+        return d, entry
 
     def contenders(gold: Path, trainee: Path, cache: Path) -> list[tuple[str, list[str], bool]]:
         c = [("ours", [sopilot, "score", str(gold), str(trainee), "--json", "--compact", "--no-cache"], True),
@@ -352,7 +353,7 @@ def main() -> int:
         d, entry = warm_gold_cache(specs[0], g, t)
         for name, cmd, retry in contenders(g, t, d):
             run(cmd, retry=retry)
-            keep_only(d, entry)
+            keep_gold(d, entry.stem)
 
     results = []
     for spec in specs:
@@ -366,7 +367,7 @@ def main() -> int:
                 x = run(cmd, retry=retry)
                 x["out"] = parse_output(name, x.pop("stdout"))
                 if name == "ours-cached":
-                    keep_only(cache_dir, gold_entry)  # untimed: the next round's trainee misses again
+                    keep_gold(cache_dir, gold_entry.stem)  # untimed: the next round's trainee misses again
                 if name in expect_cache and x["out"]["cache"] != expect_cache[name]:
                     raise SystemExit(f"{spec} {name}: embeddings cache {x['out']['cache']}, "
                                      f"expected {expect_cache[name]}")

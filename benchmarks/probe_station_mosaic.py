@@ -52,14 +52,15 @@ def registered(c: StillCache, ref, idx, size) -> tuple[np.ndarray, list[np.ndarr
     times, pics = [], []
     for i in idx:
         im = c.get(int(i))
-        pts = matched_points(ref, view(im), 12)
+        v = view(im)
+        pts = matched_points(ref, v, 12)
         if pts is None:
             continue
         m, inl = cv2.estimateAffinePartial2D(*pts, method=cv2.RANSAC, ransacReprojThreshold=3.0)
         if m is None or inl.sum() < 12:
             continue
         h = np.vstack([m, [0, 0, 1]])
-        if agreement_hp(ref.hp, view(im).hp, h) < MIN_AGREEMENT:
+        if agreement_hp(ref.hp, v.hp, h) < MIN_AGREEMENT:
             continue
         out = cv2.warpPerspective(im, h, size, flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP, borderValue=(-1e4,) * 3)
         out[(out < -1).any(-1)] = np.nan

@@ -101,7 +101,7 @@ def ingest_one(path: str, embedder, cache, stills_fps: float, stop: threading.Ev
     state = "off"
     if cache is not None:
         state = "miss" if cache.put(key, emb) is not None else "unwritable"
-    return Ingested(path, emb, state, time.perf_counter() - t0, key if state in ("hit", "miss") else None)
+    return Ingested(path, emb, state, time.perf_counter() - t0, key if state == "miss" else None)
 
 
 def score_files(gold: str | Path, trainees: list[str | Path], steps_path=None, profile_path=None,

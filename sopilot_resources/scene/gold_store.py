@@ -110,7 +110,8 @@ class GoldStore:
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - a damaged entry: drop it, make the changes again
-            p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder that cannot be written: only a miss
+                p.unlink(missing_ok=True)
             return None
         with contextlib.suppress(OSError):
             os.utime(p)  # most recently used, as the cache's own entries

@@ -99,8 +99,9 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
             line: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, bool]:
     """((...) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
     settled scenes (..., 3): a picture (H, W, 3), or some of its pixels (N, 3)) that are a
-    lasting result, not the performer resting in a window: the gold video (``line``:
-    :meth:`.pictures.StillCache.timeline`, (K, ..., 3) at the same pixels) shows the ``after``
+    lasting result, not the performer resting in a window: the gold video (``line``: (K,)
+    seconds and its stills then, one every PERSIST_STRIDE s, flattened, (K, ..., 3) at the
+    same pixels: :func:`.pictures.flat_at`) shows the ``after``
     look there in at least PERSIST of its stills after the step at ``span`` s and the
     ``before`` look in PERSIST of those before it, and its first still looks more like
     ``before`` there, its last more like ``after`` (an arm resting through one step's windows,

@@ -25,9 +25,13 @@ def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, fl
     ``known`` with those moments lowered (the caller asks for the steps whose moment at the
     comparison's pictures puts them out of order: docs/scene.md, "Cost")."""
     done: dict[int, float] = dict(known or {})
-    names = [lv.name for lv in scene.levels]
-    finer = [names[:-1]] if len(names) > 1 else []
-    for levels in finer if known is not None else ([names[-1:]] + finer if finer else [None]):
+    names = [lv.name for lv in scene.levels]  # finest first
+    coarse, finer = names[-1:], names[:-1]
+    if known is not None:
+        passes = [finer] if finer else []
+    else:
+        passes = [coarse, finer] if finer else [None]  # one level (or none named): ask as it is
+    for levels in passes:
         ask = {s: sp for s, sp in spans.items() if known is not None or s not in done}
         for s, found in (scene.made_anywhere(ask, levels=levels).items() if ask else ()):
             made = [m for m in found if m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1] and m[2] >= 0.5]
