@@ -29,9 +29,10 @@ from bench_accuracy import add_set_args, embeddings_on_disk, evaluate, load_set,
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.embeddings import ClipEmbeddings  # noqa: E402
 from sopilot_resources.ingest import ingest_video  # noqa: E402
-from sopilot_resources.scene.pictures import StillCache, settled  # noqa: E402
+from sopilot_resources.scene.pictures import StillCache  # noqa: E402
 from sopilot_resources.scene.register import register  # noqa: E402
 from sopilot_resources.scene.search import gold_is_fixed  # noqa: E402
+from sopilot_resources.scene.settle import settled  # noqa: E402
 
 KEYS = ("auc", "correct_pass", "defective_not_pass", "missing_detected", "swap_detected")
 

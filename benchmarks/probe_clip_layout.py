@@ -28,8 +28,9 @@ from bench_accuracy import _step_of, add_set_args, auc, embeddings_on_disk, load
 from clip_layout_warp import warp_vectors  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
-from sopilot_resources.scene.pictures import StillCache, settled  # noqa: E402
+from sopilot_resources.scene.pictures import StillCache  # noqa: E402
 from sopilot_resources.scene.register import register  # noqa: E402
+from sopilot_resources.scene.settle import settled  # noqa: E402
 from sopilot_resources.scoring.engine import score_embeddings  # noqa: E402
 from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
 

@@ -37,10 +37,11 @@ from bench_accuracy import embeddings_on_disk, load_set  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene.end_state import end_state  # noqa: E402
 from sopilot_resources.scene.outcome import _robust_scale  # noqa: E402
-from sopilot_resources.scene.pictures import COARSE_SIDE, StillCache, flatten_light, match_colours, settled  # noqa: E402
+from sopilot_resources.scene.pictures import COARSE_SIDE, StillCache, flatten_light, match_colours  # noqa: E402
 from sopilot_resources.scene.regions import (BORDER, GoldChange, consistent_region, correlation, lasting,  # noqa: E402
                                              off_border, slack_distance, windows)
 from sopilot_resources.scene.register import MIN_AGREEMENT, agreement_hp, matched_points, view  # noqa: E402
+from sopilot_resources.scene.settle import settled  # noqa: E402
 from sopilot_resources.scene.stations import dwell  # noqa: E402
 from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
 from sopilot_resources.scoring.profile import Profile  # noqa: E402

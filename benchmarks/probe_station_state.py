@@ -23,9 +23,10 @@ from sopilot_resources.embedders.registry import get_embedder
 from sopilot_resources.scoring.build_pair import build_evidence
 from sopilot_resources.scoring.profile import Profile
 from sopilot_resources.scoring.steps import find_sidecar, load_steps
-from sopilot_resources.scene.pictures import StillCache, settled, flatten_light, match_colours, COARSE_SIDE
+from sopilot_resources.scene.pictures import StillCache, flatten_light, match_colours, COARSE_SIDE
 from sopilot_resources.scene.regions import consistent_region, correlation, windows
 from sopilot_resources.scene.register import register, view
+from sopilot_resources.scene.settle import settled
 from sopilot_resources.scene.stations import at_station
 
 def sample(c, t, h=0.5):

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from sopilot_resources.scene import scene_evidence
-from sopilot_resources.scene.pictures import settled
 from sopilot_resources.scene.register import register
+from sopilot_resources.scene.settle import settled
 from sopilot_resources.scoring.detect_scene import STRONG
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,7 +41,7 @@ def test_settled_removes_a_moving_arm():
 def test_steady_undoes_camera_shake():
     import cv2
 
-    from sopilot_resources.scene.pictures import steady
+    from sopilot_resources.scene.settle import steady
 
     g = stills(GOLD).frame(0).astype(np.float32)
     moved = cv2.warpAffine(g, np.float32([[1, 0, 3.0], [0, 1, -2.0]]), (g.shape[1], g.shape[0]),

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from sopilot_resources.scene import scene_evidence
-from sopilot_resources.scene.pictures import StillCache, settled
+from sopilot_resources.scene.pictures import StillCache
 from sopilot_resources.scene.regions import gold_changes
 from sopilot_resources.scene.register import agreement, register, view
 from sopilot_resources.scene.search import change_anywhere, near_gold, trainee_scenes
+from sopilot_resources.scene.settle import settled
 from sopilot_resources.stills import Stills
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -9,8 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sopilot_resources.scene.pictures import StillCache, settled
+from sopilot_resources.scene.pictures import StillCache
 from sopilot_resources.scene.register import register, view
+from sopilot_resources.scene.settle import settled
 from sopilot_resources.scene.track import ANCHOR_EVERY, register_samples, scaled
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -12,9 +12,10 @@ from .end_state import end_scenes, gold_end_scene
 from .evidence import SceneEvidence
 from .levels import SearchLevel
 from .outcome import LASTING_K, outcome
-from .pictures import COARSE_SIDE, StillCache, settled
+from .pictures import COARSE_SIDE, StillCache
 from .regions import GoldChange, gold_changes
 from .search import TraineeScenes, gold_is_fixed, trainee_scenes
+from .settle import settled
 from .stations import StationDwell, station_dwell
 
 

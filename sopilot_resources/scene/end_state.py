@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .outcome import EDGE_SEC
-from .pictures import StillCache, flatten_light, match_colours, settled
+from .pictures import StillCache, flatten_light, match_colours
 from .regions import MIN_REGION, GoldChange, correlation
 from .register import Registration
+from .settle import settled
 from .track import scaled
 
 #: the trainee's end looks like the gold's scene before the step: the end scenes' difference

@@ -41,10 +41,10 @@ STORED = ("changes",)
 def code_version() -> str:
     """A digest of the source of the modules that make a gold's changes and decide how
     (whether its camera is fixed, which steps at which level)."""
-    from . import compare, pictures, pixel_ops, regions, register, search
+    from . import compare, pictures, pixel_ops, regions, register, search, settle
 
     h = hashlib.sha256()
-    for mod in (regions, pictures, pixel_ops, compare, search, register):
+    for mod in (regions, pictures, settle, pixel_ops, compare, search, register):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:16]
 

@@ -20,8 +20,9 @@ import cv2
 import numpy as np
 
 from .regions import BORDER, slack_distance
-from .pictures import StillCache, flatten_light, match_colours, region_box, settled
+from .pictures import StillCache, flatten_light, match_colours, region_box
 from .register import Registration, crop_warp, register
+from .settle import settled
 
 #: seconds of settled scene taken at the start and at the end
 EDGE_SEC = 2.5

@@ -1,4 +1,4 @@
-"""Pictures for scene comparison: decoded stills, settled states, lighting removed.
+"""Pictures for scene comparison: decoded stills, lighting removed (settled states: :mod:`.settle`).
 
 Images are float32 (H, W, 3) RGB in 0-255; NaN marks pixels never seen unoccluded.
 """
@@ -11,17 +11,7 @@ import cv2
 import numpy as np
 
 from ..stills import Stills
-from .pixel_ops import channels_finite, channels_sum, fill_nan, median_first_axis
 
-#: a pixel is taken as the performer (moving arm, hand, tool) in one still of a window when it
-#: differs from the window's per-pixel median by this many times the window's typical
-#: difference (and at least MOVE_FLOOR grey levels summed over RGB)
-MOVE_K, MOVE_FLOOR = 4.0, 24.0
-#: the performer's outline is blurred by motion and compression: masks grow by this many px
-MASK_GROW = 3
-#: a still is shifted onto its window's middle one only for a shift of at least SHIFT_MIN px
-#: that phase correlation finds clearly (peak response): a moving arm alone is not camera motion
-SHIFT_MIN, SHIFT_RESPONSE = 0.5, 0.2
 #: the high-pass that removes lighting gradients (sigma, px at 320 px wide)
 LIGHT_SIGMA = 10.0
 #: how far that blur reaches (3 sigma: beyond it, under 0.3 % of its weight)
@@ -86,58 +76,6 @@ def scene_workers() -> int:
     except AttributeError:  # not on Linux
         n = os.cpu_count() or 1
     return max(1, min(4, n))
-
-
-def steady(frames: np.ndarray) -> np.ndarray:
-    """(n, H, W, 3) stills of one short window, each shifted onto the middle one (phase
-    correlation of their grey pictures: camera shake, a camera that pans or drifts); pixels
-    shifted in from outside the picture are NaN."""
-    if len(frames) < 2:
-        return frames
-    grey = [cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames]
-    win = cv2.createHanningWindow(grey[0].shape[::-1], cv2.CV_32F)
-    ref = grey[len(grey) // 2]
-    h, w = ref.shape
-    out = np.empty_like(frames)
-    for i, (f, g) in enumerate(zip(frames, grey)):
-        if i == len(grey) // 2:  # the middle one itself
-            out[i] = f
-            continue
-        (dx, dy), response = cv2.phaseCorrelate(ref, g, win)
-        if (abs(dx) < SHIFT_MIN and abs(dy) < SHIFT_MIN) or response < SHIFT_RESPONSE:
-            out[i] = f
-            continue
-        m = np.float32([[1, 0, dx], [0, 1, dy]])
-        out[i] = cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=(np.nan, np.nan, np.nan))
-    return out
-
-
-def settled(frames: np.ndarray) -> np.ndarray:
-    """(n, H, W, 3) stills of one short window -> (H, W, 3) the scene without what moved.
-
-    The stills are first steadied (:func:`steady`). Per pixel, the mean of the stills in which
-    the pixel is not taken by the performer: it differs from the window's median by much more
-    than the window's typical difference, in a blob (isolated noisy pixels are not a
-    performer); NaN where it is taken in every one. One still: returned as it is."""
-    if len(frames) == 1:
-        return frames[0].copy()
-    frames = steady(frames)
-    # the middle still is never shifted: it fills what a shifted one lost at its border
-    med = median_first_axis(np.where(np.isnan(frames), frames[len(frames) // 2], frames))
-    dev = fill_nan(channels_sum(np.abs(frames - med)), np.inf)
-    finite = dev[np.isfinite(dev)]
-    thr = max(MOVE_K * float(np.median(finite)) if finite.size else MOVE_FLOOR, MOVE_FLOOR)
-    grow = np.ones((2 * MASK_GROW + 1, 2 * MASK_GROW + 1), np.uint8)
-    speck = np.ones((3, 3), np.uint8)
-    still = np.stack([cv2.dilate(cv2.morphologyEx((d > thr).astype(np.uint8), cv2.MORPH_OPEN, speck), grow) == 0
-                      for d in dev]) & channels_finite(frames)
-    n = still.sum(0)
-    total = np.einsum("nhwc,nhw->hwc", fill_nan(frames, 0.0), still.astype(np.float32))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = total / n[..., None]
-    out[n == 0] = np.nan
-    return out.astype(np.float32)
 
 
 def flatten_light(img: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Where each gold step changes the work area: the region its result occupies.
 
-For a gold step [a, b] the scene is taken *settled* (:func:`.pictures.settled`: the performer
+For a gold step [a, b] the scene is taken *settled* (:func:`.settle.settled`: the performer
 removed) in a window before it and a window after it (:func:`windows`); their difference,
 lighting removed, is the step's change. Its region is where two such estimates, with windows
 moved apart by 0.75 s, are both large and alike (the performer, caught in one window and not
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .pictures import StillCache, flat_at, flatten_light, scene_workers, settled
+from .pictures import StillCache, flat_at, flatten_light, scene_workers
+from .settle import settled
 
 REACH = 1.5
 #: the gold's change region: pixels whose change exceeds REGION_K x the picture's median change

@@ -17,9 +17,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .pictures import StillCache, flatten_light, scene_workers, settled
+from .pictures import StillCache, flatten_light, scene_workers
 from .regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
 from .register import Registration, agreement, register, view
+from .settle import settled
 from .track import register_samples, scaled
 
 #: the trainee's scene is sampled every STATE_STEP s (settled over +-STATE_HALF s)

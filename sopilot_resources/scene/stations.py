@@ -32,9 +32,10 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .pictures import StillCache, scene_workers, settled
+from .pictures import StillCache, scene_workers
 from .regions import windows
 from .register import View, matched_points, view
+from .settle import settled
 
 #: each video's scene is sampled every DWELL_STEP s, settled over +-DWELL_STEP s (the performer's
 #: arm removed: its features would hide the station's)

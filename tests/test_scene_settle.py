@@ -1,0 +1,66 @@
+"""The settled scene's numba kernels give what the NumPy passes they replace gave."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from sopilot_resources.scene.pixel_ops import channels_finite, channels_sum, fill_nan, median_first_axis
+from sopilot_resources.scene.settle import MASK_GROW, MOVE_FLOOR, MOVE_K, _deviation, settled, steady
+
+
+def numpy_settled(frames: np.ndarray) -> np.ndarray:
+    """The NumPy implementation the kernels replaced (kept here as the reference)."""
+    if len(frames) == 1:
+        return frames[0].copy()
+    frames = steady(frames)
+    med = median_first_axis(np.where(np.isnan(frames), frames[len(frames) // 2], frames))
+    dev = fill_nan(channels_sum(np.abs(frames - med)), np.inf)
+    finite = dev[np.isfinite(dev)]
+    thr = max(MOVE_K * float(np.median(finite)) if finite.size else MOVE_FLOOR, MOVE_FLOOR)
+    grow = np.ones((2 * MASK_GROW + 1, 2 * MASK_GROW + 1), np.uint8)
+    speck = np.ones((3, 3), np.uint8)
+    still = np.stack([cv2.dilate(cv2.morphologyEx((d > thr).astype(np.uint8), cv2.MORPH_OPEN, speck), grow) == 0
+                      for d in dev]) & channels_finite(frames)
+    n = still.sum(0)
+    total = np.einsum("nhwc,nhw->hwc", fill_nan(frames, 0.0), still.astype(np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / n[..., None]
+    out[n == 0] = np.nan
+    return out.astype(np.float32)
+
+
+def window(rng: np.random.Generator, n: int, shake: bool) -> np.ndarray:
+    """(n, 48, 64, 3) float32 stills of a textured scene, an arm (a dark bar) moving across,
+    noise, and (``shake``) the camera shifted by a few pixels between stills."""
+    base = cv2.GaussianBlur(rng.uniform(0, 255, (60, 76, 3)).astype(np.float32), (0, 0), 2.0)
+    out = []
+    for i in range(n):
+        dy, dx = (rng.integers(-3, 4, 2) if shake and i != n // 2 else (0, 0))
+        f = base[6 + dy:54 + dy, 6 + dx:70 + dx].copy()
+        f[10:20, 5 + 12 * i:15 + 12 * i] = 20.0  # the performer's arm
+        out.append(f + rng.normal(0, 2.0, f.shape).astype(np.float32))
+    return np.clip(np.stack(out), 0, 255).astype(np.float32)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 9])
+@pytest.mark.parametrize("shake", [False, True])
+def test_settled_matches_the_numpy_passes(n, shake):
+    rng = np.random.default_rng(n + 10 * shake)
+    frames = window(rng, n, shake)
+    got, want = settled(frames), numpy_settled(frames)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=1e-6, atol=1e-4)
+    if shake:
+        assert np.isnan(steady(frames)).any()  # the NaN paths were taken
+
+
+def test_the_deviation_is_the_summed_distance_to_the_median_and_inf_where_unseen():
+    rng = np.random.default_rng(3)
+    x = rng.normal(100, 20, (4, 5, 6, 3)).astype(np.float32)
+    x[0, 1, 1] = np.nan  # a pixel shifted in from outside: the middle still fills the median
+    med = median_first_axis(np.where(np.isnan(x), x[2], x))
+    want = fill_nan(channels_sum(np.abs(x - med)), np.inf)
+    np.testing.assert_array_equal(_deviation(np.ascontiguousarray(x)), want)
+    assert np.isinf(_deviation(x)[0, 1, 1])
