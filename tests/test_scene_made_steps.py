@@ -1,10 +1,17 @@
 """Which steps the pictures find made, and when (:func:`sopilot_resources.scoring.detect_scene_done.made_steps`):
-the comparison's own pictures first, the stills as kept only where they are needed."""
+the comparison's own pictures first, the stills as kept only where they are needed; and a
+clips' repeat that such a step explains (:func:`~sopilot_resources.scoring.detect_scene_done.repeat_for_done`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from sopilot_resources.scoring.detect_scene_done import made_steps
+import numpy as np
+import pytest
+
+from sopilot_resources.scoring.detect_scene_done import made_steps, repeat_for_done
+from sopilot_resources.scoring.deviation import Deviation
+from sopilot_resources.scoring.evidence import Span
 
 
 @dataclass
@@ -59,3 +66,26 @@ def test_one_level_is_searched_once():
     scene = Scene({"pictures": {1: (0.8, 1.0, 1.0, 4.0, "pictures")}}, levels=[Level("pictures")])
     assert made_steps(scene, SPANS) == {1: 4.0}
     assert scene.asked == [([0, 1, 2], None)]
+
+
+def _repeat_case(made_at):
+    """Step 2 located twice by the clips: at trainee 7-10 s (the best match) and again at
+    13-15 s (reported); step 1 missed by the clips and found made by the pictures at
+    ``made_at`` s, its expected time 3.5 s."""
+    ev = [None, None, SimpleNamespace(best=Span(14, 20, 0.9), second=Span(26, 30, 0.8))]
+    pe = SimpleNamespace(step_ev=ev, tr_tl=SimpleNamespace(t0=lambda i: i * 0.5, t1=lambda i: i * 0.5))
+    d = Deviation(type="repeated_step", gold_step=2, gold_step_name="insert pin", gold_time=None,
+                  trainee_time={"start_sec": 13.0, "end_sec": 15.0}, severity="quality", confidence=0.9,
+                  penalty=18.0, message="repeated")
+    done = {} if made_at is None else {1: made_at}
+    return d, pe, done, np.array([3.0, 3.5, 4.0])
+
+
+@pytest.mark.parametrize("made_at, expect", [(10.0, True), (9.0, True), (15.0, False), (6.0, False), (None, False)])
+def test_a_repeat_whose_other_occurrence_is_a_step_made_there_is_no_repeat(made_at, expect):
+    """The clips see step 2 at 7-10 s and again at 13-15 s; the pictures find step 1 made by
+    ``made_at``: by 9-10 s its 3.5 s cover the first occurrence (it was step 1's work, which
+    looks like step 2 in the clips), by 15 s they lie on the reported one, by 6 s they cover
+    under half of it."""
+    d, pe, done, expected = _repeat_case(made_at)
+    assert repeat_for_done(d, pe, done, expected) is expect

@@ -13,7 +13,8 @@ behind, not how they looked while being done.
   trainee made the gold step's change (the same change, in the same region) between the steps
   found around it; made after the next step (or before the previous one), it was done out of
   order (``order_swap``, :mod:`.detect_scene_order`). A clips' slow step whose span held such
-  a step is the two steps, not slow (:mod:`.detect_scene_done`).
+  a step is the two steps, not slow; a clips' extra action whose span held it is that step; a
+  clips' repeat whose other occurrence is that step's work is no repeat (:mod:`.detect_scene_done`).
 
 Differences that only appear at the very end of a video (the performer's last pose), whose
 moment cannot be told, or that are weaker than ``STRONG`` units of this pair's own noise are
@@ -30,7 +31,7 @@ from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
 from .detect_handoff import handed_on
-from .detect_scene_done import made_steps, slow_for_done
+from .detect_scene_done import extra_for_done, made_steps, repeat_for_done, slow_for_done
 from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -139,7 +140,9 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
         done = made_steps(scene, {s: gold_spans[s] for s in late}, known=done)
     expected = pe.expected * tr_tl.hop  # (S,) seconds
     devs = [x for x in devs if not any(x is by_step[s] for s in done)
-            and not slow_for_done(x, done, expected, profile.slow_ratio)]
+            and not slow_for_done(x, done, expected, profile.slow_ratio)
+            and not extra_for_done(x, done, expected, profile.extra_min_sec)
+            and not repeat_for_done(x, pe, done, expected)]
     devs += done_out_of_order(done, status, tr_spans, devs, profile)
     devs += handed_on(pe, status, {s: by_step[s] for s in done}, devs)  # the blame one step off
     # where each remaining clip deviation sits in ``devs`` (replaced there when backed up)

@@ -1,6 +1,9 @@
 """Steps the pictures find done (the both-ways search of :mod:`.detect_scene`:
 :func:`made_steps`), and the time they explain: a clips' ``slow_step`` whose span holds such a
-step is the two steps (:func:`slow_for_done`)."""
+step is the two steps (:func:`slow_for_done`); a clips' ``extra_action`` whose span holds one
+is that step's work, which the clips did not recognise (:func:`extra_for_done`); and a clips'
+``repeated_step`` whose other occurrence is such a step's work is no repeat
+(:func:`repeat_for_done`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,3 +57,47 @@ def slow_for_done(d: Deviation, done: dict[int, float], expected: np.ndarray, sl
         return False
     rest = (b - a) - float(sum(expected[s] for s in inside))
     return rest < slow_ratio * float(expected[d.gold_step])
+
+
+def extra_for_done(d: Deviation, done: dict[int, float], expected: np.ndarray, extra_min_sec: float) -> bool:
+    """Is ``d`` a clips-only ``extra_action`` whose work is a step the clips did not recognise
+    and the pictures found done in its span (``done``, ``expected``: as :func:`slow_for_done`)?
+    The clips call work that looks like no gold step an extra action; a step done under other
+    light or from another camera placement can look like none, yet leave the gold's change where
+    the gold's is (seed 3's terminals, filmed harshly: its second step's 6.5 s). Each such step
+    took the ``expected`` seconds up to the moment its change was made; it is, when the span
+    less what those stretches cover of it is shorter than an extra action (``extra_min_sec``):
+    an extra action done just before a step the clips missed keeps its own seconds."""
+    if d.type != "extra_action" or d.evidence is not None or d.trainee_time is None:
+        return False
+    a, b = d.trainee_time["start_sec"], d.trainee_time["end_sec"]
+    inside = [s for s, t in done.items() if a <= t <= b + ORDER_SLACK]
+    if not inside:
+        return False
+    covered = np.zeros(max(1, int(round((b - a) * 20))), bool)  # the span at 0.05 s
+    grid = a + (np.arange(len(covered)) + 0.5) / 20
+    for s in inside:
+        covered |= (grid >= done[s] - float(expected[s])) & (grid <= done[s])
+    return (b - a) * (1.0 - covered.mean()) < extra_min_sec
+
+
+def repeat_for_done(d: Deviation, pe, done: dict[int, float], expected: np.ndarray) -> bool:
+    """Is ``d`` a clips-only ``repeated_step`` whose other occurrence (the one it does not
+    report, :mod:`.detect_repeats`: ``pe.step_ev``) is the work of another step the clips
+    missed and the pictures found done (``done``, ``expected``: as :func:`slow_for_done`)?
+    A step that looks like its neighbour in the clips (the bracket's first two steps, under
+    harsh light or another performer's hands: seeds 0, 9 and 13) gives the neighbour two
+    occurrences. It is, when that step's stretch (its ``expected`` seconds up to the moment its
+    change was made) covers half the other occurrence."""
+    if d.type != "repeated_step" or d.evidence is not None or d.trainee_time is None or d.gold_step is None:
+        return False
+    e = pe.step_ev[d.gold_step]
+    if e.second is None:
+        return False
+    occ = [(pe.tr_tl.t0(x.start), pe.tr_tl.t1(x.end)) for x in (e.best, e.second)]
+    a, b = d.trainee_time["start_sec"], d.trainee_time["end_sec"]
+    f0, f1 = max(occ, key=lambda o: abs(o[0] - a) + abs(o[1] - b))  # the occurrence not reported
+    for s, t in done.items():
+        if s != d.gold_step and min(f1, t) - max(f0, t - float(expected[s])) >= 0.5 * (f1 - f0):
+            return True
+    return False
