@@ -7,7 +7,8 @@ like the gold's. Plain NumPy/OpenCV on the stills kept at ingest (:mod:`..stills
 - :mod:`.register` - trainee pictures mapped onto the gold's (ORB + RANSAC homography, ECC);
 - :mod:`.regions` - per gold step, the region its result changes;
 - :mod:`.outcome` - what both performances left behind, and their lasting differences;
-- :mod:`.search` - where in the trainee's video a gold step's change was made;
+- :mod:`.search` - where in the trainee's video a gold step's change was made (:mod:`.match`:
+  every pair of its scenes compared at once);
 - :mod:`.stations` - how long a moving camera stays at each step's station;
 - :mod:`.evidence` - all of it for one pair, as the scoring engine reads it;
 - :mod:`.compare` - makes it (:func:`scene_evidence`, what the engine calls), keeping what only
