@@ -1,5 +1,6 @@
 """The scene search's pair comparison (:mod:`sopilot_resources.scene.match`, all pairs at once)
-gives what the plain loop it replaces gives: on small synthetic arrays with unseen pixels, a
+and the lasting check's count (:func:`~sopilot_resources.scene.regions.closer`, numba) give
+what the plain loops they replace give: on small synthetic arrays with unseen pixels, a
 neighbour's look-alike change, faint changes and ties."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sopilot_resources.scene.regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
+from sopilot_resources.scene.regions import (MIN_REGION, PERSIST, PERSIST_MIN, REGION_FLOOR, GoldChange, correlation,
+                                             lasting)
 from sopilot_resources.scene.search import MIN_SIZE, STATE_STEP, WHEN_TOL, TraineeScenes, change_anywhere, near_gold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -138,3 +140,79 @@ def test_nothing_to_compare():
         cut = TraineeScenes(scenes.times, flat, scenes.gold_times)
         assert change_anywhere(gc, (1.0, 3.0), cut, others) is None
         assert loop_change_anywhere(gc, (1.0, 3.0), cut, others) is None
+
+
+def loop_lasting_count(flat, own, other):
+    return (np.abs(flat - own).sum(-1) < np.abs(flat - other).sum(-1)).sum(0)
+
+
+def loop_lasting(before, after, span, line):
+    times, flat = line
+    ok, both = np.ones(before.shape[:-1], bool), True
+    for sel, own, other, edge in ((times >= span[1], after, before, flat[-1]),
+                                  (times <= span[0], before, after, flat[0])):
+        ok &= np.abs(edge - own).sum(-1) < np.abs(edge - other).sum(-1)
+        if sel.sum() < PERSIST_MIN:
+            both = False
+            continue
+        ok &= (np.abs(flat[sel] - own).sum(-1) < np.abs(flat[sel] - other).sum(-1)).mean(0) >= PERSIST
+    return ok, both
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lasting_check_keeps_what_the_loop_keeps(seed):
+    """Stills picked at some pixels (each pixel's stills together, as gold_changes hands them
+    over), or whole pictures; float32 or float64; NaN; steps at the start, middle and end."""
+    rng = np.random.default_rng(seed)
+    k, n = 40, 500
+    before, after = rng.normal(0, 20, (2, n, 3)).astype(np.float32)
+    times = np.arange(k, dtype=float)
+    switch = rng.integers(0, k, n)  # when each pixel turns from before to after
+    stills = np.where((times[:, None] >= switch)[..., None], after, before) + rng.normal(0, 12, (k, n, 3))
+    stills = stills.astype(np.float32)
+    stills[rng.random((k, n)) < 0.05] = np.nan
+    pixels = rng.permutation(n)
+    picked, before, after = stills[:, pixels], before[pixels], after[pixels]
+    assert not picked.flags.c_contiguous  # each pixel's stills together
+    for span in ((1.0, 2.0), (15.0, 20.0), (37.0, 38.5), (-1.0, 0.0), (39.5, 40.0)):
+        for flat in (picked, np.ascontiguousarray(picked), picked.astype(np.float64)):
+            got, want = lasting(before, after, span, (times, flat)), loop_lasting(before, after, span, (times, flat))
+            np.testing.assert_array_equal(got[0], want[0])
+            assert got[1] == want[1]
+        # whole pictures (H, W, 3) as well
+        pics = (times, picked.reshape(k, 20, 25, 3))
+        got = lasting(before.reshape(20, 25, 3), after.reshape(20, 25, 3), span, pics)
+        want = loop_lasting(before.reshape(20, 25, 3), after.reshape(20, 25, 3), span, pics)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[0].shape == (20, 25) and got[1] == want[1]
+
+
+def test_the_lasting_count_is_the_loops():
+    from sopilot_resources.scene.regions import closer
+
+    rng = np.random.default_rng(3)
+    flat = rng.integers(-3, 4, (30, 200, 3)).astype(np.float32)  # many equal distances: strict <
+    own, other = rng.integers(-3, 4, (2, 200, 3)).astype(np.float32)
+    flat[0, :10] = np.nan
+    for x in (flat, flat[:, ::-1], flat[5:17]):
+        np.testing.assert_array_equal(closer(x, own, other), loop_lasting_count(x, own, other))
+    assert closer(flat[:0], own, other).tolist() == [0] * 200
+
+
+def test_warm_kernels_loads_the_lasting_checks_overload():
+    """The lasting check of a fixed camera's gold (gold_changes) uses the overload that
+    warm_kernels loads: nothing new is compiled or loaded for it while scoring."""
+    from scene_synth import gold_take, stills
+
+    from sopilot_resources.scene.lasting_numba import closer_count
+    from sopilot_resources.scene.pictures import StillCache
+    from sopilot_resources.scene.regions import gold_changes
+    from sopilot_resources.warm_kernels import warm_kernels
+
+    warm_kernels()
+    warmed = set(map(str, closer_count.signatures))
+    gold = gold_take()
+    g = StillCache(stills(gold))
+    changes = gold_changes(g, gold.spans, float(g.stills.times[-1]), fixed=True)
+    assert any(c is not None and c.lasts for c in changes)  # the lasting check ran
+    assert set(map(str, closer_count.signatures)) == warmed

@@ -1,7 +1,8 @@
 """Scene-state evidence: what each step leaves behind in the work area, gold vs trainee.
 
 Clip embeddings tell *which* step is being done; these pictures tell whether its result looks
-like the gold's. Plain NumPy/OpenCV on the stills kept at ingest (:mod:`..stills`).
+like the gold's. NumPy/OpenCV on the stills kept at ingest (:mod:`..stills`), and one numba kernel
+(:mod:`.lasting_numba`).
 
 - :mod:`.pictures` - decoded stills, the settled scene without the performer, lighting removed;
 - :mod:`.register` - trainee pictures mapped onto the gold's (ORB + RANSAC homography, ECC);
