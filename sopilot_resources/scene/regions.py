@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from .pictures import StillCache, flat_at, flatten_light, scene_workers
+from .pixel_ops import channels_sum
 from .settle import settled
 
 REACH = 1.5
@@ -111,14 +112,31 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
     times, flat = line
     first, last = flat[0], flat[-1]
     ok, both = np.ones(before.shape[:-1], bool), True
-    for sel, own, other, edge in ((times >= span[1], after, before, last), (times <= span[0], before, after, first)):
-        ok &= np.abs(edge - own).sum(-1) < np.abs(edge - other).sum(-1)
-        if sel.sum() < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
+    # the stills after the step, then those before it (``times`` ascending: a slice each)
+    after_from, before_to = np.searchsorted(times, span[1], "left"), np.searchsorted(times, span[0], "right")
+    for sel, own, other, edge in ((slice(after_from, None), after, before, last),
+                                  (slice(0, before_to), before, after, first)):
+        ok &= channels_sum(np.abs(edge - own)) < channels_sum(np.abs(edge - other))
+        part = flat[sel]
+        if len(part) < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
             both = False
             continue
-        close = np.abs(flat[sel] - own).sum(-1) < np.abs(flat[sel] - other).sum(-1)
-        ok &= close.mean(0) >= PERSIST
+        ok &= closer(part, own, other) / len(part) >= PERSIST
     return ok, both
+
+
+def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel is closer to
+    ``own`` than to ``other`` (both (..., 3)): ``(np.abs(flat - own).sum(-1) < np.abs(flat -
+    other).sum(-1)).sum(0)``, in one pass (:mod:`.lasting_numba`)."""
+    from .lasting_numba import closer_count  # numba: only the lasting check needs it
+
+    shape, c = own.shape[:-1], own.shape[-1]
+    x = flat.reshape(len(flat), own.size // c, c).transpose(1, 0, 2)  # (N, K, c): each pixel's stills
+    if x.strides[1:] != (c * x.itemsize, x.itemsize):  # not lying together: copied so
+        x = np.ascontiguousarray(x)
+    own, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (own, other))
+    return closer_count(x, own, other).reshape(shape)
 
 
 def off_border(region: np.ndarray) -> np.ndarray:

@@ -17,8 +17,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .match import compare_pairs
 from .pictures import StillCache, flatten_light, scene_workers
-from .regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
+from .regions import MIN_REGION, GoldChange
 from .register import Registration, agreement, register, view
 from .settle import settled
 from .track import register_samples, scaled
@@ -150,16 +151,6 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     return TraineeScenes(times, out, gold_times)
 
 
-def _neighbours(o: np.ndarray, seen: np.ndarray, b: np.ndarray) -> float:
-    """Correlation of a trainee change ``b`` with a neighbouring gold step's change ``o`` (N, 3)
-    at the pixels ``seen``; -1 where that step leaves those pixels as they were (its change
-    there is no bigger than the noise floor, ``REGION_FLOOR`` summed grey levels)."""
-    o = o[seen]
-    if not np.isfinite(o).all() or np.abs(o).sum(-1).mean() < REGION_FLOOR:
-        return -1.0
-    return correlation(o.ravel(), b)
-
-
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes,
                     others: Sequence[GoldChange] = ()) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
@@ -172,39 +163,31 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     fitted around, and a trainee who skipped the seal matched it 0.71 at the body's placing).
     The comparison is pixel for pixel, so it means most for a fixed gold camera; with a moving
     one a neighbour may have worked at another station, where its change there is unrelated
-    and only by chance beats a true match (the pump line's results did not move with it)."""
+    and only by chance beats a true match (the pump line's results did not move with it).
+    All pairs are compared at once (:func:`.match.compare_pairs`), and chosen among as a loop
+    over the later scene, then the earlier, would: the first of equals."""
     duration = max(span[1] - span[0], STATE_STEP)
     near = near_gold(scenes.gold_times, span)
+    have = [k for k, (f, n) in enumerate(zip(scenes.flat, near)) if f is not None and n]
+    if len(have) < 2:
+        return None
     ys, xs = np.nonzero(gc.region)  # the region's pixels only: (N, 3) per scene
-    change = gc.change[ys, xs]
-    theirs = [o.change[ys, xs] for o in others]
-    px = [None if f is None or not n else f[ys, xs] for f, n in zip(scenes.flat, near)]
-    best = faint = None
-    cands = []
-    for j in range(len(scenes.times)):
-        if px[j] is None:
-            continue
-        for i in range(j):
-            gap = scenes.times[j] - scenes.times[i]
-            if px[i] is None or not (0.5 * duration <= gap <= 3.0 * duration + STATE_STEP):
-                continue
-            dt = px[j] - px[i]
-            seen = np.isfinite(dt).all(-1) & np.isfinite(change).all(-1)
-            if seen.sum() < max(MIN_REGION, 0.5 * len(ys)):
-                continue
-            a, b = change[seen].ravel(), dt[seen].ravel()
-            cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
-                    float(seen.sum() / len(ys)), float(scenes.times[j]))
-            if any(_neighbours(o, seen, b) > cand[0] for o in theirs):
-                continue  # a neighbouring step's change, seen over this region
-            if cand[1] < MIN_SIZE:  # a faint flicker that happens to correlate: not the change
-                faint = cand if faint is None or cand[1] > faint[1] else faint
-                continue
-            cands.append(cand)
-            if best is None or cand[0] > best[0]:
-                best = cand
-    if best is None and faint is not None:  # the region was seen, and never changed that much
-        return (0.0, *faint[1:])
-    if best is not None:  # when: the first later scene that already shows the change (about) as well
-        best = (*best[:3], min(c[3] for c in cands if c[0] >= best[0] - WHEN_TOL))
-    return best
+    pairs = compare_pairs(np.stack([scenes.flat[k][ys, xs] for k in have]), gc.change[ys, xs],
+                          [o.change[ys, xs] for o in others])
+    times = scenes.times[have]
+    gap = times[None, :] - times[:, None]  # [i, j]: from scene i to scene j
+    ok = (np.triu(np.ones(gap.shape, bool), 1) & (0.5 * duration <= gap) & (gap <= 3.0 * duration + STATE_STEP)
+          & (pairs.seen >= max(MIN_REGION, 0.5 * len(ys)))
+          & ~pairs.vetoed)  # a neighbouring step's change, seen over this region
+    j, i = np.nonzero(ok.T)  # the pairs in order of j, then i (argmax: the first of equals)
+    agree, size, seen, when = pairs.agree[i, j], pairs.size[i, j], pairs.seen[i, j] / len(ys), times[j]
+    strong = np.flatnonzero(size >= MIN_SIZE)  # below: a faint flicker that happens to correlate
+    if not len(strong):
+        if not len(j):
+            return None
+        f = int(np.argmax(size))  # the region was seen, and never changed that much
+        return 0.0, float(size[f]), float(seen[f]), float(when[f])
+    b = strong[np.argmax(agree[strong])]
+    # when: the first later scene that already shows the change (about) as well
+    return (float(agree[b]), float(size[b]), float(seen[b]),
+            float(when[strong][agree[strong] >= agree[b] - WHEN_TOL].min()))
