@@ -223,17 +223,19 @@ def test_a_slow_step_that_held_a_step_the_pictures_found_done_is_not_slow(made_a
     assert sorted((d.type, d.gold_step) for d in out) == expect
 
 
-@pytest.mark.parametrize("made_at, extra_x, expect", [("in the span", 1.0, []),
-                                                      ("after the span", 1.0, [("extra_action", 1)]),
-                                                      ("in the span", 2.5, [("extra_action", 1)]),
-                                                      (None, 1.0, [("extra_action", 1), ("missing_step", 2)])])
-def test_an_extra_action_that_held_a_step_the_pictures_found_done_is_that_step(made_at, extra_x, expect):
+@pytest.mark.parametrize("made_at, extra_x, given, expect", [("in the span", 1.0, True, []),
+                                                             ("after the span", 1.0, True, [("extra_action", 1)]),
+                                                             ("in the span", 2.5, True, [("extra_action", 1)]),
+                                                             (None, 1.0, True, [("extra_action", 1), ("missing_step", 2)]),
+                                                             ("in the span", 1.0, False, [("extra_action", 1)])])
+def test_an_extra_action_that_held_a_step_the_pictures_found_done_is_that_step(made_at, extra_x, given, expect):
     """The clips do not recognise step 3 (filmed in other light: seed 3's terminals) and call
     its time an extra action after step 2, besides step 3 missing. When the pictures find step
     3's change made within that span, the extra work was step 3: neither deviation. Not when
     the change was made well after the span, nor when the span less step 3's expected time is
     still an extra action's length (``extra_x``: the span in units of step 3's expected time
-    plus the profile's shortest extra action)."""
+    plus the profile's shortest extra action), nor with detected gold steps (``given`` False:
+    their spans are too coarse to take a step's seconds out of the span)."""
     trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
     pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
     status = classify(pe)
@@ -247,7 +249,7 @@ def test_an_extra_action_that_held_a_step_the_pictures_found_done_is_that_step(m
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
     scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
-    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    pe = pe.__class__(**{**vars(pe), "scene": scene, "steps_given": given})
     out = scene_deviations(pe, status, [extra, missed])
     got = sorted((d.type, d.gold_step) for d in out if d.type != "order_swap")
     assert got == expect
