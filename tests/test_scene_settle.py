@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sopilot_resources.scene.pixel_ops import channels_finite, channels_sum, fill_nan, median_first_axis
-from sopilot_resources.scene.settle import MASK_GROW, MOVE_FLOOR, MOVE_K, _deviation, settled, steady
+from sopilot_resources.scene.settle import MASK_GROW, MOVE_FLOOR, MOVE_K, _deviation, settled, steady, typical
 
 
 def numpy_settled(frames: np.ndarray) -> np.ndarray:
@@ -64,3 +64,19 @@ def test_the_deviation_is_the_summed_distance_to_the_median_and_inf_where_unseen
     want = fill_nan(channels_sum(np.abs(x - med)), np.inf)
     np.testing.assert_array_equal(_deviation(np.ascontiguousarray(x)), want)
     assert np.isinf(_deviation(x)[0, 1, 1])
+
+
+@pytest.mark.parametrize("case", ["odd", "even", "ties", "unseen", "none seen", "one bin"])
+def test_the_typical_deviation_is_numpys_median_of_the_finite_ones(case):
+    rng = np.random.default_rng(7)
+    x = (rng.gamma(2.0, 6.0, (3, 17, 23)) if case != "one bin" else 5.0 + rng.random((3, 17, 23)) * 1e-3)
+    x = x.astype(np.float32)
+    if case == "even":
+        x = x[:, :, :22]
+    if case == "ties":
+        x[:, :8] = 7.25
+    if case in ("unseen", "none seen"):
+        x[rng.random(x.shape) < (1.0 if case == "none seen" else 0.3)] = np.inf
+    finite = x[np.isfinite(x)]
+    want = float(np.median(finite)) if finite.size else MOVE_FLOOR / MOVE_K
+    assert typical(x) == want  # bit for bit

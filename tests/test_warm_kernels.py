@@ -23,7 +23,8 @@ from synthetic_shifts import GOLD, GOLD_PLAN, P, STEPS
 kernels = {"dp_block": dtw_numba.dp_block, "traceback": dtw_numba.traceback,
            "subsequence_dp": subsequence.subsequence_dp, "greedy_pick": subsequence._greedy_pick,
            "cyclic_path": cyclic_dp.cyclic_path, "prominences": peaks._prominences,
-           "deviation": settle._deviation, "mean_still": settle._mean_still}
+           "deviation": settle._deviation, "mean_still": settle._mean_still,
+           "middle_pair": settle._middle_pair}
 sigs = lambda: {k: sorted(map(str, f.signatures)) for k, f in kernels.items()}
 cold = sigs()
 from sopilot_resources.warm_kernels import warm_kernels
