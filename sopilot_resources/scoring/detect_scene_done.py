@@ -16,6 +16,9 @@ from .detect_scene_order import ORDER_SLACK
 #: change with its noise, so a step done reaches less there: docs/bench/accuracy.md, "Detail
 #: round"), at a size within DONE_MAG of it
 DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
+#: a clips' repeat is no repeat when a step found made covers this share of its other
+#: occurrence (:func:`repeat_for_done`)
+REPEAT_COVER = 0.5
 
 
 def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None) -> dict[int, float]:
@@ -88,7 +91,7 @@ def repeat_for_done(d: Deviation, pe, done: dict[int, float], expected: np.ndarr
     A step that looks like its neighbour in the clips (the bracket's first two steps, under
     harsh light or another performer's hands: seeds 0, 9 and 13) gives the neighbour two
     occurrences. It is, when that step's stretch (its ``expected`` seconds up to the moment its
-    change was made) covers half the other occurrence."""
+    change was made) covers ``REPEAT_COVER`` of the other occurrence."""
     if d.type != "repeated_step" or d.evidence is not None or d.trainee_time is None or d.gold_step is None:
         return False
     e = pe.step_ev[d.gold_step]
@@ -98,6 +101,6 @@ def repeat_for_done(d: Deviation, pe, done: dict[int, float], expected: np.ndarr
     a, b = d.trainee_time["start_sec"], d.trainee_time["end_sec"]
     f0, f1 = max(occ, key=lambda o: abs(o[0] - a) + abs(o[1] - b))  # the occurrence not reported
     for s, t in done.items():
-        if s != d.gold_step and min(f1, t) - max(f0, t - float(expected[s])) >= 0.5 * (f1 - f0):
+        if s != d.gold_step and min(f1, t) - max(f0, t - float(expected[s])) >= REPEAT_COVER * (f1 - f0):
             return True
     return False
