@@ -132,9 +132,7 @@ def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
     from .lasting_numba import closer_count  # numba: only the lasting check needs it
 
     shape, c = own.shape[:-1], own.shape[-1]
-    x = flat.reshape(len(flat), own.size // c, c).transpose(1, 0, 2)  # (N, K, c): each pixel's stills
-    if x.strides[1:] != (c * x.itemsize, x.itemsize):  # not lying together: copied so
-        x = np.ascontiguousarray(x)
+    x = np.ascontiguousarray(flat).reshape(len(flat), own.size // c, c)  # (K, N, c): no copy as gold_changes calls it
     own, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (own, other))
     return closer_count(x, own, other).reshape(shape)
 
