@@ -137,7 +137,7 @@ def main() -> None:
         g = StillCache(ge.stills, side=COARSE_SIDE)
         end, size, n = float(ge.stills.times[-1]), g.size, len(spans)
         refs = [view(settled(g.window(*windows(spans, s, end)[1]))) for s in range(n)]
-        at, times = dwell(g, refs, spans, spans[0][0] - 1.0, lambda x: x, np.ones(n, bool))
+        at, times, _ = dwell(g, refs, spans, spans[0][0] - 1.0, lambda x: x, np.ones(n, bool))
         when = np.array([times[np.flatnonzero(r)[[0, -1]]] if r.any() else (np.nan, np.nan) for r in at])
         gold = [gold_change(g, refs[s], s, spans, when, size) for s in range(n - 1)]
         print(seed, "gold regions (px):", [None if c is None else int(c.region.sum()) for c, _, _ in gold], flush=True)

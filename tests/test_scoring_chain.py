@@ -13,6 +13,7 @@ from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_order import order, swap
 from sopilot_resources.scoring.detect_repeats import repeats
 from sopilot_resources.scoring.detect_scene import scene_deviations
+from sopilot_resources.scoring.detect_route import route_deviations
 from sopilot_resources.scoring.detect_stations import station_devs
 from sopilot_resources.scoring.detect_steps import classify, missing_or_wrong, trainee_pace
 from sopilot_resources.scoring.detect_timing import extras, idles, pace_devs
@@ -119,6 +120,8 @@ def test_detectors_return_results_and_change_no_input(plan, expect):
     devs += extra + untouched(idles, pe, status)
     devs += untouched(pace_devs, pe, status, reps, extra)
     devs = untouched(scene_deviations, pe, status, devs)  # no scene evidence: the same deviations
+    status2, devs2 = untouched(route_deviations, pe, status, devs, pace)  # no scene evidence: as they are
+    assert status2 is status and devs2 == devs
     devs += untouched(station_devs, pe, status, devs, pace)  # no scene evidence: none
     # the chain written out here is the engine's
     result = score_embeddings(GOLD, trainee, STEPS, scene=False)

@@ -19,6 +19,9 @@ the clips' slow steps) was slow, done more than once, or held up there: somethin
 a moving camera often miss, because the camera at a station looks the same however long it
 stays.
 
+The same settled samples, all of them, give each camera's pan path (:mod:`.route`): the
+stations the trainee's camera stopped at, and those it walked past (``StationDwell.skipped``).
+
 Only for a moving gold camera (a fixed camera is at every station at once). The steps at the
 last step's station are left out: the video ends there, however long the performer rests.
 Consecutive steps at one station share one stay (reported once).
@@ -35,6 +38,7 @@ import numpy as np
 from .pictures import StillCache, scene_workers
 from .regions import windows
 from .register import View, matched_points, view
+from .route import Route, pan_path, station_positions, trainee_route
 from .settle import settled
 
 #: each video's scene is sampled every DWELL_STEP s, settled over +-DWELL_STEP s (the performer's
@@ -75,28 +79,34 @@ def step_at(spans: list[tuple[float, float]], t: float) -> int:
 
 
 def dwell(c: StillCache, refs: list[View], spans: list[tuple[float, float]], t0: float,
-          to_gold: Callable[[float], float], wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+          to_gold: Callable[[float], float], wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, K) bool: which of the K samples of video ``c`` (every DWELL_STEP s from second
     ``t0`` on, settled) show each step's station (``refs``); a sample is only matched against
     the ``wanted`` (S,) stations of the step its moment is paired with (``to_gold``: the video's
-    seconds -> the gold's) and of its neighbours, and not even made when there is none. (K,)
-    their seconds."""
+    seconds -> the gold's) and of its neighbours. (K,) their seconds; (K, 2) the camera's pan
+    path through them (:func:`.route.pan_path`: every sample is settled for it)."""
     first, last = float(c.stills.times[0]), float(c.stills.times[-1])
     times = np.arange(max(t0, first + DWELL_STEP / 2), last - DWELL_STEP / 2 + 1e-6, DWELL_STEP)
     near = [step_at(spans, float(to_gold(float(x)))) for x in times]
     tried = [[s for s in range(len(refs)) if wanted[s] and abs(s - n) <= NEIGHBOURS] for n in near]
+    rows: list[list[bool]] = []
 
-    def one(j: int) -> list[bool]:
+    def one(j: int) -> tuple[list[bool], np.ndarray]:
+        f = view(settled(c.window(times[j] - DWELL_STEP, times[j] + DWELL_STEP)))
         row = [False] * len(refs)
-        if tried[j]:
-            f = view(settled(c.window(times[j] - DWELL_STEP, times[j] + DWELL_STEP)))
-            for s in tried[j]:
-                row[s] = at_station(refs[s], f)
-        return row
+        for s in tried[j]:
+            row[s] = at_station(refs[s], f)
+        return row, f.hp
+
+    def hps(results):
+        for row, hp in results:  # in order, as they come: only the previous picture is kept
+            rows.append(row)
+            yield hp
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
-        at = np.array(list(pool.map(one, range(len(times)))), bool).reshape(len(times), len(refs)).T
-    return at, times
+        path = pan_path(hps(pool.map(one, range(len(times)))))
+    at = np.array(rows, bool).reshape(len(times), len(refs)).T
+    return at, times, path
 
 
 @dataclass
@@ -111,6 +121,8 @@ class StationDwell:
     when: np.ndarray
     #: (S,) bool: the step's station is the previous step's (one stay, several steps)
     shared: np.ndarray
+    #: the trainee camera's route over the steps' stations (:mod:`.route`; None: not measured)
+    route: Route | None = None
 
     def norm(self, pace: float = 0.0) -> float:
         """This trainee's pace: the larger of its pace at the stations and ``pace`` (its pace
@@ -147,12 +159,13 @@ def station_dwell(g: StillCache, t: StillCache, spans: list[tuple[float, float]]
     nothing = StationDwell(np.full(n, np.nan), np.full(n, np.nan), float("nan"), np.full((n, 2), np.nan), shared)
     if (~last & ~shared).sum() < MIN_STEPS:
         return nothing  # one station (a camera that only drifts) or too few: nothing to compare
-    gold = dwell(g, refs, spans, spans[0][0] - 1.0, lambda x: x, ~last)[0].sum(1) * DWELL_STEP
+    at_g, times_g, path_g = dwell(g, refs, spans, spans[0][0] - 1.0, lambda x: x, ~last)
+    gold = at_g.sum(1) * DWELL_STEP
     measured = ~last & (gold >= MIN_GOLD_DWELL)
     stays = measured & ~shared  # a stay shared by several steps counts once in the pace
     if stays.sum() < MIN_STEPS:
         return nothing
-    at, times = dwell(t, refs, spans, trainee_from - 1.0, to_gold, measured)
+    at, times, path_t = dwell(t, refs, spans, trainee_from - 1.0, to_gold, measured)
     trainee = at.sum(1) * DWELL_STEP
     when = np.full((n, 2), np.nan)
     for s, row in enumerate(at):
@@ -160,4 +173,6 @@ def station_dwell(g: StillCache, t: StillCache, spans: list[tuple[float, float]]
             when[s] = times[np.flatnonzero(row)[[0, -1]]]
     gold, trainee = np.where(measured, gold, np.nan), np.where(measured, trainee, np.nan)
     pace = float(np.median(trainee[stays] / gold[stays]))
-    return StationDwell(gold, trainee, pace if pace > 0 else float("nan"), when, shared)
+    route = trainee_route(station_positions(times_g, path_g, spans), times, path_t)
+    return StationDwell(gold, trainee, pace if pace > 0 else float("nan"), when, shared, route)
+

@@ -17,6 +17,7 @@ from .detect_repeats import repeats
 from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
 from .detect_scene import scene_deviations
+from .detect_route import route_deviations
 from .detect_stations import station_devs
 from .detect_steps import classify, missing_or_wrong, trainee_pace
 from .detect_timing import extras, idles, pace_devs
@@ -57,6 +58,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     devs += pace_devs(pe, status, reps, extra)
     t_clips = time.perf_counter()
     devs = scene_deviations(pe, status, devs)  # what the steps left behind (no scene evidence: as they are)
+    status, devs = route_deviations(pe, status, devs, pace)  # where a moving camera stopped: steps skipped, out of order
     if pe.profile.end_state_check:  # a step found whose place ends as before it
         devs += end_state_deviations(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
