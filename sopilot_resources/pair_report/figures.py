@@ -51,11 +51,15 @@ ALIGNMENT_CAPTION = "Alignment: cost of matching trainee clips (x) to gold clips
 
 def scene_figures(result, doc: dict) -> dict[int, list[Figure]]:
     """Pictures of the scene comparison (gold's end beside the trainee's, the difference
-    outlined) for the deviations of ``doc`` that rest on it; ``result``: the ScoreResult."""
+    outlined; a moving camera's route) for the deviations of ``doc`` that rest on it;
+    ``result``: the ScoreResult."""
     from ..scene.figures import deviation_pictures
+    from ..scene.route_figure import route_pictures
 
     scene = getattr(result, "scene", None)
     pics = deviation_pictures(getattr(scene, "outcome", None), doc.get("deviations", []))
+    for i, figs in route_pictures(doc.get("deviations", [])).items():  # a moving camera's route
+        pics.setdefault(i, []).extend(figs)
     return {i: [Figure(caption, data) for caption, data in figs] for i, figs in pics.items()}
 
 
