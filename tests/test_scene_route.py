@@ -7,7 +7,8 @@ import station_synth as S
 from sopilot_resources.scene import scene_evidence
 from sopilot_resources.scene.pictures import StillCache
 from sopilot_resources.scene.register import view
-from sopilot_resources.scene.route import detours, out_of_order, pan_path, skipped, speed, stops, visited
+from sopilot_resources.scene.pan import pan_path, speed, stops, visited
+from sopilot_resources.scene.route import detours, out_of_order, skipped
 from sopilot_resources.scene.stations import station_dwell
 from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_route import route_deviations

@@ -19,8 +19,9 @@ the clips' slow steps) was slow, done more than once, or held up there: somethin
 a moving camera often miss, because the camera at a station looks the same however long it
 stays.
 
-The same settled samples, all of them, give each camera's pan path (:mod:`.route`): the
-stations the trainee's camera stopped at, and those it walked past (``StationDwell.skipped``).
+The same settled samples, all of them, give each camera's pan path (:mod:`.pan`) and the
+trainee's route (:mod:`.route`, ``StationDwell.route``): the stations its camera stopped at,
+in which order, and those it walked past.
 
 Only for a moving gold camera (a fixed camera is at every station at once). The steps at the
 last step's station are left out: the video ends there, however long the performer rests.
@@ -35,10 +36,11 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .pan import pan_path, station_positions
 from .pictures import StillCache, scene_workers
 from .regions import windows
 from .register import View, matched_points, view
-from .route import Route, pan_path, station_positions, trainee_route
+from .route import Route, trainee_route
 from .settle import settled
 
 #: each video's scene is sampled every DWELL_STEP s, settled over +-DWELL_STEP s (the performer's
