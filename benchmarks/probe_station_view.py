@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/probe_station_view.py --out bench_out/acc3 --seeds 0,1 --dump DIR
 
 Per pump-line video (the gold and every trainee), every DWELL_STEP s: the settled scene
-matched against each gold step's station view (``stations.dwell``'s references): the RANSAC
-inliers of a similarity transform and where the station's centre lands in the view (share of
-the width from the view's centre). Written as one JSON per video to DIR, for offline reading:
+matched against each gold step's station view (``stations.sighting``: the RANSAC inliers of a
+similarity transform and where the station's centre lands in the view), and the camera's pan
+path (``pan.pan_path``). Written as one JSON per video to DIR, for offline reading:
 whether a stay can be told from a camera sweeping past by how long the station is in view and
 how its position moves, rather than by the centre rule that fast performers miss.
 """
@@ -16,7 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,39 +24,19 @@ from probe_station_mosaic import task_golds  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene.pictures import COARSE_SIDE, StillCache  # noqa: E402
 from sopilot_resources.scene.regions import windows  # noqa: E402
-from sopilot_resources.scene.register import matched_points, view  # noqa: E402
+from sopilot_resources.scene.pan import pan_path  # noqa: E402
+from sopilot_resources.scene.register import view  # noqa: E402
 from sopilot_resources.scene.settle import settled  # noqa: E402
-from sopilot_resources.scene.stations import DWELL_STEP  # noqa: E402
-
-
-def sighting(ref, img) -> tuple[int, float, float]:
-    """(inliers, x, y): the station's centre in the view, as shares of the width from its centre."""
-    pts = matched_points(ref, img, 8)
-    if pts is None:
-        return 0, float("nan"), float("nan")
-    m, inl = cv2.estimateAffinePartial2D(*pts, method=cv2.RANSAC, ransacReprojThreshold=3.0)
-    if m is None or inl is None:
-        return 0, float("nan"), float("nan")
-    h, w = ref.grey.shape
-    cx, cy = m @ np.array([w / 2.0, h / 2.0, 1.0])
-    return int(inl.sum()), float((cx - w / 2) / w), float((cy - h / 2) / w)
+from sopilot_resources.scene.stations import DWELL_STEP, sighting  # noqa: E402
 
 
 def track(c: StillCache, refs) -> dict:
+    """Every DWELL_STEP s of ``c``: each station's sighting, and the camera's pan path."""
     first, last = float(c.stills.times[0]), float(c.stills.times[-1])
     times = np.arange(first + DWELL_STEP / 2, last - DWELL_STEP / 2 + 1e-6, DWELL_STEP)
-    rows, moves, prev = [], [], None
-    for t in times:
-        f = view(settled(c.window(t - DWELL_STEP, t + DWELL_STEP)))
-        rows.append([sighting(r, f) for r in refs])
-        if prev is not None:  # the view's shift since the last sample (phase correlation), width shares
-            win = cv2.createHanningWindow(f.hp.shape[::-1], cv2.CV_32F)
-            (dx, dy), resp = cv2.phaseCorrelate(prev.hp, f.hp, win)
-            moves.append([float(dx / f.hp.shape[1]), float(dy / f.hp.shape[1]), float(resp)])
-        else:
-            moves.append([0.0, 0.0, 0.0])
-        prev = f
-    return {"times": times.tolist(), "sightings": rows, "moves": moves}
+    views = [view(settled(c.window(t - DWELL_STEP, t + DWELL_STEP))) for t in times]
+    return {"times": times.tolist(), "sightings": [[sighting(r, f, 8) for r in refs] for f in views],
+            "path": pan_path(f.hp for f in views).tolist()}
 
 
 def main() -> None:

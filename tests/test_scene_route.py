@@ -7,7 +7,7 @@ import station_synth as S
 from sopilot_resources.scene import scene_evidence
 from sopilot_resources.scene.pictures import StillCache
 from sopilot_resources.scene.register import view
-from sopilot_resources.scene.pan import pan_path, speed, stops, visited
+from sopilot_resources.scene.pan import pan_path, speed, stays, stops
 from sopilot_resources.scene.route import detours, out_of_order, skipped
 from sopilot_resources.scene.stations import station_dwell
 from sopilot_resources.scoring.deviation import make, span
@@ -22,6 +22,11 @@ from sopilot_resources.scoring.timeline import Timeline
 #: between samples, more than the phase correlation of settled half-second samples follows)
 WALK = 3.0
 GOLD = S.gold_spans(walk=WALK)
+
+
+def visited(path, stations):
+    """The stations stopped at, in order (:func:`stays`, their stop indices left out)."""
+    return [k for k, _, _ in stays(path, stations)]
 STATIONS = np.array([[0.0, 0.0], [-0.6, 0.0], [-1.2, 0.0], [-1.8, 0.0], [-2.4, 0.0]])
 
 
@@ -203,3 +208,18 @@ def test_a_detour_to_a_later_station_is_an_extra_action_and_the_step_after_it_no
     # the clips already report an extra action there: theirs stands, nothing is added
     extra = make("extra_action", s3, None, span(*tr[3]), 0.8, "extra", pe.profile)
     assert route_deviations(pe, status, [extra], 1.0)[1] == [extra]
+
+
+def test_the_gold_side_of_the_stations_is_made_once_for_every_trainee(monkeypatch):
+    """Its station views, stays and pan path depend on the gold alone: kept in its memo."""
+    import sopilot_resources.scene.compare as compare
+
+    made = []
+    real = compare.gold_stations
+    monkeypatch.setattr(compare, "gold_stations", lambda g, spans: made.append(1) or real(g, spans))
+    gold = S.stills(GOLD)
+    for factor in (1.0, 0.8):
+        tr = S.stretched(GOLD, [factor] * 5, walk=WALK)
+        ev = scene_evidence(gold, S.stills(tr, worn=True, seed=1), GOLD, to_gold=S.to_gold(tr, GOLD))
+        assert ev.station_dwell(tr[0][0]).route.stations == [0, 1, 2, 3, 4]
+    assert made == [1]

@@ -16,7 +16,7 @@ from .pictures import COARSE_SIDE, StillCache
 from .regions import GoldChange, gold_changes
 from .search import TraineeScenes, gold_is_fixed, trainee_scenes
 from .settle import settled
-from .stations import StationDwell, station_dwell
+from .stations import StationDwell, gold_stations, station_dwell
 
 
 def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list[tuple[float, float]],
@@ -84,7 +84,10 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         levels.insert(0, level("detail", gf, tf))
 
     def stations(trainee_from: float) -> StationDwell | None:
-        return None if reference()[0] else station_dwell(g, t, gold_spans, trainee_from, align)
+        if reference()[0]:
+            return None
+        gold_side = kept(gold, ("stations", g.size, spans_key), lambda: gold_stations(g, gold_spans))
+        return station_dwell(gold_side, t, gold_spans, trainee_from, align)
 
     return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
                          n_steps=len(gold_spans))

@@ -20,6 +20,8 @@ STOP_SPEED = 0.03
 #: ... or a local minimum at most DIP times the peaks of the moves on either side of it (a
 #: fast performer slows down at a station without quite stopping)
 DIP = 0.6
+
+
 def pan_path(hps: Iterable[np.ndarray]) -> np.ndarray:
     """(K, 2) the view's position at each of K consecutive pictures, in shares of the picture's
     width from the first (x grows as the scene moves right in the view, i.e. the camera pans
@@ -85,11 +87,6 @@ def stays(path: np.ndarray, stations: np.ndarray) -> list[tuple[int, int, int]]:
         else:
             out.append((k, i, i))
     return out
-
-
-def visited(path: np.ndarray, stations: np.ndarray) -> list[int]:
-    """The stations the camera of ``path`` stopped at, in order, each stay once (:func:`stays`)."""
-    return [k for k, _, _ in stays(path, stations)]
 
 
 def station_positions(times: np.ndarray, path: np.ndarray, spans: list[tuple[float, float]],

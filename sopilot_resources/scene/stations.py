@@ -59,20 +59,29 @@ MIN_STEPS = 3
 NEIGHBOURS = 1
 
 
-def at_station(ref: View, img: View) -> bool:
-    """Does ``img`` show the station of ``ref`` (enough features agree, and its picture sits
-    near the middle of the view)? Both prepared for registration (:func:`.register.view`)."""
-    pts = matched_points(ref, img, STATION_INLIERS)
+def sighting(ref: View, img: View, min_matches: int = STATION_INLIERS) -> tuple[int, float, float]:
+    """(inliers, x, y): how many features of ``ref``'s station agree in ``img`` under one
+    similarity transform (RANSAC), and where the station's picture centre lands in the view
+    (shares of the width from the view's centre; NaN with no transform). Both prepared for
+    registration (:func:`.register.view`); fewer than ``min_matches`` matches: (0, NaN, NaN)."""
+    pts = matched_points(ref, img, min_matches)
     if pts is None:
-        return False
+        return 0, float("nan"), float("nan")
     # a similarity (shift, zoom, roll: how a camera put back elsewhere sees the same station):
     # two points per RANSAC sample, so far fewer tries than a homography where few agree
     m, inliers = cv2.estimateAffinePartial2D(*pts, method=cv2.RANSAC, ransacReprojThreshold=3.0)
-    if m is None or inliers is None or int(inliers.sum()) < STATION_INLIERS:
-        return False
+    if m is None or inliers is None:
+        return 0, float("nan"), float("nan")
     height, width = ref.grey.shape
     cx, cy = m @ np.array([width / 2.0, height / 2.0, 1.0])
-    return bool(np.hypot(cx - width / 2.0, cy - height / 2.0) <= STATION_OFFSET * width)
+    return int(inliers.sum()), float((cx - width / 2.0) / width), float((cy - height / 2.0) / width)
+
+
+def at_station(ref: View, img: View) -> bool:
+    """Does ``img`` show the station of ``ref`` (enough features agree, and its picture sits
+    near the middle of the view)?"""
+    inliers, x, y = sighting(ref, img)
+    return inliers >= STATION_INLIERS and bool(np.hypot(x, y) <= STATION_OFFSET)
 
 
 def step_at(spans: list[tuple[float, float]], t: float) -> int:
@@ -86,7 +95,7 @@ def dwell(c: StillCache, refs: list[View], spans: list[tuple[float, float]], t0:
     ``t0`` on, settled) show each step's station (``refs``); a sample is only matched against
     the ``wanted`` (S,) stations of the step its moment is paired with (``to_gold``: the video's
     seconds -> the gold's) and of its neighbours. (K,) their seconds; (K, 2) the camera's pan
-    path through them (:func:`.route.pan_path`: every sample is settled for it)."""
+    path through them (:func:`.pan.pan_path`: every sample is settled for it)."""
     first, last = float(c.stills.times[0]), float(c.stills.times[-1])
     times = np.arange(max(t0, first + DWELL_STEP / 2), last - DWELL_STEP / 2 + 1e-6, DWELL_STEP)
     near = [step_at(spans, float(to_gold(float(x)))) for x in times]
@@ -134,7 +143,10 @@ class StationDwell:
 
     def ratio(self, s: int, pace: float = 0.0) -> float:
         """Step s's trainee / gold dwell over :meth:`norm` (NaN: not measured)."""
-        norm = self.norm(pace)
+        return self.share(s, self.norm(pace))
+
+    def share(self, s: int, norm: float) -> float:
+        """Step s's trainee / gold dwell over the pace ``norm`` (NaN: not measured, or no pace)."""
         return float(self.trainee[s] / self.gold[s] / norm) if norm > 0 else float("nan")
 
     def to_dict(self, s: int, pace: float = 0.0) -> dict:
@@ -145,12 +157,30 @@ class StationDwell:
                 "ratio": round(self.ratio(s, pace), 2)}
 
 
-def station_dwell(g: StillCache, t: StillCache, spans: list[tuple[float, float]], trainee_from: float,
-                  to_gold: Callable[[float], float]) -> StationDwell:
-    """The dwell of both videos at each gold step's station (``spans``: gold steps, seconds),
-    counted from the gold's first step and from ``trainee_from`` (the trainee's first step)
-    minus a second, to each video's end (``to_gold``: trainee seconds -> the gold seconds the
-    alignment pairs them with)."""
+@dataclass(frozen=True)
+class GoldStations:
+    """What only the gold decides, the same for every trainee of it (kept in the gold's memo,
+    :func:`.compare.kept`): ``refs`` each step's station view; ``shared`` (S,) the step's station
+    is the previous step's; ``gold`` (S,) seconds at each station, NaN where not measured
+    (``measured`` False: the last step's station, or a stay under MIN_GOLD_DWELL); ``stays``
+    (S,) the measured stays counted in the pace; ``positions`` (S, 2) each step's station on the
+    gold's pan path (:func:`.pan.station_positions`). ``usable`` False: too few stations."""
+
+    refs: list
+    shared: np.ndarray
+    gold: np.ndarray
+    measured: np.ndarray
+    stays: np.ndarray
+    positions: np.ndarray | None
+
+    @property
+    def usable(self) -> bool:
+        return self.positions is not None
+
+
+def gold_stations(g: StillCache, spans: list[tuple[float, float]]) -> GoldStations:
+    """The gold's side of :func:`station_dwell`: its station views, how long it stays at each
+    (counted from its first step minus a second) and where each station lies on its pan path."""
     end = float(g.stills.times[-1])
     n = len(spans)
     refs = [view(settled(g.window(*windows(spans, s, end)[1]))) for s in range(n)]
@@ -158,23 +188,36 @@ def station_dwell(g: StillCache, t: StillCache, spans: list[tuple[float, float]]
     # the performer rests there; consecutive steps at one station share one stay
     last = np.array([s == n - 1 or at_station(refs[-1], r) for s, r in enumerate(refs)], bool)
     shared = np.array([s > 0 and at_station(refs[s - 1], r) for s, r in enumerate(refs)], bool)
-    nothing = StationDwell(np.full(n, np.nan), np.full(n, np.nan), float("nan"), np.full((n, 2), np.nan), shared)
-    if (~last & ~shared).sum() < MIN_STEPS:
-        return nothing  # one station (a camera that only drifts) or too few: nothing to compare
+    none = np.zeros(n, bool)
+    if (~last & ~shared).sum() < MIN_STEPS:  # one station (a camera that only drifts) or too few
+        return GoldStations(refs, shared, np.full(n, np.nan), none, none, None)
     at_g, times_g, path_g = dwell(g, refs, spans, spans[0][0] - 1.0, lambda x: x, ~last)
     gold = at_g.sum(1) * DWELL_STEP
     measured = ~last & (gold >= MIN_GOLD_DWELL)
     stays = measured & ~shared  # a stay shared by several steps counts once in the pace
     if stays.sum() < MIN_STEPS:
-        return nothing
-    at, times, path_t = dwell(t, refs, spans, trainee_from - 1.0, to_gold, measured)
-    trainee = at.sum(1) * DWELL_STEP
+        return GoldStations(refs, shared, np.full(n, np.nan), none, none, None)
+    return GoldStations(refs, shared, np.where(measured, gold, np.nan), measured, stays,
+                        station_positions(times_g, path_g, spans))
+
+
+def station_dwell(g: StillCache | GoldStations, t: StillCache, spans: list[tuple[float, float]],
+                  trainee_from: float, to_gold: Callable[[float], float]) -> StationDwell:
+    """The dwell of both videos at each gold step's station (``spans``: gold steps, seconds),
+    counted from the gold's first step and from ``trainee_from`` (the trainee's first step)
+    minus a second, to each video's end (``to_gold``: trainee seconds -> the gold seconds the
+    alignment pairs them with), and the trainee's route. ``g``: the gold's stills, or its side
+    already made (:func:`gold_stations`, kept for every trainee of that gold)."""
+    gs = g if isinstance(g, GoldStations) else gold_stations(g, spans)
+    n = len(spans)
+    if not gs.usable:
+        return StationDwell(np.full(n, np.nan), np.full(n, np.nan), float("nan"), np.full((n, 2), np.nan), gs.shared)
+    at, times, path_t = dwell(t, gs.refs, spans, trainee_from - 1.0, to_gold, gs.measured)
+    trainee = np.where(gs.measured, at.sum(1) * DWELL_STEP, np.nan)
     when = np.full((n, 2), np.nan)
     for s, row in enumerate(at):
         if row.any():
             when[s] = times[np.flatnonzero(row)[[0, -1]]]
-    gold, trainee = np.where(measured, gold, np.nan), np.where(measured, trainee, np.nan)
-    pace = float(np.median(trainee[stays] / gold[stays]))
-    route = trainee_route(station_positions(times_g, path_g, spans), times, path_t)
-    return StationDwell(gold, trainee, pace if pace > 0 else float("nan"), when, shared, route)
-
+    pace = float(np.median(trainee[gs.stays] / gs.gold[gs.stays]))
+    route = trainee_route(gs.positions, times, path_t)
+    return StationDwell(gs.gold, trainee, pace if pace > 0 else float("nan"), when, gs.shared, route)

@@ -64,14 +64,8 @@ def route_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     devs = _late(pe, status, list(devs), dwell.route)
     devs = _detours(pe, status, devs, dwell.route)
     devs = [d for d in devs if not (d.type == "missing_step" and d.gold_step in dwell.route.stopped
-                                    and _share(dwell, d.gold_step, norm) > SKIP_SHARE)]
+                                    and dwell.share(d.gold_step, norm) > SKIP_SHARE)]
     return _skipped(pe, status, devs, dwell, norm)
-
-
-def _share(dwell, s: int, norm: float) -> float:
-    """The trainee's time recognised at step s's station over the gold's at pace ``norm`` (NaN:
-    not measured)."""
-    return float(dwell.trainee[s] / (dwell.gold[s] * norm)) if norm > 0 else float("nan")
 
 
 def _stay(route, k: int) -> tuple[float, float]:
@@ -96,10 +90,9 @@ def _late(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation], rou
         t0, t1 = _stay(route, j)[0], _stay(route, k)[1]
 
         def explained(d: Deviation) -> bool:
-            tt = d.trainee_time or {}
             return ((d.type == "missing_step" and d.gold_step == k)
                     or (d.type in SWAP_READINGS and d.gold_step in (k, j))
-                    or (d.type == "extra_action" and tt.get("start_sec", np.inf) < t1 and t0 < tt.get("end_sec", -np.inf)))
+                    or (d.type == "extra_action" and _overlap(d, t0, t1) > 0))
 
         devs = [d for d in devs if not explained(d)]
         st, other = status[k].step, status[j].step
@@ -142,7 +135,7 @@ def _skipped(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation], 
     out, new = list(status), []
     for s, st in enumerate(status):
         g, t = dwell.gold[s], dwell.trainee[s]
-        share = _share(dwell, s, norm)
+        share = dwell.share(s, norm)
         if not dwell.route.skipped[s] or s in named or not np.isfinite(share) or share > SKIP_SHARE:
             continue
         step = st.step
