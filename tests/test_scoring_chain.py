@@ -13,6 +13,7 @@ from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_order import order, swap
 from sopilot_resources.scoring.detect_repeats import repeats
 from sopilot_resources.scoring.detect_scene import scene_deviations
+from sopilot_resources.scoring.detect_room import left_out
 from sopilot_resources.scoring.detect_route import route_deviations
 from sopilot_resources.scoring.detect_stations import station_devs
 from sopilot_resources.scoring.detect_steps import classify, missing_or_wrong, trainee_pace
@@ -122,6 +123,7 @@ def test_detectors_return_results_and_change_no_input(plan, expect):
     devs = untouched(scene_deviations, pe, status, devs)  # no scene evidence: the same deviations
     status2, devs2 = untouched(route_deviations, pe, status, devs, pace)  # no scene evidence: as they are
     assert status2 is status and devs2 == devs
+    assert untouched(left_out, pe, status, devs, pace) == devs  # no scene evidence: as they are
     devs += untouched(station_devs, pe, status, devs, pace)  # no scene evidence: none
     # the chain written out here is the engine's
     result = score_embeddings(GOLD, trainee, STEPS, scene=False)
@@ -294,3 +296,37 @@ def test_a_cleared_blame_goes_to_the_neighbour_whose_result_is_not_there(neighbo
     if expect:
         assert out[0].evidence["handed_on_from"] == 2 and out[0].evidence["end_difference"] == 6.0
         assert "step 3" in out[0].message
+
+
+@pytest.mark.parametrize("room, expect", [(0.1, "missing_step"), (1.0, "wrong_step"), ("no result", "wrong_step"),
+                                          ("out of order", "wrong_step")])
+def test_a_step_done_wrongly_without_time_between_its_neighbours_results_was_left_out(room, expect):
+    """Step 3 is reported done wrongly (its result not there). The pictures find step 2's and
+    step 4's results made; the trainee's time between them, at its pace, less what the gold
+    spends there on step 4 and the pauses, leaves ``room`` x step 3's gold duration: a tenth of
+    it, the step was left out (seed 13's bracket: "insert pin" skipped, typed wrong); all of it,
+    it was done, wrongly. No neighbour's result found, or the two made out of order: as it was."""
+    trainee = render(missing(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    pace = trainee_pace(pe, status)
+    s1, s2, s3 = STEPS[1], STEPS[2], STEPS[3]
+    wrong_dev = make("wrong_step", s2, span(s2.start_sec, s2.end_sec), span(10.0, 11.0), 0.6, "wrong", pe.profile,
+                     evidence={"source": "scene", "finding": "the step's result is not in the trainee's end scene"})
+    a = 9.0
+    share = 0.1 if room == "no result" else (room if isinstance(room, float) else 1.0)
+    b = a + pace * ((s3.end_sec - s1.end_sec) - s2.duration + share * s2.duration)
+    if room == "out of order":
+        a, b = b, a
+    made = {1: a, 3: b} if room != "no result" else {1: a}
+    scene = SimpleNamespace(usable=True, levels=[], made_anywhere=lambda spans, levels=None: {
+        s: ([(0.95, 1.0, 1.0, made[s], "pictures")] if s in made else []) for s in spans})
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    out = untouched(left_out, pe, status, [wrong_dev], pace)
+    assert [(d.type, d.gold_step) for d in out] == [(expect, 2)]
+    if expect == "missing_step":
+        d = out[0]
+        assert d.trainee_time is None and d.evidence["was"] == "wrong_step"
+        assert d.evidence["share_of_step"] == pytest.approx(0.1, abs=0.01) and "left out" in d.message
+    else:
+        assert out[0] is wrong_dev

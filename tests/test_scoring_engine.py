@@ -190,3 +190,30 @@ def test_random_performances_never_crash_and_penalties_explain_the_score():
         assert r.verdict in ("pass", "needs_review", "retrain", "fail"), it
         assert all(0.0 <= d.confidence <= 1.0 for d in r.deviations), it
         r.to_dict()
+
+
+def test_each_step_is_measured_against_the_pace_of_the_others():
+    from sopilot_resources.scoring.detect_timing import others_median
+
+    assert others_median(np.array([1.0, 1.0, 2.6, 1.3, 1.3])) == pytest.approx([1.3, 1.3, 1.15, 1.15, 1.15])
+    assert others_median(np.array([1.0, 3.0, 1.2])).tolist() == [1.2, 1.2, 1.2]  # too few: all
+    assert others_median(np.array([])).tolist() == []
+
+
+SHORT = [3.0, 4.0, 3.0, 4.0, 3.5]
+P_SHORT = protos(len(SHORT), seed=5)
+GOLD_SHORT_PLAN, STEPS_SHORT = gold_plan(SHORT)
+GOLD_SHORT = render(GOLD_SHORT_PLAN, P_SHORT, noise=0.3, seed=1)
+
+
+@pytest.mark.parametrize("seed", [2, 7, 11, 17])
+@pytest.mark.parametrize("factor, expect", [(1.0, []), (2.5, [("slow_step", 2)])])
+def test_a_slow_step_does_not_lengthen_its_own_yardstick(seed, factor, expect):
+    """Five steps, two of them done at 1.3x: with the 2.5x step itself in the median, the pace
+    was 1.3 and the step 1.9x of it (it passed); against the other four steps' 1.15 it is slow."""
+    paces = [1.0, 1.0, factor, 1.3, 1.3]
+    plan = [(-1, 2.0)]
+    for k, d in enumerate(SHORT):
+        plan += [(k, d * paces[k]), (-1, 1.0)]
+    r = score_embeddings(GOLD_SHORT, render(plan, P_SHORT, noise=0.35, offset=0.3, seed=seed), STEPS_SHORT)
+    assert kinds(r) == expect

@@ -16,6 +16,7 @@ from .detect_order import order, swap
 from .detect_repeats import repeats
 from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
+from .detect_room import left_out
 from .detect_scene import scene_deviations
 from .detect_route import route_deviations
 from .detect_stations import station_devs
@@ -63,6 +64,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
         devs += end_state_deviations(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
+    devs = left_out(pe, status, devs, pace)  # a step "done wrongly" that had no time between its neighbours' results
     devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station
     devs = reported(pe, devs)
     t_end = time.perf_counter()
