@@ -154,7 +154,8 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
 
 #: the profiles ``--also`` can score beside the default, from the same evidence
 ALSO = {"resultcheck": Profile(result_check=True), "nocheck": Profile(result_check=False),
-        "endstate": Profile(end_state_check=True), "noendstate": Profile(end_state_check=False)}
+        "endstate": Profile(end_state_check=True), "noendstate": Profile(end_state_check=False),
+        "resultpace": Profile(result_pace_check=True)}
 
 
 def _plain(x):
@@ -312,7 +313,7 @@ def main() -> int:
     ap.add_argument("--also", choices=sorted(ALSO), action="append", default=[],
                     help="also score every pair under this profile, from the same evidence (written to "
                          "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off; "
-                         "endstate / noendstate: end_state_check on / off)")
+                         "endstate / noendstate: end_state_check on / off; resultpace: result_pace_check on)")
     a = ap.parse_args()
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}

@@ -56,6 +56,13 @@ def test_known_steps_are_asked_again_only_at_finer_levels_for_an_earlier_moment(
     assert made_steps(later, {0: SPANS[0]}, known={0: 4.0, 2: 7.0}) == {0: 4.0, 2: 7.0}  # never later
 
 
+def test_coarse_only_asks_the_comparisons_own_pictures_and_nothing_finer():
+    scene = Scene({"pictures": {0: (0.9, 1.0, 1.0, 4.0, "pictures"), 1: (0.3, 1.0, 1.0, 6.0, "pictures")},
+                   "detail": {1: (0.8, 1.0, 1.0, 5.5, "detail")}})
+    assert made_steps(scene, SPANS, coarse_only=True) == {0: 4.0}  # step 1 is found only in detail
+    assert scene.asked == [([0, 1, 2], ["pictures"])]
+
+
 def test_a_change_too_faint_too_large_or_half_seen_is_not_made():
     scene = Scene({"pictures": {0: (0.9, 0.4, 1.0, 4.0, "pictures"), 1: (0.9, 2.5, 1.0, 4.0, "pictures"),
                                 2: (0.9, 1.0, 0.4, 4.0, "pictures")}, "detail": {}})

@@ -13,6 +13,7 @@ from sopilot_resources.scoring.deviation import make, span
 from sopilot_resources.scoring.detect_order import order, swap
 from sopilot_resources.scoring.detect_repeats import repeats
 from sopilot_resources.scoring.detect_scene import scene_deviations
+from sopilot_resources.scoring.detect_result_pace import slow_between_results
 from sopilot_resources.scoring.detect_room import left_out
 from sopilot_resources.scoring.detect_route import route_deviations
 from sopilot_resources.scoring.detect_stations import station_devs
@@ -124,6 +125,7 @@ def test_detectors_return_results_and_change_no_input(plan, expect):
     status2, devs2 = untouched(route_deviations, pe, status, devs, pace)  # no scene evidence: as they are
     assert status2 is status and devs2 == devs
     assert untouched(left_out, pe, status, devs, pace) == devs  # no scene evidence: as they are
+    assert untouched(slow_between_results, pe, status, devs) == []  # no scene evidence: none
     devs += untouched(station_devs, pe, status, devs, pace)  # no scene evidence: none
     # the chain written out here is the engine's
     result = score_embeddings(GOLD, trainee, STEPS, scene=False)
@@ -330,3 +332,34 @@ def test_a_step_done_wrongly_without_time_between_its_neighbours_results_was_lef
         assert d.evidence["share_of_step"] == pytest.approx(0.1, abs=0.01) and "left out" in d.message
     else:
         assert out[0] is wrong_dev
+
+
+@pytest.mark.parametrize("case, expect", [("slow", [("slow_step", 3)]), ("correct", []), ("a pause there", []),
+                                          ("moving camera", []), ("detected steps", [])])
+def test_far_too_long_from_one_result_to_the_next_is_a_slow_step(case, expect):
+    """A fixed camera's pictures find every step's result made; from step 3's result to step
+    4's the trainee took 3x the gold's time where its other stretches run at 1.2x (the clips
+    measured the step as an ordinary one: seed 3's bracket, "connect sensor" at 3.2x): a slow
+    step 4. Not when that stretch is at the trainee's pace, nor when a deviation reported
+    already covers it (a long pause), nor for a moving camera or detected gold steps."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    ends = [s.end_sec for s in STEPS]
+    made, t = {0: 1.2 * ends[0] + 2.0}, 1.2 * ends[0] + 2.0
+    for k in range(1, len(STEPS)):
+        t += (3.0 if case != "correct" and k == 3 else 1.2) * (ends[k] - ends[k - 1])
+        made[k] = t
+    scene = SimpleNamespace(usable=True, levels=[], fixed_camera=case != "moving camera",
+                            made_anywhere=lambda spans, levels=None: {
+                                s: [(0.95, 1.0, 1.0, made[s], "pictures")] for s in spans})
+    pe = pe.__class__(**{**vars(pe), "scene": scene, "steps_given": case != "detected steps"})
+    devs = []
+    if case == "a pause there":
+        devs = [make("long_idle", STEPS[1], None, span(made[2] + 1.0, made[2] + 9.0), 0.9, "idle", pe.profile)]
+    out = untouched(slow_between_results, pe, status, devs)
+    assert [(d.type, d.gold_step) for d in out] == expect
+    if expect:
+        d = out[0]
+        assert d.trainee_time == span(made[2], made[3]) and d.evidence["ratio"] == pytest.approx(2.5, abs=0.01)
+        assert "done again" in d.message

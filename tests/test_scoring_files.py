@@ -56,6 +56,10 @@ def test_profile_defaults_overrides_and_typos(tmp_path):
     assert load_profile(write(tmp_path / "e.json", {"end_state_check": True})).end_state_check is True
     with pytest.raises(ProfileError, match="end_state_check must be true or false"):
         load_profile(write(tmp_path / "e2.json", {"end_state_check": 1}))
+    assert Profile().result_pace_check is False  # opt-in: it searches every step's result
+    assert load_profile(write(tmp_path / "r.json", {"result_pace_check": True})).result_pace_check is True
+    with pytest.raises(ProfileError, match="result_pace_check must be true or false"):
+        load_profile(write(tmp_path / "r2.json", {"result_pace_check": "yes"}))
     with pytest.raises(ProfileError, match="unknown profile keys"):
         load_profile(write(tmp_path / "q.json", {"pass_mn": 90}))
     with pytest.raises(ProfileError, match="unknown penalty"):

@@ -90,7 +90,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         return station_dwell(gold_side, t, gold_spans, trainee_from, align)
 
     return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
-                         n_steps=len(gold_spans))
+                         n_steps=len(gold_spans), _fixed=lambda: reference()[0])
 
 
 def kept(gold: Stills, key: tuple, make: Callable):

@@ -35,6 +35,13 @@ class SceneEvidence:
     _stations: Callable[[float], StationDwell | None] | None = field(default=None, repr=False)
     _dwell: dict = field(default_factory=dict, repr=False)
     n_steps: int = 0  #: the gold's steps (0: unknown, no neighbours compared)
+    _fixed: Callable[[], bool] | None = field(default=None, repr=False)
+
+    @property
+    def fixed_camera(self) -> bool:
+        """Is the gold's camera fixed (one view of the work area; False: it moves between
+        stations, or unknown)?"""
+        return bool(self._fixed()) if self._fixed is not None else False
 
     @property
     def changes(self) -> list[GoldChange | None]:

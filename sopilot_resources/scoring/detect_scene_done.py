@@ -21,7 +21,8 @@ DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
 REPEAT_COVER = 0.5
 
 
-def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None) -> dict[int, float]:
+def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None,
+               coarse_only: bool = False) -> dict[int, float]:
     """Per gold step of ``spans`` whose change the trainee made (at some level of pictures,
     ``DONE_AGREE`` / ``DONE_MAG``): the trainee seconds by which it was made. The comparison's
     own pictures are searched first, and the stills as kept ("detail", four times the pixels)
@@ -29,11 +30,15 @@ def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, fl
     change). ``known``: steps already found made (this function's earlier answer): only the
     finer levels are searched for ``spans``, for an earlier moment, and the answer is
     ``known`` with those moments lowered (the caller asks for the steps whose moment at the
-    comparison's pictures puts them out of order: docs/scene.md, "Cost")."""
+    comparison's pictures puts them out of order: docs/scene.md, "Cost"). ``coarse_only``: the
+    comparison's own pictures only (a step found there only in detail is not in the answer;
+    detail costs about twice the rest of a pair's scene comparison when every step is asked)."""
     done: dict[int, float] = dict(known or {})
     names = [lv.name for lv in scene.levels]  # finest first
     coarse, finer = names[-1:], names[:-1]
-    if known is not None:
+    if coarse_only:
+        passes = [coarse] if coarse else [None]
+    elif known is not None:
         passes = [finer] if finer else []
     else:
         passes = [coarse, finer] if finer else [None]  # one level (or none named): ask as it is

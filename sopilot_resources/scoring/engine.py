@@ -17,6 +17,7 @@ from .detect_repeats import repeats
 from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
 from .detect_room import left_out
+from .detect_result_pace import slow_between_results
 from .detect_scene import scene_deviations
 from .detect_route import route_deviations
 from .detect_stations import station_devs
@@ -65,6 +66,8 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
     devs = left_out(pe, status, devs, pace)  # a step "done wrongly" that had no time between its neighbours' results
+    if pe.profile.result_pace_check:  # far too long from one step's result to the next (opt-in: its cost)
+        devs += slow_between_results(pe, status, devs)
     devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station
     devs = reported(pe, devs)
     t_end = time.perf_counter()

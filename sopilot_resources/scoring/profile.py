@@ -67,6 +67,13 @@ class Profile:
     #: gold's step regions at 640 px, once per gold (docs/scene.md, "End state": 1.21x the
     #: time of a pair without it on the 60 s 720p valve pair)
     end_state_check: bool = True
+    #: time each step by its result in a fixed camera's pictures, and report a stretch from one
+    #: step's result to the next far slower than the trainee's others as a slow step (or the
+    #: earlier step done again; scoring/detect_result_pace.py, a steps file's steps): it catches
+    #: some slow and repeated steps the clips measure as ordinary; searching every step's result
+    #: costs about 1.15-1.2x the time of a fixed-camera pair (docs/bench/accuracy.md, "Room
+    #: round"), so it is off unless asked
+    result_pace_check: bool = False
 
     def fingerprint(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
@@ -139,7 +146,7 @@ def parse_profile(doc: object, source: str = "profile") -> Profile:
         kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
     if "critical_steps" in kw:
         kw["critical_steps"] = tuple(kw["critical_steps"])
-    for flag in ("order_blocks_pass", "result_check", "end_state_check"):
+    for flag in ("order_blocks_pass", "result_check", "end_state_check", "result_pace_check"):
         if not isinstance(kw.get(flag, False), bool):
             raise ProfileError(f"{path}: {flag} must be true or false, not {kw[flag]!r}")
     try:
