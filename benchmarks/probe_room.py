@@ -21,9 +21,9 @@ from bench_accuracy import embeddings_on_disk  # noqa: E402
 from probe_station_mosaic import task_golds  # noqa: E402
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
-from sopilot_resources.scoring.detect_room import room_share  # noqa: E402
+from sopilot_resources.scoring.detect_room import room_share, slot_pace  # noqa: E402
 from sopilot_resources.scoring.detect_scene_done import made_steps  # noqa: E402
-from sopilot_resources.scoring.detect_steps import classify, trainee_pace  # noqa: E402
+from sopilot_resources.scoring.detect_steps import classify  # noqa: E402
 from sopilot_resources.scoring.detect_order import swap  # noqa: E402
 from sopilot_resources.scoring.engine import detect  # noqa: E402
 from sopilot_resources.scoring.profile import Profile  # noqa: E402
@@ -46,7 +46,7 @@ def main() -> None:
                 if pe.scene is None or not pe.scene.usable:
                     print(seed, v["kind"], Path(v["path"]).name, "no scene evidence")
                     continue
-                pace = trainee_pace(pe, swap(pe, classify(pe)))
+                pace = slot_pace(pe, swap(pe, classify(pe)))
                 near = [n for n in (k - 1, k + 1) if 0 <= n < len(steps)]
                 made = made_steps(pe.scene, {n: (steps[n].start_sec, steps[n].end_sec) for n in near})
                 got = room_share(pe, k, made, pace)

@@ -14,7 +14,7 @@ from sopilot_resources.scoring.detect_order import order, swap
 from sopilot_resources.scoring.detect_repeats import repeats
 from sopilot_resources.scoring.detect_scene import scene_deviations
 from sopilot_resources.scoring.detect_result_pace import slow_between_results
-from sopilot_resources.scoring.detect_room import left_out
+from sopilot_resources.scoring.detect_room import left_out, slot_pace
 from sopilot_resources.scoring.detect_route import route_deviations
 from sopilot_resources.scoring.detect_stations import station_devs
 from sopilot_resources.scoring.detect_steps import classify, missing_or_wrong, trainee_pace
@@ -124,7 +124,7 @@ def test_detectors_return_results_and_change_no_input(plan, expect):
     devs = untouched(scene_deviations, pe, status, devs)  # no scene evidence: the same deviations
     status2, devs2 = untouched(route_deviations, pe, status, devs, pace)  # no scene evidence: as they are
     assert status2 is status and devs2 == devs
-    assert untouched(left_out, pe, status, devs, pace) == devs  # no scene evidence: as they are
+    assert untouched(left_out, pe, status, devs) == devs  # no scene evidence: as they are
     assert untouched(slow_between_results, pe, status, devs) == []  # no scene evidence: none
     devs += untouched(station_devs, pe, status, devs, pace)  # no scene evidence: none
     # the chain written out here is the engine's
@@ -311,7 +311,7 @@ def test_a_step_done_wrongly_without_time_between_its_neighbours_results_was_lef
     trainee = render(missing(), P, noise=0.35, offset=0.3, seed=2)
     pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
     status = classify(pe)
-    pace = trainee_pace(pe, status)
+    pace = slot_pace(pe, status)  # the pace the rule measures the room at
     s1, s2, s3 = STEPS[1], STEPS[2], STEPS[3]
     wrong_dev = make("wrong_step", s2, span(s2.start_sec, s2.end_sec), span(10.0, 11.0), 0.6, "wrong", pe.profile,
                      evidence={"source": "scene", "finding": "the step's result is not in the trainee's end scene"})
@@ -324,7 +324,7 @@ def test_a_step_done_wrongly_without_time_between_its_neighbours_results_was_lef
     scene = SimpleNamespace(usable=True, levels=[], made_anywhere=lambda spans, levels=None: {
         s: ([(0.95, 1.0, 1.0, made[s], "pictures")] if s in made else []) for s in spans})
     pe = pe.__class__(**{**vars(pe), "scene": scene})
-    out = untouched(left_out, pe, status, [wrong_dev], pace)
+    out = untouched(left_out, pe, status, [wrong_dev])
     assert [(d.type, d.gold_step) for d in out] == [(expect, 2)]
     if expect == "missing_step":
         d = out[0]

@@ -16,6 +16,8 @@ of their time, 16 of 18 wrong steps had 0.53-2.19 (docs/bench/accuracy.md, "Room
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .deviation import Deviation, make, tc
 from .detect_scene_done import made_steps
 from .pair_evidence import PairEvidence, StepStatus
@@ -43,10 +45,26 @@ def room_share(pe: PairEvidence, k: int, made: dict[int, float], pace: float) ->
     return share, a, b
 
 
-def left_out(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation], pace: float) -> list[Deviation]:
+def slot_pace(pe: PairEvidence, status: list[StepStatus]) -> float:
+    """The trainee's pace as the room is measured: the median over found steps in place of
+    the located span's seconds over the gold step's *slot* (the step and half the pauses on
+    either side: the in-order segmentation's spans take the pauses in too). Against the gold
+    steps' bare durations a trainee at the gold's own timing read 1.33x where its steps are 3 s
+    and its pauses 1 s, and a step done wrongly in its own time read as left out. 1.0 when no
+    step was found."""
+    steps, hop = pe.steps, pe.gold_tl.hop
+    n = len(steps)
+    lo = [steps[0].start_sec] + [(steps[k - 1].end_sec + steps[k].start_sec) / 2 for k in range(1, n)]
+    hi = [(steps[k].end_sec + steps[k + 1].start_sec) / 2 for k in range(n - 1)] + [steps[-1].end_sec]
+    r = [s.where.length * pe.tr_tl.hop / max(hi[k] - lo[k], hop)
+         for k, s in enumerate(status) if s.found and s.in_place and s.where is not None]
+    return float(np.median(r)) if r else 1.0
+
+
+def left_out(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) -> list[Deviation]:
     """``devs`` with each ``wrong_step`` that had no room (:func:`room_share` under
-    ``NO_ROOM``) replaced by a ``missing_step`` with the times as evidence. Without scene
-    evidence: as they are."""
+    ``NO_ROOM``, at :func:`slot_pace`) replaced by a ``missing_step`` with the times as
+    evidence. Without scene evidence: as they are."""
     scene = pe.scene
     wrong = [d for d in devs if d.type == "wrong_step" and d.gold_step is not None]
     if scene is None or not scene.usable or not wrong:
@@ -54,6 +72,7 @@ def left_out(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation], 
     steps = pe.steps
     need = sorted({n for d in wrong for n in (d.gold_step - 1, d.gold_step + 1) if 0 <= n < len(steps)})
     made = made_steps(scene, {n: (steps[n].start_sec, steps[n].end_sec) for n in need})
+    pace = slot_pace(pe, status)
     out = []
     for d in devs:
         got = room_share(pe, d.gold_step, made, pace) if any(d is w for w in wrong) else None

@@ -123,8 +123,10 @@ def _tail_end(like: np.ndarray, s: StepStatus, starts: list[int]) -> int:
 
 
 #: a step is measured against the median of the others' paces when at least this many steps
-#: were found (fewer: the median of all, the step's own pace included)
-OTHERS_MIN = 4
+#: were found (fewer: the median of all, the step's own pace included; the median of three
+#: others is one other step's value: a 4-step test video whose first two steps read still
+#: made its third step slow)
+OTHERS_MIN = 5
 
 
 def others_median(x: np.ndarray) -> np.ndarray:

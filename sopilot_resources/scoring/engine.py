@@ -65,7 +65,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
         devs += end_state_deviations(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
-    devs = left_out(pe, status, devs, pace)  # a step "done wrongly" that had no time between its neighbours' results
+    devs = left_out(pe, status, devs)  # a step "done wrongly" that had no time between its neighbours' results
     if pe.profile.result_pace_check:  # far too long from one step's result to the next (opt-in: its cost)
         devs += slow_between_results(pe, status, devs)
     devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station
