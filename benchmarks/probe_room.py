@@ -6,8 +6,8 @@ done wrongly? (adopted as ``scoring/detect_room.py``)
 Per missing and wrong trainee of the fixed-camera tasks (``--tasks``), for the defect's step k:
 when the trainee made the results of steps k-1 and k+1 (``made_steps``, as the engine finds
 them), and the share of step k's gold duration that the time between them leaves it at the
-trainee's pace (``detect_room.room_share``; ``-`` where a neighbour's result was not found or
-they came out of order), then how the engine as it is types step k. docs/bench/accuracy.md,
+trainee's pace (``detect_room.room_share``, at ``--pace``; ``-`` where a neighbour's result was
+not found or they came out of order), then how the engine as it is types step k. docs/bench/accuracy.md,
 "Room round".
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
 from sopilot_resources.scoring.detect_room import room_share, slot_pace  # noqa: E402
 from sopilot_resources.scoring.detect_scene_done import made_steps  # noqa: E402
-from sopilot_resources.scoring.detect_steps import classify  # noqa: E402
+from sopilot_resources.scoring.detect_steps import classify, trainee_pace  # noqa: E402
 from sopilot_resources.scoring.detect_order import swap  # noqa: E402
 from sopilot_resources.scoring.engine import detect  # noqa: E402
 from sopilot_resources.scoring.profile import Profile  # noqa: E402
@@ -34,6 +34,9 @@ def main() -> None:
     ap.add_argument("--out", default="bench_out/acc3")
     ap.add_argument("--tasks", default="t03_bracket,t04_terminals,t01_valve")
     ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--pace", choices=("slots", "spans"), default="slots",
+                    help="the trainee's pace the room is measured at: the rule's (slot_pace), or the clips' "
+                         "trainee_pace (spans over bare step durations, the first probe's)")
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     for task in a.tasks.split(","):
@@ -46,7 +49,8 @@ def main() -> None:
                 if pe.scene is None or not pe.scene.usable:
                     print(seed, v["kind"], Path(v["path"]).name, "no scene evidence")
                     continue
-                pace = slot_pace(pe, swap(pe, classify(pe)))
+                status = swap(pe, classify(pe))
+                pace = slot_pace(pe, status) if a.pace == "slots" else trainee_pace(pe, status)
                 near = [n for n in (k - 1, k + 1) if 0 <= n < len(steps)]
                 made = made_steps(pe.scene, {n: (steps[n].start_sec, steps[n].end_sec) for n in near})
                 got = room_share(pe, k, made, pace)
