@@ -12,7 +12,7 @@ under ``NO_ROOM`` of the gold step's duration, the step was left out (``missing_
 
 On the demo set's fixed cameras (seeds 0-21, every missing and wrong step with both
 neighbours' results found, ``benchmarks/probe_room.py``): 33 of 37 missing steps had under 0.5
-of their time, 16 of 18 wrong steps had 0.53-2.19 (docs/bench/accuracy.md, "Room round").
+of their time, 16 of 17 wrong steps 0.68-2.57 (docs/bench/accuracy.md, "Room round").
 """
 from __future__ import annotations
 
