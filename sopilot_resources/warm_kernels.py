@@ -25,12 +25,12 @@ def warm_kernels() -> None:
     prominences (``scoring.peaks``), the DTW of the alignment (``dp_block`` with similarity rows,
     ``traceback``), the subsequence matches of the steps (``subsequence_dp``, ``_greedy_pick``),
     the cycle search (``cyclic_path``), the settled scenes of the pictures (``scene.settle``)
-    and the lasting check of a fixed gold camera's step changes (``closer_count``, on stills
+    and the lasting check of a fixed gold camera's step changes (``closer_count``, ``like_count``, on stills
     picked at some pixels as ``gold_changes`` picks them)."""
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles
-    from .scene.regions import closer
+    from .scene.regions import closer, looks_like
     from .scene.settle import settled
     from .scoring.peaks import prominences
 
@@ -43,3 +43,4 @@ def warm_kernels() -> None:
     settled(rng.uniform(0, 255, (3, 8, 8, 3)).astype(np.float32))
     stills = rng.normal(size=(4, 5, 3)).astype(np.float32)[:, [0, 2, 4]]  # (K, N, 3), each pixel's stills together
     closer(stills[1:], stills[0], stills[-1])
+    looks_like(stills[1:], stills[0], stills[-1])

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sopilot_resources.scene.regions import (MIN_REGION, PERSIST, PERSIST_MIN, REGION_FLOOR, GoldChange, correlation,
+from sopilot_resources.scene.regions import (BACK, MIN_REGION, PERSIST, PERSIST_MIN, REGION_FLOOR, GoldChange, correlation,
                                              lasting)
 from sopilot_resources.scene.search import MIN_SIZE, STATE_STEP, WHEN_TOL, TraineeScenes, change_anywhere, near_gold
 
@@ -156,6 +156,7 @@ def loop_lasting(before, after, span, line):
             both = False
             continue
         ok &= (np.abs(flat[sel] - own).sum(-1) < np.abs(flat[sel] - other).sum(-1)).mean(0) >= PERSIST
+        ok &= (np.abs(flat[sel] - other).sum(-1) < np.abs(other - own).sum(-1) / 3).mean(0) <= BACK
     return ok, both
 
 
@@ -204,15 +205,15 @@ def test_warm_kernels_loads_the_lasting_checks_overload():
     warm_kernels loads: nothing new is compiled or loaded for it while scoring."""
     from scene_synth import gold_take, stills
 
-    from sopilot_resources.scene.lasting_numba import closer_count
+    from sopilot_resources.scene.lasting_numba import closer_count, like_count
     from sopilot_resources.scene.pictures import StillCache
     from sopilot_resources.scene.regions import gold_changes
     from sopilot_resources.warm_kernels import warm_kernels
 
     warm_kernels()
-    warmed = set(map(str, closer_count.signatures))
+    warmed = set(map(str, closer_count.signatures)), set(map(str, like_count.signatures))
     gold = gold_take()
     g = StillCache(stills(gold))
     changes = gold_changes(g, gold.spans, float(g.stills.times[-1]), fixed=True)
     assert any(c is not None and c.lasts for c in changes)  # the lasting check ran
-    assert set(map(str, closer_count.signatures)) == warmed
+    assert (set(map(str, closer_count.signatures)), set(map(str, like_count.signatures))) == warmed

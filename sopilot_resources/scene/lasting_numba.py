@@ -1,4 +1,4 @@
-"""The count at the heart of :func:`.regions.lasting`, in one pass with numba.
+"""The counts at the heart of :func:`.regions.lasting`, in one pass each with numba.
 
 NumPy's form, ``(np.abs(flat - own).sum(-1) < np.abs(flat - other).sum(-1)).sum(0)`` over the
 gold's stills at a fixed camera's step pixels, (K, N, 3) with K about one still a second,
@@ -28,5 +28,22 @@ def closer_count(stills, own, other):  # pragma: no cover - compiled
             x0, x1, x2 = stills[i, p, 0], stills[i, p, 1], stills[i, p, 2]
             if (abs(x0 - own[p, 0]) + abs(x1 - own[p, 1]) + abs(x2 - own[p, 2])
                     < abs(x0 - other[p, 0]) + abs(x1 - other[p, 1]) + abs(x2 - other[p, 2])):
+                count[p] += 1
+    return count
+
+
+@cached_njit(nogil=True)
+def like_count(stills, ref, other):  # pragma: no cover - compiled
+    """stills (K, N, 3), ref and other (N, 3) -> (N,) int64: in how many of the pictures each
+    pixel is within a third of the change (``other`` to ``ref``) of ``ref`` (|difference|
+    summed over the channels): it looks like ``ref`` there, not merely closer to it than to
+    ``other`` (a third look, the performer's arm over the pixel, is like neither)."""
+    k, n = stills.shape[0], stills.shape[1]
+    count = np.zeros(n, np.int64)
+    for p in range(n):
+        tol = (abs(ref[p, 0] - other[p, 0]) + abs(ref[p, 1] - other[p, 1]) + abs(ref[p, 2] - other[p, 2])) / 3.0
+        for i in range(k):
+            if (abs(stills[i, p, 0] - ref[p, 0]) + abs(stills[i, p, 1] - ref[p, 1])
+                    + abs(stills[i, p, 2] - ref[p, 2])) < tol:
                 count[p] += 1
     return count

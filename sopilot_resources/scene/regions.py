@@ -3,7 +3,8 @@
 For a gold step [a, b] the scene is taken *settled* (:func:`.settle.settled`: the performer
 removed) in a window before it and a window after it (:func:`windows`); their difference,
 lighting removed, is the step's change. Its region is where two such estimates, with windows
-moved apart by 0.75 s, are both large and alike (the performer, caught in one window and not
+moved apart by 0.75 s (where the performer hides a pixel in the later window, the moment
+right after the step), are both large and alike (the performer, caught in one window and not
 in the other, is not a change of the scene), and the two estimates must correlate
 (``RELIABLE``): a step that leaves nothing visible, or whose result the performer hides in
 every window, has no region, and its pictures judge nothing.
@@ -26,6 +27,9 @@ REACH = 1.5
 REGION_K, REGION_FLOOR, MIN_REGION = 8.0, 15.0, 6
 #: the gold's change must correlate this well with itself when its windows move by a second
 RELIABLE = 0.7
+#: the second estimate's windows are moved apart by SHIFT s; where the performer takes a pixel
+#: in every still of its "after" window, the NEAR s right after the step stand in
+SHIFT, NEAR = 0.75, 0.5
 #: a fixed camera's step result lasts: its region keeps the pixels that look like the step's
 #: "after" scene in at least PERSIST of the gold's stills after the step (one every
 #: PERSIST_STRIDE s), and like its "before" scene in PERSIST of those before it (the
@@ -33,6 +37,12 @@ RELIABLE = 0.7
 PERSIST, PERSIST_STRIDE = 0.5, 1.0
 #: ... judged only on a side of the step with at least this many of those stills
 PERSIST_MIN = 3
+#: ... and a result never looks as it did on the step's other side: in at most BACK of the
+#: stills after the step like its "before" look, of those before it like its "after" look (an
+#: arm that rests after the step, and on the same pixels after later steps, passes PERSIST; it
+#: is gone, so the scene there looks as before, in a fair share of the others: on seed 7's
+#: valve, 'tighten screw' had 1,142 px, most of them the forearm, around its screw head)
+BACK = 0.2
 #: the picture's border margin, this share of its height, is where the performer's body enters
 #: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
 #: scenes' differences there are left out (:mod:`.outcome`)
@@ -72,6 +82,28 @@ def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
     return settled(g.window(b0 - shift, b1 - shift)), settled(g.window(a0 + shift, a1 + shift))
 
 
+def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray, fill: bool = True) -> np.ndarray:
+    """(H, W, 3) gold step s's change estimated again with its windows moved apart by ``SHIFT``
+    s. Where the performer takes a pixel in every still of the moved "after" window (the hand
+    crossing a lamp on its way to the next step: NaN there) and ``d1``, the first estimate, saw
+    it, and ``fill``: from the moved "before" window and the ``NEAR`` s right after the step
+    instead (the after window is not moved the other way, into the next step's work: its
+    result, not this step's, would join the region). :func:`gold_changes` fills only where the
+    lasting check then judges the pixels (a fixed camera's middle steps: a first step's region,
+    never checked both ways, would take in the performer's resting arm). Without this a small
+    result beside the next step's path had no second estimate, so no region (the valve's test
+    lamp: none on seeds 0, 1 and 3)."""
+    s0, s1 = gold_change(g, spans, s, end, shift=SHIFT)
+    f0 = flatten_light(s0)
+    d2 = flatten_light(s1) - f0
+    gap = np.isfinite(d1).all(-1) & ~np.isfinite(d2).all(-1)
+    if fill and gap.any():
+        b = spans[s][1]
+        near = flatten_light(settled(g.window(b - 0.25, min(end, b + NEAR)))) - f0
+        d2 = np.where(gap[..., None], near, d2)
+    return d2
+
+
 def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
     """(H, W) bool: where two estimates (H, W, 3) of one change are both large and alike (the
     performer, caught in one window and not the other, is not a change of the scene)."""
@@ -105,7 +137,8 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
     seconds and its stills then, one every PERSIST_STRIDE s, flattened, (K, ..., 3) at the
     same pixels: :func:`.pictures.flat_at`) shows the ``after``
     look there in at least PERSIST of its stills after the step at ``span`` s and the
-    ``before`` look in PERSIST of those before it, and its first still looks more like
+    ``before`` look in PERSIST of those before it, looks like the other side's in at most
+    BACK of them (:func:`looks_like`), and its first still looks more like
     ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
     and the step before, is elsewhere at the start and at the end). ``both``: each side had
     PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
@@ -122,7 +155,21 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
             both = False
             continue
         ok &= closer(part, own, other) / len(part) >= PERSIST
+        ok &= looks_like(part, other, own) / len(part) <= BACK  # never back to the other side's look
     return ok, both
+
+
+def looks_like(flat: np.ndarray, ref: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel looks like
+    ``ref``: within a third of the change from ``other`` to ``ref`` (both (..., 3)) of it,
+    ``(np.abs(flat - ref).sum(-1) < np.abs(ref - other).sum(-1) / 3).sum(0)``, in one pass
+    (:mod:`.lasting_numba`)."""
+    from .lasting_numba import like_count
+
+    shape, c = ref.shape[:-1], ref.shape[-1]
+    x = np.ascontiguousarray(flat).reshape(len(flat), ref.size // c, c)
+    ref, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (ref, other))
+    return like_count(x, ref, other).reshape(shape)
 
 
 def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -165,9 +212,10 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
 
     def candidate(s: int) -> tuple:
         g0, g1 = gold_change(g, spans, s, end)
-        s0, s1 = gold_change(g, spans, s, end, shift=0.75)
         f0, f1 = flatten_light(g0), flatten_light(g1)
-        d1, d2 = f1 - f0, flatten_light(s1) - flatten_light(s0)
+        d1 = f1 - f0
+        # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
+        d2 = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1)
         return f0, f1, d1, d2, consistent_region(d1, d2)
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent

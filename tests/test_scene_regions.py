@@ -1,0 +1,87 @@
+"""A gold step's region needs two estimates of its change (scene/regions.py); where the
+performer hides a pixel in every still of the second estimate's "after" window, the moment
+right after the step stands in (the valve's test lamp, crossed by the hand on its way to the
+next step)."""
+from __future__ import annotations
+
+import numpy as np
+
+from sopilot_resources.scene import regions
+from sopilot_resources.scene.regions import gold_changes, second_estimate, windows
+
+H, W = 40, 60
+LAMP = (slice(18, 24), slice(30, 36))
+SPANS = [(1.0, 4.0), (5.0, 8.0), (9.0, 12.0)]
+END = 20.0
+
+
+class _Stills:
+    times = np.arange(0.0, END, 0.5)
+
+
+class _Cache:
+    """A fixed camera's stills, one settled picture per window (its middle's scene): step 1
+    lights a lamp at 8 s; from 8.8 s to 10 s the performer's hand is over it in every still."""
+
+    stills = _Stills()
+
+    def __init__(self, seed: int = 0):
+        self.base = np.random.default_rng(seed).normal(120, 2, (H, W, 3)).astype(np.float32)
+
+    def window(self, t0: float, t1: float) -> np.ndarray:
+        mid = (t0 + t1) / 2
+        img = self.base + np.random.default_rng(int(abs(mid) * 100)).normal(0, 1, self.base.shape).astype(np.float32)
+        if mid > 8.0:
+            img[LAMP] = (60, 230, 60)
+        if 8.8 < mid < 10.0:
+            img[LAMP] = np.nan
+        return img[None]
+
+
+def test_pixels_hidden_in_the_later_window_are_estimated_right_after_the_step():
+    g = _Cache()
+    (_, _), (a0, a1) = windows(SPANS, 1, END)
+    assert a0 < 8.0 < (a0 + a1) / 2 < 8.8  # the first estimate sees the lamp lit
+    g0, g1 = regions.gold_change(g, SPANS, 1, END)
+    d1 = regions.flatten_light(g1) - regions.flatten_light(g0)
+    assert np.isfinite(d1[LAMP]).all()
+    without = second_estimate(g, SPANS, 1, END, d1, fill=False)
+    assert np.isnan(without[LAMP]).all()  # the moved windows: the hand over the lamp
+    filled = second_estimate(g, SPANS, 1, END, d1)
+    assert np.isfinite(filled[LAMP]).all()
+    assert np.array_equal(filled[:10], without[:10])  # seen in the moved windows: that estimate kept
+    lamp = filled[LAMP].reshape(-1, 3).mean(0)
+    assert lamp[1] > 20 and lamp[0] < 0  # the lamp's green, after minus before, light removed
+
+
+def test_a_middle_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_it(monkeypatch):
+    """A moving camera's steps (and a fixed one's first and last, never checked to last both
+    ways) are not filled: a resting arm there is not taken for a result."""
+    monkeypatch.setattr(regions, "flat_at", lambda g, idx, mask: np.zeros((len(idx), int(mask.sum()), 3)))
+    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line: (np.ones(len(before), bool), True))
+    fixed = gold_changes(_Cache(), SPANS, END, fixed=True)
+    assert fixed[1] is not None and fixed[1].region[LAMP].mean() > 0.5 and fixed[1].reliability > 0.9
+    moving = gold_changes(_Cache(), SPANS, END, fixed=False)
+    assert moving[1] is None  # no second estimate at the lamp: nothing two estimates agree on
+
+
+def test_an_arm_resting_after_the_step_is_no_result_a_part_it_sometimes_hides_is():
+    """(N, 3) pixels over 20 stills a second apart, the step at 8-9 s. Pixel 0: a part put down
+    (0 -> 60), the arm over it (200) in some stills on either side. Pixel 1: the arm rests there
+    after the step in 12 of 20 stills (the PERSIST share of "after" it reaches), and in the
+    others the bench shows as before: not a lasting result."""
+    from sopilot_resources.scene.regions import BACK, PERSIST, lasting
+
+    times = np.arange(20.0)
+    before = np.zeros((2, 3), np.float32)
+    after = np.float32([[60, 60, 60], [200, 200, 200]])
+    stills = np.zeros((20, 2, 3), np.float32)
+    stills[9:, 0] = 60
+    stills[[3, 5, 12, 15], 0] = 200  # the arm over the part, before and after the step
+    stills[9:, 1] = 200
+    stills[[10, 12, 14], 1] = 0  # the arm away: the bench as before the step
+    stills[-1, 1] = 200  # and back at the end
+    share_back = 3 / 11
+    assert share_back > BACK and (11 - 3) / 11 >= PERSIST
+    keep, both = lasting(before, after, (8.0, 9.0), (times, stills))
+    assert both and keep.tolist() == [True, False]
