@@ -45,10 +45,10 @@ def test_pixels_hidden_in_the_later_window_are_estimated_right_after_the_step():
     g0, g1 = regions.gold_change(g, SPANS, 1, END)
     d1 = regions.flatten_light(g1) - regions.flatten_light(g0)
     assert np.isfinite(d1[LAMP]).all()
-    without = second_estimate(g, SPANS, 1, END, d1, fill=False)
-    assert np.isnan(without[LAMP]).all()  # the moved windows: the hand over the lamp
-    filled = second_estimate(g, SPANS, 1, END, d1)
-    assert np.isfinite(filled[LAMP]).all()
+    without, none = second_estimate(g, SPANS, 1, END, d1, fill=False)
+    assert np.isnan(without[LAMP]).all() and not none.any()  # the moved windows: the hand over the lamp
+    filled, where = second_estimate(g, SPANS, 1, END, d1)
+    assert np.isfinite(filled[LAMP]).all() and where[LAMP].all() and where.sum() == where[LAMP].sum()
     assert np.array_equal(filled[:10], without[:10])  # seen in the moved windows: that estimate kept
     lamp = filled[LAMP].reshape(-1, 3).mean(0)
     assert lamp[1] > 20 and lamp[0] < 0  # the lamp's green, after minus before, light removed
@@ -58,7 +58,7 @@ def test_a_middle_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_
     """A moving camera's steps (and a fixed one's first and last, never checked to last both
     ways) are not filled: a resting arm there is not taken for a result."""
     monkeypatch.setattr(regions, "flat_at", lambda g, idx, mask: np.zeros((len(idx), int(mask.sum()), 3)))
-    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line: (np.ones(len(before), bool), True))
+    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line, back: (np.ones(len(before), bool), True))
     fixed = gold_changes(_Cache(), SPANS, END, fixed=True)
     assert fixed[1] is not None and fixed[1].region[LAMP].mean() > 0.5 and fixed[1].reliability > 0.9
     moving = gold_changes(_Cache(), SPANS, END, fixed=False)
@@ -85,3 +85,19 @@ def test_an_arm_resting_after_the_step_is_no_result_a_part_it_sometimes_hides_is
     assert share_back > BACK and (11 - 3) / 11 >= PERSIST
     keep, both = lasting(before, after, (8.0, 9.0), (times, stills))
     assert both and keep.tolist() == [True, False]
+
+
+def test_a_pixel_filled_from_right_after_the_step_must_never_look_as_before():
+    """Its second estimate shares the first one's window (a forearm resting right after the
+    step is in both): one still in ten back to the before look is one too many (BACK_NEAR), where
+    a pixel with a second estimate of its own may have two."""
+    from sopilot_resources.scene.regions import BACK, BACK_NEAR, lasting
+
+    times = np.arange(20.0)
+    before, after = np.zeros((1, 3), np.float32), np.full((1, 3), 60, np.float32)
+    stills = np.zeros((20, 1, 3), np.float32)
+    stills[9:] = 60
+    stills[14] = 0  # once back to the bench's look after the step: 1 of 11
+    assert BACK_NEAR < 1 / 11 <= BACK
+    assert lasting(before, after, (8.0, 9.0), (times, stills))[0].tolist() == [True]
+    assert lasting(before, after, (8.0, 9.0), (times, stills), np.float32([BACK_NEAR]))[0].tolist() == [False]

@@ -43,6 +43,11 @@ PERSIST_MIN = 3
 #: is gone, so the scene there looks as before, in a fair share of the others: on seed 7's
 #: valve, 'tighten screw' had 1,142 px, most of them the forearm, around its screw head)
 BACK = 0.2
+#: ... at most BACK_NEAR for a pixel whose second estimate came from the moment right after the
+#: step (:func:`second_estimate`): that estimate shares the first one's window, so it does not
+#: tell a forearm resting there from a result; the gold's stills must (seed 9's terminals: 128
+#: px of forearm joined `tighten T4`, 3 of them under 0.05; the valve's lamps, 395 of 401)
+BACK_NEAR = 0.05
 #: the picture's border margin, this share of its height, is where the performer's body enters
 #: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
 #: scenes' differences there are left out (:mod:`.outcome`)
@@ -82,8 +87,9 @@ def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
     return settled(g.window(b0 - shift, b1 - shift)), settled(g.window(a0 + shift, a1 + shift))
 
 
-def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray, fill: bool = True) -> np.ndarray:
-    """(H, W, 3) gold step s's change estimated again with its windows moved apart by ``SHIFT``
+def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
+                    fill: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """((H, W, 3), (H, W) bool): gold step s's change estimated again with its windows moved apart by ``SHIFT``
     s. Where the performer takes a pixel in every still of the moved "after" window (the hand
     crossing a lamp on its way to the next step: NaN there) and ``d1``, the first estimate, saw
     it, and ``fill``: from the moved "before" window and the ``NEAR`` s right after the step
@@ -92,16 +98,17 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray, fi
     lasting check then judges the pixels (a fixed camera's middle steps: a first step's region,
     never checked both ways, would take in the performer's resting arm). Without this a small
     result beside the next step's path had no second estimate, so no region (the valve's test
-    lamp: none on seeds 0, 1 and 3)."""
+    lamp: none on seeds 0, 1 and 3). The mask: the pixels so filled (their estimate shares the
+    first one's window, so the lasting check asks more of them: ``BACK_NEAR``)."""
     s0, s1 = gold_change(g, spans, s, end, shift=SHIFT)
     f0 = flatten_light(s0)
     d2 = flatten_light(s1) - f0
     gap = np.isfinite(d1).all(-1) & ~np.isfinite(d2).all(-1)
-    if fill and gap.any():
-        b = spans[s][1]
-        near = flatten_light(settled(g.window(b - 0.25, min(end, b + NEAR)))) - f0
-        d2 = np.where(gap[..., None], near, d2)
-    return d2
+    if not (fill and gap.any()):
+        return d2, np.zeros(gap.shape, bool)
+    b = spans[s][1]
+    near = flatten_light(settled(g.window(b - 0.25, min(end, b + NEAR)))) - f0
+    return np.where(gap[..., None], near, d2), gap
 
 
 def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
@@ -130,7 +137,7 @@ class GoldChange:
 
 
 def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
-            line: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, bool]:
+            line: tuple[np.ndarray, np.ndarray], back: float | np.ndarray = BACK) -> tuple[np.ndarray, bool]:
     """((...) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
     settled scenes (..., 3): a picture (H, W, 3), or some of its pixels (N, 3)) that are a
     lasting result, not the performer resting in a window: the gold video (``line``: (K,)
@@ -138,7 +145,7 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
     same pixels: :func:`.pictures.flat_at`) shows the ``after``
     look there in at least PERSIST of its stills after the step at ``span`` s and the
     ``before`` look in PERSIST of those before it, looks like the other side's in at most
-    BACK of them (:func:`looks_like`), and its first still looks more like
+    ``back`` (BACK, or per pixel (...)) of them (:func:`looks_like`), and its first still looks more like
     ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
     and the step before, is elsewhere at the start and at the end). ``both``: each side had
     PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
@@ -155,7 +162,7 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
             both = False
             continue
         ok &= closer(part, own, other) / len(part) >= PERSIST
-        ok &= looks_like(part, other, own) / len(part) <= BACK  # never back to the other side's look
+        ok &= looks_like(part, other, own) / len(part) <= back  # never back to the other side's look
     return ok, both
 
 
@@ -215,8 +222,8 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         f0, f1 = flatten_light(g0), flatten_light(g1)
         d1 = f1 - f0
         # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
-        d2 = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1)
-        return f0, f1, d1, d2, consistent_region(d1, d2)
+        d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1)
+        return f0, f1, d1, d2, filled, consistent_region(d1, d2)
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
         cands = dict(zip(wanted, pool.map(candidate, wanted)))
@@ -230,12 +237,13 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         pos[union] = np.arange(int(union.sum()))
         line = times[idx], flat_at(g, idx, union), pos
     out: list[GoldChange | None] = [None] * len(spans)
-    for s, (f0, f1, d1, d2, region) in cands.items():
+    for s, (f0, f1, d1, d2, filled, region) in cands.items():
         lasts = False
         if line is not None and region.any():
             ys, xs = np.nonzero(region)
             at = line[2][ys, xs]
-            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (line[0], line[1][:, at]))
+            back = np.where(filled[ys, xs], BACK_NEAR, BACK)
+            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (line[0], line[1][:, at]), back)
             region[ys, xs] = keep
             region = off_border(region)  # what lasts and reaches into the view from its border
         ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
