@@ -50,7 +50,8 @@ def probe(out: str, seed: int, task: str) -> None:
                 continue
             best = max(((m[0], m[1]) for m in found.get(s, [])), default=None)
             mark = "" if status[s].found else "*"
-            cells.append(f"{s}{mark}: r{c.reliability:.2f} " + ("none" if best is None else f"{best[0]:.2f}/{best[1]:.2f}"))
+            got = "none" if best is None else f"{best[0]:.2f}/{best[1]:.2f}"
+            cells.append(f"{s}{mark}: r{c.reliability:.2f} {got}")
         defect = [d.get("gold_step") for d in v.get("deviations", [])]
         print(f"seed {seed} {Path(v['path']).name} {v['kind']} {defect} | " + " | ".join(cells), flush=True)
 

@@ -2,7 +2,8 @@
 step's other side again (docs/scene.md item 4, "Never back"; docs/bench/accuracy.md,
 "Never-back round").
 
-    .venv/bin/python benchmarks/probe_region_back.py --out bench_out/acc3 --seed 7 --task t01_valve --step 3 [--level pictures]
+    .venv/bin/python benchmarks/probe_region_back.py --out bench_out/acc3 --seed 7 --task t01_valve \
+        --step 3 [--level pictures]
 
 The step's region as the lasting check made it before ``BACK`` (the never-back test off),
 split into the pixels whose second estimate came from the moment right after the step
@@ -67,8 +68,9 @@ def probe(out: str, seed: int, task: str, s: int, level: str) -> None:
     for name, sel in (("second estimate of its own", ~was_filled), ("filled from right after the step", was_filled)):
         if sel.any():
             hist = np.histogram(worst[sel], bins=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01])[0]
+            n_back, n_near = (int((worst[sel] <= t).sum()) for t in (regions.BACK, regions.BACK_NEAR))
             print(f"  {name}: {int(sel.sum())} px; max(back, ahead) in [0,.05,.1,.2,.3,.5,1]: {hist.tolist()}; "
-                  f"<= BACK {int((worst[sel] <= regions.BACK).sum())}, <= BACK_NEAR {int((worst[sel] <= regions.BACK_NEAR).sum())}")
+                  f"<= BACK {n_back}, <= BACK_NEAR {n_near}")
 
 
 def main() -> int:

@@ -46,7 +46,7 @@ BACK = 0.2
 #: ... at most BACK_NEAR for a pixel whose second estimate came from the moment right after the
 #: step (:func:`second_estimate`): that estimate shares the first one's window, so it does not
 #: tell a forearm resting there from a result; the gold's stills must (seed 9's terminals: 128
-#: px of forearm joined `tighten T4`, 3 of them under 0.05; the valve's lamps, 395 of 401)
+#: px of forearm joined `tighten T4`, 3 of them under 0.05; the valve's lamps, 395 of 405)
 BACK_NEAR = 0.05
 #: the picture's border margin, this share of its height, is where the performer's body enters
 #: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
@@ -89,8 +89,8 @@ def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
 
 def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
                     fill: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """((H, W, 3), (H, W) bool): gold step s's change estimated again with its windows moved apart by ``SHIFT``
-    s. Where the performer takes a pixel in every still of the moved "after" window (the hand
+    """((H, W, 3), (H, W) bool): gold step s's change estimated again with its windows moved
+    apart by ``SHIFT`` s. Where the performer takes a pixel in every still of the moved "after" window (the hand
     crossing a lamp on its way to the next step: NaN there) and ``d1``, the first estimate, saw
     it, and ``fill``: from the moved "before" window and the ``NEAR`` s right after the step
     instead (the after window is not moved the other way, into the next step's work: its
@@ -145,8 +145,8 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
     same pixels: :func:`.pictures.flat_at`) shows the ``after``
     look there in at least PERSIST of its stills after the step at ``span`` s and the
     ``before`` look in PERSIST of those before it, looks like the other side's in at most
-    ``back`` (BACK, or per pixel (...)) of them (:func:`looks_like`), and its first still looks more like
-    ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
+    ``back`` (BACK, or per pixel (...)) of them (:func:`looks_like`), and its first still looks
+    more like ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
     and the step before, is elsewhere at the start and at the end). ``both``: each side had
     PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
     times, flat = line
