@@ -25,6 +25,7 @@ from bench_accuracy import embeddings_on_disk, load_set  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene import regions  # noqa: E402
+from sopilot_resources.scene.lasting import BACK, BACK_NEAR, PERSIST_STRIDE, looks_like  # noqa: E402
 from sopilot_resources.scene.pictures import COARSE_SIDE, StillCache, flat_at, flatten_light  # noqa: E402
 from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
 
@@ -55,20 +56,20 @@ def probe(out: str, seed: int, task: str, s: int, level: str) -> None:
     f0, f1 = flatten_light(g0), flatten_light(g1)
     ys, xs = np.nonzero(region)
     times = stills.times
-    idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, regions.PERSIST_STRIDE)))
+    idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, PERSIST_STRIDE)))
     idx = idx[idx < len(times)]
     flat = flat_at(g, idx, region)
     before, after = f0[ys, xs], f1[ys, xs]
     t = times[idx]
-    back = regions.looks_like(flat[t >= spans[s][1]], before, after) / max(int((t >= spans[s][1]).sum()), 1)
-    ahead = regions.looks_like(flat[t <= spans[s][0]], after, before) / max(int((t <= spans[s][0]).sum()), 1)
+    back = looks_like(flat[t >= spans[s][1]], before, after) / max(int((t >= spans[s][1]).sum()), 1)
+    ahead = looks_like(flat[t <= spans[s][0]], after, before) / max(int((t <= spans[s][0]).sum()), 1)
     worst = np.maximum(back, ahead)
     was_filled = filled[ys, xs]
     print(f"seed {seed} {task} step {s} ({steps[s].name}) {level}: {len(ys)} px before the never-back test")
     for name, sel in (("second estimate of its own", ~was_filled), ("filled from right after the step", was_filled)):
         if sel.any():
             hist = np.histogram(worst[sel], bins=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01])[0]
-            n_back, n_near = (int((worst[sel] <= t).sum()) for t in (regions.BACK, regions.BACK_NEAR))
+            n_back, n_near = (int((worst[sel] <= t).sum()) for t in (BACK, BACK_NEAR))
             print(f"  {name}: {int(sel.sum())} px; max(back, ahead) in [0,.05,.1,.2,.3,.5,1]: {hist.tolist()}; "
                   f"<= BACK {n_back}, <= BACK_NEAR {n_near}")
 

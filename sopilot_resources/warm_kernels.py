@@ -30,7 +30,7 @@ def warm_kernels() -> None:
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles
-    from .scene.regions import closer, looks_like
+    from .scene.lasting import closer, looks_like
     from .scene.settle import settled
     from .scoring.peaks import prominences
 

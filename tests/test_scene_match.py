@@ -1,5 +1,5 @@
 """The scene search's pair comparison (:mod:`sopilot_resources.scene.match`, all pairs at once)
-and the lasting check's count (:func:`~sopilot_resources.scene.regions.closer`, numba) give
+and the lasting check's count (:func:`~sopilot_resources.scene.lasting.closer`, numba) give
 what the plain loops they replace give: on small synthetic arrays with unseen pixels, a
 neighbour's look-alike change, faint changes and ties."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sopilot_resources.scene.regions import (BACK, MIN_REGION, PERSIST, PERSIST_MIN, REGION_FLOOR, GoldChange, correlation,
-                                             lasting)
+from sopilot_resources.scene.lasting import BACK, PERSIST, PERSIST_MIN, lasting
+from sopilot_resources.scene.regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
 from sopilot_resources.scene.search import MIN_SIZE, STATE_STEP, WHEN_TOL, TraineeScenes, change_anywhere, near_gold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -189,7 +189,7 @@ def test_the_lasting_check_keeps_what_the_loop_keeps(seed):
 
 
 def test_the_lasting_count_is_the_loops():
-    from sopilot_resources.scene.regions import closer
+    from sopilot_resources.scene.lasting import closer
 
     rng = np.random.default_rng(3)
     flat = rng.integers(-3, 4, (30, 200, 3)).astype(np.float32)  # many equal distances: strict <

@@ -70,7 +70,7 @@ def test_an_arm_resting_after_the_step_is_no_result_a_part_it_sometimes_hides_is
     (0 -> 60), the arm over it (200) in some stills on either side. Pixel 1: the arm rests there
     after the step in 12 of 20 stills (the PERSIST share of "after" it reaches), and in the
     others the bench shows as before: not a lasting result."""
-    from sopilot_resources.scene.regions import BACK, PERSIST, lasting
+    from sopilot_resources.scene.lasting import BACK, PERSIST, lasting
 
     times = np.arange(20.0)
     before = np.zeros((2, 3), np.float32)
@@ -91,7 +91,7 @@ def test_a_pixel_filled_from_right_after_the_step_must_never_look_as_before():
     """Its second estimate shares the first one's window (a forearm resting right after the
     step is in both): one still in ten back to the before look is one too many (BACK_NEAR), where
     a pixel with a second estimate of its own may have two."""
-    from sopilot_resources.scene.regions import BACK, BACK_NEAR, lasting
+    from sopilot_resources.scene.lasting import BACK, BACK_NEAR, lasting
 
     times = np.arange(20.0)
     before, after = np.zeros((1, 3), np.float32), np.full((1, 3), 60, np.float32)

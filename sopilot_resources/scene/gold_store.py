@@ -41,10 +41,10 @@ STORED = ("changes",)
 def code_version() -> str:
     """A digest of the source of the modules that make a gold's changes and decide how
     (whether its camera is fixed, which steps at which level)."""
-    from . import compare, pictures, pixel_ops, regions, register, search, settle
+    from . import compare, lasting, pictures, pixel_ops, regions, register, search, settle
 
     h = hashlib.sha256()
-    for mod in (regions, pictures, settle, pixel_ops, compare, search, register):
+    for mod in (regions, lasting, pictures, settle, pixel_ops, compare, search, register):
         h.update(Path(mod.__file__).read_bytes())
     h.update(Path(regions.__file__).with_name("lasting_numba.py").read_bytes())  # its kernel, read unimported
     return h.hexdigest()[:16]

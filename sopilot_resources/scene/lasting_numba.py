@@ -1,4 +1,4 @@
-"""The counts at the heart of :func:`.regions.lasting`, in one pass each with numba.
+"""The counts at the heart of :func:`.lasting.lasting`, in one pass each with numba.
 
 NumPy's form, ``(np.abs(flat - own).sum(-1) < np.abs(flat - other).sum(-1)).sum(0)`` over the
 gold's stills at a fixed camera's step pixels, (K, N, 3) with K about one still a second,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .lasting import BACK, BACK_NEAR, PERSIST_STRIDE, lasting
 from .pictures import StillCache, flat_at, flatten_light, scene_workers
-from .pixel_ops import channels_sum
 from .settle import settled
 
 REACH = 1.5
@@ -28,26 +28,9 @@ REGION_K, REGION_FLOOR, MIN_REGION = 8.0, 15.0, 6
 #: the gold's change must correlate this well with itself when its windows move by a second
 RELIABLE = 0.7
 #: the second estimate's windows are moved apart by SHIFT s; where the performer takes a pixel
-#: in every still of its "after" window, the NEAR s right after the step stand in
+#: in every still of its "after" window, the NEAR s right after the step stand in (its pixels
+#: then held to :data:`.lasting.BACK_NEAR`)
 SHIFT, NEAR = 0.75, 0.5
-#: a fixed camera's step result lasts: its region keeps the pixels that look like the step's
-#: "after" scene in at least PERSIST of the gold's stills after the step (one every
-#: PERSIST_STRIDE s), and like its "before" scene in PERSIST of those before it (the
-#: performer's arm, resting in a window, is elsewhere most of the time)
-PERSIST, PERSIST_STRIDE = 0.5, 1.0
-#: ... judged only on a side of the step with at least this many of those stills
-PERSIST_MIN = 3
-#: ... and a result never looks as it did on the step's other side: in at most BACK of the
-#: stills after the step like its "before" look, of those before it like its "after" look (an
-#: arm that rests after the step, and on the same pixels after later steps, passes PERSIST; it
-#: is gone, so the scene there looks as before, in a fair share of the others: on seed 7's
-#: valve, 'tighten screw' had 1,142 px, most of them the forearm, around its screw head)
-BACK = 0.2
-#: ... at most BACK_NEAR for a pixel whose second estimate came from the moment right after the
-#: step (:func:`second_estimate`): that estimate shares the first one's window, so it does not
-#: tell a forearm resting there from a result; the gold's stills must (seed 9's terminals: 128
-#: px of forearm joined `tighten T4`, 3 of them under 0.05; the valve's lamps, 395 of 405)
-BACK_NEAR = 0.05
 #: the picture's border margin, this share of its height, is where the performer's body enters
 #: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
 #: scenes' differences there are left out (:mod:`.outcome`)
@@ -99,7 +82,7 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
     never checked both ways, would take in the performer's resting arm). Without this a small
     result beside the next step's path had no second estimate, so no region (the valve's test
     lamp: none on seeds 0, 1 and 3). The mask: the pixels so filled (their estimate shares the
-    first one's window, so the lasting check asks more of them: ``BACK_NEAR``)."""
+    first one's window, so the lasting check asks more of them: :data:`.lasting.BACK_NEAR`)."""
     s0, s1 = gold_change(g, spans, s, end, shift=SHIFT)
     f0 = flatten_light(s0)
     d2 = flatten_light(s1) - f0
@@ -136,66 +119,11 @@ class GoldChange:
     reliability: float = 1.0
 
 
-def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
-            line: tuple[np.ndarray, np.ndarray], back: float | np.ndarray = BACK) -> tuple[np.ndarray, bool]:
-    """((...) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
-    settled scenes (..., 3): a picture (H, W, 3), or some of its pixels (N, 3)) that are a
-    lasting result, not the performer resting in a window: the gold video (``line``: (K,)
-    seconds and its stills then, one every PERSIST_STRIDE s, flattened, (K, ..., 3) at the
-    same pixels: :func:`.pictures.flat_at`) shows the ``after``
-    look there in at least PERSIST of its stills after the step at ``span`` s and the
-    ``before`` look in PERSIST of those before it, looks like the other side's in at most
-    ``back`` (BACK, or per pixel (...)) of them (:func:`looks_like`), and its first still looks
-    more like ``before`` there, its last more like ``after`` (an arm resting through one step's windows,
-    and the step before, is elsewhere at the start and at the end). ``both``: each side had
-    PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
-    times, flat = line
-    first, last = flat[0], flat[-1]
-    ok, both = np.ones(before.shape[:-1], bool), True
-    # the stills after the step, then those before it (``times`` ascending: a slice each)
-    after_from, before_to = np.searchsorted(times, span[1], "left"), np.searchsorted(times, span[0], "right")
-    for sel, own, other, edge in ((slice(after_from, None), after, before, last),
-                                  (slice(0, before_to), before, after, first)):
-        ok &= channels_sum(np.abs(edge - own)) < channels_sum(np.abs(edge - other))
-        part = flat[sel]
-        if len(part) < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
-            both = False
-            continue
-        ok &= closer(part, own, other) / len(part) >= PERSIST
-        ok &= looks_like(part, other, own) / len(part) <= back  # never back to the other side's look
-    return ok, both
-
-
-def looks_like(flat: np.ndarray, ref: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel looks like
-    ``ref``: within a third of the change from ``other`` to ``ref`` (both (..., 3)) of it,
-    ``(np.abs(flat - ref).sum(-1) < np.abs(ref - other).sum(-1) / 3).sum(0)``, in one pass
-    (:mod:`.lasting_numba`)."""
-    from .lasting_numba import like_count
-
-    shape, c = ref.shape[:-1], ref.shape[-1]
-    x = np.ascontiguousarray(flat).reshape(len(flat), ref.size // c, c)
-    ref, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (ref, other))
-    return like_count(x, ref, other).reshape(shape)
-
-
-def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel is closer to
-    ``own`` than to ``other`` (both (..., 3)): ``(np.abs(flat - own).sum(-1) < np.abs(flat -
-    other).sum(-1)).sum(0)``, in one pass (:mod:`.lasting_numba`)."""
-    from .lasting_numba import closer_count  # numba: only the lasting check needs it
-
-    shape, c = own.shape[:-1], own.shape[-1]
-    x = np.ascontiguousarray(flat).reshape(len(flat), own.size // c, c)  # (K, N, c): no copy as gold_changes calls it
-    own, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (own, other))
-    return closer_count(x, own, other).reshape(shape)
-
-
 def off_border(region: np.ndarray) -> np.ndarray:
     """``region`` (H, W) bool less its connected parts that reach the picture's border margin
     (``BORDER`` of its height): the performer's arm or body, entering the view and resting in
     a settled window, not a step's result (the end-scene comparison leaves that margin out for
-    the same reason, :mod:`.outcome`). Applied after the lasting check (:func:`lasting`), which
+    the same reason, :mod:`.outcome`). Applied after the lasting check (:func:`.lasting.lasting`), which
     removes an arm resting in one step's windows; a gold performer who rests in the same pose
     after every step passes that check (seed 11's valve: 1,436 px of arm kept around a 69 px
     screw, so the trainee's screw turned could never match the step's change)."""

@@ -2,7 +2,7 @@
 
 The clips place a step where its motion looks like the gold's; whether it was done *right*
 shows in what it left behind. For a fixed gold camera, each gold step whose result lasts in
-the gold (:func:`..scene.regions.lasting`, checked on both sides of the step, so the performer
+the gold (:func:`..scene.lasting.lasting`, checked on both sides of the step, so the performer
 resting in a window is not taken for a result) is searched for over the trainee's whole video
 (:meth:`..scene.SceneEvidence.made_anywhere`). A step the clips found is reported done
 differently when
