@@ -94,18 +94,24 @@ class SceneEvidence:
         return {s: c for s, c in got.items() if c is not None and c.lasts}
 
     def end_states(self, steps: list[int], min_reliability: float = 0.0,
-                   every_level: bool = False) -> dict[int, list[EndState]]:
+                   every_level: bool = False, coarse_first: bool = False) -> dict[int, list[EndState]]:
         """Per gold step of ``steps``, its region in the two end scenes (:mod:`.end_state`) at
         each level where its result lasts in the gold (``GoldChange.lasts``, its two estimates
         agreeing at least ``min_reliability``) and shows in both ends, finest first, up to the
         first level where it is not undone (the coarser ones are not made for it: a step is
         undone only where every level that sees it says so; ``every_level``: all). A step whose
         change at a finer level could not be checked to last (too few gold stills on a side of
-        it: the first and last steps) is not asked at coarser ones, which have the same stills."""
+        it: the first and last steps) is not asked at coarser ones, which have the same stills.
+        ``coarse_first``: the coarsest level first, and a finer one only for the steps every
+        coarser one saw undone (a step unseen at a level is asked no further): the finer
+        levels' changes, the costly ones, are then made for those steps alone (detected gold
+        steps, which must be seen undone at every level)."""
         out: dict[int, list[EndState]] = {s: [] for s in steps}
         never: set[int] = set()
-        for level in self.levels:
-            ask = [s for s in steps if s not in never and (every_level or all(e.undone for e in out[s]))]
+        levels = self.levels[::-1] if coarse_first else self.levels
+        for k, level in enumerate(levels):
+            ask = [s for s in steps if s not in never and (every_level or all(e.undone for e in out[s]))
+                   and not (coarse_first and len(out[s]) < k)]
             got = {s: c for s, c in level.change(ask).items() if c is not None} if ask else {}
             never |= {s for s, c in got.items() if not c.lasts}
             changes = {s: c for s, c in got.items() if c.lasts and c.reliability >= min_reliability}
@@ -116,6 +122,8 @@ class SceneEvidence:
                 state = end_state(c, *ends, level.name)
                 if state is not None:
                     out[s].append(state)
+        if coarse_first:  # finest first, as without it
+            out = {s: found[::-1] for s, found in out.items()}
         return out
 
     def station_dwell(self, trainee_from: float) -> StationDwell | None:

@@ -5,14 +5,17 @@ same way. What tells it is the place where the gold's result sits: at the end of
 video it still looks as it did before the step (:mod:`..scene.end_state`). A step is reported
 when, for a fixed gold camera,
 
-- the gold's steps come from a steps file: a detected step spans parts of two true ones, and
-  its region then mixes their results (without step files, seeds 19 and 21: every valve
-  video, correct ones too, got a ``wrong_step`` at one detected step; AUC -0.04),
 - the gold's change is clear (its two estimates agree at least CLEAR_GOLD) and lasts,
 - the step ended, in both videos, before their end scenes were taken, and
 - at *every* level of pictures where its region shows in both end scenes (the stills as kept,
   "detail", and the comparison's pictures), the trainee's end looks like the gold's before
-  (``EndState.undone``): one level alone may be fooled by a crowded fixture at its size.
+  (``EndState.undone``): one level alone may be fooled by a crowded fixture at its size;
+- for gold steps detected from the video (no steps file), whose bounds are estimates and may
+  cut a true step in two, every level sees the region: a region at the finest level only is
+  then no step's result (seed 1's valve: a 2 px one, in the middle of `tighten screw`,
+  failed correct videos). The coarse level is asked first for them, so the costly 640 px
+  regions are made only for steps it already sees undone. Until stop 37 detected steps were
+  not checked at all (docs/bench/accuracy.md, "Detected-steps end-state round").
 
 Cheap: two end scenes per level, no search through the trainee's video (that is the opt-in
 result check, :mod:`.detect_result`, which also finds results made and then undone elsewhere).
@@ -34,7 +37,7 @@ def end_state_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[
     """New ``wrong_step`` deviations for the steps the clips found (``status``) and report
     neither missing nor wrong (``devs``) whose result the trainee's end scene does not show."""
     scene = pe.scene
-    if scene is None or not scene.usable or not pe.steps_given:
+    if scene is None or not scene.usable:
         return []
     named = {d.gold_step for d in devs if d.gold_step is not None and d.type in ("missing_step", "wrong_step")}
     tr_tl = pe.tr_tl
@@ -44,12 +47,16 @@ def end_state_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[
            and settled_in_time(s, gold_spans, tr_spans, pe.gold_still_times, pe.trainee_end)]
     if not ask:
         return []
-    states = scene.end_states(ask, min_reliability=CLEAR_GOLD)
+    # detected steps must be seen undone at every level: the coarse one first, so the costly
+    # fine regions are made only for the steps it already sees undone
+    states = scene.end_states(ask, min_reliability=CLEAR_GOLD, coarse_first=not pe.steps_given)
     shape = scene.outcome.shape
     out = []
     for s in ask:
         found = states.get(s) or []
         if not found or not all(e.undone for e in found):
+            continue
+        if not pe.steps_given and len(found) < len(scene.levels):  # a detected step: every level sees it
             continue
         st, where = status[s], tr_spans[s]
         agree = min(e.agreement for e in found)

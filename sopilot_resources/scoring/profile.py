@@ -63,7 +63,8 @@ class Profile:
     result_check: bool = False
     #: compare each step's place in the two end scenes, and report a step the clips found whose
     #: place ends as it was before the step as done differently (scoring/detect_end_state.py,
-    #: fixed gold cameras, a steps file's steps): it locates steps done wrongly; it makes the
+    #: fixed gold cameras; detected gold steps only where every level sees the step undone):
+    #: it locates steps done wrongly; it makes the
     #: gold's step regions at 640 px, once per gold (docs/scene.md, "End state": 1.21x the
     #: time of a pair without it on the 60 s 720p valve pair)
     end_state_check: bool = True

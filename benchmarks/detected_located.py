@@ -1,0 +1,74 @@
+"""Deviations located at the right step when the gold's steps were detected (no step file).
+
+    .venv/bin/python benchmarks/detected_located.py --out bench_out/acc3 --tag TAG --seeds 0,1,3
+
+``bench_accuracy.py --detected-steps`` reports each deviation at a *detected* gold step, whose
+number is not the ground truth's, so its per-kind table can say caught and typed, not located.
+This maps each detected step onto the true step (the golds' step files, read here only) it
+overlaps most, in gold seconds, and counts per defect kind: videos, caught (not ``pass``),
+typed (a deviation of the right type), located (of the right type at the right true step: for
+a swap either step, for an extra action or a pause the step it follows), over the seeds given,
+from ``results-TAG-detected.json`` (no scoring again). The detected steps are those the engine
+made (``scoring.steps.detect_steps`` on the gold's cached embeddings, deterministic).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_accuracy import embeddings_on_disk, load_set, per_kind  # noqa: E402
+
+from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
+from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
+
+
+def true_step_of(detected: list, truth: list) -> dict[int, int]:
+    """Detected step index -> the index of the true step it overlaps most (seconds)."""
+    out = {}
+    for d in detected:
+        over = [max(0.0, min(d.end_sec, t.end_sec) - max(d.start_sec, t.start_sec)) for t in truth]
+        out[d.index] = max(range(len(truth)), key=lambda j: over[j])
+    return out
+
+
+def mapped_rows(root: Path, manifest: dict, tag: str) -> list[dict]:
+    """The rows of ``results-TAG-detected.json`` with each found deviation's step made a true one."""
+    emb = get_embedder("color-motion")
+    golds = {v["task"]: v for v in manifest["videos"] if v["role"] == "gold"}
+    maps = {}
+    for task, g in golds.items():
+        e = embeddings_on_disk(root, g["path"], emb)
+        maps[task] = true_step_of(detect_steps(e.vectors, e.starts, e.ends), load_steps(find_sidecar(root / g["path"])))
+    rows = json.loads((root / f"results-{tag}-detected.json").read_text())["rows"]
+    for r in rows:
+        m = maps[r["task"]]
+        r["found"] = sorted({(t, None if s is None else m[s]) for t, s in map(tuple, r["found"])},
+                            key=lambda x: (x[0], -1 if x[1] is None else x[1]))
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="bench_out/accuracy")
+    ap.add_argument("--tag", required=True)
+    ap.add_argument("--seeds", required=True, help="comma-separated, e.g. 0,1,3")
+    a = ap.parse_args()
+    total: dict[str, dict[str, int]] = {}
+    for seed in map(int, a.seeds.split(",")):
+        root, manifest = load_set(a.out, seed, False)
+        kinds = per_kind(mapped_rows(root, manifest, a.tag))
+        print(f"seed {seed}: " + "  ".join(f"{k} {v['located']}/{v['videos']}" for k, v in kinds.items()))
+        for k, v in kinds.items():
+            acc = total.setdefault(k, dict.fromkeys(v, 0))
+            for f, n in v.items():
+                acc[f] += n
+    print("all: " + "  ".join(f"{k}: caught {v['caught']} typed {v['typed']} located {v['located']} of {v['videos']}"
+                              for k, v in total.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
