@@ -8,9 +8,11 @@ scene style), % correct that pass, % defective that do not pass, % missing steps
 as missing at the right gold step, % swaps reported as an order deviation, and the
 per-video table. Writes results.json next to the videos. With ``--detected-steps`` the
 golds' step files are ignored and steps are detected from the gold (as for a gold without a
-sidecar); gold step numbers then differ from the ground truth's, so the missing-step metric
-is left out, the detected boundaries are compared with the step files' (within 1 s), and
-the results go to results-detected.json.
+sidecar); gold step numbers then differ from the ground truth's, so each row also keeps its
+deviations at the true step their detected step overlaps most (``found_true``: the step files
+are read for that only), from which the per-kind figures (located included) and the
+missing-step metric are counted; the detected boundaries are compared with the step files'
+(within 1 s), and the results go to results-detected.json.
 
 ``--also resultcheck`` (or ``nocheck``, or ``endstate``: the end-state check on) scores every pair a second time under that profile,
 from the same evidence (``engine.rejudge``), into results-TAG-resultcheck....json; its rows'
@@ -139,11 +141,13 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         ge.check_compatible(te)
         pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
         res = detect(pe, clock)
+        # detected steps: each deviation also at the true step its detected one overlaps most
+        to_true = true_step_of(list(pe.steps), load_steps(find_sidecar(root / g["path"]))) if detected else None
         for name, more in (also or {}).items():  # its seconds: what it adds to the evidence built
             t1 = time.perf_counter()
             again = rejudge(pe, ALSO[name])
-            more.append(_row(v, g, again, time.perf_counter() - t1))
-        row = _row(v, g, res, time.perf_counter() - t0)
+            more.append(_row(v, g, again, time.perf_counter() - t1, to_true))
+        row = _row(v, g, res, time.perf_counter() - t0, to_true)
         if with_baseline:
             row["baseline_similarity"] = baseline_similarity(g["path"], v["path"])
         rows.append(row)
@@ -163,7 +167,15 @@ def _plain(x):
     return x.tolist() if hasattr(x, "tolist") else str(x)
 
 
-def _row(v: dict, g: dict, res, sec: float) -> dict:
+def _row(v: dict, g: dict, res, sec: float, to_true: dict[int, int] | None = None) -> dict:
+    """One trainee's result; ``to_true``: detected gold step -> true step (``found_true``)."""
+    row = _result_row(v, g, res, sec)
+    if to_true is not None:
+        row["found_true"] = sorted({(t, None if k is None else to_true[k]) for t, k in row["found"]}, key=_order)
+    return row
+
+
+def _result_row(v: dict, g: dict, res, sec: float) -> dict:
     return {"task": v["task"], "style": g.get("style", ""), "path": v["path"], "kind": v["kind"],
                "score": res.score, "verdict": res.verdict, "sec": round(sec, 3),
                "found": sorted({(d.type, d.gold_step) for d in res.deviations}, key=_order),
@@ -181,20 +193,47 @@ def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0)
     hit = n_true = n_det = 0
     for g in (v for v in manifest["videos"] if v["role"] == "gold"):
         e = embedded[g["path"], 0.0]
-        st = load_steps(find_sidecar(root / g["path"]))
-        truth = [(a.end_sec + b.start_sec) / 2 for a, b in zip(st, st[1:])]
         det = [s.end_sec for s in detect_steps(e.vectors, e.starts, e.ends)[:-1]]
-        free = list(det)
-        for t in truth:
-            near = [x for x in free if abs(x - t) <= tol]
-            if near:
-                free.remove(min(near, key=lambda x: abs(x - t)))
-                hit += 1
-        n_true, n_det = n_true + len(truth), n_det + len(det)
+        h, t, d = boundary_hits(det, load_steps(find_sidecar(root / g["path"])), tol)
+        hit, n_true, n_det = hit + h, n_true + t, n_det + d
     return {"boundary_recall": hit / max(1, n_true), "boundary_precision": hit / max(1, n_det)}
 
 
+def boundary_hits(found: list[float], truth: list, tol: float = 1.0) -> tuple[int, int, int]:
+    """(hits, true boundaries, boundaries found): each true boundary (the middle of the pause
+    between two steps of ``truth``) is hit by the nearest unused one of ``found`` (seconds)
+    within ``tol`` s."""
+    free, hit = list(found), 0
+    for t in ((a.end_sec + b.start_sec) / 2 for a, b in zip(truth, truth[1:])):
+        near = [x for x in free if abs(x - t) <= tol]
+        if near:
+            free.remove(min(near, key=lambda x: abs(x - t)))
+            hit += 1
+    return hit, max(0, len(truth) - 1), len(found)
+
+
+def true_step_of(detected: list, truth: list) -> dict[int, int]:
+    """Detected step index -> the index of the true step it overlaps most (seconds)."""
+    out = {}
+    for d in detected:
+        over = [max(0.0, min(d.end_sec, t.end_sec) - max(d.start_sec, t.start_sec)) for t in truth]
+        out[d.index] = max(range(len(truth)), key=lambda j: over[j])
+    return out
+
+
 def summarize(rows: list[dict], detected: bool = False) -> dict:
+    """The set's figures. ``detected``: the gold steps were detected, so each deviation is
+    counted at the true step its detected step overlaps most (``found_true``)."""
+    if detected and all("found_true" in r for r in rows):
+        rows = [{**r, "found": r["found_true"]} for r in rows]
+    elif detected:  # results written before found_true: no true step to count a deviation at
+        return {**_summary(rows, (("swap", "order_swap"),)), "per_kind_steps": "detected (not true)"}
+    return _summary(rows, (("missing", "missing_step"), ("swap", "order_swap")))
+
+
+def _summary(rows: list[dict], kinds: tuple) -> dict:
+    """:func:`summarize`'s figures; ``kinds``: (kind, deviation type) pairs whose share
+    typed at the right step is reported as ``KIND_detected``."""
     ok = [r for r in rows if r["kind"] == "correct"]
     bad = [r for r in rows if r["kind"] != "correct"]
     out = {
@@ -202,16 +241,13 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
         "correct_pass": float(np.mean([r["verdict"] == "pass" for r in ok])) if ok else float("nan"),
         "defective_not_pass": float(np.mean([r["verdict"] != "pass" for r in bad])) if bad else float("nan"),
     }
-    for kind, dev in (("swap", "order_swap"),) if detected else (("missing", "missing_step"), ("swap", "order_swap")):
+    for kind, dev in kinds:
         sel = [r for r in rows if r["kind"] == kind]
         hits = [any(t == dev and (dev == "order_swap" or s in {e[1] for e in r["expected"]}) for t, s in map(tuple, r["found"]))
                 for r in sel]
         out[f"{kind}_detected"] = float(np.mean(hits)) if sel else float("nan")
     out["per_kind"] = per_kind(rows)
-    prec = deviation_precision(rows)
-    if detected:  # the detected steps' numbers are not the ground truth's: no step to match
-        del prec["deviation_precision"]
-    out.update(prec)
+    out.update(deviation_precision(rows))
     for style in sorted({r["style"] for r in rows}):
         sub = [r for r in rows if r["style"] == style]
         out[f"auc_{style or 'all'}"] = auc([r["score"] for r in sub if r["kind"] == "correct"],

@@ -3,13 +3,17 @@
     .venv/bin/python benchmarks/detected_located.py --out bench_out/acc3 --tag TAG --seeds 0,1,3
 
 ``bench_accuracy.py --detected-steps`` reports each deviation at a *detected* gold step, whose
-number is not the ground truth's, so its per-kind table can say caught and typed, not located.
-This maps each detected step onto the true step (the golds' step files, read here only) it
-overlaps most, in gold seconds, and counts per defect kind: videos, caught (not ``pass``),
+number is not the ground truth's. Since stop 39 it also writes each row's deviations at the
+true steps (``found_true``) and counts its per-kind table from them; results written before
+that lack them, and this reads those too: it maps each detected step onto the true step (the
+golds' step files, read here only) it overlaps most, in gold seconds (``found_true`` where a
+row has it), and counts per defect kind over several seeds: videos, caught (not ``pass``),
 typed (a deviation of the right type), located (of the right type at the right true step: for
 a swap either step, for an extra action or a pause the step it follows), over the seeds given,
 from ``results-TAG-detected.json`` (no scoring again). The detected steps are those the engine
-made (``scoring.steps.detect_steps`` on the gold's cached embeddings, deterministic).
+made (``scoring.steps.detect_steps`` on the gold's cached embeddings, deterministic): for
+rows without ``found_true`` the mapping is right only while ``detect_steps`` is the one that
+scored them (a changed detection gives other steps, or a KeyError).
 """
 from __future__ import annotations
 
@@ -19,19 +23,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import embeddings_on_disk, load_set, per_kind  # noqa: E402
+from bench_accuracy import embeddings_on_disk, load_set, per_kind, true_step_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
-
-
-def true_step_of(detected: list, truth: list) -> dict[int, int]:
-    """Detected step index -> the index of the true step it overlaps most (seconds)."""
-    out = {}
-    for d in detected:
-        over = [max(0.0, min(d.end_sec, t.end_sec) - max(d.start_sec, t.start_sec)) for t in truth]
-        out[d.index] = max(range(len(truth)), key=lambda j: over[j])
-    return out
 
 
 def mapped_rows(root: Path, manifest: dict, tag: str) -> list[dict]:
@@ -44,6 +39,9 @@ def mapped_rows(root: Path, manifest: dict, tag: str) -> list[dict]:
         maps[task] = true_step_of(detect_steps(e.vectors, e.starts, e.ends), load_steps(find_sidecar(root / g["path"])))
     rows = json.loads((root / f"results-{tag}-detected.json").read_text())["rows"]
     for r in rows:
+        if "found_true" in r:
+            r["found"] = r["found_true"]
+            continue
         m = maps[r["task"]]
         r["found"] = sorted({(t, None if s is None else m[s]) for t, s in map(tuple, r["found"])},
                             key=lambda x: (x[0], -1 if x[1] is None else x[1]))

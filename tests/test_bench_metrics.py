@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from bench_accuracy import _true_deviation, deviation_precision  # noqa: E402
+from bench_accuracy import _true_deviation, boundary_hits, deviation_precision, summarize, true_step_of  # noqa: E402
 
 
 @pytest.mark.parametrize("found, expected, true", [
@@ -36,6 +36,29 @@ def test_precision_leaves_unrelated_videos_out_and_counts_false_ones_per_correct
     assert out["deviations_reported"] == 3
     assert out["deviation_precision"] == pytest.approx(1 / 3)
     assert out["false_deviations_per_correct"] == pytest.approx(0.5)
+
+
+def test_detected_steps_are_counted_at_the_true_step_they_overlap_most():
+    """Without step files a deviation names a detected step: the benchmark counts it at the
+    true step that detected step overlaps most (``found_true``), so "located" means the real
+    step; results written without ``found_true`` get no located figures."""
+    from types import SimpleNamespace as S
+
+    truth = [S(index=i, start_sec=a, end_sec=b) for i, (a, b) in enumerate([(1, 5), (5.4, 10), (10.4, 14)])]
+    detected = [S(index=i, start_sec=a, end_sec=b) for i, (a, b) in enumerate([(0, 2), (2, 9), (9, 11), (11, 15)])]
+    assert true_step_of(detected, truth) == {0: 0, 1: 1, 2: 1, 3: 2}
+    # boundaries: 5.2 and 10.2 s (the middles of the pauses); one found per true one, within 1 s
+    assert boundary_hits([5.0, 5.5, 12.0], truth) == (1, 2, 3)
+    assert boundary_hits([d.end_sec for d in detected[:-1]], truth) == (1, 2, 3)
+    rows = [{"kind": "missing", "verdict": "fail", "score": 10.0, "style": "", "found": [["missing_step", 3]],
+             "found_true": [["missing_step", 2]], "expected": [["missing_step", 2]]},
+            {"kind": "correct", "verdict": "pass", "score": 100.0, "style": "", "found": [], "found_true": [],
+             "expected": []}]
+    out = summarize(rows, detected=True)
+    assert out["per_kind"]["missing"]["located"] == 1 and out["missing_detected"] == 1.0
+    assert summarize(rows, detected=False)["per_kind"]["missing"]["located"] == 0  # step 3 is not step 2
+    old = [{k: v for k, v in r.items() if k != "found_true"} for r in rows]
+    assert summarize(old, detected=True)["per_kind_steps"] == "detected (not true)"
 
 
 def test_clip_layout_probe_moves_cells_with_the_camera():

@@ -63,10 +63,10 @@ class Profile:
     result_check: bool = False
     #: compare each step's place in the two end scenes, and report a step the clips found whose
     #: place ends as it was before the step as done differently (scoring/detect_end_state.py,
-    #: fixed gold cameras; detected gold steps only where every level sees the step undone):
-    #: it locates steps done wrongly; it makes the
-    #: gold's step regions at 640 px, once per gold (docs/scene.md, "End state": 1.21x the
-    #: time of a pair without it on the 60 s 720p valve pair)
+    #: fixed gold cameras; a detected gold step only where every level of pictures sees it
+    #: undone): it locates steps done wrongly. It makes the gold's step regions at 640 px, kept
+    #: with the gold's cache entry (for detected steps only those the 320 px level sees undone):
+    #: 1.21x the time of a pair without it on the 60 s 720p valve pair (docs/scene.md, "End state")
     end_state_check: bool = True
     #: time each step by its result in a fixed camera's pictures, and report a stretch from one
     #: step's result to the next far slower than the trainee's others as a slow step (or the
