@@ -321,6 +321,18 @@ def add_set_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--quick", action="store_true")
 
 
+def add_seeds_args(ap: argparse.ArgumentParser) -> None:
+    """The options of a benchmark over several demo sets: --out DIR, --seeds 0,1,3 (see
+    :func:`seeds_of`)."""
+    ap.add_argument("--out", default="bench_out/accuracy")
+    ap.add_argument("--seeds", required=True, help="comma-separated, e.g. 0,1,3")
+
+
+def seeds_of(a: argparse.Namespace) -> list[int]:
+    """The seeds of ``--seeds``."""
+    return [int(x) for x in a.seeds.split(",") if x.strip()]
+
+
 def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
     """(set directory, manifest) of a demo set under ``out``; generated on first use.
 

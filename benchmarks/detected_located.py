@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import embeddings_on_disk, load_set, per_kind, true_step_of  # noqa: E402
+from bench_accuracy import add_seeds_args, embeddings_on_disk, load_set, per_kind, seeds_of, true_step_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
@@ -50,12 +50,11 @@ def mapped_rows(root: Path, manifest: dict, tag: str) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="bench_out/accuracy")
+    add_seeds_args(ap)
     ap.add_argument("--tag", required=True)
-    ap.add_argument("--seeds", required=True, help="comma-separated, e.g. 0,1,3")
     a = ap.parse_args()
     total: dict[str, dict[str, int]] = {}
-    for seed in map(int, a.seeds.split(",")):
+    for seed in seeds_of(a):
         root, manifest = load_set(a.out, seed, False)
         kinds = per_kind(mapped_rows(root, manifest, a.tag))
         print(f"seed {seed}: " + "  ".join(f"{k} {v['located']}/{v['videos']}" for k, v in kinds.items()))

@@ -19,7 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import boundary_hits, embeddings_on_disk, load_set, true_step_of  # noqa: E402
+from bench_accuracy import (add_seeds_args, boundary_hits, embeddings_on_disk, load_set, seeds_of,  # noqa: E402
+                            true_step_of)
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring import engine  # noqa: E402
@@ -28,8 +29,7 @@ from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_ste
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="bench_out/accuracy")
-    ap.add_argument("--seeds", required=True, help="comma-separated, e.g. 0,1,3")
+    add_seeds_args(ap)
     ap.add_argument("--boundaries-only", action="store_true", help="(1) only: no scoring")
     a = ap.parse_args()
     emb = get_embedder("color-motion")
@@ -42,7 +42,7 @@ def main() -> int:
 
     engine.scene_deviations = keep
     tally, where = [0, 0, 0], Counter()
-    for seed in map(int, a.seeds.split(",")):
+    for seed in seeds_of(a):
         root, manifest = load_set(a.out, seed, False)
         for gold in (v for v in manifest["videos"] if v["role"] == "gold"):
             ge = embeddings_on_disk(root, gold["path"], emb)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import boundary_hits, embeddings_on_disk, load_set  # noqa: E402
+from bench_accuracy import add_seeds_args, boundary_hits, embeddings_on_disk, load_set, seeds_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene.pictures import StillCache, flatten_light  # noqa: E402
@@ -53,13 +53,12 @@ def lasting_curve(stills) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="bench_out/accuracy")
-    ap.add_argument("--seeds", required=True)
+    add_seeds_args(ap)
     ap.add_argument("-v", action="store_true", help="every gold's boundaries")
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     tally = {k: np.zeros(3, int) for k in ("clips", "pictures", "both")}
-    for seed in map(int, a.seeds.split(",")):
+    for seed in seeds_of(a):
         root, manifest = load_set(a.out, seed, False)
         for g in (v for v in manifest["videos"] if v["role"] == "gold" and not v["task"].startswith("t02")):
             e = embeddings_on_disk(root, g["path"], emb)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import embeddings_on_disk, load_set  # noqa: E402
+from bench_accuracy import add_seeds_args, embeddings_on_disk, load_set, seeds_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
@@ -29,13 +29,12 @@ from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E4
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="bench_out/accuracy")
-    ap.add_argument("--seeds", required=True)
+    add_seeds_args(ap)
     ap.add_argument("--detected-steps", action="store_true", help="ignore the golds' step files")
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     rows = defaultdict(list)
-    for seed in map(int, a.seeds.split(",")):
+    for seed in seeds_of(a):
         root, manifest = load_set(a.out, seed, False)
         for g in (v for v in manifest["videos"] if v["role"] == "gold"):
             ge = embeddings_on_disk(root, g["path"], emb)
