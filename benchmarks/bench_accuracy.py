@@ -227,7 +227,11 @@ def summarize(rows: list[dict], detected: bool = False) -> dict:
     if detected and all("found_true" in r for r in rows):
         rows = [{**r, "found": r["found_true"]} for r in rows]
     elif detected:  # results written before found_true: no true step to count a deviation at
-        return {**_summary(rows, (("swap", "order_swap"),)), "per_kind_steps": "detected (not true)"}
+        out = _summary(rows, (("swap", "order_swap"),))
+        out.pop("deviation_precision")
+        for v in out["per_kind"].values():
+            v["located"] = None
+        return out
     return _summary(rows, (("missing", "missing_step"), ("swap", "order_swap")))
 
 

@@ -58,7 +58,9 @@ def test_detected_steps_are_counted_at_the_true_step_they_overlap_most():
     assert out["per_kind"]["missing"]["located"] == 1 and out["missing_detected"] == 1.0
     assert summarize(rows, detected=False)["per_kind"]["missing"]["located"] == 0  # step 3 is not step 2
     old = [{k: v for k, v in r.items() if k != "found_true"} for r in rows]
-    assert summarize(old, detected=True)["per_kind_steps"] == "detected (not true)"
+    out = summarize(old, detected=True)
+    assert out["per_kind"]["missing"]["located"] is None and "deviation_precision" not in out
+    assert out["per_kind"]["missing"]["caught"] == 1  # caught and typed need no step number
 
 
 def test_clip_layout_probe_moves_cells_with_the_camera():
