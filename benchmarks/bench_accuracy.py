@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,13 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
             cache[rel, phase] = embeddings_on_disk(root, rel, emb, phase, fps)
         return cache[rel, phase]
 
+    truths: dict[str, list] = {}  # detected steps: each gold's step file, read once
+
+    def truth(gold_rel: str) -> list:
+        if gold_rel not in truths:
+            truths[gold_rel] = load_steps(find_sidecar(root / gold_rel))
+        return truths[gold_rel]
+
     rows = []
     for v in videos:
         if v["role"] != "trainee":
@@ -142,7 +150,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
         res = detect(pe, clock)
         # detected steps: each deviation also at the true step its detected one overlaps most
-        to_true = true_step_of(list(pe.steps), load_steps(find_sidecar(root / g["path"]))) if detected else None
+        to_true = true_step_of(list(pe.steps), truth(g["path"])) if detected else None
         for name, more in (also or {}).items():  # its seconds: what it adds to the evidence built
             t1 = time.perf_counter()
             again = rejudge(pe, ALSO[name])
@@ -326,15 +334,17 @@ def add_set_args(ap: argparse.ArgumentParser) -> None:
 
 
 def add_seeds_args(ap: argparse.ArgumentParser) -> None:
-    """The options of a benchmark over several demo sets: --out DIR, --seeds 0,1,3 (see
-    :func:`seeds_of`)."""
+    """The options of a benchmark over several demo sets: --out DIR, --seeds 0,1,3 (read
+    with :func:`seed_sets`)."""
     ap.add_argument("--out", default="bench_out/accuracy")
     ap.add_argument("--seeds", required=True, help="comma-separated, e.g. 0,1,3")
 
 
-def seeds_of(a: argparse.Namespace) -> list[int]:
-    """The seeds of ``--seeds``."""
-    return [int(x) for x in a.seeds.split(",") if x.strip()]
+def seed_sets(a: argparse.Namespace) -> Iterator[tuple[int, Path, dict]]:
+    """(seed, set directory, manifest) of each full demo set of ``--seeds`` under ``--out``
+    (:func:`load_set`: generated on first use)."""
+    for seed in (int(x) for x in a.seeds.split(",") if x.strip()):
+        yield (seed, *load_set(a.out, seed, False))
 
 
 def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:

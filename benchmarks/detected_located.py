@@ -23,26 +23,33 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import add_seeds_args, embeddings_on_disk, load_set, per_kind, seeds_of, true_step_of  # noqa: E402
+from bench_accuracy import add_seeds_args, embeddings_on_disk, per_kind, seed_sets, true_step_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
 
 
 def mapped_rows(root: Path, manifest: dict, tag: str) -> list[dict]:
-    """The rows of ``results-TAG-detected.json`` with each found deviation's step made a true one."""
-    emb = get_embedder("color-motion")
+    """The rows of ``results-TAG-detected.json`` with each found deviation's step made a true
+    one (``found_true`` where the row has it; else mapped here, each gold's steps detected
+    once, and only for golds with such rows)."""
     golds = {v["task"]: v for v in manifest["videos"] if v["role"] == "gold"}
-    maps = {}
-    for task, g in golds.items():
-        e = embeddings_on_disk(root, g["path"], emb)
-        maps[task] = true_step_of(detect_steps(e.vectors, e.starts, e.ends), load_steps(find_sidecar(root / g["path"])))
+    maps: dict[str, dict[int, int]] = {}
+
+    def to_true(task: str) -> dict[int, int]:
+        if task not in maps:
+            g = golds[task]
+            e = embeddings_on_disk(root, g["path"], get_embedder("color-motion"))
+            maps[task] = true_step_of(detect_steps(e.vectors, e.starts, e.ends),
+                                      load_steps(find_sidecar(root / g["path"])))
+        return maps[task]
+
     rows = json.loads((root / f"results-{tag}-detected.json").read_text())["rows"]
     for r in rows:
         if "found_true" in r:
             r["found"] = r["found_true"]
             continue
-        m = maps[r["task"]]
+        m = to_true(r["task"])
         r["found"] = sorted({(t, None if s is None else m[s]) for t, s in map(tuple, r["found"])},
                             key=lambda x: (x[0], -1 if x[1] is None else x[1]))
     return rows
@@ -54,8 +61,7 @@ def main() -> int:
     ap.add_argument("--tag", required=True)
     a = ap.parse_args()
     total: dict[str, dict[str, int]] = {}
-    for seed in seeds_of(a):
-        root, manifest = load_set(a.out, seed, False)
+    for seed, root, manifest in seed_sets(a):
         kinds = per_kind(mapped_rows(root, manifest, a.tag))
         print(f"seed {seed}: " + "  ".join(f"{k} {v['located']}/{v['videos']}" for k, v in kinds.items()))
         for k, v in kinds.items():

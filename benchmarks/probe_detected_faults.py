@@ -19,12 +19,42 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import (add_seeds_args, boundary_hits, embeddings_on_disk, load_set, seeds_of,  # noqa: E402
-                            true_step_of)
+from bench_accuracy import add_seeds_args, boundary_hits, embeddings_on_disk, seed_sets, true_step_of  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
-from sopilot_resources.scoring import engine  # noqa: E402
+from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
+from sopilot_resources.scoring.engine import detect  # noqa: E402
+from sopilot_resources.scoring.profile import Profile  # noqa: E402
 from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
+
+
+def clips_only_faults(pe, res, video: dict, to_true: dict[int, int]) -> list[tuple[str, str, str, str]]:
+    """Per clips-only ``missing_step`` / ``wrong_step`` of ``res`` (no scene evidence): (label,
+    place, the gold change's state, a line to print). label: ``correct`` (a false deviation),
+    ``true`` (the defect, at its true step) or ``other``; place: the gold's first or last
+    detected step, or an inner one; state: no reliable change at any level, a change not
+    checked to last, or one that lasts."""
+    defects = [(x["type"], x["gold_step"]) for x in video.get("deviations", [])]
+    out = []
+    for d in res.deviations:
+        if d.type not in ("missing_step", "wrong_step") or d.evidence is not None or d.gold_step is None:
+            continue
+        s = d.gold_step
+        label = ("correct" if video["kind"] == "correct" else
+                 "true" if any(t in ("missing_step", "wrong_step") and k == to_true[s] for t, k in defects)
+                 else "other")
+        edge = s in (0, len(pe.steps) - 1)
+        change = {}
+        if pe.scene is not None and pe.scene.usable:
+            for lv in pe.scene.levels:
+                c = lv.change([s]).get(s)
+                change[lv.name] = None if c is None else (bool(c.lasts), round(c.reliability, 2), int(c.region.sum()))
+        state = ("no change" if not any(change.values()) else
+                 "not checked to last" if not any(c[0] for c in change.values() if c) else "lasts")
+        line = (f"{video['path'].split('/')[-1][:36]:36s} {d.type:12s} detected {s} -> true {to_true[s]}"
+                f"{' (first/last)' if edge else ''} conf {d.confidence:.2f} {change}")
+        out.append((label, "first/last" if edge else "inner", state, line))
+    return out
 
 
 def main() -> int:
@@ -33,47 +63,22 @@ def main() -> int:
     ap.add_argument("--boundaries-only", action="store_true", help="(1) only: no scoring")
     a = ap.parse_args()
     emb = get_embedder("color-motion")
-    seen: dict = {}
-    real = engine.scene_deviations
-
-    def keep(pe, status, devs):
-        seen["pe"] = pe
-        return real(pe, status, devs)
-
-    engine.scene_deviations = keep
     tally, where = [0, 0, 0], Counter()
-    for seed in seeds_of(a):
-        root, manifest = load_set(a.out, seed, False)
+    for seed, root, manifest in seed_sets(a):
         for gold in (v for v in manifest["videos"] if v["role"] == "gold"):
             ge = embeddings_on_disk(root, gold["path"], emb)
             truth = load_steps(find_sidecar(root / gold["path"]))
-            det = detect_steps(ge.vectors, ge.starts, ge.ends)
-            tally = [x + y for x, y in zip(tally, boundary_hits([d.end_sec for d in det[:-1]], truth))]
-            to_true = true_step_of(det, truth)
-            for v in [] if a.boundaries_only else manifest["videos"]:
-                if v["role"] != "trainee" or v["task"] != gold["task"] or v["kind"] == "unrelated":
-                    continue
-                res = engine.score_embeddings(ge, embeddings_on_disk(root, v["path"], emb), None)
-                scene = seen["pe"].scene
-                for d in res.deviations:
-                    if d.type not in ("missing_step", "wrong_step") or d.evidence is not None or d.gold_step is None:
-                        continue
-                    s, defects = d.gold_step, [(x["type"], x["gold_step"]) for x in v.get("deviations", [])]
-                    label = ("correct" if v["kind"] == "correct" else
-                             "true" if any(t in ("missing_step", "wrong_step") and k == to_true[s] for t, k in defects)
-                             else "other")
-                    edge = s in (0, len(det) - 1)
-                    change = {}
-                    if scene is not None and scene.usable:
-                        for lv in scene.levels:
-                            c = lv.change([s]).get(s)
-                            change[lv.name] = None if c is None else (bool(c.lasts), round(c.reliability, 2),
-                                                                       int(c.region.sum()))
-                    where[label, "first/last" if edge else "inner",
-                          "no change" if not any(change.values()) else
-                          "not checked to last" if not any(c[0] for c in change.values() if c) else "lasts"] += 1
-                    print(f"{label:8s} seed {seed:<2} {v['path'].split('/')[-1][:36]:36s} {d.type:12s} detected "
-                          f"{s} -> true {to_true[s]}{' (first/last)' if edge else ''} conf {d.confidence:.2f} {change}")
+            trainees = [] if a.boundaries_only else [
+                v for v in manifest["videos"]
+                if v["role"] == "trainee" and v["task"] == gold["task"] and v["kind"] != "unrelated"]
+            for v in trainees:
+                pe, clock = build_evidence(ge, embeddings_on_disk(root, v["path"], emb), None, Profile())
+                for label, place, state, line in clips_only_faults(pe, detect(pe, clock), v,
+                                                                   true_step_of(list(pe.steps), truth)):
+                    where[label, place, state] += 1
+                    print(f"{label:8s} seed {seed:<2} {line}")
+            det = [s.end_sec for s in detect_steps(ge.vectors, ge.starts, ge.ends)[:-1]]
+            tally = [x + y for x, y in zip(tally, boundary_hits(det, truth))]
     print(f"boundaries: recall {tally[0] / max(1, tally[1]):.3f} precision {tally[0] / max(1, tally[2]):.3f} "
           f"({tally[0]} of {tally[1]} true, {tally[2]} detected)")
     for key, n in sorted(where.items()):

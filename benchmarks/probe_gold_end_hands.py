@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import add_seeds_args, embeddings_on_disk, load_set, seeds_of  # noqa: E402
+from bench_accuracy import add_seeds_args, embeddings_on_disk, seed_sets  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene.outcome import EDGE_SEC  # noqa: E402
@@ -56,8 +56,7 @@ def main() -> int:
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     rows, shares = [], {"gold": [], "trainee": []}
-    for seed in seeds_of(a):
-        root, manifest = load_set(a.out, seed, False)
+    for seed, root, manifest in seed_sets(a):
         row = []
         for task in FIXED:
             for v in (x for x in manifest["videos"] if x["task"] == task and x["kind"] != "unrelated"):

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import add_seeds_args, boundary_hits, embeddings_on_disk, load_set, seeds_of  # noqa: E402
+from bench_accuracy import add_seeds_args, boundary_hits, embeddings_on_disk, seed_sets  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scene.pictures import StillCache, flatten_light  # noqa: E402
@@ -58,8 +58,7 @@ def main() -> int:
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     tally = {k: np.zeros(3, int) for k in ("clips", "pictures", "both")}
-    for seed in seeds_of(a):
-        root, manifest = load_set(a.out, seed, False)
+    for seed, root, manifest in seed_sets(a):
         for g in (v for v in manifest["videos"] if v["role"] == "gold" and not v["task"].startswith("t02")):
             e = embeddings_on_disk(root, g["path"], emb)
             truth = load_steps(find_sidecar(root / g["path"]))

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import add_seeds_args, embeddings_on_disk, load_set, seeds_of  # noqa: E402
+from bench_accuracy import add_seeds_args, embeddings_on_disk, seed_sets  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
 from sopilot_resources.scoring.build_pair import build_evidence  # noqa: E402
@@ -34,8 +34,7 @@ def main() -> int:
     a = ap.parse_args()
     emb = get_embedder("color-motion")
     rows = defaultdict(list)
-    for seed in seeds_of(a):
-        root, manifest = load_set(a.out, seed, False)
+    for seed, root, manifest in seed_sets(a):
         for g in (v for v in manifest["videos"] if v["role"] == "gold"):
             ge = embeddings_on_disk(root, g["path"], emb)
             steps = None if a.detected_steps else load_steps(find_sidecar(root / g["path"]))
