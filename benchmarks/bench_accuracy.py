@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_sopilot import clip_features as baseline_features  # noqa: E402
+from what_if_steps import SIGNALS, block_steps, detected_steps_as  # noqa: E402
 
 from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
 from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # noqa: E402
@@ -102,12 +103,15 @@ def _step_of(dev: dict) -> int | None:
 def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = False,
              cache: dict | None = None, scene: bool = True, wide: float = 0.0,
              trainee_phase: float = 0.0, fps: float | None = None, profile: Profile | None = None,
-             also: dict[str, list[dict]] | None = None) -> list[dict]:
+             also: dict[str, list[dict]] | None = None, signal: str = "clips",
+             oracle_edges: bool = False) -> list[dict]:
     """Scores every trainee; ``also``: name -> a list that gets the rows of another profile
     (``ALSO[name]``), rescored from the same evidence (:func:`engine.rejudge`); ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
-    that many seconds later (the golds as always); ``fps``: every video sampled at this rate."""
+    that many seconds later (the golds as always); ``fps``: every video sampled at this rate;
+    ``signal``, ``oracle_edges``: detected steps as :func:`what_if_steps.detected_steps_as`
+    finds them (the gold's step file giving the outer edges)."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
@@ -147,7 +151,8 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
         ge, te = embed(g["path"]), embed(v["path"], trainee_phase)
         ge.check_compatible(te)
-        pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
+        with detected_steps_as(signal, truth(g["path"]) if oracle_edges else None):
+            pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
         res = detect(pe, clock)
         # detected steps: each deviation also at the true step its detected one overlaps most
         to_true = true_step_of(list(pe.steps), truth(g["path"])) if detected else None
@@ -193,15 +198,16 @@ def _result_row(v: dict, g: dict, res, sec: float) -> dict:
                "evidence": [[d.type, d.gold_step, d.evidence] for d in res.deviations if d.evidence]}
 
 
-def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0) -> dict:
+def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0, detect=detect_steps) -> dict:
     """Detected gold step boundaries vs the step files' (the middle of the pause between two
     steps): share of true boundaries with a detected one within ``tol`` s (recall) and share
     of detected boundaries that are real (precision), over all golds of the set.
-    ``embedded``: the golds' embeddings by path (``evaluate``'s cache)."""
+    ``embedded``: the golds' embeddings by path (``evaluate``'s cache); ``detect``: how steps are
+    detected (:func:`what_if_steps.block_steps` for ``--step-signal energy``)."""
     hit = n_true = n_det = 0
     for g in (v for v in manifest["videos"] if v["role"] == "gold"):
         e = embedded[g["path"], 0.0]
-        det = [s.end_sec for s in detect_steps(e.vectors, e.starts, e.ends)[:-1]]
+        det = [s.end_sec for s in detect(e.vectors, e.starts, e.ends)[:-1]]
         h, t, d = boundary_hits(det, load_steps(find_sidecar(root / g["path"])), tol)
         hit, n_true, n_det = hit + h, n_true + t, n_det + d
     return {"boundary_recall": hit / max(1, n_true), "boundary_precision": hit / max(1, n_det)}
@@ -376,17 +382,24 @@ def main() -> int:
                     help="also score every pair under this profile, from the same evidence (written to "
                          "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off; "
                          "endstate / noendstate: end_state_check on / off; resultpace: result_pace_check on)")
+    ap.add_argument("--step-signal", choices=SIGNALS, default="clips",
+                    help="with --detected-steps: what the gold's steps are detected from (what_if_steps.py)")
+    ap.add_argument("--oracle-edges", action="store_true",
+                    help="with --detected-steps: the first and last detected steps' outer edges from the step file")
     a = ap.parse_args()
+    if (a.step_signal != "clips" or a.oracle_edges) and not a.detected_steps:
+        ap.error("--step-signal and --oracle-edges change detected steps: give --detected-steps")
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
     also: dict[str, list[dict]] = {name: [] for name in a.also}
     rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene,
                     wide=a.wide_steps, profile=Profile(result_check=a.result_check) if a.result_check else None,
-                    also=also)
+                    also=also, signal=a.step_signal, oracle_edges=a.oracle_edges)
     for tag, got in [(a.tag, rows)] + [(f"{a.tag}-{n}" if a.tag else n, r) for n, r in also.items()]:
         summary = summarize(got, a.detected_steps)
         if a.detected_steps:
-            summary.update(boundary_match(root, manifest, embedded))
+            summary.update(boundary_match(root, manifest, embedded,
+                                          detect=block_steps if a.step_signal == "energy" else detect_steps))
         name = (f"results{'-' + tag if tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
                 f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
         (root / name).write_text(json.dumps({"summary": summary, "rows": got}, indent=1, default=_plain))

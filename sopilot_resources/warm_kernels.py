@@ -25,8 +25,8 @@ def warm_kernels() -> None:
     prominences (``scoring.peaks``), the DTW of the alignment (``dp_block`` with similarity rows,
     ``traceback``), the subsequence matches of the steps (``subsequence_dp``, ``_greedy_pick``),
     the cycle search (``cyclic_path``), the settled scenes of the pictures (``scene.settle``)
-    and the lasting check of a fixed gold camera's step changes (``closer_count``, ``like_count``, on stills
-    picked at some pixels as ``gold_changes`` picks them)."""
+    and the lasting check of a fixed gold camera's step changes (``closer_count``, ``like_count``, on a
+    timeline read at some of its pixels, as ``gold_changes`` reads it)."""
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles
@@ -41,6 +41,7 @@ def warm_kernels() -> None:
     matches_from_cost(np.clip(1.0 - a @ b.T, 0.0, 2.0).astype(np.float32), k=1)
     find_cycles(a[:2], b, np.arange(len(b), dtype=np.float64))
     settled(rng.uniform(0, 255, (3, 8, 8, 3)).astype(np.float32))
-    stills = rng.normal(size=(4, 5, 3)).astype(np.float32)[:, [0, 2, 4]]  # (K, N, 3), each pixel's stills together
-    closer(stills[1:], stills[0], stills[-1])
-    looks_like(stills[1:], stills[0], stills[-1])
+    stills = rng.normal(size=(4, 5, 3)).astype(np.float32)  # (K, M, 3): a timeline, read at some pixels
+    at = np.array([0, 2, 4])
+    closer(stills[1:], stills[0, at], stills[-1, at], at)
+    looks_like(stills[1:], stills[0, at], stills[-1, at], at)

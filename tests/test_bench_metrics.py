@@ -83,3 +83,30 @@ def test_clip_layout_probe_moves_cells_with_the_camera():
     y = warp_vectors(x, np.array([[1.1, 0.05, -12.0], [-0.03, 0.95, 7.0], [0.0, 0.0, 1.0]]), (320, 180))
     for sl in BLOCKS.values():
         np.testing.assert_allclose(np.linalg.norm(y[:, sl], axis=1), np.linalg.norm(x[:, sl], axis=1), rtol=1e-4)
+
+
+def test_what_if_steps_swaps_the_detection_for_the_block_only():
+    """benchmarks/what_if_steps.py: detected steps with the step file's outer edges, or from the
+    motion-energy block, inside the block; the engine's own detection again after it."""
+    import numpy as np
+    from what_if_steps import block_steps, detected_steps_as, with_edges
+
+    from sopilot_resources.embedders.color_motion import BLOCKS
+    from sopilot_resources.scoring import build_pair
+    from sopilot_resources.scoring.steps import Step, detect_steps
+
+    truth = [Step(0, "a", 1.5, 4.0), Step(1, "b", 4.4, 16.0), Step(2, "c", 16.5, 29.0)]
+    found = [Step(0, "step 1", 0.0, 5.0), Step(1, "step 2", 5.0, 31.5)]
+    edged = with_edges(found, truth)
+    assert [(s.start_sec, s.end_sec) for s in edged] == [(1.5, 5.0), (5.0, 29.0)]
+    assert with_edges(found, [Step(0, "a", 4.8, 6.0), Step(1, "b", 6.0, 12.0)])[0].start_sec == 0.0  # < 0.5 s left
+    rng = np.random.default_rng(0)
+    starts = np.arange(60) * 0.5
+    x = rng.normal(size=(60, 1264)).astype(np.float32)
+    x[30:, BLOCKS["energy"]] += 3.0  # the hands move elsewhere from 15 s on
+    with detected_steps_as("energy", truth):
+        steps = build_pair.detect_steps(x, starts, starts + 2.0)
+    assert steps[0].start_sec == 1.5 and steps[-1].end_sec == 29.0
+    assert [s.end_sec for s in steps[:-1]] == [s.end_sec for s in block_steps(x, starts, starts + 2.0)[:-1]]
+    assert 15.0 in [s.end_sec for s in steps]
+    assert build_pair.detect_steps is detect_steps

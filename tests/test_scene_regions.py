@@ -28,6 +28,9 @@ class _Cache:
     def __init__(self, seed: int = 0):
         self.base = np.random.default_rng(seed).normal(120, 2, (H, W, 3)).astype(np.float32)
 
+    def indices(self, t0: float, t1: float) -> tuple:
+        return (t0, t1)  # each window its own picture (by its middle), none shared
+
     def window(self, t0: float, t1: float) -> np.ndarray:
         mid = (t0 + t1) / 2
         img = self.base + np.random.default_rng(int(abs(mid) * 100)).normal(0, 1, self.base.shape).astype(np.float32)
@@ -58,7 +61,7 @@ def test_a_middle_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_
     """A moving camera's steps (and a fixed one's first and last, never checked to last both
     ways) are not filled: a resting arm there is not taken for a result."""
     monkeypatch.setattr(regions, "flat_at", lambda g, idx, mask: np.zeros((len(idx), int(mask.sum()), 3)))
-    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line, back: (np.ones(len(before), bool), True))
+    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line, back, at=None: (np.ones(len(before), bool), True))
     fixed = gold_changes(_Cache(), SPANS, END, fixed=True)
     assert fixed[1] is not None and fixed[1].region[LAMP].mean() > 0.5 and fixed[1].reliability > 0.9
     moving = gold_changes(_Cache(), SPANS, END, fixed=False)
@@ -101,3 +104,36 @@ def test_a_pixel_filled_from_right_after_the_step_must_never_look_as_before():
     assert BACK_NEAR < 1 / 11 <= BACK
     assert lasting(before, after, (8.0, 9.0), (times, stills))[0].tolist() == [True]
     assert lasting(before, after, (8.0, 9.0), (times, stills), np.float32([BACK_NEAR]))[0].tolist() == [False]
+
+
+def test_a_window_two_estimates_share_is_settled_once_with_the_same_result(monkeypatch):
+    """Steps detected from the clips meet end to end, so the moment right after a step (the
+    filled second estimate's window) is its "after" window: settled once, the changes as when
+    every window is settled anew."""
+    import scene_synth
+
+    from sopilot_resources.scene.pictures import StillCache
+
+    take = scene_synth.Take([(1.5, 4.5), (4.5, 7.5), (7.5, 10.5), (10.5, 13.5)], rest=1.0)
+    stills = scene_synth.stills(take)
+    end = float(stills.times[-1])
+    spans = take.spans
+    assert regions.windows(spans, 1, end)[1] == (spans[1][1] - 0.25, spans[1][1] + regions.NEAR)
+    calls = []
+    settled = regions.settled
+    monkeypatch.setattr(regions, "settled", lambda frames: calls.append(len(frames)) or settled(frames))
+    monkeypatch.setattr(regions, "flat_at", lambda g, idx, mask: np.zeros((len(idx), int(mask.sum()), 3)))
+    monkeypatch.setattr(regions, "lasting", lambda before, after, span, line, back, at=None: (np.ones(len(before), bool), True))
+    shared = gold_changes(StillCache(stills), spans, end, fixed=True)
+    n_shared = len(calls)
+    flat_scene = regions.flat_scene
+    monkeypatch.setattr(regions, "flat_scene", lambda g, t0, t1, seen=None: flat_scene(g, t0, t1))
+    calls.clear()
+    anew = gold_changes(StillCache(stills), spans, end, fixed=True)
+    assert n_shared < len(calls) <= 5 * len(spans)
+    assert any(c is not None for c in shared)
+    for a, b in zip(shared, anew):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert np.array_equal(a.region, b.region) and np.array_equal(a.change, b.change, equal_nan=True)
+            assert a.reliability == b.reliability and a.lasts == b.lasts

@@ -32,12 +32,14 @@ BACK_NEAR = 0.05
 
 
 def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
-            line: tuple[np.ndarray, np.ndarray], back: float | np.ndarray = BACK) -> tuple[np.ndarray, bool]:
+            line: tuple[np.ndarray, np.ndarray], back: float | np.ndarray = BACK,
+            at: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """((...) bool, both): the pixels of a step's change (``before`` -> ``after``, flattened
     settled scenes (..., 3): a picture (H, W, 3), or some of its pixels (N, 3)) that are a
     lasting result, not the performer resting in a window: the gold video (``line``: (K,)
     seconds and its stills then, one every PERSIST_STRIDE s, flattened, (K, ..., 3) at the
-    same pixels: :func:`.pictures.flat_at`) shows the ``after``
+    same pixels: :func:`.pictures.flat_at`; with ``at`` (N,), (K, M, 3) at M pixels of which
+    ``at`` are the step's, read in place) shows the ``after``
     look there in at least PERSIST of its stills after the step at ``span`` s and the
     ``before`` look in PERSIST of those before it, looks like the other side's in at most
     ``back`` (BACK, or per pixel (...)) of them (:func:`looks_like`), and its first still looks
@@ -45,7 +47,7 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
     windows, and the step before, is elsewhere at the start and at the end). ``both``: each side had
     PERSIST_MIN stills to check (a step at the very start or end of the video has one side only)."""
     times, flat = line
-    first, last = flat[0], flat[-1]
+    first, last = (flat[0], flat[-1]) if at is None else (flat[0][at], flat[-1][at])
     ok, both = np.ones(before.shape[:-1], bool), True
     # the stills after the step, then those before it (``times`` ascending: a slice each)
     after_from, before_to = np.searchsorted(times, span[1], "left"), np.searchsorted(times, span[0], "right")
@@ -56,31 +58,44 @@ def lasting(before: np.ndarray, after: np.ndarray, span: tuple[float, float],
         if len(part) < PERSIST_MIN:  # too few stills to tell (a step at the very start or end)
             both = False
             continue
-        ok &= closer(part, own, other) / len(part) >= PERSIST
-        ok &= looks_like(part, other, own) / len(part) <= back  # never back to the other side's look
+        ok &= closer(part, own, other, at) / len(part) >= PERSIST
+        ok &= looks_like(part, other, own, at) / len(part) <= back  # never back to the other side's look
     return ok, both
 
 
-def looks_like(flat: np.ndarray, ref: np.ndarray, other: np.ndarray) -> np.ndarray:
+def _pixels(flat: np.ndarray, ref: np.ndarray, at: np.ndarray | None) -> tuple:
+    """(stills (K, M, c), at (N,) int64) as the kernels read them: ``flat`` itself and ``at``
+    when given, else ``flat`` as (K, N, c) and every one of its N pixels."""
+    c = ref.shape[-1]
+    if at is None:  # every pixel of ``flat``, in order
+        x = np.ascontiguousarray(flat).reshape(len(flat), ref.size // c, c)
+        at = np.arange(x.shape[1], dtype=np.int64)
+    else:
+        x = np.ascontiguousarray(flat)
+        at = np.ascontiguousarray(at, np.int64)
+    return x, at
+
+
+def looks_like(flat: np.ndarray, ref: np.ndarray, other: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
     """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel looks like
     ``ref``: within a third of the change from ``other`` to ``ref`` (both (..., 3)) of it,
     ``(np.abs(flat - ref).sum(-1) < np.abs(ref - other).sum(-1) / 3).sum(0)``, in one pass
-    (:mod:`.lasting_numba`)."""
+    (:mod:`.lasting_numba`). ``at``: as :func:`lasting` (``flat`` (K, M, 3), read in place)."""
     from .lasting_numba import like_count
 
     shape, c = ref.shape[:-1], ref.shape[-1]
-    x = np.ascontiguousarray(flat).reshape(len(flat), ref.size // c, c)
+    x, at = _pixels(flat, ref, at)
     ref, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (ref, other))
-    return like_count(x, ref, other).reshape(shape)
+    return like_count(x, at, ref, other).reshape(shape)
 
 
-def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
+def closer(flat: np.ndarray, own: np.ndarray, other: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
     """(...) int: in how many of the pictures ``flat`` (K, ..., 3) each pixel is closer to
     ``own`` than to ``other`` (both (..., 3)): ``(np.abs(flat - own).sum(-1) < np.abs(flat -
-    other).sum(-1)).sum(0)``, in one pass (:mod:`.lasting_numba`)."""
+    other).sum(-1)).sum(0)``, in one pass (:mod:`.lasting_numba`). ``at``: as :func:`lasting`."""
     from .lasting_numba import closer_count  # numba: only the lasting check needs it
 
     shape, c = own.shape[:-1], own.shape[-1]
-    x = np.ascontiguousarray(flat).reshape(len(flat), own.size // c, c)  # (K, N, c): no copy as gold_changes calls it
+    x, at = _pixels(flat, own, at)
     own, other = (np.ascontiguousarray(v).reshape(-1, c) for v in (own, other))
-    return closer_count(x, own, other).reshape(shape)
+    return closer_count(x, at, own, other).reshape(shape)

@@ -17,15 +17,17 @@ from ..align._jit import cached_njit
 
 
 @cached_njit(nogil=True)
-def closer_count(stills, own, other):  # pragma: no cover - compiled
-    """stills (K, N, 3): K pictures at N pixels; own and other (N, 3) -> (N,) int64: in how
-    many of the pictures each pixel is closer to ``own`` than to ``other`` (|difference|
-    summed over the channels, in order)."""
-    k, n = stills.shape[0], stills.shape[1]
+def closer_count(stills, at, own, other):  # pragma: no cover - compiled
+    """stills (K, M, 3): K pictures at M pixels; at (N,) int64: the N pixels asked (indices
+    into the M); own and other (N, 3) -> (N,) int64: in how many of the pictures each asked
+    pixel is closer to ``own`` than to ``other`` (|difference| summed over the channels, in
+    order). Still after still, the asked pixels in the order given (ascending: one sweep)."""
+    k, n = stills.shape[0], len(at)
     count = np.zeros(n, np.int64)
     for i in range(k):
         for p in range(n):
-            x0, x1, x2 = stills[i, p, 0], stills[i, p, 1], stills[i, p, 2]
+            q = at[p]
+            x0, x1, x2 = stills[i, q, 0], stills[i, q, 1], stills[i, q, 2]
             if (abs(x0 - own[p, 0]) + abs(x1 - own[p, 1]) + abs(x2 - own[p, 2])
                     < abs(x0 - other[p, 0]) + abs(x1 - other[p, 1]) + abs(x2 - other[p, 2])):
                 count[p] += 1
@@ -33,17 +35,21 @@ def closer_count(stills, own, other):  # pragma: no cover - compiled
 
 
 @cached_njit(nogil=True)
-def like_count(stills, ref, other):  # pragma: no cover - compiled
-    """stills (K, N, 3), ref and other (N, 3) -> (N,) int64: in how many of the pictures each
-    pixel is within a third of the change (``other`` to ``ref``) of ``ref`` (|difference|
-    summed over the channels): it looks like ``ref`` there, not merely closer to it than to
-    ``other`` (a third look, the performer's arm over the pixel, is like neither)."""
-    k, n = stills.shape[0], stills.shape[1]
+def like_count(stills, at, ref, other):  # pragma: no cover - compiled
+    """stills (K, M, 3), at (N,) int64 (as :func:`closer_count`), ref and other (N, 3) -> (N,)
+    int64: in how many of the pictures each asked pixel is within a third of the change
+    (``other`` to ``ref``) of ``ref`` (|difference| summed over the channels): it looks like
+    ``ref`` there, not merely closer to it than to ``other`` (a third look, the performer's arm
+    over the pixel, is like neither)."""
+    k, n = stills.shape[0], len(at)
     count = np.zeros(n, np.int64)
+    tol = np.empty(n, np.float64)  # as the scalar the sum / 3.0 makes
     for p in range(n):
-        tol = (abs(ref[p, 0] - other[p, 0]) + abs(ref[p, 1] - other[p, 1]) + abs(ref[p, 2] - other[p, 2])) / 3.0
-        for i in range(k):
-            if (abs(stills[i, p, 0] - ref[p, 0]) + abs(stills[i, p, 1] - ref[p, 1])
-                    + abs(stills[i, p, 2] - ref[p, 2])) < tol:
+        tol[p] = (abs(ref[p, 0] - other[p, 0]) + abs(ref[p, 1] - other[p, 1]) + abs(ref[p, 2] - other[p, 2])) / 3.0
+    for i in range(k):
+        for p in range(n):
+            q = at[p]
+            if (abs(stills[i, q, 0] - ref[p, 0]) + abs(stills[i, q, 1] - ref[p, 1])
+                    + abs(stills[i, q, 2] - ref[p, 2])) < tol[p]:
                 count[p] += 1
     return count

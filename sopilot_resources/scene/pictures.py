@@ -61,12 +61,16 @@ class StillCache:
         x0, y0, x1, y1 = box
         return self._kept(i)[y0:y1, x0:x1].astype(np.float32)
 
-    def window(self, t0: float, t1: float) -> np.ndarray:
-        """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""
+    def indices(self, t0: float, t1: float) -> tuple[int, ...]:
+        """The stills :meth:`window` takes: those with t0 <= time <= t1 (the nearest one when none)."""
         idx = self.stills.between(t0, t1)
         if len(idx) == 0:
-            idx = [int(np.argmin(np.abs(self.stills.times - (t0 + t1) / 2)))]
-        return np.stack([self.get(int(i)) for i in idx])
+            return (int(np.argmin(np.abs(self.stills.times - (t0 + t1) / 2))),)
+        return tuple(int(i) for i in idx)
+
+    def window(self, t0: float, t1: float) -> np.ndarray:
+        """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""
+        return np.stack([self.get(i) for i in self.indices(t0, t1)])
 
 
 def scene_workers() -> int:

@@ -70,8 +70,30 @@ def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
     return settled(g.window(b0 - shift, b1 - shift)), settled(g.window(a0 + shift, a1 + shift))
 
 
+def flat_scene(g: StillCache, t0: float, t1: float, seen: dict | None = None) -> np.ndarray:
+    """(H, W, 3): the settled scene of the gold's stills from t0 to t1 s, lighting removed
+    (:func:`.pictures.flatten_light`). ``seen``: flattened scenes already made, by the stills
+    they were settled from; the same stills are settled once (a step's estimates often share a
+    window: steps detected from the clips meet end to end, so the moment right after a step,
+    ``NEAR``, is its "after" window)."""
+    key = g.indices(t0, t1) if seen is not None else None
+    if key is not None and key in seen:
+        return seen[key]
+    out = flatten_light(settled(g.window(t0, t1)))
+    if key is not None:
+        seen[key] = out
+    return out
+
+
+def flat_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0,
+                seen: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gold_change`'s pictures, lighting removed (:func:`flat_scene`)."""
+    (b0, b1), (a0, a1) = windows(spans, s, end)
+    return flat_scene(g, b0 - shift, b1 - shift, seen), flat_scene(g, a0 + shift, a1 + shift, seen)
+
+
 def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
-                    fill: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                    fill: bool = True, seen: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """((H, W, 3), (H, W) bool): gold step s's change estimated again with its windows moved
     apart by ``SHIFT`` s. Where the performer takes a pixel in every still of the moved "after" window (the hand
     crossing a lamp on its way to the next step: NaN there) and ``d1``, the first estimate, saw
@@ -82,15 +104,15 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
     never checked both ways, would take in the performer's resting arm). Without this a small
     result beside the next step's path had no second estimate, so no region (the valve's test
     lamp: none on seeds 0, 1 and 3). The mask: the pixels so filled (their estimate shares the
-    first one's window, so the lasting check asks more of them: :data:`.lasting.BACK_NEAR`)."""
-    s0, s1 = gold_change(g, spans, s, end, shift=SHIFT)
-    f0 = flatten_light(s0)
-    d2 = flatten_light(s1) - f0
+    first one's window, so the lasting check asks more of them: :data:`.lasting.BACK_NEAR`).
+    ``seen``: as :func:`flat_scene` (the first estimate's windows)."""
+    f0, f1 = flat_change(g, spans, s, end, shift=SHIFT, seen=seen)
+    d2 = f1 - f0
     gap = np.isfinite(d1).all(-1) & ~np.isfinite(d2).all(-1)
     if not (fill and gap.any()):
         return d2, np.zeros(gap.shape, bool)
     b = spans[s][1]
-    near = flatten_light(settled(g.window(b - 0.25, min(end, b + NEAR)))) - f0
+    near = flat_scene(g, b - 0.25, min(end, b + NEAR), seen) - f0
     return np.where(gap[..., None], near, d2), gap
 
 
@@ -146,35 +168,50 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
     wanted = sorted(range(len(spans)) if only is None else set(only) & set(range(len(spans))))
 
     def candidate(s: int) -> tuple:
-        g0, g1 = gold_change(g, spans, s, end)
-        f0, f1 = flatten_light(g0), flatten_light(g1)
+        seen: dict = {}  # the step's windows, each settled once
+        f0, f1 = flat_change(g, spans, s, end, seen=seen)
         d1 = f1 - f0
         # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
-        d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1)
+        d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1, seen=seen)
         return f0, f1, d1, d2, filled, consistent_region(d1, d2)
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent
         cands = dict(zip(wanted, pool.map(candidate, wanted)))
-    line = None
-    if fixed and any(c[-1].any() for c in cands.values()):  # judged at the regions' pixels only (its cost)
-        union = np.logical_or.reduce([c[-1] for c in cands.values()])
-        times = g.stills.times
-        idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, PERSIST_STRIDE)))
-        idx = idx[idx < len(times)]
-        pos = np.full(union.shape, -1, np.int64)
-        pos[union] = np.arange(int(union.sum()))
-        line = times[idx], flat_at(g, idx, union), pos
-    out: list[GoldChange | None] = [None] * len(spans)
-    for s, (f0, f1, d1, d2, filled, region) in cands.items():
-        lasts = False
-        if line is not None and region.any():
-            ys, xs = np.nonzero(region)
-            at = line[2][ys, xs]
-            back = np.where(filled[ys, xs], BACK_NEAR, BACK)
-            keep, lasts = lasting(f0[ys, xs], f1[ys, xs], spans[s], (line[0], line[1][:, at]), back)
-            region[ys, xs] = keep
-            region = off_border(region)  # what lasts and reaches into the view from its border
-        ok = region & np.isfinite(d1).all(-1) & np.isfinite(d2).all(-1)
-        rel = correlation(d1[ok].ravel(), d2[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
-        out[s] = GoldChange(s, region, d1, lasts, rel) if rel >= RELIABLE else None
-    return out
+        line = _timeline(g, cands) if fixed else None
+        judged = dict(zip(cands, pool.map(lambda s: _judge(s, spans[s], cands[s], line), cands)))
+    return [judged.get(s) for s in range(len(spans))]
+
+
+def _timeline(g: StillCache, cands: dict) -> tuple | None:
+    """(times (K,), flattened stills (K, N, 3) at the N pixels of every step's candidate region,
+    (H, W) each pixel's place among the N, -1 elsewhere): the gold's timeline the lasting check
+    reads (:func:`.pictures.flat_at`); None when no step has a candidate region."""
+    if not any(c[-1].any() for c in cands.values()):
+        return None
+    union = np.logical_or.reduce([c[-1] for c in cands.values()])
+    times = g.stills.times
+    idx = np.unique(np.searchsorted(times, np.arange(float(times[0]), float(times[-1]) + 1e-6, PERSIST_STRIDE)))
+    idx = idx[idx < len(times)]
+    pos = np.full(union.shape, -1, np.int64)
+    pos[union] = np.arange(int(union.sum()))
+    return times[idx], flat_at(g, idx, union), pos
+
+
+def _judge(s: int, span: tuple[float, float], cand: tuple, line: tuple | None) -> GoldChange | None:
+    """Step s's change from its candidate (:func:`gold_changes`): kept where it lasts on the
+    gold's ``line`` (:func:`_timeline`; None: not checked), and only when its two estimates
+    agree (``RELIABLE``) over what is left."""
+    f0, f1, d1, d2, filled, region = cand
+    lasts = False
+    if line is not None and region.any():
+        ys, xs = np.nonzero(region)
+        at = line[2][ys, xs]
+        back = np.where(filled[ys, xs], BACK_NEAR, BACK)
+        keep, lasts = lasting(f0[ys, xs], f1[ys, xs], span, line[:2], back, at=at)  # read in place
+        region[ys, xs] = keep
+        region = off_border(region)  # what lasts and reaches into the view from its border
+    ys, xs = np.nonzero(region)  # row-major, as a boolean mask reads them
+    a, b = d1[ys, xs], d2[ys, xs]
+    ok = np.isfinite(a).all(-1) & np.isfinite(b).all(-1)
+    rel = correlation(a[ok].ravel(), b[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
+    return GoldChange(s, region, d1, lasts, rel) if rel >= RELIABLE else None
