@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_sopilot import clip_features as baseline_features  # noqa: E402
-from what_if_steps import SIGNALS, block_steps, detected_steps_as  # noqa: E402
+from what_if_steps import SIGNALS, block_steps, detected_steps_as, work_only, work_span  # noqa: E402
 
 from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
 from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # noqa: E402
@@ -104,14 +104,15 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
              cache: dict | None = None, scene: bool = True, wide: float = 0.0,
              trainee_phase: float = 0.0, fps: float | None = None, profile: Profile | None = None,
              also: dict[str, list[dict]] | None = None, signal: str = "clips",
-             oracle_edges: bool = False) -> list[dict]:
+             oracle_edges: bool = False, oracle_crop: bool = False) -> list[dict]:
     """Scores every trainee; ``also``: name -> a list that gets the rows of another profile
     (``ALSO[name]``), rescored from the same evidence (:func:`engine.rejudge`); ``cache``: embeddings by video path, filled here (pass one dict
     to reuse them afterwards, e.g. for :func:`boundary_match`); ``scene``: use the scene
     comparison (pictures) besides the clips; ``trainee_phase``: the trainees' frames sampled
     that many seconds later (the golds as always); ``fps``: every video sampled at this rate;
     ``signal``, ``oracle_edges``: detected steps as :func:`what_if_steps.detected_steps_as`
-    finds them (the gold's step file giving the outer edges)."""
+    finds them (the gold's step file giving the outer edges); ``oracle_crop``: both videos cut
+    to their true work first (:func:`what_if_steps.work_only`)."""
     emb = get_embedder("color-motion")
     videos = manifest["videos"]
     golds = {v["task"]: v for v in videos if v["role"] == "gold"}
@@ -150,6 +151,11 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         if steps and wide:
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
         ge, te = embed(g["path"]), embed(v["path"], trainee_phase)
+        if oracle_crop:  # the gold cut once (what the scene keeps of it stays with its stills)
+            if ("work", g["path"]) not in cache:
+                t = truth(g["path"])
+                cache["work", g["path"]] = work_only(ge, (t[0].start_sec, t[-1].end_sec))
+            ge, te = cache["work", g["path"]], work_only(te, work_span(v["segments"]))
         ge.check_compatible(te)
         with detected_steps_as(signal, truth(g["path"]) if oracle_edges else None):
             pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
@@ -386,15 +392,17 @@ def main() -> int:
                     help="with --detected-steps: what the gold's steps are detected from (what_if_steps.py)")
     ap.add_argument("--oracle-edges", action="store_true",
                     help="with --detected-steps: the first and last detected steps' outer edges from the step file")
+    ap.add_argument("--oracle-crop", action="store_true",
+                    help="with --detected-steps: both videos cut to their true work first (what_if_steps.work_only)")
     a = ap.parse_args()
-    if (a.step_signal != "clips" or a.oracle_edges) and not a.detected_steps:
-        ap.error("--step-signal and --oracle-edges change detected steps: give --detected-steps")
+    if (a.step_signal != "clips" or a.oracle_edges or a.oracle_crop) and not a.detected_steps:
+        ap.error("--step-signal, --oracle-edges and --oracle-crop change detected steps: give --detected-steps")
     root, manifest = load_set(a.out, a.seed, a.quick)
     embedded: dict = {}
     also: dict[str, list[dict]] = {name: [] for name in a.also}
     rows = evaluate(root, manifest, not a.no_baseline, a.detected_steps, embedded, scene=not a.no_scene,
                     wide=a.wide_steps, profile=Profile(result_check=a.result_check) if a.result_check else None,
-                    also=also, signal=a.step_signal, oracle_edges=a.oracle_edges)
+                    also=also, signal=a.step_signal, oracle_edges=a.oracle_edges, oracle_crop=a.oracle_crop)
     for tag, got in [(a.tag, rows)] + [(f"{a.tag}-{n}" if a.tag else n, r) for n, r in also.items()]:
         summary = summarize(got, a.detected_steps)
         if a.detected_steps:

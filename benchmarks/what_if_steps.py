@@ -10,7 +10,10 @@ the whole engine, not only as boundary recall (docs/bench/accuracy.md, "Stop 40"
   (:func:`block_steps`; ``probe_step_signal.py`` measures the boundaries of every block);
 - ``edges``: the first detected step starts, and the last one ends, where the gold's step file
   says (the lead-in before the first step's work and the tail after the last one trimmed, as a
-  perfect detector of them would).
+  perfect detector of them would);
+- :func:`work_only`: both videos cut to their work, from the first step's start to the last
+  one's end (the gold's step file, the trainee's true segments): the rest before and after
+  removed from both, as a perfect detector of it would.
 """
 from __future__ import annotations
 
@@ -34,6 +37,21 @@ def block_steps(vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray, block
     if x.shape[1] >= BLOCKS[block].stop:
         x = x[:, BLOCKS[block]]
     return detect_steps(x, starts, ends)
+
+
+def work_span(segments: list[dict]) -> tuple[float, float]:
+    """(start, end) s of a demo video's work: its first and last segment that is not a pause
+    (the manifest's ``segments``: ``role``, ``start_sec``, ``end_sec``)."""
+    work = [g for g in segments if g.get("role") != "idle"]
+    return float(work[0]["start_sec"]), float(work[-1]["end_sec"])
+
+
+def work_only(emb, span: tuple[float, float]):
+    """``emb`` (ClipEmbeddings) cut to the clips centred in ``span`` s and the stills under
+    them (``cycles.slicing.time_slice``: the video's own seconds kept)."""
+    from sopilot_resources.cycles.slicing import time_slice
+
+    return time_slice(emb, *span)[0]
 
 
 def with_edges(steps: list, truth: list) -> list:
