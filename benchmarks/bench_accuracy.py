@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_sopilot import clip_features as baseline_features  # noqa: E402
-from what_if_steps import SIGNALS, block_steps, detected_steps_as, work_only, work_span  # noqa: E402
+from what_if_steps import SIGNALS, detected_steps_as, detector, work_only, work_span  # noqa: E402
 
 from sopilot_resources.align import cosine_cost, dtw_path  # noqa: E402
 from sopilot_resources.demo.generate import GENERATOR_VERSION, generate_demo  # noqa: E402
@@ -140,6 +140,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
             truths[gold_rel] = load_steps(find_sidecar(root / gold_rel))
         return truths[gold_rel]
 
+    work_golds: dict = {}  # ``oracle_crop``: each gold cut once (what the scene keeps of it stays with its stills)
     rows = []
     for v in videos:
         if v["role"] != "trainee":
@@ -151,11 +152,11 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
         if steps and wide:
             steps = widen(steps, wide, float(embed(g["path"]).ends[-1]))
         ge, te = embed(g["path"]), embed(v["path"], trainee_phase)
-        if oracle_crop:  # the gold cut once (what the scene keeps of it stays with its stills)
-            if ("work", g["path"]) not in cache:
+        if oracle_crop:
+            if g["path"] not in work_golds:
                 t = truth(g["path"])
-                cache["work", g["path"]] = work_only(ge, (t[0].start_sec, t[-1].end_sec))
-            ge, te = cache["work", g["path"]], work_only(te, work_span(v["segments"]))
+                work_golds[g["path"]] = work_only(ge, (t[0].start_sec, t[-1].end_sec))
+            ge, te = work_golds[g["path"]], work_only(te, work_span(v["segments"]))
         ge.check_compatible(te)
         with detected_steps_as(signal, truth(g["path"]) if oracle_edges else None):
             pe, clock = build_evidence(ge, te, steps, profile or Profile(), scene=scene)
@@ -209,7 +210,7 @@ def boundary_match(root: Path, manifest: dict, embedded: dict, tol: float = 1.0,
     steps): share of true boundaries with a detected one within ``tol`` s (recall) and share
     of detected boundaries that are real (precision), over all golds of the set.
     ``embedded``: the golds' embeddings by path (``evaluate``'s cache); ``detect``: how steps are
-    detected (:func:`what_if_steps.block_steps` for ``--step-signal energy``)."""
+    detected (:func:`what_if_steps.detector` of ``--step-signal``)."""
     hit = n_true = n_det = 0
     for g in (v for v in manifest["videos"] if v["role"] == "gold"):
         e = embedded[g["path"], 0.0]
@@ -406,8 +407,7 @@ def main() -> int:
     for tag, got in [(a.tag, rows)] + [(f"{a.tag}-{n}" if a.tag else n, r) for n, r in also.items()]:
         summary = summarize(got, a.detected_steps)
         if a.detected_steps:
-            summary.update(boundary_match(root, manifest, embedded,
-                                          detect=block_steps if a.step_signal == "energy" else detect_steps))
+            summary.update(boundary_match(root, manifest, embedded, detect=detector(a.step_signal)))
         name = (f"results{'-' + tag if tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
                 f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
         (root / name).write_text(json.dumps({"summary": summary, "rows": got}, indent=1, default=_plain))

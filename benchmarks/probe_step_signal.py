@@ -22,18 +22,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_accuracy import add_seeds_args, boundary_hits, embeddings_on_disk, seed_sets  # noqa: E402
-from what_if_steps import block_steps  # noqa: E402
+from what_if_steps import detector  # noqa: E402
 
 from sopilot_resources.embedders.registry import get_embedder  # noqa: E402
-from sopilot_resources.scoring.steps import detect_steps, find_sidecar, load_steps  # noqa: E402
+from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E402
 
+#: the engine's signal, then each block of the colour-motion vectors alone
 SIGNALS = ("clips", "energy", "flow", "hog", "chroma", "luma", "dynamics")
-
-
-def steps_by(signal: str, e) -> list:
-    if signal == "clips":
-        return detect_steps(e.vectors, e.starts, e.ends)
-    return block_steps(e.vectors, e.starts, e.ends, signal)
 
 
 def main() -> int:
@@ -49,7 +44,7 @@ def main() -> int:
             e = embeddings_on_disk(root, g["path"], emb)
             truth = load_steps(find_sidecar(root / g["path"]))
             for s in SIGNALS:
-                found = steps_by(s, e)
+                found = detector(s)(e.vectors, e.starts, e.ends)
                 tally[s] += boundary_hits([x.end_sec for x in found[:-1]], truth, a.tol)
                 extra[s].append(len(found) - len(truth))
     for s in SIGNALS:

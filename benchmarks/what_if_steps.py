@@ -18,6 +18,7 @@ the whole engine, not only as boundary recall (docs/bench/accuracy.md, "Stop 40"
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import replace
 
 import numpy as np
@@ -37,6 +38,13 @@ def block_steps(vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray, block
     if x.shape[1] >= BLOCKS[block].stop:
         x = x[:, BLOCKS[block]]
     return detect_steps(x, starts, ends)
+
+
+def detector(signal: str):
+    """How gold steps are detected from ``signal``: ``clips`` the engine's ``detect_steps``, a
+    block name (``energy``, ``flow``, ...) :func:`block_steps` on that block; called as
+    ``detect_steps(vectors, starts, ends)``."""
+    return detect_steps if signal == "clips" else functools.partial(block_steps, block=signal)
 
 
 def work_span(segments: list[dict]) -> tuple[float, float]:
@@ -76,7 +84,7 @@ def detected_steps_as(signal: str = "clips", edges: list | None = None):
     if signal == "clips" and edges is None:
         yield
         return
-    detect = detect_steps if signal == "clips" else block_steps
+    detect = detector(signal)
 
     def variant(vectors, starts, ends):
         steps = detect(vectors, starts, ends)

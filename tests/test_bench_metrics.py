@@ -89,7 +89,7 @@ def test_what_if_steps_swaps_the_detection_for_the_block_only():
     """benchmarks/what_if_steps.py: detected steps with the step file's outer edges, or from the
     motion-energy block, inside the block; the engine's own detection again after it."""
     import numpy as np
-    from what_if_steps import block_steps, detected_steps_as, with_edges, work_span
+    from what_if_steps import block_steps, detected_steps_as, detector, with_edges, work_span
 
     from sopilot_resources.embedders.color_motion import BLOCKS
     from sopilot_resources.scoring import build_pair
@@ -109,6 +109,8 @@ def test_what_if_steps_swaps_the_detection_for_the_block_only():
     assert steps[0].start_sec == 1.5 and steps[-1].end_sec == 29.0
     assert [s.end_sec for s in steps[:-1]] == [s.end_sec for s in block_steps(x, starts, starts + 2.0)[:-1]]
     assert 15.0 in [s.end_sec for s in steps]
+    assert detector("energy")(x, starts, starts + 2.0) == block_steps(x, starts, starts + 2.0)
+    assert detector("clips") is detect_steps
     assert build_pair.detect_steps is detect_steps
     segments = [{"role": "idle", "start_sec": 0.0, "end_sec": 1.6}, {"role": "step", "start_sec": 1.6, "end_sec": 4.5},
                 {"role": "repeat", "start_sec": 4.5, "end_sec": 8.0}, {"role": "idle", "start_sec": 8.0, "end_sec": 9.4}]
