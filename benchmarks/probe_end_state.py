@@ -2,7 +2,7 @@
 end-state check measures it (``SceneEvidence.end_states``, docs/scene.md "End state"), by
 what the trainee really did at that step.
 
-    .venv/bin/python benchmarks/probe_end_state.py --out bench_out/acc3 --seed 0 [--seed 1 ...] [--jsonl FILE]
+    .venv/bin/python benchmarks/probe_end_state.py --out bench_out/acc3 --seed 0 [--seed 1 ...] [--jsonl FILE] [--task T]
 
 For every correct and wrongly-done trainee of a demo set (step files beside the golds), each
 gold step with a clear lasting change (``CLEAR_GOLD``) gets its (agreement, size) at every
@@ -33,15 +33,16 @@ from sopilot_resources.scoring.steps import find_sidecar, load_steps  # noqa: E4
 
 
 def _fmt(states) -> str:
-    return ", ".join(f"{e.level} {e.agreement:.2f}/{e.size:.2f}{' undone' if e.undone else ''}" for e in states)
+    return ", ".join(f"{e.level} {e.agreement:.2f}/{e.size:.2f}{' undone' if e.undone else ''}"
+                     f"{' (gold after the step)' if e.gold_scene == 'after' else ''}" for e in states)
 
 
-def probe(out: str, seed: int, jsonl=None) -> None:
+def probe(out: str, seed: int, jsonl=None, task: str | None = None) -> None:
     root, manifest = load_set(out, seed, False)
     emb = get_embedder("color-motion")
     golds = {v["task"]: v for v in manifest["videos"] if v["role"] == "gold"}
     for v in manifest["videos"]:
-        if v["role"] != "trainee" or v["kind"] not in ("correct", "wrong", "missing"):
+        if v["role"] != "trainee" or v["kind"] not in ("correct", "wrong", "missing") or task not in (None, v["task"]):
             continue
         g = golds[v["task"]]
         steps = load_steps(find_sidecar(root / g["path"]))
@@ -68,10 +69,11 @@ def main() -> int:
     ap.add_argument("--out", default="bench_out/accuracy")
     ap.add_argument("--seed", type=int, action="append", default=[])
     ap.add_argument("--jsonl", type=Path, help="also write every step's measures here, one JSON line each")
+    ap.add_argument("--task", help="one task only (e.g. t04_terminals)")
     a = ap.parse_args()
     with (open(a.jsonl, "w", encoding="utf-8") if a.jsonl else contextlib.nullcontext()) as f:
         for seed in a.seed or [0]:
-            probe(a.out, seed, f)
+            probe(a.out, seed, f, a.task)
     return 0
 
 

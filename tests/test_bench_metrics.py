@@ -115,3 +115,40 @@ def test_what_if_steps_swaps_the_detection_for_the_block_only():
     segments = [{"role": "idle", "start_sec": 0.0, "end_sec": 1.6}, {"role": "step", "start_sec": 1.6, "end_sec": 4.5},
                 {"role": "repeat", "start_sec": 4.5, "end_sec": 8.0}, {"role": "idle", "start_sec": 8.0, "end_sec": 9.4}]
     assert work_span(segments) == (1.6, 8.0)  # a video's work: its rest before and after left out
+
+
+def test_accuracy_pool_sums_the_seeds_and_keeps_each_seeds_auc():
+    """benchmarks/accuracy_pool.py: counts summed over the seeds, the AUC per seed and its mean
+    as the docs give it, and the AUC of the rows pooled beside it."""
+    from accuracy_pool import pool
+
+    def row(kind, verdict, score, found=(), expected=()):
+        return {"kind": kind, "verdict": verdict, "score": score, "style": "bench", "found": [list(f) for f in found],
+                "expected": [list(e) for e in expected]}
+
+    a = [row("correct", "pass", 100.0), row("correct", "fail", 40.0, [("wrong_step", 1)]),
+         row("missing", "fail", 30.0, [("missing_step", 2)], [("missing_step", 2)])]
+    b = [row("correct", "pass", 90.0), row("missing", "pass", 95.0, [], [("missing_step", 1)]),
+         row("unrelated", "fail", 0.0)]
+    f = pool({1: a, 2: b}, detected=False)
+    assert f["correct_pass"] == [2, 3] and f["defective_not_pass"] == [2, 3]
+    assert f["per_kind"]["missing"] == {"videos": 2, "caught": 1, "typed": 1, "located": 1}
+    assert f["auc_per_seed"] == {1: 1.0, 2: 0.5}  # seed 2: the missing step's 95 beats the correct 90
+    assert f["auc_mean"] == 0.75 and f["auc_by_style"] == {"bench": 0.75}
+    assert 0.0 < f["auc_pooled"] < 1.0 and f["auc_pooled"] != f["auc_mean"]
+
+
+def test_merged_missing_probe_measures_gold_time_the_path_crosses_without_the_trainee():
+    """benchmarks/probe_merged_missing.py: along a DTW path that pairs 3 s of gold with one
+    trainee moment, the skip inside the step is those 3 s; a path at the trainee's pace skips
+    nothing, and one outside the step is not counted."""
+    import numpy as np
+    from probe_merged_missing import path_skip
+
+    gold = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    even = gold * 2.0  # a trainee at half speed: pace 2
+    assert path_skip(gold, even, 2.0, 0.0, 7.0) == 0.0
+    tr = np.array([0.0, 2.0, 4.0, 4.0, 4.0, 4.0, 6.0, 8.0])  # gold 2-5 s paired with trainee 4 s
+    assert path_skip(gold, tr, 2.0, 0.0, 7.0) == 3.0
+    assert path_skip(gold, tr, 2.0, 6.0, 7.0) == 0.0
+    assert path_skip(gold[:1], tr[:1], 2.0, 0.0, 7.0) == 0.0

@@ -25,19 +25,20 @@ from scene_synth import Take, stills  # noqa: E402
 from sopilot_resources.scene import scene_evidence  # noqa: E402
 
 
-def _change(before: np.ndarray, after: np.ndarray, region: np.ndarray) -> GoldChange:
-    return GoldChange(0, region, after - before, lasts=True)
-
-
-def test_an_end_that_looks_like_before_the_step_is_undone_one_like_after_is_not():
-    """(H, W, 3) flattened scenes: the step puts a bright square on a dark spot."""
-    rng = np.random.default_rng(0)
+def _square(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, GoldChange]:
+    """(before, after, change): (H, W, 3) flattened scenes of a step that puts a bright square
+    on a dark spot, and its lasting change."""
     before = rng.normal(0, 3, (40, 60, 3)).astype(np.float32)
     after = before.copy()
     after[10:20, 20:30] += np.float32([60, 20, -30])
     region = np.zeros((40, 60), bool)
     region[10:20, 20:30] = True
-    ch = _change(before, after, region)
+    return before, after, GoldChange(0, region, after - before, lasts=True)
+
+
+def test_an_end_that_looks_like_before_the_step_is_undone_one_like_after_is_not():
+    rng = np.random.default_rng(0)
+    before, after, ch = _square(rng)
     gold_end = after + rng.normal(0, 3, after.shape).astype(np.float32)
     done = end_state(ch, gold_end, after + rng.normal(0, 3, after.shape).astype(np.float32), "pictures")
     undone = end_state(ch, gold_end, before + rng.normal(0, 3, before.shape).astype(np.float32), "pictures")
@@ -187,3 +188,33 @@ def test_coarse_first_makes_the_fine_regions_only_for_steps_the_coarse_level_see
     assert sorted(sizes) == [(320, 180), (640, 360)]
     assert [e.level for e in got[2]] == ["detail", "pictures"] and all(e.undone for e in got[2])
     assert got[2] == scene_evidence(g2, undone, SPANS).end_states(steps)[2]
+
+
+def test_where_the_gold_end_hides_a_region_the_scene_right_after_the_step_stands_in():
+    """The gold's performer resting over a step's place as the video ends (the terminals'
+    `tighten T4`) left that step unjudged: the gold's scene right after the step, whose change
+    lasts, is its end there (``EndState.gold_scene``); a trainee who shows the result is done,
+    one who shows the place as before the step is not; a gold end that shows the place is
+    still the one compared, and no stand-in means nothing is judged, as before."""
+    from sopilot_resources.scene.end_state import hidden_at_end
+    from sopilot_resources.scene.evidence import SceneEvidence
+    from sopilot_resources.scene.levels import SearchLevel
+
+    rng = np.random.default_rng(1)
+    before, after, ch = _square(rng)
+    rested = after + rng.normal(0, 3, after.shape).astype(np.float32)
+    rested[5:25, 15:40] = np.nan  # the gold's hand over the place in its last seconds
+    assert hidden_at_end(ch, rested) and not hidden_at_end(ch, after)
+
+    def states(gold_end, trainee_end, stand_in=True):
+        level = SearchLevel("pictures", lambda steps: [ch], lambda spans: None, lambda: (gold_end, trainee_end),
+                            (lambda s: after) if stand_in else (lambda s: None))
+        return SceneEvidence(None, levels=[level]).end_states([0])[0]
+
+    noisy = lambda x: x + rng.normal(0, 3, x.shape).astype(np.float32)  # noqa: E731
+    undone = states(rested, noisy(before))
+    assert [(e.gold_scene, e.undone) for e in undone] == [("after", True)]
+    assert undone[0].to_dict()["gold_scene"] == "after"
+    assert [(e.gold_scene, e.undone) for e in states(rested, noisy(after))] == [("after", False)]
+    assert [(e.gold_scene, e.undone) for e in states(noisy(after), noisy(before))] == [("end", True)]
+    assert states(rested, noisy(before), stand_in=False) == []

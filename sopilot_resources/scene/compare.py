@@ -13,7 +13,7 @@ from .evidence import SceneEvidence
 from .levels import SearchLevel
 from .outcome import LASTING_K, outcome
 from .pictures import COARSE_SIDE, StillCache
-from .regions import GoldChange, gold_changes
+from .regions import GoldChange, flat_scene, gold_changes, windows
 from .search import TraineeScenes, gold_is_fixed, trainee_scenes
 from .settle import settled
 from .stations import StationDwell, gold_stations, station_dwell
@@ -68,14 +68,18 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
                 return out.ends
             return end_scenes(gc, tc, out.warp, g.size, kept(gold, ("end scene", gc.size), lambda: gold_end_scene(gc)))
 
+        def gold_after(s: int) -> np.ndarray:
+            (a0, a1) = windows(gold_spans, s, end)[1]  # the window the step's change was taken after
+            return kept(gold, ("after", gc.size, spans_key, s), lambda: flat_scene(gc, a0, a1))
+
         if gc is g:  # the comparison's own pictures: every step's change, made once per gold
-            return SearchLevel(name, lambda only: changes(), search, ends)
+            return SearchLevel(name, lambda only: changes(), search, ends, gold_after)
         # detail for a fixed gold camera only (a moving one's stations, searched at 640 px
         # with detail's lower threshold, let steps never done count as done: seed 3's pump
         # line); every step at once, so a step's region does not depend on which steps a pair
         # asked first (:func:`.pictures.flat_at` reads the gold's timeline around them all)
         return SearchLevel(name, lambda only: kept(gold, ("changes", gc.size, spans_key), lambda: gold_changes(
-            gc, gold_spans, end, None if reference()[0] else [], fixed=True)), search, ends)
+            gc, gold_spans, end, None if reference()[0] else [], fixed=True)), search, ends, gold_after)
 
     levels = [level("pictures", g, t)]
     gf = StillCache(gold)

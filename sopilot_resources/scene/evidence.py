@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from .end_state import EndState, end_state
+from .end_state import EndState, end_state, hidden_at_end
 from .levels import SearchLevel
 from .outcome import Outcome
 from .regions import GoldChange
@@ -105,7 +105,9 @@ class SceneEvidence:
         ``coarse_first``: the coarsest level first, and a finer one only for the steps every
         coarser one saw undone (a step unseen at a level is asked no further): the finer
         levels' changes, the costly ones, are then made for those steps alone (detected gold
-        steps, which must be seen undone at every level)."""
+        steps, which must be seen undone at every level). Where the gold's end scene hides a
+        step's region, the gold's scene right after the step stands in for it
+        (:func:`.end_state.hidden_at_end`; ``EndState.gold_scene``)."""
         out: dict[int, list[EndState]] = {s: [] for s in steps}
         never: set[int] = set()
         levels = self.levels[::-1] if coarse_first else self.levels
@@ -120,6 +122,9 @@ class SceneEvidence:
                 continue
             for s, c in changes.items():
                 state = end_state(c, *ends, level.name)
+                if state is None and hidden_at_end(c, ends[0]):  # the gold's performer rests over it
+                    after = level.gold_after(s)
+                    state = None if after is None else end_state(c, after, ends[1], level.name, "after")
                 if state is not None:
                     out[s].append(state)
         if coarse_first:  # finest first, as without it

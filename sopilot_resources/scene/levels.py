@@ -22,6 +22,10 @@ class SearchLevel:
     search: Callable[[list[tuple[float, float]] | None], TraineeScenes]
     #: the two end scenes at this level (:func:`.end_state.end_scenes`; None: not registered)
     ends: Callable[[], tuple[np.ndarray, np.ndarray] | None] = lambda: None
+    #: the gold's settled scene right after step s at this level, lighting removed as the end
+    #: scenes are (None: not made here): it shows the step's result where the gold's end scene
+    #: hides it (the performer resting over it)
+    gold_after: Callable[[int], np.ndarray | None] = lambda s: None
     _changes: dict = field(default_factory=dict, repr=False)
     _all_scenes: TraineeScenes | None = field(default=None, repr=False)
 
