@@ -218,3 +218,30 @@ def test_where_the_gold_end_hides_a_region_the_scene_right_after_the_step_stands
     assert [(e.gold_scene, e.undone) for e in states(rested, noisy(after))] == [("after", False)]
     assert [(e.gold_scene, e.undone) for e in states(noisy(after), noisy(before))] == [("end", True)]
     assert states(rested, noisy(before), stand_in=False) == []
+
+
+def test_the_picture_of_an_end_state_judged_after_the_step_shows_the_gold_after_it():
+    """A supervisor sees the result: where the gold's end hid the place (its hand resting
+    there), the deviation's picture puts the gold's scene right after the step on the left,
+    and says so; otherwise the gold's end, as before."""
+    import cv2
+
+    from sopilot_resources.scene.outcome import Outcome
+
+    end = np.full((90, 160, 3), 120.0, np.float32)
+    end[30:50, 60:90] = (200, 150, 120)  # the gold performer's hand over the place
+    after = np.full((90, 160, 3), 120.0, np.float32)
+    after[35:45, 70:80] = (20, 220, 20)  # the step's result
+    out = Outcome([], True, 1.0, {"gold_end": end, "trainee_end": np.full_like(end, 120.0)}, (90, 160))
+    dev = {"type": "wrong_step", "gold_step": 3, "evidence": {
+        "source": "scene", "finding": "not there", "agreement": 0.9, "step_box": [68, 33, 82, 47],
+        "levels": [{"level": "pictures", "agreement": 0.9, "size": 1.0, "seen": 1.0, "gold_scene": "after"}]}}
+    asked = []
+    got = deviation_pictures(out, [dev], lambda s: asked.append(s) or after)[0][0]
+    assert asked == [3] and "right after the step" in got[0]
+    left = cv2.imdecode(np.frombuffer(got[1], np.uint8), cv2.IMREAD_COLOR)[:, :100]
+    assert (left[..., 1] > 180).any() and not (left[..., 1] > 140).all()  # the green result shows
+    plain = deviation_pictures(out, [{**dev, "evidence": {**dev["evidence"], "levels": [
+        {**dev["evidence"]["levels"][0], "gold_scene": "end"}]}}], lambda s: after)[0][0]
+    assert "at the end" in plain[0] and plain[1] != got[1]
+    assert deviation_pictures(out, [dev])[0][0][1] == plain[1]  # no stand-in given: the gold's end

@@ -57,7 +57,8 @@ def scene_figures(result, doc: dict) -> dict[int, list[Figure]]:
     from ..scene.route_figure import route_pictures
 
     scene = getattr(result, "scene", None)
-    pics = deviation_pictures(getattr(scene, "outcome", None), doc.get("deviations", []))
+    pics = deviation_pictures(getattr(scene, "outcome", None), doc.get("deviations", []),
+                              getattr(scene, "gold_picture_after", None))
     for i, figs in route_pictures(doc.get("deviations", [])).items():  # a moving camera's route
         pics.setdefault(i, []).extend(figs)
     return {i: [Figure(caption, data) for caption, data in figs] for i, figs in pics.items()}

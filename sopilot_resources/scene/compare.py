@@ -93,8 +93,12 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         gold_side = kept(gold, ("stations", g.size, spans_key), lambda: gold_stations(g, gold_spans))
         return station_dwell(gold_side, t, gold_spans, trainee_from, align)
 
+    def picture_after(s: int) -> np.ndarray:
+        (a0, a1) = windows(gold_spans, s, end)[1]
+        return kept(gold, ("after picture", g.size, spans_key, s), lambda: settled(g.window(a0, a1)))
+
     return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
-                         n_steps=len(gold_spans), _fixed=lambda: reference()[0])
+                         n_steps=len(gold_spans), _fixed=lambda: reference()[0], _gold_picture_after=picture_after)
 
 
 def kept(gold: Stills, key: tuple, make: Callable):

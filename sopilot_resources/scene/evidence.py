@@ -36,6 +36,13 @@ class SceneEvidence:
     _dwell: dict = field(default_factory=dict, repr=False)
     n_steps: int = 0  #: the gold's steps (0: unknown, no neighbours compared)
     _fixed: Callable[[], bool] | None = field(default=None, repr=False)
+    _gold_picture_after: Callable[[int], np.ndarray] | None = field(default=None, repr=False)
+
+    def gold_picture_after(self, s: int) -> np.ndarray | None:
+        """(H, W, 3) the gold's settled scene right after step s, at the size of the end
+        scenes' pictures (``outcome.pictures``), to show where the gold's end hides the step's
+        place (an end state judged on the scene after the step, ``EndState.gold_scene``)."""
+        return self._gold_picture_after(s) if self._gold_picture_after is not None else None
 
     @property
     def fixed_camera(self) -> bool:

@@ -1,4 +1,5 @@
-"""Pictures of what differs: gold's end scene beside the trainee's, the difference outlined.
+"""Pictures of what differs: gold's end scene beside the trainee's, the difference outlined
+(where the gold's end hides a step's place, the gold right after that step).
 
 For every deviation that rests on the scene comparison (``evidence["source"] == "scene"``), a
 PNG: the gold's settled end scene (left) and the trainee's, registered onto the gold's
@@ -8,6 +9,8 @@ difference outlined on both (for a step whose result the trainee's pictures do n
 step's region, ``step_box``). A supervisor sees what the trainee left behind differently.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -34,16 +37,20 @@ def difference_png(out: Outcome, diff: LastingDifference, caption: tuple[str, st
     return _side_by_side(out, contours, diff.box, caption)
 
 
-def box_png(out: Outcome, box: tuple[int, int, int, int], caption: tuple[str, str] = ("gold", "trainee")) -> bytes:
-    """PNG bytes: gold end | trainee end around ``box`` (x0, y0, x1, y1), outlined in red on both."""
+def box_png(out: Outcome, box: tuple[int, int, int, int], caption: tuple[str, str] = ("gold", "trainee"),
+            gold: np.ndarray | None = None) -> bytes:
+    """PNG bytes: gold end | trainee end around ``box`` (x0, y0, x1, y1), outlined in red on
+    both; ``gold``: another gold picture of the same size in place of its end."""
     x0, y0, x1, y1 = box
     contour = np.array([[[x0, y0]], [[x1, y0]], [[x1, y1]], [[x0, y1]]], np.int32)
-    return _side_by_side(out, [contour], box, caption)
+    return _side_by_side(out, [contour], box, caption, gold)
 
 
-def _side_by_side(out: Outcome, contours, box: tuple[int, int, int, int], caption: tuple[str, str]) -> bytes:
+def _side_by_side(out: Outcome, contours, box: tuple[int, int, int, int], caption: tuple[str, str],
+                  gold: np.ndarray | None = None) -> bytes:
     sides = []
-    for img, label in zip((out.pictures["gold_end"], out.pictures["trainee_end"]), caption):
+    left = out.pictures["gold_end"] if gold is None else gold
+    for img, label in zip((left, out.pictures["trainee_end"]), caption):
         pic = np.ascontiguousarray(np.clip(np.nan_to_num(img, nan=OUTSIDE), 0, 255).astype(np.uint8))
         cv2.drawContours(pic, contours, -1, (255, 40, 40), 1)
         crop = _crop(pic, box)
@@ -57,9 +64,13 @@ def _side_by_side(out: Outcome, contours, box: tuple[int, int, int, int], captio
     return buf.tobytes() if ok else b""
 
 
-def deviation_pictures(out: Outcome | None, deviations: list[dict]) -> dict[int, list[tuple[str, bytes]]]:
+def deviation_pictures(out: Outcome | None, deviations: list[dict],
+                       gold_after: Callable[[int], np.ndarray | None] | None = None) -> dict[int, list[tuple[str, bytes]]]:
     """Index in ``deviations`` (dicts, as in the score JSON) -> [(caption, PNG bytes)] for each
-    deviation whose evidence is a lasting difference of ``out``."""
+    deviation whose evidence is a lasting difference of ``out``. ``gold_after``: gold step ->
+    the gold's picture right after it (:meth:`.evidence.SceneEvidence.gold_picture_after`),
+    shown instead of the gold's end where the end state was judged on it (the gold's end hides
+    the step's place)."""
     if out is None or not out.pictures:
         return {}
     by_box = {tuple(d.box): d for d in out.differences}
@@ -72,7 +83,14 @@ def deviation_pictures(out: Outcome | None, deviations: list[dict]) -> dict[int,
                        f"({ev.get('finding', '')}; {diff.strength:.0f}x this pair's picture noise)")
             pics[i] = [(caption, difference_png(out, diff))]
         elif ev.get("source") == "scene" and ev.get("step_box"):  # a step's result not found (result or end state)
-            caption = (f"Where the step's result is: gold (left) and trainee (right) at the end, the step's "
-                       f"region outlined ({ev.get('finding', '')}; agreement {ev.get('agreement')})")
-            pics[i] = [(caption, box_png(out, tuple(ev["step_box"])))]
+            after = None
+            if gold_after is not None and dev.get("gold_step") is not None and any(
+                    x.get("gold_scene") == "after" for x in ev.get("levels") or []):
+                after = gold_after(int(dev["gold_step"]))
+            where = ("gold right after the step (left: its end hides the place) and trainee at the end (right)"
+                     if after is not None else "gold (left) and trainee (right) at the end")
+            caption = (f"Where the step's result is: {where}, the step's region outlined "
+                       f"({ev.get('finding', '')}; agreement {ev.get('agreement')})")
+            labels = ("gold, after the step", "trainee, end") if after is not None else ("gold", "trainee")
+            pics[i] = [(caption, box_png(out, tuple(ev["step_box"]), labels, gold=after))]
     return pics

@@ -66,7 +66,10 @@ def end_state_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[
                f"gold {tc(st.step.start_sec)}-{tc(st.step.end_sec)})")
         # the finest level's region: a small part's step may have one at 640 px only
         region = scene.lasting_changes([s], found[0].level)[s].region
-        evidence = {"source": "scene", "finding": "the step's result is not in the trainee's end scene",
+        finding = "the step's result is not in the trainee's end scene"
+        if any(e.gold_scene == "after" for e in found):
+            finding += " (the gold's end hides the place: compared with the gold right after the step)"
+        evidence = {"source": "scene", "finding": finding,
                     "agreement": round(agree, 2), "levels": [e.to_dict() for e in found],
                     "step_box": None if shape is None else step_box(region, shape)}
         out.append(make("wrong_step", st.step, span(st.step.start_sec, st.step.end_sec), span(*where), conf,
