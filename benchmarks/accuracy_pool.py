@@ -21,15 +21,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_accuracy import GENERATOR_VERSION, summarize  # noqa: E402
+from bench_accuracy import results_name, set_dir, summarize  # noqa: E402
 
 
 def results_path(out: str | Path, seed: int, tag: str, detected: bool, wide: float = 0.0) -> Path:
     """Where ``bench_accuracy.py --seed SEED --tag TAG [--detected-steps] [--wide-steps WIDE]``
     wrote its results."""
-    version = f"-v{GENERATOR_VERSION}" if GENERATOR_VERSION > 1 else ""
-    name = f"results{'-' + tag if tag else ''}{'-detected' if detected else ''}{f'-wide{wide:g}' if wide else ''}.json"
-    return Path(out) / f"seed{seed}{version}" / name
+    return set_dir(out, seed) / results_name(tag, detected, wide=wide)
 
 
 def pool(per_seed: dict[int, list[dict]], detected: bool) -> dict:
@@ -39,7 +37,7 @@ def pool(per_seed: dict[int, list[dict]], detected: bool) -> dict:
     pooled = summarize(every, detected)
     ok = [r for r in every if r["kind"] == "correct"]
     bad = [r for r in every if r["kind"] != "correct"]
-    styles = sorted({k for v in sums.values() for k in v if k.startswith("auc_") and k != "auc_bench_baseline"})
+    styles = sorted({k for v in sums.values() for k in v if k.startswith("auc_")})
     kinds: dict[str, dict] = {}
     for v in sums.values():
         for kind, c in v["per_kind"].items():

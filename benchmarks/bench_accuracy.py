@@ -360,13 +360,25 @@ def seed_sets(a: argparse.Namespace) -> Iterator[tuple[int, Path, dict]]:
         yield (seed, *load_set(a.out, seed, False))
 
 
+def set_dir(out: str | Path, seed: int, quick: bool = False) -> Path:
+    """A demo set's directory under ``out``: one per generator version (``seed0``, ``seed0-v2``,
+    ``seed0-quick-v2`` ...)."""
+    version = f"-v{GENERATOR_VERSION}" if GENERATOR_VERSION > 1 else ""
+    return Path(out) / f"seed{seed}{'-quick' if quick else ''}{version}"
+
+
+def results_name(tag: str = "", detected: bool = False, no_scene: bool = False, wide: float = 0.0) -> str:
+    """The file a run writes its results to in its set's directory."""
+    return (f"results{'-' + tag if tag else ''}{'-detected' if detected else ''}{'-noscene' if no_scene else ''}"
+            f"{f'-wide{wide:g}' if wide else ''}.json")
+
+
 def load_set(out: str | Path, seed: int, quick: bool) -> tuple[Path, dict]:
     """(set directory, manifest) of a demo set under ``out``; generated on first use.
 
     Each generator version has its own directory (``seed0``, ``seed0-v2``, ``seed0-quick-v2`` ...),
     and a manifest from another generator version there is regenerated, never reused."""
-    version = f"-v{GENERATOR_VERSION}" if GENERATOR_VERSION > 1 else ""
-    root = Path(out) / f"seed{seed}{'-quick' if quick else ''}{version}"
+    root = set_dir(out, seed, quick)
     if (root / "manifest.json").is_file():
         manifest = json.loads((root / "manifest.json").read_text())
         if manifest.get("generator_version", 1) == GENERATOR_VERSION:
@@ -408,8 +420,7 @@ def main() -> int:
         summary = summarize(got, a.detected_steps)
         if a.detected_steps:
             summary.update(boundary_match(root, manifest, embedded, detect=detector(a.step_signal)))
-        name = (f"results{'-' + tag if tag else ''}{'-detected' if a.detected_steps else ''}{'-noscene' if a.no_scene else ''}"
-                f"{f'-wide{a.wide_steps:g}' if a.wide_steps else ''}.json")
+        name = results_name(tag, a.detected_steps, a.no_scene, a.wide_steps)
         (root / name).write_text(json.dumps({"summary": summary, "rows": got}, indent=1, default=_plain))
         print(name, json.dumps(summary, indent=1))
     return 0

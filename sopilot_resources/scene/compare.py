@@ -12,8 +12,8 @@ from .end_state import end_scenes, gold_end_scene
 from .evidence import SceneEvidence
 from .levels import SearchLevel
 from .outcome import LASTING_K, outcome
-from .pictures import COARSE_SIDE, StillCache
-from .regions import GoldChange, flat_scene, gold_changes, windows
+from .pictures import COARSE_SIDE, StillCache, flatten_light
+from .regions import GoldChange, gold_changes, windows
 from .search import TraineeScenes, gold_is_fixed, trainee_scenes
 from .settle import settled
 from .stations import StationDwell, gold_stations, station_dwell
@@ -52,6 +52,12 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
     def fixed_scenes() -> TraineeScenes:
         return trainee_scenes(t, g, True, reference()[1], align)
 
+    def after_scene(gc: StillCache, s: int) -> np.ndarray:
+        """The gold's settled scene at ``gc``'s size in the window step s's change was taken
+        after (shown as it is; the end-state check reads it lighting removed)."""
+        (a0, a1) = windows(gold_spans, s, end)[1]
+        return kept(gold, ("after", gc.size, spans_key, s), lambda: settled(gc.window(a0, a1)))
+
     def level(name: str, gc: StillCache, tc: StillCache) -> SearchLevel:
         def gold_end() -> np.ndarray:
             return reference()[1] if gc is g else kept(gold, ("end", gc.size), lambda: settled(gc.window(end - 2.0, end)))
@@ -69,8 +75,7 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
             return end_scenes(gc, tc, out.warp, g.size, kept(gold, ("end scene", gc.size), lambda: gold_end_scene(gc)))
 
         def gold_after(s: int) -> np.ndarray:
-            (a0, a1) = windows(gold_spans, s, end)[1]  # the window the step's change was taken after
-            return kept(gold, ("after", gc.size, spans_key, s), lambda: flat_scene(gc, a0, a1))
+            return flatten_light(after_scene(gc, s))
 
         if gc is g:  # the comparison's own pictures: every step's change, made once per gold
             return SearchLevel(name, lambda only: changes(), search, ends, gold_after)
@@ -93,12 +98,9 @@ def scene_evidence(gold: Stills | None, trainee: Stills | None, gold_spans: list
         gold_side = kept(gold, ("stations", g.size, spans_key), lambda: gold_stations(g, gold_spans))
         return station_dwell(gold_side, t, gold_spans, trainee_from, align)
 
-    def picture_after(s: int) -> np.ndarray:
-        (a0, a1) = windows(gold_spans, s, end)[1]
-        return kept(gold, ("after picture", g.size, spans_key, s), lambda: settled(g.window(a0, a1)))
-
     return SceneEvidence(out, notes, _gold_changes=changes, levels=levels, _stations=stations,
-                         n_steps=len(gold_spans), _fixed=lambda: reference()[0], _gold_picture_after=picture_after)
+                         n_steps=len(gold_spans), _fixed=lambda: reference()[0],
+                         _gold_picture_after=lambda s: after_scene(g, s))
 
 
 def kept(gold: Stills, key: tuple, make: Callable):
