@@ -100,3 +100,13 @@ def test_regions_of_any_size_round_trip(n):
     c = GoldChange(0, region, rng.normal(size=(n, 13, 3)).astype(np.float32))
     (b,) = decode(encode([c]))
     assert np.array_equal(b.region, region) and np.array_equal(b.change[region], c.change[region])
+
+
+def test_a_first_steps_scene_before_it_round_trips():
+    rng = np.random.default_rng(4)
+    changes = _changes(rng)
+    region = changes[0].region
+    before = np.where(region[..., None], rng.uniform(0, 255, region.shape + (3,)), np.nan).astype(np.float32)
+    changes[0] = GoldChange(0, region, changes[0].change, False, 0.9, before)
+    back = decode(encode(changes))
+    assert np.array_equal(back[0].before[region], before[region]) and back[2].before is None

@@ -12,7 +12,7 @@ import pytest
 
 from sopilot_resources.scene.lasting import BACK, PERSIST, PERSIST_MIN, lasting
 from sopilot_resources.scene.regions import MIN_REGION, REGION_FLOOR, GoldChange, correlation
-from sopilot_resources.scene.search import MIN_SIZE, STATE_STEP, WHEN_TOL, TraineeScenes, change_anywhere, near_gold
+from sopilot_resources.scene.search import IN_VIEW, MIN_SIZE, STATE_STEP, WHEN_TOL, TraineeScenes, change_anywhere, near_gold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -25,6 +25,12 @@ def loop_change_anywhere(gc, span, scenes, others=()):
     change = gc.change[ys, xs]
     theirs = [o.change[ys, xs] for o in others]
     px = [None if f is None or not n else f[ys, xs] for f, n in zip(scenes.flat, near)]
+    shown = [np.isfinite(p).all(-1) for p in px if p is not None]
+    if len(shown) < 2:
+        return None
+    framed = int(np.logical_or.reduce(shown).sum())  # the region's pixels the trainee's camera frames
+    if framed < max(MIN_REGION, IN_VIEW * len(ys)):
+        return None
 
     def neighbour(o, seen, b):
         o = o[seen]
@@ -41,11 +47,11 @@ def loop_change_anywhere(gc, span, scenes, others=()):
                 continue
             dt = px[j] - px[i]
             seen = np.isfinite(dt).all(-1) & np.isfinite(change).all(-1)
-            if seen.sum() < max(MIN_REGION, 0.5 * len(ys)):
+            if seen.sum() < max(MIN_REGION, 0.5 * framed):
                 continue
             a, b = change[seen].ravel(), dt[seen].ravel()
             cand = (correlation(a, b), float(np.linalg.norm(b) / (np.linalg.norm(a) + 1e-6)),
-                    float(seen.sum() / len(ys)), float(scenes.times[j]))
+                    float(seen.sum() / framed), float(scenes.times[j]))
             if any(neighbour(o, seen, b) > cand[0] for o in theirs):
                 continue
             if cand[1] < MIN_SIZE:
@@ -133,10 +139,18 @@ def test_equal_pairs_are_taken_in_the_loops_order():
 
 def test_nothing_to_compare():
     gc, scenes, others = _case(5)
-    half = np.zeros((H, W, 3), np.float32)
-    half[:7] = np.nan  # under half the region (rows 2-9) seen in any pair
+    # the region is rows 2-9: framed under IN_VIEW of it (row 9 only, in every scene) ...
+    edge = np.zeros((H, W, 3), np.float32)
+    edge[:9] = np.nan
+    # ... or framed (rows 2-3, 5-6 and 8-9, each in a third of the scenes) but under half of
+    # that seen in any pair
+    bands = []
+    for k in range(len(scenes.flat)):
+        band = np.full((H, W, 3), np.nan, np.float32)
+        band[2 + 3 * (k % 3):4 + 3 * (k % 3)] = 0.0
+        bands.append(band)
     for flat in ([None] * len(scenes.flat), [scenes.flat[0]] + [None] * (len(scenes.flat) - 1),
-                 [half] * len(scenes.flat)):
+                 [edge] * len(scenes.flat), bands):
         cut = TraineeScenes(scenes.times, flat, scenes.gold_times)
         assert change_anywhere(gc, (1.0, 3.0), cut, others) is None
         assert loop_change_anywhere(gc, (1.0, 3.0), cut, others) is None

@@ -260,3 +260,73 @@ def test_a_neighbours_look_alike_change_is_not_the_step_done():
     assert alone[0] > 0.75  # on its own, the body's placing passes for the seal fitted
     guarded = change_anywhere(mine, (1.0, 4.0), scenes, [theirs])
     assert guarded is None or guarded[0] == 0.0
+
+
+def _step_scenes(seed: int = 0):
+    """A step's region (two blocks), its gold change, and a trainee's scenes that make it."""
+    from sopilot_resources.scene.regions import GoldChange
+
+    rng = np.random.default_rng(seed)
+    region = np.zeros((40, 60), bool)
+    region[10:20, 5:15] = True  # the result
+    region[25:35, 40:50] = True  # the other block: outside the view, or the gold's arm
+    change = np.zeros((40, 60, 3), np.float32)
+    change[region] = rng.normal(0, 40, (int(region.sum()), 3))
+    before = rng.uniform(80, 160, (40, 60, 3)).astype(np.float32)
+    return GoldChange(0, region, change, lasts=False), before, rng
+
+
+def test_a_region_partly_outside_the_trainees_view_is_judged_on_what_it_frames():
+    """The trainee's camera, placed otherwise, frames a part of a gold step's region in none
+    of its scenes (seed 25's valve: the screwdriver's place, at the gold's lower edge): that
+    part is out of view, not hidden by the performer, and the step is judged on the rest (the
+    search saw 28-49 % of the region before, under the half it asks, and found nothing). Under
+    ``IN_VIEW`` of the region framed, it is not searched."""
+    from sopilot_resources.scene.search import IN_VIEW, TraineeScenes
+
+    gc, before, _ = _step_scenes()
+    made = before + np.where(gc.region[..., None], gc.change, 0.0)
+    frame = np.ones((40, 60), bool)
+    frame[23:, :] = False  # the lower block is outside the trainee's picture
+    cut = lambda img: np.where(frame[..., None], img, np.nan).astype(np.float32)  # noqa: E731
+    scenes = TraineeScenes(np.array([1.0, 2.0, 4.0, 5.0]), [cut(before), cut(before), cut(made), cut(made)],
+                           np.full(4, np.nan))
+    got = change_anywhere(gc, (1.0, 3.0), scenes)
+    assert got is not None and got[0] > 0.99 and abs(got[1] - 1.0) < 0.05 and got[2] == 1.0  # all it frames seen
+    assert got[3] == 4.0
+    # framing less than IN_VIEW of the region: not searched
+    frame[:, :] = False
+    frame[10:20, 5:5 + int(10 * IN_VIEW) - 1] = True
+    scenes = TraineeScenes(scenes.times, [cut(before), cut(before), cut(made), cut(made)], np.full(4, np.nan))
+    assert change_anywhere(gc, (1.0, 3.0), scenes) is None
+
+
+def test_a_first_steps_region_is_judged_where_the_trainees_first_scene_shows_the_gold_before():
+    """A video starts with its first step, so that step's region was never checked to last:
+    the gold performer's arm, resting on a block before the step and gone after it, is a
+    "change" no trainee makes. Its pixels are left out where the trainee's first scene (before
+    any work) already looks as the gold does after the step (:func:`before_work`); the
+    result's pixels, which look there as the gold's before, are judged."""
+    from sopilot_resources.scene.search import TraineeScenes, before_work
+
+    gc, before, rng = _step_scenes(1)
+    arm = np.zeros((40, 60), bool)
+    arm[25:35, 40:50] = True
+    gold_before = before.copy()
+    gold_before[arm] = rng.uniform(0, 40, (int(arm.sum()), 3))  # the gold's arm, dark
+    change = gc.change.copy()
+    change[arm] = before[arm] - gold_before[arm]  # the arm gone: the bench as it is
+    result = gc.region & ~arm
+    made = before + np.where(result[..., None], change, 0.0)  # the trainee makes the result only
+    scenes = TraineeScenes(np.arange(1.0, 5.0), [before, before, made, made], np.full(4, np.nan))
+    ys, xs = np.nonzero(gc.region)
+    with_arm = replace(gc, change=change)
+    with_before = replace(with_arm, before=np.where(gc.region[..., None], gold_before, np.nan))
+    keep = before_work(with_before, before, ys, xs)
+    np.testing.assert_array_equal(keep, result[ys, xs])
+    alone = change_anywhere(with_arm, (1.0, 3.0), scenes)  # the arm in the region: it misses
+    got = change_anywhere(with_before, (1.0, 3.0), scenes)
+    assert alone[0] < 0.75 < got[0] and abs(got[1] - 1.0) < 0.05
+    # a moving camera's scenes (each registered onto its own gold moment) are not cleaned
+    moving = TraineeScenes(scenes.times, scenes.flat, np.arange(1.0, 5.0))
+    assert change_anywhere(with_before, (1.0, 3.0), moving) == change_anywhere(with_arm, (1.0, 3.0), moving)

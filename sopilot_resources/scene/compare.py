@@ -125,6 +125,6 @@ def _read_only(x):
         for v in x:
             _read_only(v)
     elif isinstance(x, GoldChange):
-        for v in (x.region, x.change):
+        for v in (x.region, x.change, x.before):
             _read_only(v)
     return x

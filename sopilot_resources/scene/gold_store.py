@@ -60,7 +60,10 @@ def encode(changes: list[GoldChange | None]) -> dict[str, np.ndarray]:
             "reliability": np.array([c.reliability for c in have], np.float64),
             "regions": np.packbits(np.array([c.region for c in have], bool).reshape(len(have), union.size), axis=1),
             "union": np.packbits(union.ravel()),
-            "change_at": np.array([c.change[union] for c in have], np.float32).reshape(len(have), int(union.sum()), 3)}
+            "change_at": np.array([c.change[union] for c in have], np.float32).reshape(len(have), int(union.sum()), 3),
+            "has_before": np.array([c.before is not None for c in have], bool),
+            "before_at": np.array([c.before[union] for c in have if c.before is not None],
+                                  np.float32).reshape(sum(c.before is not None for c in have), int(union.sum()), 3)}
 
 
 def decode(z) -> list[GoldChange | None]:
@@ -69,14 +72,20 @@ def decode(z) -> list[GoldChange | None]:
     union = np.unpackbits(z["union"], count=h * w).astype(bool).reshape(h, w)
     regions = np.unpackbits(z["regions"], axis=1, count=h * w).astype(bool).reshape(len(z["index"]), h, w)
     out: list[GoldChange | None] = []
-    k = 0
+    k, befores = 0, iter(z["before_at"])
+
+    def at_union(values: np.ndarray) -> np.ndarray:
+        full = np.full((h, w, 3), np.nan, np.float32)
+        full[union] = values
+        return full
+
     for present in z["present"]:
         if not present:
             out.append(None)
             continue
-        change = np.full((h, w, 3), np.nan, np.float32)
-        change[union] = z["change_at"][k]
-        out.append(GoldChange(int(z["index"][k]), regions[k], change, bool(z["lasts"][k]), float(z["reliability"][k])))
+        before = at_union(next(befores)) if z["has_before"][k] else None
+        out.append(GoldChange(int(z["index"][k]), regions[k], at_union(z["change_at"][k]), bool(z["lasts"][k]),
+                              float(z["reliability"][k]), before))
         k += 1
     return out
 

@@ -139,6 +139,11 @@ class GoldChange:
     change: np.ndarray
     lasts: bool = False
     reliability: float = 1.0
+    #: a fixed camera's first step: the settled scene before it (H, W, 3), lighting removed, NaN
+    #: off its region. Its region could not be checked to last (the video starts with it), so
+    #: it may hold the performer's resting arm; a trainee's scene before any work tells the
+    #: two apart (:func:`.search.before_work`)
+    before: np.ndarray | None = None
 
 
 def off_border(region: np.ndarray) -> np.ndarray:
@@ -214,4 +219,7 @@ def _judge(s: int, span: tuple[float, float], cand: tuple, line: tuple | None) -
     a, b = d1[ys, xs], d2[ys, xs]
     ok = np.isfinite(a).all(-1) & np.isfinite(b).all(-1)
     rel = correlation(a[ok].ravel(), b[ok].ravel()) if ok.sum() >= MIN_REGION else 0.0
-    return GoldChange(s, region, d1, lasts, rel) if rel >= RELIABLE else None
+    if rel < RELIABLE:
+        return None
+    before = np.where(region[..., None], f0, np.nan).astype(np.float32) if s == 0 and line is not None else None
+    return GoldChange(s, region, d1, lasts, rel, before)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .match import compare_pairs
 from .pictures import StillCache, flatten_light, scene_workers
+from .pixel_ops import channels_finite, channels_sum
 from .regions import MIN_REGION, GoldChange
 from .register import Registration, agreement, register, view
 from .settle import settled
@@ -39,6 +40,14 @@ NEAR_SEC = 2.0
 #: a pair of scenes whose change over the region is under this share of the gold's is not a
 #: match, however well it correlates (seed 0's valve: 0.76 at 0.05x, for a step done wrongly)
 MIN_SIZE = 0.25
+#: a region the trainee's camera frames less than this share of (the rest outside its view, in
+#: every scene) is not searched; what it frames is judged as the whole region was
+IN_VIEW = 0.25
+#: a first step's region pixel is judged where the trainee's first scene is at most this
+#: share as far from the gold's scene before the step as from the one after it
+#: (:func:`before_work`): nearer the "after" look, or about as near both (the trainee's arm
+#: there, or the bench looking much as the gold's arm's shadow did), it tells nothing
+BEFORE_CLEAR = 0.5
 #: when a change was made: the earliest later scene of a pair within WHEN_TOL of the best
 #: agreement (the best pair alone may end seconds after the change)
 WHEN_TOL = 0.05
@@ -151,10 +160,26 @@ def trainee_scenes(t: StillCache, g: StillCache, fixed: bool, gold_end: np.ndarr
     return TraineeScenes(times, out, gold_times)
 
 
+def before_work(gc: GoldChange, first: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """(N,) bool: of a first step's region pixels (``ys``, ``xs``), those its change may be
+    judged at: not where the trainee's first scene (``first``: fixed camera, registered,
+    before any work) already looks as the gold does after the step. The video starts with the
+    step, so its region was never checked to last: the gold performer's arm, resting there
+    before the step and gone after it, is a "change" no trainee makes (seed 25's valve: 318
+    px, most of them the arm and tool, around the body's few pixels; the trainee's arm rests
+    elsewhere, and there its first scene shows the bench as the gold's does after the step)."""
+    before = gc.before[ys, xs]
+    f = first[ys, xs]
+    to_before = channels_sum(np.abs(f - before))
+    to_after = channels_sum(np.abs(f - (before + gc.change[ys, xs])))
+    return ~(to_before >= BEFORE_CLEAR * to_after)  # NaN (not seen there): kept
+
+
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes,
                     others: Sequence[GoldChange] = ()) -> tuple[float, float, float, float] | None:
     """Best match of gold change ``gc`` (of the gold step at ``span`` seconds) in the trainee:
-    (agreement, magnitude, observed share of the region, trainee seconds by which it was made:
+    (agreement, magnitude, observed share of the region's pixels the trainee frames (a first
+    step's: those :func:`before_work` keeps), trainee seconds by which it was made:
     the earliest later scene of a pair matching within WHEN_TOL of the best), among the pairs whose change is at least MIN_SIZE of the gold's (none does: agreement 0,
     with the largest size seen); None when no pair of registered scenes shows the region.
     ``others``: the neighbouring gold steps' changes: a pair whose change over this region is
@@ -172,15 +197,23 @@ def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeSc
     if len(have) < 2:
         return None
     ys, xs = np.nonzero(gc.region)  # the region's pixels only: (N, 3) per scene
-    pairs = compare_pairs(np.stack([scenes.flat[k][ys, xs] for k in have]), gc.change[ys, xs],
-                          [o.change[ys, xs] for o in others])
+    if gc.before is not None and np.isnan(scenes.gold_times).all():
+        keep = before_work(gc, scenes.flat[have[0]], ys, xs)
+        ys, xs = ys[keep], xs[keep]
+    px = np.stack([scenes.flat[k][ys, xs] for k in have])
+    # the region's pixels the trainee's camera frames at all (some scene shows them): the
+    # rest is outside its view, not hidden by the performer, and judges nothing
+    framed = int(channels_finite(px).any(0).sum())
+    if framed < max(MIN_REGION, IN_VIEW * len(ys)):
+        return None
+    pairs = compare_pairs(px, gc.change[ys, xs], [o.change[ys, xs] for o in others])
     times = scenes.times[have]
     gap = times[None, :] - times[:, None]  # [i, j]: from scene i to scene j
     ok = (np.triu(np.ones(gap.shape, bool), 1) & (0.5 * duration <= gap) & (gap <= 3.0 * duration + STATE_STEP)
-          & (pairs.seen >= max(MIN_REGION, 0.5 * len(ys)))
+          & (pairs.seen >= max(MIN_REGION, 0.5 * framed))
           & ~pairs.vetoed)  # a neighbouring step's change, seen over this region
     j, i = np.nonzero(ok.T)  # the pairs in order of j, then i (argmax: the first of equals)
-    agree, size, seen, when = pairs.agree[i, j], pairs.size[i, j], pairs.seen[i, j] / len(ys), times[j]
+    agree, size, seen, when = pairs.agree[i, j], pairs.size[i, j], pairs.seen[i, j] / framed, times[j]
     strong = np.flatnonzero(size >= MIN_SIZE)  # below: a faint flicker that happens to correlate
     if not len(strong):
         if not len(j):
