@@ -147,3 +147,18 @@ def test_score_report_dir_writes_the_same_report(tmp_path, capsys):
     for d in doc["deviations"]:  # each deviation's row: its 1-based step number beside its name
         if d["gold_step"] is not None:
             assert f"<td class=num>{d['gold_step'] + 1}</td><td>{d['gold_step_name']}</td>" in html
+
+
+def test_a_step_the_pictures_found_done_is_named(scored):
+    """A step the clips missed whose result the pictures found made costs nothing; the report
+    says which, so a reviewer sees why it is not in the trainee's timeline."""
+    store, s = scored
+    doc = json.loads(json.dumps(s.doc))
+    doc["metrics"]["scene_found_done"] = [{"index": 0, "name": "pick <body>", "made_by_sec": 3.75}]
+    html = render_html(doc, Header.from_doc(doc), PairFigures())
+    assert "Found done in the pictures, not in the clips: step 1 &#x27;pick &lt;body&gt;&#x27; (its result made by 3.8 s)" in html
+    assert "Found done in the pictures, not in the clips: step 1 'pick <body>' (its result made by 3.8 s)." in report_md(
+        doc, Header.from_doc(doc), PairFigures())
+    doc["metrics"]["scene_found_done"] = []
+    assert "Found done in the pictures" not in render_html(doc, Header.from_doc(doc), PairFigures())
+    assert "Found done in the pictures" not in report_md(doc, Header.from_doc(doc), PairFigures())

@@ -363,3 +363,41 @@ def test_far_too_long_from_one_result_to_the_next_is_a_slow_step(case, expect):
         d = out[0]
         assert d.trainee_time == span(made[2], made[3]) and d.evidence["ratio"] == pytest.approx(2.5, abs=0.01)
         assert "done again" in d.message
+
+
+def test_the_metrics_name_the_steps_the_pictures_found_done():
+    """A step the clips did not find, reported neither missing nor wrong because the pictures
+    found its result made, is named in ``metrics.scene_found_done`` with the moment; one the
+    deviations still name is not."""
+    from sopilot_resources.scoring.result import found_by_pictures, score_result
+
+    trainee = render(missing(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    assert not status[2].found
+    asked = []
+
+    def made_anywhere(spans, levels=None):
+        asked.append(dict(spans))
+        return {s: [(0.9, 1.0, 1.0, 12.5, "pictures")] if s == 2 else [] for s in spans}
+
+    scene = SimpleNamespace(usable=True, levels=[SimpleNamespace(name="pictures")], made_anywhere=made_anywhere,
+                            metrics=lambda: {"scene_compared": True})
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    assert found_by_pictures(pe, status, []) == [{"index": 2, "name": STEPS[2].name, "made_by_sec": 12.5}]
+    assert 2 in asked[0]
+    s2 = STEPS[2]
+    named = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.8, "missing", pe.profile)]
+    assert found_by_pictures(pe, status, named) == []
+    result = score_result(pe, status, [], trainee_pace(pe, status))
+    assert result.metrics["scene_found_done"] == [{"index": 2, "name": s2.name, "made_by_sec": 12.5}]
+    # the text report and the pair report's step table say where its result was seen
+    from sopilot_resources.pair_report import step_rows
+    from sopilot_resources.scoring.report import render as render_text
+
+    line = next(x for x in render_text(result, "g.mp4", "t.mp4").splitlines() if x.strip().startswith("3. "))
+    assert "not seen in the clips, its result made by 00:12 (pictures)" in line
+    row = step_rows(result.to_dict())[2]
+    assert (row["status"], row["trainee time"]) == ("found in the pictures", "result by 00:12")
+    assert step_rows(score_embeddings(GOLD, trainee, STEPS, scene=False).to_dict())[2]["status"] == "not found"
+    assert "scene_found_done" not in score_embeddings(GOLD, trainee, STEPS, scene=False).metrics

@@ -6,7 +6,7 @@ from html import escape
 
 from .cycles import cycle_rows, cycles_line, has_cycles, segment_line
 from .figures import PairFigures
-from .text import STEP_NOTE, Header, deviation_rows, span_text, step_rows, verdict_label
+from .text import STEP_NOTE, Header, deviation_rows, found_by_pictures_line, span_text, step_rows, verdict_label
 
 COLOURS = {"pass": "#1a7f37", "needs_review": "#9a6700", "retrain": "#bc4c00", "fail": "#cf222e"}
 CSS = """
@@ -79,6 +79,8 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
             r["pictures"] = f"see {i + 1} below"
     m = doc.get("metrics") or {}
     found = f"{m['steps_found']} of {m['steps_total']} steps found. " if "steps_found" in m else ""
+    pictures = found_by_pictures_line(doc)
+    found += escape(pictures) + " " if pictures else ""
     out = [
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -117,3 +119,4 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
     out += ["<h2>Steps</h2>", _table(step_rows(doc), numeric=("step #",))]
     out.append(f'<p class="muted">{escape(footer)}</p></body></html>' if footer else "</body></html>")
     return "\n".join(out)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .cycles import cycles_line, has_cycles, segment_line
 from .figures import PairFigures
-from .text import STEP_NOTE, Header, verdict_label
+from .text import STEP_NOTE, Header, found_by_pictures_line, verdict_label
 
 #: the UI shows markdown metadata inline below this many characters
 INLINE_LIMIT = 1000
@@ -67,6 +67,8 @@ def report_md(doc: dict, header: Header, figs: PairFigures) -> str:
             lines += ["", f"  {_img(fig)}", f"  *{fig.caption}*", ""]
     if not doc["deviations"]:
         lines.append("- no deviations")
+    if found_by_pictures_line(doc):
+        lines += ["", found_by_pictures_line(doc)]
     lines += ["", f"*{STEP_NOTE}*"]
     for fig in figs.figures:
         lines += ["", f"### {fig.caption.split(':')[0]}", _img(fig)]

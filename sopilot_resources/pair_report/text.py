@@ -61,12 +61,16 @@ def step_rows(doc: dict) -> list[dict]:
     if doc.get("cycles"):
         return _recording_step_rows(doc)
     where = {s["index"]: s for s in doc["steps"]["trainee"]}
+    pictures = {x["index"]: x["made_by_sec"] for x in (doc.get("metrics") or {}).get("scene_found_done") or []}
     out = []
     for s in doc["steps"]["gold"]:
         t = where.get(s["index"])
         status = "not found" if t is None else ("done differently" if not t.get("found", True) else "found")
+        when = span_text(t)
+        if t is None and s["index"] in pictures:  # the clips missed it, its result is in the pictures
+            status, when = "found in the pictures", f"result by {tc(pictures[s['index']])}"
         out.append({"step #": step_no(s["index"]), "step name": s["name"], "gold time": span_text(s),
-                    "trainee time": span_text(t), "status": status,
+                    "trainee time": when, "status": status,
                     "critical": "yes" if s.get("critical") else ""})
     return out
 
@@ -80,3 +84,14 @@ def _recording_step_rows(doc: dict) -> list[dict]:
     return [{"step #": step_no(s["index"]), "step name": s["name"], "gold time": span_text(s),
              "status": f"found in {found.get(s['index'], 0)} of {scored} cycles",
              "critical": "yes" if s.get("critical") else ""} for s in doc["steps"]["gold"]]
+
+
+def found_by_pictures_line(doc: dict) -> str:
+    """The sentence naming the steps the clips missed whose result the pictures found made
+    (``metrics.scene_found_done``: they cost nothing and are not in the trainee's timeline), or ""."""
+    steps = (doc.get("metrics") or {}).get("scene_found_done") or []
+    if not steps:
+        return ""
+    named = "; ".join(f"step {x['index'] + 1} '{x['name']}' (its result made by {float(x['made_by_sec']):.1f} s)"
+                      for x in steps)
+    return f"Found done in the pictures, not in the clips: {named}."

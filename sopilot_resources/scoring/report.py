@@ -30,10 +30,13 @@ def render(result: ScoreResult, gold_path: str | Path, trainee_path: str | Path)
         lines.append("No deviations: the trainee followed the SOP.")
     lines += ["", "Steps (gold -> trainee), numbered from 1 as in the messages:"]
     where = {s["index"]: s for s in result.steps_trainee}
+    pictures = {x["index"]: x["made_by_sec"] for x in result.metrics.get("scene_found_done") or []}
     width = max((len(s.name) for s in result.steps_gold), default=4)
     for s in result.steps_gold:
         t = where.get(s.index)
-        tt = f"{tc(t['start_sec'])}-{tc(t['end_sec'])}" if t else "not found"
+        tt = (f"{tc(t['start_sec'])}-{tc(t['end_sec'])}" if t else
+              f"not seen in the clips, its result made by {tc(pictures[s.index])} (pictures)" if s.index in pictures
+              else "not found")
         flag = " (critical)" if s.critical else ""
         lines.append(f"  {s.index + 1:>2}. {s.name:<{width}}  gold {tc(s.start_sec)}-{tc(s.end_sec)}  trainee {tt}{flag}")
     return "\n".join(lines)

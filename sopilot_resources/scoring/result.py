@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..align.types import Alignment
+from .detect_scene_done import made_steps
 from .deviation import Deviation, critical_notes, out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -90,5 +91,20 @@ def score_result(pe: PairEvidence, status: list[StepStatus], devs: list[Deviatio
         "alignment_backend": alignment.backend,
         **(pe.scene.metrics() if pe.scene is not None else {}),
     }
+    if pe.scene is not None and pe.scene.usable:
+        metrics["scene_found_done"] = found_by_pictures(pe, status, devs)
     return ScoreResult(score, verdict.value, devs, list(pe.steps), trainee_steps, metrics, pe.embedder, alignment,
                        pe.profile, dict(timings or {}), scene=pe.scene, verdict_reason=reason)
+
+
+def found_by_pictures(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) -> list[dict]:
+    """The steps the clips did not find that are reported neither missing nor done wrongly
+    because the pictures found their result made (the both-ways search,
+    :func:`.detect_scene_done.made_steps`): per step its ``index``, ``name`` and the trainee
+    second by which its result was made (``made_by_sec``), so a reviewer sees why a step absent
+    from the trainee's timeline costs nothing. The search's answers are kept on the scene
+    evidence: these steps were asked already."""
+    named = {d.gold_step for d in devs if d.type in ("missing_step", "wrong_step")}
+    ask = {s: (st.step.start_sec, st.step.end_sec) for s, st in enumerate(status) if not st.found and s not in named}
+    done = made_steps(pe.scene, ask) if ask else {}
+    return [{"index": s, "name": status[s].step.name, "made_by_sec": round(float(t), 2)} for s, t in sorted(done.items())]
