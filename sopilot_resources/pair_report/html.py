@@ -119,4 +119,3 @@ def render_html(doc: dict, header: Header, figs: PairFigures | None = None, foot
     out += ["<h2>Steps</h2>", _table(step_rows(doc), numeric=("step #",))]
     out.append(f'<p class="muted">{escape(footer)}</p></body></html>' if footer else "</body></html>")
     return "\n".join(out)
-

@@ -67,8 +67,9 @@ def report_md(doc: dict, header: Header, figs: PairFigures) -> str:
             lines += ["", f"  {_img(fig)}", f"  *{fig.caption}*", ""]
     if not doc["deviations"]:
         lines.append("- no deviations")
-    if found_by_pictures_line(doc):
-        lines += ["", found_by_pictures_line(doc)]
+    pictures = found_by_pictures_line(doc)
+    if pictures:
+        lines += ["", pictures]
     lines += ["", f"*{STEP_NOTE}*"]
     for fig in figs.figures:
         lines += ["", f"### {fig.caption.split(':')[0]}", _img(fig)]

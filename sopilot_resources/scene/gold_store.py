@@ -55,6 +55,7 @@ def encode(changes: list[GoldChange | None]) -> dict[str, np.ndarray]:
     have = [c for c in changes if c is not None]
     shape = have[0].region.shape if have else (0, 0)
     union = np.logical_or.reduce([c.region for c in have]) if have else np.zeros(shape, bool)
+    befores = [c.before[union] for c in have if c.before is not None]  # a fixed camera's first step
     return {"shape": np.array(shape, np.int64), "present": np.array([c is not None for c in changes], bool),
             "index": np.array([c.index for c in have], np.int64), "lasts": np.array([c.lasts for c in have], bool),
             "reliability": np.array([c.reliability for c in have], np.float64),
@@ -62,8 +63,7 @@ def encode(changes: list[GoldChange | None]) -> dict[str, np.ndarray]:
             "union": np.packbits(union.ravel()),
             "change_at": np.array([c.change[union] for c in have], np.float32).reshape(len(have), int(union.sum()), 3),
             "has_before": np.array([c.before is not None for c in have], bool),
-            "before_at": np.array([c.before[union] for c in have if c.before is not None],
-                                  np.float32).reshape(sum(c.before is not None for c in have), int(union.sum()), 3)}
+            "before_at": np.array(befores, np.float32).reshape(len(befores), int(union.sum()), 3)}
 
 
 def decode(z) -> list[GoldChange | None]:
