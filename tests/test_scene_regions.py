@@ -137,3 +137,40 @@ def test_a_window_two_estimates_share_is_settled_once_with_the_same_result(monke
         if a is not None:
             assert np.array_equal(a.region, b.region) and np.array_equal(a.change, b.change, equal_nan=True)
             assert a.reliability == b.reliability and a.lasts == b.lasts
+
+
+class _Walking:
+    """A moving camera over a textured bench: step 1 (5-8 s) lights a lamp at 7 s; the camera
+    looks at the bench from ``before_x`` until 6.5 s, then from 0 (it arrives at the step's
+    station during the step, as a body-worn camera does)."""
+
+    stills = _Stills()
+
+    def __init__(self, before_x: int):
+        rng = np.random.default_rng(3)
+        import cv2
+
+        world = cv2.GaussianBlur(rng.normal(120, 40, (H, W + 40, 3)).astype(np.float32), (0, 0), 1.5)
+        self.world, self.before_x = world, before_x
+
+    def indices(self, t0: float, t1: float) -> tuple:
+        return (t0, t1)
+
+    def window(self, t0: float, t1: float) -> np.ndarray:
+        mid = (t0 + t1) / 2
+        world = self.world.copy()
+        if mid > 7.0:
+            world[LAMP] = (60, 230, 60)
+        x = self.before_x if mid < 6.5 else 0
+        return world[:, x:x + W][None]
+
+
+def test_a_moving_camera_step_whose_windows_show_two_views_has_no_change():
+    """Before and after the step the camera showed two views: their difference is the move,
+    not the step's result, so the step has no change to judge; a camera that stayed put during
+    the step keeps its lamp."""
+    still = gold_changes(_Walking(0), SPANS, END, fixed=False)
+    assert regions.one_view(_Walking(0), SPANS, 1, END)
+    assert still[1] is not None and still[1].region[LAMP].mean() > 0.5
+    assert not regions.one_view(_Walking(30), SPANS, 1, END)
+    assert gold_changes(_Walking(30), SPANS, END, fixed=False)[1] is None

@@ -146,7 +146,7 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     mid = (s2.start_sec + s2.end_sec) / 2
     diffs = [LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask),
              LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(5.0, 5.5), mask=mask)]
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: [] for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     kept = copy.deepcopy(devs)
@@ -156,6 +156,35 @@ def test_the_scene_backs_deviations_up_with_new_ones():
     assert all(d.evidence and d.evidence["source"] == "scene" for d in out)
     assert all(d.confidence == 0.8 and d.penalty == pytest.approx(40 * 0.8 if d.type == "missing_step" else 35 * 0.8)
                for d in out)
+
+
+@pytest.mark.parametrize("fixed, covered, expect", [
+    (True, False, ["wrong_step"]), (False, False, []), (False, True, ["wrong_step"])])
+def test_a_moving_cameras_end_difference_needs_a_step_region_over_it(fixed, covered, expect):
+    """A result the trainee's end scene lacks goes to a gold step: the one whose region covers
+    it, else (a fixed camera) the one during which the hand hid the place longest. A moving
+    camera's end scene shows its last station only: a step elsewhere was out of view, not
+    hidden, so without a step's region over the difference it is no step's (seed 5's pump line:
+    a correct slow trainee failed with `bolt cover` "done differently" from a difference at the
+    last station)."""
+    trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
+    pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
+    status = classify(pe)
+    mask = np.zeros((8, 8), bool)
+    mask[0:4, 0:4] = True
+    s2 = STEPS[2]
+    mid = (s2.start_sec + s2.end_sec) / 2
+    regions = [None] * len(STEPS)
+    if covered:
+        regions[2] = mask.copy()
+    diff = LastingDifference((0, 0, 4, 4), 16, 14.0, 0.6, 0.0, gold_time=(mid, mid), mask=mask)
+    scene = SimpleNamespace(usable=True, fixed_camera=fixed, outcome=SimpleNamespace(differences=[diff]),
+                            regions=regions, made_anywhere=lambda spans, levels=None: {s: [] for s in spans}, levels=[])
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    out = scene_deviations(pe, status, [])
+    assert [d.type for d in out] == expect
+    if covered:
+        assert out[0].gold_step == 2
 
 
 @pytest.mark.parametrize("seen_before_end, expect", [(6.0, ["extra_action"]), (1.0, [])])
@@ -170,7 +199,7 @@ def test_a_change_first_seen_in_the_last_seconds_is_not_used(seen_before_end, ex
     mask[4:8, 4:8] = True
     end = pe.trainee_end
     diff = LastingDifference((4, 4, 8, 8), 16, 14.0, 0.0, 0.6, trainee_time=(end - 9.0, end - seen_before_end), mask=mask)
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[diff]), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=[diff]), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: [] for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     assert [d.type for d in scene_deviations(pe, status, [])] == expect
@@ -190,7 +219,7 @@ def test_a_step_the_pictures_find_done_after_the_next_one_is_out_of_order(when, 
     t_next_end = pe.tr_tl.t1(nxt.end)
     made = {None: None, "after": t_next_end + 3.0, "in place": pe.tr_tl.t0(nxt.start) - 0.5}[when]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     out = scene_deviations(pe, status, devs)
@@ -223,7 +252,7 @@ def test_a_slow_step_that_held_a_step_the_pictures_found_done_is_not_slow(made_a
     # that it would be out of order)
     made = {None: None, "in the span": t0 + exp[1] + 0.5 * exp[2], "before it": t0 - 1.0}[made_at]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene})
     out = scene_deviations(pe, status, [slow, missed])
@@ -254,7 +283,7 @@ def test_an_extra_action_that_held_a_step_the_pictures_found_done_is_that_step(m
     missed = make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.6, "missing", pe.profile)
     made = {None: None, "in the span": t0 + 0.8 * exp[2], "after the span": t1 + 3.0}[made_at]
     found = [] if made is None else [(0.9, 1.0, 1.0, made, "pictures")]
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=[]), regions=[None] * len(STEPS),
                             made_anywhere=lambda spans, levels=None: {s: (found if s == 2 else []) for s in spans}, levels=[])
     pe = pe.__class__(**{**vars(pe), "scene": scene, "steps_given": given})
     out = scene_deviations(pe, status, [extra, missed])
@@ -289,7 +318,7 @@ def test_a_cleared_blame_goes_to_the_neighbour_whose_result_is_not_there(neighbo
         return {s: [(0.9, 1.0, 1.0, made, "pictures")] if s == 2 else
                 [(neighbour, size, 1.0, made + 4.0, "pictures")] if s == 3 and neighbour is not None else [] for s in spans}
 
-    scene = SimpleNamespace(usable=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=diffs), regions=[None] * len(STEPS),
                             made_anywhere=made_anywhere, levels=[SimpleNamespace(name="pictures")],
                             lasting_changes=lambda steps, level: {s: clear[s] for s in steps if s in clear})
     pe = pe.__class__(**{**vars(pe), "scene": scene})

@@ -19,6 +19,7 @@ import numpy as np
 
 from .lasting import BACK, BACK_NEAR, PERSIST_STRIDE, lasting
 from .pictures import StillCache, flat_at, flatten_light, scene_workers
+from .register import same_view
 from .settle import settled
 
 REACH = 1.5
@@ -35,6 +36,10 @@ SHIFT, NEAR = 0.75, 0.5
 #: the view: a step region's part reaching into it is cut (:func:`off_border`), and the end
 #: scenes' differences there are left out (:mod:`.outcome`)
 BORDER = 0.05
+#: a moving camera's step windows show one view when they agree this well unwarped, or
+#: registering one onto the other moves no corner more than this (px at 320 px): as a fixed
+#: camera is told (:data:`.search.FIXED_AGREE`, :data:`.search.FIXED_PX`)
+ONE_VIEW_AGREE, ONE_VIEW_PX = 0.6, 6.0
 
 
 def windows(spans: list[tuple[float, float]], s: int, end: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -90,6 +95,17 @@ def flat_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0,
     """:func:`gold_change`'s pictures, lighting removed (:func:`flat_scene`)."""
     (b0, b1), (a0, a1) = windows(spans, s, end)
     return flat_scene(g, b0 - shift, b1 - shift, seen), flat_scene(g, a0 + shift, a1 + shift, seen)
+
+
+def one_view(g: StillCache, spans, s: int, end: float) -> bool:
+    """Do gold step s's "before" and "after" windows show one view of the work area? A camera
+    that moves between stations often arrives at the step's station during the step (a step
+    there starts as the camera moves, and ends when the hand has left): its "before" shows the
+    previous station, and their difference is the move, not the step's result (the demo pump
+    line's gold: 112-197 px of 320 between the windows for 62 of its 70 later steps on 14 seeds,
+    ``benchmarks/probe_station_change.py``). Such a step has no change to judge."""
+    before, after = gold_change(g, spans, s, end)
+    return same_view(after, before, ONE_VIEW_AGREE, ONE_VIEW_PX)
 
 
 def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
@@ -176,6 +192,8 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         seen: dict = {}  # the step's windows, each settled once
         f0, f1 = flat_change(g, spans, s, end, seen=seen)
         d1 = f1 - f0
+        if not fixed and not one_view(g, spans, s, end):  # the camera moved during the step
+            return f0, f1, d1, d1, np.zeros(d1.shape[:2], bool), np.zeros(d1.shape[:2], bool)
         # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
         d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1, seen=seen)
         return f0, f1, d1, d2, filled, consistent_region(d1, d2)

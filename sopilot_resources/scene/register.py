@@ -110,6 +110,22 @@ def agreement(ref: np.ndarray, img: np.ndarray, warp: np.ndarray) -> float:
     return agreement_hp(hp_grey(ref), hp_grey(img), warp)
 
 
+def same_view(a: np.ndarray, b: np.ndarray, agree: float, max_px: float) -> bool:
+    """Do pictures ``a`` and ``b`` (H, W, 3) show one view: they agree unwarped at least
+    ``agree``, or registering ``b`` onto ``a`` moves no corner of the picture more than
+    ``max_px`` (px at 320 px wide; a view whose many results make the pictures differ)?"""
+    if agreement(a, b, np.eye(3)) >= agree:
+        return True
+    reg = register(a, b)
+    if not reg.ok:
+        return False
+    h, w = a.shape[:2]
+    corners = np.float32([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]])
+    moved = corners @ np.asarray(reg.warp, np.float64).T
+    moved = moved[:, :2] / moved[:, 2:]
+    return float(np.abs(moved - corners[:, :2]).max()) <= max_px * max(h, w) / 320
+
+
 def matched_points(va: View, vb: View, min_matches: int = MIN_INLIERS) -> tuple[np.ndarray, np.ndarray] | None:
     """(N, 2) float32 positions in ``va`` and in ``vb`` of the ORB features that match (nearest
     neighbour clearly nearer than the second: ratio 0.8); None with fewer than ``min_matches``."""

@@ -21,7 +21,7 @@ from .match import compare_pairs
 from .pictures import StillCache, flatten_light, scene_workers
 from .pixel_ops import channels_finite, channels_sum
 from .regions import MIN_REGION, GoldChange
-from .register import Registration, agreement, register, view
+from .register import Registration, register, same_view, view
 from .settle import settled
 from .track import register_samples, scaled
 
@@ -79,22 +79,9 @@ def gold_is_fixed(g: StillCache) -> bool:
     last = settled(g.window(end - 2.0, end))
     for f in FIXED_AT:
         t0 = start + f * (end - start)
-        if not _same_view(settled(g.window(t0, t0 + 2.0)), last):
+        if not same_view(settled(g.window(t0, t0 + 2.0)), last, FIXED_AGREE, FIXED_PX):
             return False
     return True
-
-
-def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
-    if agreement(a, b, np.eye(3)) >= FIXED_AGREE:
-        return True
-    reg = register(a, b)
-    if not reg.ok:
-        return False
-    h, w = a.shape[:2]
-    corners = np.float32([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]])
-    moved = corners @ np.asarray(reg.warp, np.float64).T
-    moved = moved[:, :2] / moved[:, 2:]
-    return float(np.abs(moved - corners[:, :2]).max()) <= FIXED_PX * max(h, w) / 320
 
 
 def near_gold(gold_times: np.ndarray, span: tuple[float, float]) -> np.ndarray:

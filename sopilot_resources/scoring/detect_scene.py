@@ -55,13 +55,14 @@ def confidence(strength: float) -> float:
 
 
 def step_at(spans: list[tuple[float, float] | None], when: tuple[float, float], times: np.ndarray,
-            seen: np.ndarray | None, regions: list | None = None, mask: np.ndarray | None = None) -> int | None:
+            seen: np.ndarray | None, regions: list | None = None, mask: np.ndarray | None = None,
+            cover_only: bool = False) -> int | None:
     """The step during which a region changed, ``when`` = (earliest, latest) seconds: among the
     steps (``spans``, with LEAD / TAIL slack) overlapping that stretch, the one whose own
     region (``regions``) covers the changed one most, else the one during which the region was
     hidden longest (the performer works where the hand is: the region cannot be seen while
     it changes); ``times``/``seen``: the video's still times and where the region was seen.
-    None when no step overlaps."""
+    None when no step overlaps, or (``cover_only``) when no step's region covers it."""
     lo, hi = when
     cands = [i for i, sp in enumerate(spans) if sp is not None and sp[0] - LEAD <= hi and lo <= sp[1] + TAIL]
     if not cands:
@@ -70,6 +71,8 @@ def step_at(spans: list[tuple[float, float] | None], when: tuple[float, float], 
         cover = [float(regions[i][mask].mean()) if regions[i] is not None else 0.0 for i in cands]
         if max(cover) >= 0.2:
             return cands[int(np.argmax(cover))]
+    if cover_only:
+        return None
     if seen is None:
         return cands[-1]
 
@@ -152,9 +155,15 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     slot = {d.gold_step: i for i, d in enumerate(devs) if d.type in clip_kinds and d.gold_step not in done}
     extras = [i for i, d in enumerate(devs) if d.type == "extra_action"]
     added: dict[int, Deviation] = {}
+    # a moving gold camera's end scene shows its last station: a step elsewhere was out of view,
+    # not hidden by the hand, so only a step whose own region covers the difference made it
+    moving = not scene.fixed_camera
     for diff in (d for d in out.differences if _usable(d, gold_spans[-1][1], trainee_end)):
         if diff.kind == "result":
-            s = step_at(gold_spans, diff.gold_time, pe.gold_still_times, diff.gold_seen, scene.regions, diff.mask)
+            s = step_at(gold_spans, diff.gold_time, pe.gold_still_times, diff.gold_seen, scene.regions, diff.mask,
+                        cover_only=moving)
+            if s is None and moving:
+                continue
             if s is None:
                 s = max([i for i, (_, b) in enumerate(gold_spans) if b <= diff.gold_time[0]], default=None)
             note = "the trainee's result differs from the gold's, or is not there"
