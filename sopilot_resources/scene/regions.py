@@ -102,7 +102,7 @@ def one_view(g: StillCache, spans, s: int, end: float) -> bool:
     that moves between stations often arrives at the step's station during the step (a step
     there starts as the camera moves, and ends when the hand has left): its "before" shows the
     previous station, and their difference is the move, not the step's result (the demo pump
-    line's gold: 112-197 px of 320 between the windows for 62 of its 70 later steps on 14 seeds,
+    line's gold: 112-197 px of 320 between the windows for 68 of its 70 later steps on 14 seeds,
     ``benchmarks/probe_station_change.py``). Such a step has no change to judge."""
     before, after = gold_change(g, spans, s, end)
     return same_view(after, before, ONE_VIEW_AGREE, ONE_VIEW_PX)
