@@ -75,16 +75,29 @@ def gold_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0):
     return settled(g.window(b0 - shift, b1 - shift)), settled(g.window(a0 + shift, a1 + shift))
 
 
+def settled_scene(g: StillCache, t0: float, t1: float, seen: dict | None = None) -> np.ndarray:
+    """(H, W, 3): the settled scene of the gold's stills from t0 to t1 s. ``seen``: scenes
+    already made, by the stills they were settled from (as :func:`flat_scene`'s)."""
+    key = ("settled", g.indices(t0, t1)) if seen is not None else None
+    if key is not None and key in seen:
+        return seen[key]
+    out = settled(g.window(t0, t1))
+    if key is not None:
+        seen[key] = out
+    return out
+
+
 def flat_scene(g: StillCache, t0: float, t1: float, seen: dict | None = None) -> np.ndarray:
     """(H, W, 3): the settled scene of the gold's stills from t0 to t1 s, lighting removed
-    (:func:`.pictures.flatten_light`). ``seen``: flattened scenes already made, by the stills
-    they were settled from; the same stills are settled once (a step's estimates often share a
-    window: steps detected from the clips meet end to end, so the moment right after a step,
-    ``NEAR``, is its "after" window)."""
+    (:func:`.pictures.flatten_light`). ``seen``: scenes already made, by the stills they were
+    settled from; the same stills are settled once (a step's estimates often share a window:
+    steps detected from the clips meet end to end, so the moment right after a step, ``NEAR``,
+    is its "after" window; a moving camera's windows are also compared unflattened,
+    :func:`one_view`)."""
     key = g.indices(t0, t1) if seen is not None else None
     if key is not None and key in seen:
         return seen[key]
-    out = flatten_light(settled(g.window(t0, t1)))
+    out = flatten_light(settled_scene(g, t0, t1, seen))
     if key is not None:
         seen[key] = out
     return out
@@ -97,14 +110,16 @@ def flat_change(g: StillCache, spans, s: int, end: float, shift: float = 0.0,
     return flat_scene(g, b0 - shift, b1 - shift, seen), flat_scene(g, a0 + shift, a1 + shift, seen)
 
 
-def one_view(g: StillCache, spans, s: int, end: float) -> bool:
+def one_view(g: StillCache, spans, s: int, end: float, seen: dict | None = None) -> bool:
     """Do gold step s's "before" and "after" windows show one view of the work area? A camera
     that moves between stations often arrives at the step's station during the step (a step
     there starts as the camera moves, and ends when the hand has left): its "before" shows the
     previous station, and their difference is the move, not the step's result (the demo pump
     line's gold: 112-197 px of 320 between the windows for 68 of its 70 later steps on 14 seeds,
-    ``benchmarks/probe_station_change.py``). Such a step has no change to judge."""
-    before, after = gold_change(g, spans, s, end)
+    ``benchmarks/probe_station_change.py``). Such a step has no change to judge. ``seen``: as
+    :func:`flat_scene` (the step's windows, settled once for both)."""
+    (b0, b1), (a0, a1) = windows(spans, s, end)
+    before, after = settled_scene(g, b0, b1, seen), settled_scene(g, a0, a1, seen)
     return same_view(after, before, ONE_VIEW_AGREE, ONE_VIEW_PX)
 
 
@@ -192,7 +207,7 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         seen: dict = {}  # the step's windows, each settled once
         f0, f1 = flat_change(g, spans, s, end, seen=seen)
         d1 = f1 - f0
-        if not fixed and not one_view(g, spans, s, end):  # the camera moved during the step
+        if not fixed and not one_view(g, spans, s, end, seen):  # the camera moved during the step
             return f0, f1, d1, d1, np.zeros(d1.shape[:2], bool), np.zeros(d1.shape[:2], bool)
         # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
         d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1, seen=seen)
