@@ -38,7 +38,17 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
     no other step better, lies outside the other steps' spans, and is a separate occurrence
     (a dip in similarity between the two, or nearly as clear as the first and at least half an
     execution away from it: :func:`_apart`). Returns each
-    ``repeated_step`` with the trainee span of the repetition."""
+    ``repeated_step`` with the trainee span of the repetition.
+
+    It must stand out ``REPEAT_MIN_RATIO`` typical steps, except a *twin* inside the step's own
+    in-order span when that span, between two other located steps (a first or last step's
+    span holds the rest before or after the work too: seed 19's pump line, a correct last step
+    and the arm's rest read as two), holds two executions' time (``REPEAT_SPAN``): two matches
+    about as clear as each other (``TWIN_RATIO``), half an execution apart, are the step done
+    twice however weakly the step stands out in this pair; the second then needs only what
+    finds a step (``match_strictness``), and its confidence is how clear it is beside the first
+    (a step the clips see weakly in another performer's hands was done twice, and read slow or
+    not at all: seed 35's terminals, `tighten T3` twice, 0.59 and 0.61 typical steps)."""
     like, ref, tr_tl, profile, expected = pe.like, pe.ref, pe.tr_tl, pe.profile, pe.expected
     located = [s.where for s in status if s.where is not None]
     need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
@@ -57,12 +67,18 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
             continue
         twin = e.second_contrast >= TWIN_RATIO * e.contrast and _apart(e.best, e.second, expected[s.step.index])
         distinct = _separate(like[s.step.index], e.best, e.second, e.base, ref) or twin
-        if r2 < need or e.second_owner <= OWNER_MARGIN or clash or not distinct:
+        # two executions' time between two other steps' work (a first or last step's span also
+        # holds the rest before or after the work), two matches as clear as each other
+        inner = (any(w.start < s.where.start for w in located if w is not s.where)
+                 and any(w.end > s.where.end for w in located if w is not s.where))
+        twice = within and twin and inner
+        if r2 < (profile.match_strictness if twice else need) or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue
         st = s.step
         # the repeat is the later of the two occurrences (the first may be the weaker match)
         again = e.second if e.second.start >= e.best.start or not s.in_place else e.best
         tt = span(tr_tl.t0(again.start), tr_tl.t1(again.end))
         msg = f"step {st.index + 1} '{st.name}' repeated (again at trainee {tc(tt['start_sec'])}-{tc(tt['end_sec'])})"
-        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, min(1.0, r2), msg, profile), again))
+        conf = min(1.0, max(r2, e.second_contrast / max(e.contrast, 1e-6)) if twice else r2)
+        out.append((make("repeated_step", st, span(st.start_sec, st.end_sec), tt, conf, msg, profile), again))
     return out
