@@ -70,8 +70,10 @@ class StillCache:
         return tuple(int(i) for i in idx)
 
     def window(self, t0: float, t1: float) -> np.ndarray:
-        """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""
-        return np.stack([self.get(i) for i in self.indices(t0, t1)])
+        """(n, H, W, 3) uint8: the stills with t0 <= time <= t1 (the nearest one when none), as
+        kept: :func:`.settle.settled` takes them so (and makes them float32 once, after taking
+        their grey pictures from them as they are)."""
+        return np.stack([self._kept(i) for i in self.indices(t0, t1)])
 
 
 def scene_workers() -> int:

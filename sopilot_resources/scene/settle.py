@@ -28,25 +28,27 @@ SHIFT_MIN, SHIFT_RESPONSE = 0.5, 0.2
 def steady(frames: np.ndarray) -> np.ndarray:
     """(n, H, W, 3) stills of one short window, each shifted onto the middle one (phase
     correlation of their grey pictures: camera shake, a camera that pans or drifts); pixels
-    shifted in from outside the picture are NaN."""
+    shifted in from outside the picture are NaN. uint8 stills (as :class:`.pictures.StillCache`
+    keeps them) come back float32, the same values as their float32 copies would."""
     if len(frames) < 2:
         return frames
-    grey = [cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32) for f in frames]
+    kept = frames.dtype == np.uint8  # then they are their grey pictures' uint8 already
+    grey = [cv2.cvtColor(f if kept else np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
+            for f in frames]
     win = cv2.createHanningWindow(grey[0].shape[::-1], cv2.CV_32F)
     ref = grey[len(grey) // 2]
     h, w = ref.shape
-    out = np.empty_like(frames)
-    for i, (f, g) in enumerate(zip(frames, grey)):
-        if i == len(grey) // 2:  # the middle one itself
+    out = frames.astype(np.float32) if kept else np.empty_like(frames)
+    for i, (f, g) in enumerate(zip(out if kept else frames, grey)):
+        if i != len(grey) // 2:  # the middle one itself stays
+            (dx, dy), response = cv2.phaseCorrelate(ref, g, win)
+            if not ((abs(dx) < SHIFT_MIN and abs(dy) < SHIFT_MIN) or response < SHIFT_RESPONSE):
+                m = np.float32([[1, 0, dx], [0, 1, dy]])
+                out[i] = cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
+                                        borderMode=cv2.BORDER_CONSTANT, borderValue=(np.nan, np.nan, np.nan))
+                continue
+        if not kept:  # (uint8 stills: already there)
             out[i] = f
-            continue
-        (dx, dy), response = cv2.phaseCorrelate(ref, g, win)
-        if (abs(dx) < SHIFT_MIN and abs(dy) < SHIFT_MIN) or response < SHIFT_RESPONSE:
-            out[i] = f
-            continue
-        m = np.float32([[1, 0, dx], [0, 1, dy]])
-        out[i] = cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=(np.nan, np.nan, np.nan))
     return out
 
 
@@ -58,7 +60,7 @@ def settled(frames: np.ndarray) -> np.ndarray:
     than the window's typical difference, in a blob (isolated noisy pixels are not a
     performer); NaN where it is taken in every one. One still: returned as it is."""
     if len(frames) == 1:
-        return frames[0].copy()
+        return frames[0].astype(np.float32) if frames.dtype == np.uint8 else frames[0].copy()
     frames = np.ascontiguousarray(steady(frames), np.float32)
     dev = _deviation(frames)
     thr = max(MOVE_K * typical(dev), MOVE_FLOOR)
