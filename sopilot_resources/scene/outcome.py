@@ -22,6 +22,7 @@ import numpy as np
 
 from .regions import BORDER, slack_distance
 from .pictures import StillCache, flatten_light, match_colours, region_box, scene_workers
+from .pixel_ops import channels_sum
 from .register import Registration, crop_warp, register
 from .settle import settled
 
@@ -122,7 +123,7 @@ def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end:
 
     def one(i: int) -> None:  # each still writes its own column of ``closer``
         f = flatten_light(crop_warp(warp, c.get(i), box))
-        da, db = np.abs(f - end_c).sum(-1), np.abs(f - start_c).sum(-1)
+        da, db = channels_sum(np.abs(f - end_c)), channels_sum(np.abs(f - start_c))
         for k, m in enumerate(crops):
             a, b = da[m], db[m]
             ok = np.isfinite(a) & np.isfinite(b)
