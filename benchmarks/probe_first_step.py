@@ -43,7 +43,7 @@ def performer_llr(c: StillCache, every: float = 2.0, moved: float = 60.0) -> np.
     perf, back = np.ones(BINS ** 3), np.ones(BINS ** 3)
     t = c.stills.times
     for x in np.arange(t[0] + 1, t[-1] - 1, every):
-        frames = c.window(x - 0.75, x + 0.75)
+        frames = c.window(x - 0.75, x + 0.75).astype(np.float32)  # kept as uint8
         if len(frames) < 3:
             continue
         med = median_first_axis(frames)

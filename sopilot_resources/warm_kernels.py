@@ -24,13 +24,14 @@ def warm_kernels() -> None:
     """Runs every numba kernel of a one-cycle score once on tiny inputs: the steps' peak
     prominences (``scoring.peaks``), the DTW of the alignment (``dp_block`` with similarity rows,
     ``traceback``), the subsequence matches of the steps (``subsequence_dp``, ``_greedy_pick``),
-    the cycle search (``cyclic_path``), the settled scenes of the pictures (``scene.settle``)
-    and the lasting check of a fixed gold camera's step changes (``closer_count``, ``like_count``, on a
+    the cycle search (``cyclic_path``), the settled scenes of the pictures (``scene.settle``),
+    the NaN fill of their light flattening (``scene.pixel_ops.seen_median``) and the lasting check of a fixed gold camera's step changes (``closer_count``, ``like_count``, on a
     timeline read at some of its pixels, as ``gold_changes`` reads it)."""
     from .align.dtw_numba import dtw_embeddings_numba
     from .align.subsequence import matches_from_cost
     from .cycles.find import find_cycles
     from .scene.lasting import closer, looks_like
+    from .scene.pixel_ops import seen_median
     from .scene.settle import settled
     from .scoring.peaks import prominences
 
@@ -40,7 +41,8 @@ def warm_kernels() -> None:
     dtw_embeddings_numba(a, b)
     matches_from_cost(np.clip(1.0 - a @ b.T, 0.0, 2.0).astype(np.float32), k=1)
     find_cycles(a[:2], b, np.arange(len(b), dtype=np.float64))
-    settled(rng.uniform(0, 255, (3, 8, 8, 3)).astype(np.float32))
+    scene = settled(rng.uniform(0, 255, (3, 8, 8, 3)).astype(np.float32))
+    seen_median(scene, np.arange(64).reshape(8, 8) % 3 == 0)  # a scene with pixels never seen
     stills = rng.normal(size=(4, 5, 3)).astype(np.float32)  # (K, M, 3): a timeline, read at some pixels
     at = np.array([0, 2, 4])
     closer(stills[1:], stills[0, at], stills[-1, at], at)

@@ -1,11 +1,14 @@
 """The settled scene's numba kernels give what the NumPy passes they replace gave."""
 from __future__ import annotations
 
+import warnings
+
 import cv2
 import numpy as np
 import pytest
 
-from sopilot_resources.scene.pixel_ops import channels_finite, channels_sum, fill_nan, median_first_axis
+from sopilot_resources.scene.pictures import flatten_light, low_pass
+from sopilot_resources.scene.pixel_ops import channels_finite, channels_sum, fill_nan, median_first_axis, seen_median
 from sopilot_resources.scene.settle import MASK_GROW, MOVE_FLOOR, MOVE_K, _deviation, settled, steady, typical
 
 
@@ -80,3 +83,46 @@ def test_the_typical_deviation_is_numpys_median_of_the_finite_ones(case):
     finite = x[np.isfinite(x)]
     want = float(np.median(finite)) if finite.size else MOVE_FLOOR / MOVE_K
     assert typical(x) == want  # bit for bit
+
+
+@pytest.mark.parametrize("case", ["odd", "even", "ties", "one bin", "inf", "negative", "-0.0", "nan channel",
+                                  "float64", "none seen"])
+def test_the_seen_median_is_numpys_median_of_the_seen_pixels(case):
+    """``seen_median`` (the light flattening's NaN fill) gives ``np.median(img[~bad], axis=0)``
+    bit for bit: through its kernel for finite values >= 0, through NumPy otherwise."""
+    rng = np.random.default_rng(11)
+    img = rng.gamma(3.0, 30.0, (19, 23, 3)) if case != "one bin" else 5.0 + rng.random((19, 23, 3)) * 1e-3
+    img = img.astype(np.float64 if case == "float64" else np.float32)
+    bad = rng.random((19, 23)) < (1.0 if case == "none seen" else 0.3)
+    if case in ("odd", "even") and (~bad).sum() % 2 != (case == "odd"):
+        bad[0, 0] = ~bad[0, 0]
+    if case == "ties":
+        img[:9] = 7.25
+    if case == "inf":
+        img[:12, :, 1] = np.inf
+    if case == "negative":
+        img[5:, :, 2] -= 200.0
+    if case == "-0.0":
+        img[:10, :, 0] = -0.0
+        img[10:, :, 0] = 0.0
+    if case == "nan channel":
+        img[3, 4, 2] = np.nan
+        bad[3, 4] = False
+    img[bad, 0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # none seen: NumPy's mean of nothing
+        want = np.median(img[~bad], axis=0)
+        got = seen_median(img, bad)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))  # bit for bit
+
+
+def test_flatten_light_fills_the_unseen_pixels_as_np_where_did():
+    rng = np.random.default_rng(12)
+    img = cv2.GaussianBlur(rng.uniform(0, 255, (90, 120, 3)).astype(np.float32), (0, 0), 3.0)
+    img[:10, :30] = np.nan
+    bad = np.isnan(img[..., 0])
+    x = np.where(bad[..., None], np.median(img[~bad], axis=0), img).astype(np.float32)
+    want = cv2.GaussianBlur(x - low_pass(x), (0, 0), 0.8)
+    want[bad] = np.nan
+    np.testing.assert_array_equal(flatten_light(img), want)

@@ -15,7 +15,7 @@ sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
 from sopilot_resources.align import dtw_numba, subsequence
 from sopilot_resources.cycles import cyclic_dp
 from sopilot_resources.scoring import peaks
-from sopilot_resources.scene import settle
+from sopilot_resources.scene import pixel_ops, settle
 from sopilot_resources.cycles.recording import score_recording
 from synthetic_embeddings import render
 from synthetic_shifts import GOLD, GOLD_PLAN, P, STEPS
@@ -24,7 +24,7 @@ kernels = {"dp_block": dtw_numba.dp_block, "traceback": dtw_numba.traceback,
            "subsequence_dp": subsequence.subsequence_dp, "greedy_pick": subsequence._greedy_pick,
            "cyclic_path": cyclic_dp.cyclic_path, "prominences": peaks._prominences,
            "deviation": settle._deviation, "mean_still": settle._mean_still,
-           "middle_pair": settle._middle_pair}
+           "middle_pair": settle._middle_pair, "seen_middles": pixel_ops._seen_middles}
 sigs = lambda: {k: sorted(map(str, f.signatures)) for k, f in kernels.items()}
 cold = sigs()
 from sopilot_resources.warm_kernels import warm_kernels
@@ -32,7 +32,10 @@ warm_kernels()
 warmed = sigs()
 res = score_recording(GOLD, render(GOLD_PLAN, P, noise=0.35, offset=0.3, seed=3), STEPS, scene=False)
 import numpy as np  # the pictures' settled scenes: stills as StillCache hands them out (float32 from uint8)
-settle.settled(np.random.default_rng(1).integers(0, 255, (4, 36, 64, 3), dtype=np.uint8).astype(np.float32))
+scene = settle.settled(np.random.default_rng(1).integers(0, 255, (4, 36, 64, 3), dtype=np.uint8).astype(np.float32))
+scene[:3] = np.nan  # and lighting removed, as a registered scene with pixels never seen is
+from sopilot_resources.scene.pictures import flatten_light
+flatten_light(scene)
 print(json.dumps({"cold": cold, "warmed": warmed, "scored": sigs(), "score": res.score}))
 """
 

@@ -14,13 +14,15 @@ happened is read from each video's own timeline of that region (:func:`change_ti
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from .regions import BORDER, slack_distance
-from .pictures import StillCache, flatten_light, match_colours, region_box
+from .pictures import StillCache, flatten_light, match_colours, region_box, scene_workers
+from .pixel_ops import channels_sum
 from .register import Registration, crop_warp, register
 from .settle import settled
 
@@ -87,9 +89,11 @@ class Outcome:
     warp: Registration | None = field(default=None, repr=False)
 
 
-def _scenes(c: StillCache, end: float) -> tuple[np.ndarray, np.ndarray]:
+def _scenes(c: StillCache, end: float, pool: ThreadPoolExecutor) -> tuple[Future, Future]:
+    """The settled scenes at the start and at the end of ``c``'s video, made in ``pool``."""
     start = float(c.stills.times[0])  # 0 for a video; a cycle of a shift recording starts later
-    return settled(c.window(start, start + EDGE_SEC)), settled(c.window(end - EDGE_SEC, end))
+    return (pool.submit(lambda: settled(c.window(start, start + EDGE_SEC))),
+            pool.submit(lambda: settled(c.window(end - EDGE_SEC, end))))
 
 
 def _robust_scale(x: np.ndarray) -> float:
@@ -116,9 +120,10 @@ def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end:
     end_c, start_c = end[y0:y1, x0:x1], start[y0:y1, x0:x1]
     crops = [m[y0:y1, x0:x1] for m in masks]
     closer = np.full((len(masks), len(times)), np.nan)
-    for i in range(0, len(times), TIME_STRIDE):
+
+    def one(i: int) -> None:  # each still writes its own column of ``closer``
         f = flatten_light(crop_warp(warp, c.get(i), box))
-        da, db = np.abs(f - end_c).sum(-1), np.abs(f - start_c).sum(-1)
+        da, db = channels_sum(np.abs(f - end_c)), channels_sum(np.abs(f - start_c))
         for k, m in enumerate(crops):
             a, b = da[m], db[m]
             ok = np.isfinite(a) & np.isfinite(b)
@@ -126,6 +131,9 @@ def change_times(c: StillCache, masks: list[np.ndarray], start: np.ndarray, end:
             near = np.minimum(a[ok], b[ok]) < 0.5 * np.abs(a[ok] - b[ok]) + 1e-3 if ok.any() else ok[ok]
             if ok.sum() >= 0.3 * m.sum() and near.mean() >= 0.5:
                 closer[k, i] = float(np.mean(a[ok] < b[ok]))
+
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
+        list(pool.map(one, range(0, len(times), TIME_STRIDE)))
     out = []
     for v in closer:
         seen = np.isfinite(v)
@@ -144,16 +152,17 @@ def outcome(g: StillCache, t: StillCache, min_strength: float = LASTING_K, keep_
     """The lasting differences between what the gold and the trainee left behind, at least
     ``min_strength`` noise units clear (when each happened is looked up only for those)."""
     g_end, t_end = float(g.stills.times[-1]), float(t.stills.times[-1])
-    gi, gf = _scenes(g, g_end)
-    ti, tf = _scenes(t, t_end)
-    size = (gf.shape[1], gf.shape[0])
-    reg_f, reg_i = register(gf, tf), register(gi, ti)
-    if not reg_f.ok:
-        return Outcome([], False)
-    if not reg_i.ok:
-        reg_i = reg_f
-    wf, wi = match_colours(reg_f.apply(tf, size), gf), match_colours(reg_i.apply(ti, size), gi)
-    fgi, fgf, fti, ftf = (flatten_light(x) for x in (gi, gf, wi, wf))
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # independent parts
+        scenes = [_scenes(c, e, pool) for c, e in ((g, g_end), (t, t_end))]  # all four asked first
+        (gi, gf), (ti, tf) = ([f.result() for f in pair] for pair in scenes)
+        size = (gf.shape[1], gf.shape[0])
+        reg_f, reg_i = (f.result() for f in [pool.submit(register, gf, tf), pool.submit(register, gi, ti)])
+        if not reg_f.ok:
+            return Outcome([], False)
+        if not reg_i.ok:
+            reg_i = reg_f
+        wf, wi = pool.map(lambda r, x, ref: match_colours(r.apply(x, size), ref), (reg_f, reg_i), (tf, ti), (gf, gi))
+        fgi, fgf, fti, ftf = pool.map(flatten_light, (gi, gf, wi, wf))
     d_end, d_start = slack_distance(fgf, ftf), slack_distance(fgi, fti)
     noise = _robust_scale(d_start)
     lasting = np.nan_to_num(d_end - d_start) / noise

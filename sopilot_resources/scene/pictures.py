@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ..stills import Stills
+from .pixel_ops import seen_median
 
 #: the high-pass that removes lighting gradients (sigma, px at 320 px wide)
 LIGHT_SIGMA = 10.0
@@ -69,8 +70,10 @@ class StillCache:
         return tuple(int(i) for i in idx)
 
     def window(self, t0: float, t1: float) -> np.ndarray:
-        """(n, H, W, 3) the stills with t0 <= time <= t1 (the nearest one when none)."""
-        return np.stack([self.get(i) for i in self.indices(t0, t1)])
+        """(n, H, W, 3) uint8: the stills with t0 <= time <= t1 (the nearest one when none), as
+        kept: :func:`.settle.settled` takes them so (and makes them float32 once, after taking
+        their grey pictures from them as they are)."""
+        return np.stack([self._kept(i) for i in self.indices(t0, t1)])
 
 
 def scene_workers() -> int:
@@ -88,10 +91,9 @@ def flatten_light(img: np.ndarray) -> np.ndarray:
     pixels are filled from their neighbourhood for the blur and stay NaN in the result."""
     bad = np.isnan(img[..., 0])  # NaN marks a whole pixel (all channels) in this package
     x = img.astype(np.float32)
-    if bad.any():
-        fill = np.median(img[~bad], axis=0) if (~bad).any() else np.zeros(3, np.float32)
-        x = np.where(bad[..., None], fill, x).astype(np.float32)
-    out = cv2.GaussianBlur(x - low_pass(x), (0, 0), 0.8)
+    if bad.any():  # filled in place (the same values as ``np.where``, without two more copies)
+        x[bad] = seen_median(img, bad) if (~bad).any() else np.zeros(3, np.float32)
+    out = cv2.GaussianBlur(np.subtract(x, low_pass(x), out=x), (0, 0), 0.8)
     out[bad] = np.nan
     return out
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .lasting import BACK, BACK_NEAR, PERSIST_STRIDE, lasting
 from .pictures import StillCache, flat_at, flatten_light, scene_workers
+from .pixel_ops import channels_finite, channels_sum
 from .register import same_view
 from .settle import settled
 
@@ -58,7 +59,7 @@ def slack_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.full(a.shape[:2], np.inf, np.float32)
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            d = np.abs(a - np.roll(b, (dy, dx), (0, 1))).sum(-1)
+            d = channels_sum(np.abs(a - np.roll(b, (dy, dx), (0, 1))))
             out = np.fmin(out, d)
     out[~np.isfinite(out)] = np.nan
     return out
@@ -139,7 +140,7 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
     ``seen``: as :func:`flat_scene` (the first estimate's windows)."""
     f0, f1 = flat_change(g, spans, s, end, shift=SHIFT, seen=seen)
     d2 = f1 - f0
-    gap = np.isfinite(d1).all(-1) & ~np.isfinite(d2).all(-1)
+    gap = channels_finite(d1) & ~channels_finite(d2)
     if not (fill and gap.any()):
         return d2, np.zeros(gap.shape, bool)
     b = spans[s][1]
@@ -150,8 +151,8 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
 def consistent_region(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
     """(H, W) bool: where two estimates (H, W, 3) of one change are both large and alike (the
     performer, caught in one window and not the other, is not a change of the scene)."""
-    m1, m2 = np.nan_to_num(np.abs(d1).sum(-1)), np.nan_to_num(np.abs(d2).sum(-1))
-    same = np.nan_to_num((d1 * d2).sum(-1)) > 0.5 * m1 * m2 / 3.0
+    m1, m2 = np.nan_to_num(channels_sum(np.abs(d1))), np.nan_to_num(channels_sum(np.abs(d2)))
+    same = np.nan_to_num(channels_sum(d1 * d2)) > 0.5 * m1 * m2 / 3.0
     thr = max(REGION_K * float(np.median(m1)), REGION_FLOOR)
     region = (m1 > thr) & (m2 > 0.5 * thr) & same
     return cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0

@@ -33,10 +33,13 @@ class Registration:
     def apply(self, img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         """The trainee picture ``img`` seen from the gold's camera (``size`` = (W, H)); pixels
         outside the trainee's view are NaN."""
-        x = np.nan_to_num(img, nan=-1e4).astype(np.float32)
+        x = np.nan_to_num(img, nan=-1e4).astype(np.float32, copy=False)
         out = cv2.warpPerspective(x, self.warp, size, flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(-1e4, -1e4, -1e4))
-        out[(out < -1.0).any(-1)] = np.nan  # a whole pixel, as everywhere in this package
+        if out.ndim == 3 and out.shape[2] == 3:  # the channels compared one by one (.any(-1) is slow)
+            out[(out[..., 0] < -1.0) | (out[..., 1] < -1.0) | (out[..., 2] < -1.0)] = np.nan
+        else:
+            out[(out < -1.0).any(-1)] = np.nan  # a whole pixel, as everywhere in this package
         return out
 
 

@@ -76,11 +76,15 @@ def gold_is_fixed(g: StillCache) -> bool:
     area whose many results make the scenes differ). A camera that moves between stations
     and comes back, or starts and ends at one (seeds 1, 7 and 11's pump line), is not fixed."""
     start, end = float(g.stills.times[0]), float(g.stills.times[-1])
-    last = settled(g.window(end - 2.0, end))
-    for f in FIXED_AT:
-        t0 = start + f * (end - start)
-        if not same_view(settled(g.window(t0, t0 + 2.0)), last, FIXED_AGREE, FIXED_PX):
-            return False
+    with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:
+        # the scenes settled beside each other, asked in order (the first that differs ends it)
+        last = pool.submit(lambda: settled(g.window(end - 2.0, end)))
+        scenes = [pool.submit(lambda t0: settled(g.window(t0, t0 + 2.0)), start + f * (end - start)) for f in FIXED_AT]
+        for s in scenes:
+            if not same_view(s.result(), last.result(), FIXED_AGREE, FIXED_PX):
+                for rest in scenes:
+                    rest.cancel()
+                return False
     return True
 
 
