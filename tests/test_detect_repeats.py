@@ -1,5 +1,6 @@
 """Repeated steps (:mod:`sopilot_resources.scoring.detect_repeats`) on hand-made step evidence:
 two matching moments of one execution are not two executions."""
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -33,7 +34,7 @@ def pair(best: Span, second: Span, where: Span, expected: float = 5.0, contrast:
               StepStatus(step, False, True, 1.0, where),
               StepStatus(Step(2, "press", 4.6, 6.0), False, True, 1.0, after if neighbours[1] else None)]
     pe = SimpleNamespace(like=like, ref=0.8, tr_tl=Timeline(np.arange(M) * 0.5 + 0.25, 0.5), profile=Profile(),
-                         expected=np.array([5.0, expected, 5.0]), step_ev=[other[0], ev, other[1]])
+                         expected=np.array([5.0, expected, 5.0]), step_ev=[other[0], ev, other[1]], steps_given=True)
     return pe, status
 
 
@@ -69,6 +70,16 @@ def test_a_step_seen_weakly_done_twice_in_its_own_span_is_a_repeat():
 def test_a_weak_second_match_is_no_repeat_without_two_twins_in_two_executions_time(where, contrast, second_contrast, why):
     pe, status = pair(Span(10, 13, 0.9), Span(15, 18, 0.9), where, contrast=contrast, second_contrast=second_contrast)
     assert repeats(pe, status) == [], why
+
+
+def test_weak_twins_of_a_detected_gold_step_are_no_repeat():
+    """Without a steps file a gold step's time is an estimate (a step cut in two reads twice
+    as long), so a span of "two executions' time" proves nothing."""
+    pe, status = pair(Span(10, 13, 0.9), Span(15, 18, 0.9), Span(9, 19, 0.9), contrast=0.48, second_contrast=0.47)
+    pe.steps_given = False
+    assert repeats(pe, status) == []
+    pe.step_ev[1] = replace(pe.step_ev[1], contrast=0.8, second_contrast=0.78)  # clear twins still are
+    assert len(repeats(pe, status)) == 1
 
 
 @pytest.mark.parametrize("neighbours", [(False, True), (True, False)])

@@ -48,7 +48,10 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
     twice however weakly the step stands out in this pair; the second then needs only what
     finds a step (``match_strictness``), and its confidence is how clear it is beside the first
     (a step the clips see weakly in another performer's hands was done twice, and read slow or
-    not at all: seed 35's terminals, `tighten T3` twice, 0.59 and 0.61 typical steps)."""
+    not at all: seed 35's terminals, `tighten T3` twice, 0.59 and 0.61 typical steps). Only with
+    a steps file: a detected gold step's time is an estimate (a step cut in two reads twice as
+    long), so its span's length says nothing of two executions (seed 43's bracket, a correct
+    trainee's detected step 10 of 10 read as twins)."""
     like, ref, tr_tl, profile, expected = pe.like, pe.ref, pe.tr_tl, pe.profile, pe.expected
     located = [s.where for s in status if s.where is not None]
     need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
@@ -71,7 +74,7 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
         # holds the rest before or after the work), two matches as clear as each other
         inner = (any(w.start < s.where.start for w in located if w is not s.where)
                  and any(w.end > s.where.end for w in located if w is not s.where))
-        twice = within and twin and inner
+        twice = within and twin and inner and pe.steps_given  # a detected step's time is an estimate
         if r2 < (profile.match_strictness if twice else need) or e.second_owner <= OWNER_MARGIN or clash or not distinct:
             continue
         st = s.step
