@@ -51,7 +51,7 @@ def repeats(pe: PairEvidence, status: list[StepStatus]) -> list[tuple[Deviation,
     not at all: seed 35's terminals, `tighten T3` twice, 0.59 and 0.61 typical steps). Only with
     a steps file: a detected gold step's time is an estimate (a step cut in two reads twice as
     long), so its span's length says nothing of two executions (seed 43's bracket, a correct
-    trainee's detected step 10 of 10 read as twins)."""
+    trainee's detected step 10 of 11 read as twins)."""
     like, ref, tr_tl, profile, expected = pe.like, pe.ref, pe.tr_tl, pe.profile, pe.expected
     located = [s.where for s in status if s.where is not None]
     need = max(REPEAT_MIN_RATIO, profile.match_strictness + 0.25)
