@@ -75,7 +75,9 @@ def far_end(mask: np.ndarray, start: tuple[int, int]) -> tuple[float, float]:
         y2, x2 = ys + dy, xs + dx
         ok = (y2 < mask.shape[0]) & (x2 >= 0) & (x2 < mask.shape[1])
         ok[ok] &= mask[y2[ok], x2[ok]]
-        rows.append(idx[ys[ok], xs[ok]]), cols.append(idx[y2[ok], x2[ok]]), w.append(np.full(ok.sum(), c))
+        rows.append(idx[ys[ok], xs[ok]])
+        cols.append(idx[y2[ok], x2[ok]])
+        w.append(np.full(ok.sum(), c))
     g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(len(ys),) * 2)
     d = dijkstra(g.tocsr(), directed=False, indices=idx[start])
     d[~np.isfinite(d)] = -1

@@ -24,7 +24,7 @@ kernels = {"dp_block": dtw_numba.dp_block, "traceback": dtw_numba.traceback,
            "subsequence_dp": subsequence.subsequence_dp, "greedy_pick": subsequence._greedy_pick,
            "cyclic_path": cyclic_dp.cyclic_path, "prominences": peaks._prominences,
            "deviation": settle._deviation, "mean_still": settle._mean_still,
-           "middle_pair": settle._middle_pair, "seen_middles": pixel_ops._seen_middles}
+           "middle_pair": pixel_ops.middle_pair}
 sigs = lambda: {k: sorted(map(str, f.signatures)) for k, f in kernels.items()}
 cold = sigs()
 from sopilot_resources.warm_kernels import warm_kernels

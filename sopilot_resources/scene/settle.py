@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ..align._jit import cached_njit
+from .pixel_ops import middle_pair
 
 #: a pixel is taken as the performer (moving arm, hand, tool) in one still of a window when it
 #: differs from the window's per-pixel median by this many times the window's typical
@@ -74,67 +75,14 @@ def settled(frames: np.ndarray) -> np.ndarray:
 def typical(dev: np.ndarray) -> float:
     """``float(np.median(dev[np.isfinite(dev)]))`` for the deviations (n, H, W) of
     :func:`_deviation` (>= 0, inf where unseen), the same value; MOVE_FLOOR / MOVE_K when none is
-    finite. The two middle values are found by :func:`_middle_pair` in two passes instead of
+    finite. The two middle values are found by :func:`.pixel_ops.middle_pair` in two passes instead of
     copying the finite values and partitioning them (a third of a 640 px window's time went to
     it), and without sorting any; the two are averaged as ``np.median`` does (``np.mean`` of
     them, in float32)."""
-    n, lo, hi = _middle_pair(np.ascontiguousarray(dev, np.float32))
+    n, lo, hi = middle_pair(np.ascontiguousarray(dev, np.float32).ravel())  # 1-D: one compiled overload
     if n == 0:
         return MOVE_FLOOR / MOVE_K
     return float(lo) if n % 2 else float(np.mean(np.array([lo, hi], np.float32)))
-
-
-@cached_njit(nogil=True)
-def _middle_pair(dev):  # pragma: no cover - compiled
-    """dev (...) float32, finite values >= 0 -> (count of finite values, the values of ranks
-    (count - 1) // 2 and count // 2 among them). Non-negative float32s sort as their bits do:
-    a histogram of the bits' top 16 finds the bins those ranks fall in, and a histogram of the
-    low 16 bits of the values in the lower one the values themselves (the higher rank, in a
-    bin of its own, is that bin's least value). No sort: a 640 px window's middle bin held
-    25,000 values of a few hundred distinct ones."""
-    flat = dev.ravel()
-    bits = flat.view(np.uint32)
-    inf = np.uint32(0x7F800000)  # inf (and NaN, and any negative value) at or above
-    counts = np.zeros(1 << 16, np.int64)
-    n = 0
-    for b in bits:
-        if b < inf:
-            counts[b >> 16] += 1
-            n += 1
-    if n == 0:
-        return 0, np.float32(0.0), np.float32(0.0)
-    k_lo, k_hi = (n - 1) // 2, n // 2
-    b_lo, b_hi, base, cum = -1, -1, 0, 0
-    for i in range(1 << 16):
-        if b_lo < 0 and cum + counts[i] > k_lo:
-            b_lo, base = i, cum
-        if cum + counts[i] > k_hi:
-            b_hi = i
-            break
-        cum += counts[i]
-    # compared as uint32 throughout (a uint32 shifted and compared with int64 bin numbers took
-    # several times as long a value)
-    lo_top, hi_top = np.uint32(b_lo), np.uint32(b_hi)
-    low = np.zeros(1 << 16, np.int64)
-    least = np.uint32(0xFFFFFFFF)
-    for b in bits:
-        top = b >> np.uint32(16)
-        if top == lo_top:
-            low[b & np.uint32(0xFFFF)] += 1
-        elif top == hi_top and b < least:
-            least = b
-    out = np.empty(2, np.uint32)
-    out[1] = least
-    r_lo, r_hi, cum = k_lo - base, k_hi - base, 0
-    for i in range(1 << 16):
-        if cum <= r_lo < cum + low[i]:
-            out[0] = (lo_top << np.uint32(16)) | np.uint32(i)
-        if cum <= r_hi < cum + low[i]:  # both ranks in the lower bin
-            out[1] = (lo_top << np.uint32(16)) | np.uint32(i)
-            break
-        cum += low[i]
-    vals = out.view(np.float32)
-    return n, vals[0], vals[1]
 
 
 @cached_njit(nogil=True)
