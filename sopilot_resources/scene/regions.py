@@ -132,8 +132,11 @@ def second_estimate(g: StillCache, spans, s: int, end: float, d1: np.ndarray,
     it, and ``fill``: from the moved "before" window and the ``NEAR`` s right after the step
     instead (the after window is not moved the other way, into the next step's work: its
     result, not this step's, would join the region). :func:`gold_changes` fills only where the
-    lasting check then judges the pixels (a fixed camera's middle steps: a first step's region,
-    never checked both ways, would take in the performer's resting arm). Without this a small
+    lasting check then judges the pixels after the step (a fixed camera's steps but the last; a
+    first step's region, never checked before it, may take in the performer's resting arm, which
+    the trainee's first scene tells apart: :func:`.search.before_work`; unfilled, the valve's
+    `pick body` lost the body set in its socket, which the hand covers at once fitting the
+    seal, and kept only the arm). Without this a small
     result beside the next step's path had no second estimate, so no region (the valve's test
     lamp: none on seeds 0, 1 and 3). The mask: the pixels so filled (their estimate shares the
     first one's window, so the lasting check asks more of them: :data:`.lasting.BACK_NEAR`).
@@ -210,8 +213,9 @@ def gold_changes(g: StillCache, spans: list[tuple[float, float]], end: float,
         d1 = f1 - f0
         if not fixed and not one_view(g, spans, s, end, seen):  # the camera moved during the step
             return f0, f1, d1, d1, np.zeros(d1.shape[:2], bool), np.zeros(d1.shape[:2], bool)
-        # gaps filled where the lasting check will judge the pixels (a fixed camera's middle steps)
-        d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and 0 < s < len(spans) - 1, seen=seen)
+        # gaps filled where the lasting check will judge the pixels after the step (a fixed
+        # camera's steps but the last; the first's resting arm: :func:`.search.before_work`)
+        d2, filled = second_estimate(g, spans, s, end, d1, fill=fixed and s < len(spans) - 1, seen=seen)
         return f0, f1, d1, d2, filled, consistent_region(d1, d2)
 
     with ThreadPoolExecutor(scene_workers(), thread_name_prefix="sopilot-scene") as pool:  # steps are independent

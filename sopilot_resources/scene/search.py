@@ -158,12 +158,15 @@ def before_work(gc: GoldChange, first: np.ndarray, ys: np.ndarray, xs: np.ndarra
     step, so its region was never checked to last: the gold performer's arm, resting there
     before the step and gone after it, is a "change" no trainee makes (seed 25's valve: 318
     px, most of them the arm and tool, around the body's few pixels; the trainee's arm rests
-    elsewhere, and there its first scene shows the bench as the gold's does after the step)."""
+    elsewhere, and there its first scene shows the bench as the gold's does after the step).
+    Pixels the trainee's first scene does not show (its own arm moving there) tell nothing
+    either: kept, the trainee's arm leaving them later matched the gold's arm leaving (seed 47's
+    fast valve trainee: its first step "made" after two later steps' results)."""
     before = gc.before[ys, xs]
     f = first[ys, xs]
     to_before = channels_sum(np.abs(f - before))
     to_after = channels_sum(np.abs(f - (before + gc.change[ys, xs])))
-    return ~(to_before >= BEFORE_CLEAR * to_after)  # NaN (not seen there): kept
+    return to_before < BEFORE_CLEAR * to_after  # NaN (not seen there): not kept
 
 
 def change_anywhere(gc: GoldChange, span: tuple[float, float], scenes: TraineeScenes,
