@@ -21,12 +21,14 @@ class _Stills:
 
 class _Cache:
     """A fixed camera's stills, one settled picture per window (its middle's scene): step 1
-    lights a lamp at 8 s; from 8.8 s to 10 s the performer's hand is over it in every still."""
+    lights a lamp at ``lit`` (8 s); from ``hidden`` (8.8 s to 10 s) the performer's hand is over
+    it in every still."""
 
     stills = _Stills()
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, lit: float = 8.0, hidden: tuple[float, float] = (8.8, 10.0)):
         self.base = np.random.default_rng(seed).normal(120, 2, (H, W, 3)).astype(np.float32)
+        self.lit, self.hidden = lit, hidden
 
     def indices(self, t0: float, t1: float) -> tuple:
         return (t0, t1)  # each window its own picture (by its middle), none shared
@@ -34,9 +36,9 @@ class _Cache:
     def window(self, t0: float, t1: float) -> np.ndarray:
         mid = (t0 + t1) / 2
         img = self.base + np.random.default_rng(int(abs(mid) * 100)).normal(0, 1, self.base.shape).astype(np.float32)
-        if mid > 8.0:
+        if mid > self.lit:
             img[LAMP] = (60, 230, 60)
-        if 8.8 < mid < 10.0:
+        if self.hidden[0] < mid < self.hidden[1]:
             img[LAMP] = np.nan
         return img[None]
 
@@ -68,18 +70,10 @@ def test_a_middle_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_
     assert moving[1] is None  # no second estimate at the lamp: nothing two estimates agree on
 
 
-class _FirstLamp(_Cache):
-    """As :class:`_Cache`, the lamp lit as the first step (1-4 s) ends, at 4 s, and the hand
-    over it from 4.8 s to 6 s (on its way to the next step)."""
-
-    def window(self, t0: float, t1: float) -> np.ndarray:
-        mid = (t0 + t1) / 2
-        img = self.base + np.random.default_rng(int(abs(mid) * 100)).normal(0, 1, self.base.shape).astype(np.float32)
-        if mid > 4.0:
-            img[LAMP] = (60, 230, 60)
-        if 4.8 < mid < 6.0:
-            img[LAMP] = np.nan
-        return img[None]
+def _first_lamp() -> _Cache:
+    """The lamp lit as the first step (1-4 s) ends, at 4 s, and the hand over it from 4.8 s to
+    6 s (on its way to the next step)."""
+    return _Cache(lit=4.0, hidden=(4.8, 6.0))
 
 
 def test_a_first_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_it(monkeypatch):
@@ -92,11 +86,11 @@ def test_a_first_step_of_a_fixed_camera_gets_its_region_where_the_hand_crossed_i
     monkeypatch.setattr(regions, "lasting", lambda before, after, span, line, back, at=None: (np.ones(len(before), bool), True))
     (_, _), (a0, a1) = windows(SPANS, 0, END)
     assert a0 < 4.0 < (a0 + a1) / 2 < 4.8  # the first estimate sees the lamp lit
-    fixed = gold_changes(_FirstLamp(), SPANS, END, fixed=True)
+    fixed = gold_changes(_first_lamp(), SPANS, END, fixed=True)
     assert fixed[0] is not None and fixed[0].region[LAMP].mean() > 0.5 and fixed[0].before is not None
     lit = fixed[0].region[LAMP]
     assert np.isfinite(fixed[0].before[LAMP][lit]).all()  # the scene before it kept for the trainee's check
-    assert gold_changes(_FirstLamp(), SPANS, END, fixed=False)[0] is None  # a moving camera: not filled
+    assert gold_changes(_first_lamp(), SPANS, END, fixed=False)[0] is None  # a moving camera: not filled
 
 
 def test_an_arm_resting_after_the_step_is_no_result_a_part_it_sometimes_hides_is():
