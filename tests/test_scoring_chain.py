@@ -363,30 +363,62 @@ def test_a_step_done_wrongly_without_time_between_its_neighbours_results_was_lef
         assert out[0] is wrong_dev
 
 
+def _results(slow_k: int | None, pace: float = 1.2, slow: float = 3.0) -> dict[int, float]:
+    """Trainee seconds by which each step's result is made: the gold's stretches from one step's
+    end to the next at ``pace`` x, stretch ``slow_k`` (into that step) at ``slow`` x."""
+    ends = [s.end_sec for s in STEPS]
+    made, t = {0: 1.2 * ends[0] + 2.0}, 1.2 * ends[0] + 2.0
+    for k in range(1, len(STEPS)):
+        t += (slow if k == slow_k else pace) * (ends[k] - ends[k - 1])
+        made[k] = t
+    return made
+
+
+def _made_at(made: dict[int, float], detail_only: tuple[int, ...] = ()):
+    """A fixed camera's ``made_anywhere``: every step found made at ``made`` seconds, those of
+    ``detail_only`` only at the stills as kept ("detail"), the others at the comparison's own."""
+    def made_anywhere(spans, levels=None):
+        out = {}
+        for s in (s for s in spans if s in made):
+            level = "detail" if s in detail_only else "pictures"
+            out[s] = [(0.95, 1.0, 1.0, made[s], level)] if levels is None or level in levels else []
+        return out
+    return made_anywhere
+
+
 @pytest.mark.parametrize("case, expect", [("slow", [("slow_step", 3)]), ("correct", []), ("a pause there", []),
-                                          ("moving camera", []), ("detected steps", [])])
+                                          ("moving camera", []), ("detected steps", []), ("four timed", [("slow_step", 3)]),
+                                          ("first in detail", []), ("first in detail, lifted", [("slow_step", 3)]),
+                                          ("fast trainee, short stretch", [])])
 def test_far_too_long_from_one_result_to_the_next_is_a_slow_step(case, expect):
     """A fixed camera's pictures find every step's result made; from step 3's result to step
     4's the trainee took 3x the gold's time where its other stretches run at 1.2x (the clips
     measured the step as an ordinary one: seed 3's bracket, "connect sensor" at 3.2x): a slow
     step 4. Not when that stretch is at the trainee's pace, nor when a deviation reported
-    already covers it (a long pause), nor for a moving camera or detected gold steps."""
+    already covers it (a long pause), nor for a moving camera or detected gold steps. Four
+    stretches timed suffice (the first step's result not found: seed 1's slow terminals pair);
+    three do not (the first two steps' results found only in the stills as kept, "detail",
+    which this rule searches only for steps the pictures took over from the clips, ``lifted``). A
+    fast trainee's stretch 2.4x its pace but only 2.45 s over it is within what two moments
+    sampled every second can make of it (seed 57's fast terminals trainee, correct): not slow."""
     trainee = render(correct(), P, noise=0.35, offset=0.3, seed=2)
     pe, _ = build_evidence(GOLD, trainee, STEPS, Profile(), scene=False)
     status = classify(pe)
-    ends = [s.end_sec for s in STEPS]
-    made, t = {0: 1.2 * ends[0] + 2.0}, 1.2 * ends[0] + 2.0
-    for k in range(1, len(STEPS)):
-        t += (3.0 if case != "correct" and k == 3 else 1.2) * (ends[k] - ends[k - 1])
-        made[k] = t
-    scene = SimpleNamespace(usable=True, levels=[], fixed_camera=case != "moving camera",
-                            made_anywhere=lambda spans, levels=None: {
-                                s: [(0.95, 1.0, 1.0, made[s], "pictures")] for s in spans})
+    made = _results(None if case == "correct" else 3)
+    if case == "fast trainee, short stretch":  # 3.5 s in the gold: 4.2 s at 1.2x for 0.5x elsewhere
+        made = _results(2, pace=0.5, slow=1.2)
+        assert 1.2 / 0.5 > pe.profile.slow_ratio and 2.0 < (1.2 - 0.5) * 3.5 < 3.0
+    if case == "four timed":
+        del made[0]
+    detail = (0, 1) if case.startswith("first in detail") else ()
+    scene = SimpleNamespace(usable=True, levels=[SimpleNamespace(name="detail"), SimpleNamespace(name="pictures")],
+                            fixed_camera=case != "moving camera", made_anywhere=_made_at(made, detail))
     pe = pe.__class__(**{**vars(pe), "scene": scene, "steps_given": case != "detected steps"})
     devs = []
     if case == "a pause there":
         devs = [make("long_idle", STEPS[1], None, span(made[2] + 1.0, made[2] + 9.0), 0.9, "idle", pe.profile)]
-    out = untouched(slow_between_results, pe, status, devs)
+    lifted = {0, 1} if case.endswith("lifted") else set()
+    out = untouched(slow_between_results, pe, status, devs, lifted)
     assert [(d.type, d.gold_step) for d in out] == expect
     if expect:
         d = out[0]
@@ -430,3 +462,29 @@ def test_the_metrics_name_the_steps_the_pictures_found_done():
     assert (row["status"], row["trainee time"]) == ("found in the pictures", "result by 00:12")
     assert step_rows(score_embeddings(GOLD, trainee, STEPS, scene=False).to_dict())[2]["status"] == "not found"
     assert "scene_found_done" not in score_embeddings(GOLD, trainee, STEPS, scene=False).metrics
+
+
+@pytest.mark.parametrize("plan, slow_k, expect", [
+    (wrong, 3, [("slow_step", 3)]),  # the clips doubt step 2, the pictures find it done: timed by results
+    (wrong, None, []),  # ... at the trainee's pace throughout: nothing
+    (correct, 3, []),  # the clips doubt nothing: the opt-in rule stays off
+])
+def test_a_step_the_pictures_took_over_from_the_clips_is_timed_by_its_result(plan, slow_k, expect):
+    """Off by default, the pace between results still runs on a pair where the clips doubted a
+    step and the pictures found it done: that step has no time the clips measured (seed 1's
+    slow terminals pair passed with 100, five of its six steps unrecognised by the clips)."""
+    from sopilot_resources.scoring.engine import detect
+
+    trainee = render(plan(), P, noise=0.35, offset=0.3, seed=2)
+    profile = Profile(end_state_check=False)
+    assert not profile.result_pace_check
+    pe, _ = build_evidence(GOLD, trainee, STEPS, profile, scene=False)
+    scene = SimpleNamespace(usable=True, fixed_camera=True, outcome=SimpleNamespace(differences=[]),
+                            regions=[None] * len(STEPS), levels=[SimpleNamespace(name="pictures")],
+                            made_anywhere=_made_at(_results(slow_k)), metrics=lambda: {"scene_compared": True},
+                            lasting_changes=lambda steps, level: {}, station_dwell=lambda t0: None)
+    pe = pe.__class__(**{**vars(pe), "scene": scene})
+    clips = detect(pe.__class__(**{**vars(pe), "scene": None}))
+    assert any(d.gold_step == 1 for d in clips.deviations) == (plan is wrong)
+    got = [(d.type, d.gold_step) for d in detect(pe).deviations]
+    assert got == expect

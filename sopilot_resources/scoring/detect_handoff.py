@@ -22,7 +22,7 @@ from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
 
 
-def _best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
+def searched_best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
     """(agreement, size, end difference): step n's best match over the levels where the gold
     shows its lasting change clearly, and the strongest lasting difference of the end scenes
     over its region at those levels (None: none touches it); None: clear at no level."""
@@ -52,7 +52,7 @@ def handed_on(pe: PairEvidence, status: list[StepStatus], cleared: dict[int, Dev
         for n in (s + 1, s - 1):
             if not 0 <= n < len(status) or n in named or not status[n].found or status[n].where is None:
                 continue
-            got = _best(pe, n)
+            got = searched_best(pe, n)
             if got is None or got[0] >= NOT_FOUND or got[2] is None:
                 continue
             (a, size, sign), st = got, status[n]

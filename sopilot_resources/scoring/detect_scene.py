@@ -31,6 +31,7 @@ from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, make, span, tc
 from .detect_handoff import handed_on
+from .detect_scene_absent import absent_backed
 from .detect_scene_done import extra_for_done, made_steps, repeat_for_done, slow_for_done
 from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
@@ -138,10 +139,10 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     # the gold's and where the gold's is, between the steps around it, is done
     done = made_steps(scene, {s: gold_spans[s] for s in by_step})
     kept = [x for x in devs if not any(x is by_step[s] for s in done)]
-    late = {d.gold_step for d in done_out_of_order(done, status, tr_spans, kept, profile)}
+    expected = pe.expected * tr_tl.hop  # (S,) seconds
+    late = {d.gold_step for d in done_out_of_order(done, status, tr_spans, kept, profile, expected)}
     if late:  # out of order as the comparison's pictures see it: the stills as kept may show it earlier
         done = made_steps(scene, {s: gold_spans[s] for s in late}, known=done)
-    expected = pe.expected * tr_tl.hop  # (S,) seconds
     # a step's stretch needs its true duration: detected gold steps' spans are coarser (seed 21's
     # bracket, detected: a 5.5 s step for 4.2 s of work took a real extra action's seconds)
     given = pe.steps_given
@@ -149,8 +150,9 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
             and not slow_for_done(x, done, expected, profile.slow_ratio)
             and not (given and extra_for_done(x, done, expected, profile.extra_min_sec))
             and not (given and repeat_for_done(x, pe, done, expected))]
-    devs += done_out_of_order(done, status, tr_spans, devs, profile)
+    devs += done_out_of_order(done, status, tr_spans, devs, profile, expected)
     devs += handed_on(pe, status, {s: by_step[s] for s in done}, devs)  # the blame one step off
+    devs = absent_backed(pe, devs, set(done))  # searched for and found nowhere: the pictures agree
     # where each remaining clip deviation sits in ``devs`` (replaced there when backed up)
     slot = {d.gold_step: i for i, d in enumerate(devs) if d.type in clip_kinds and d.gold_step not in done}
     extras = [i for i, d in enumerate(devs) if d.type == "extra_action"]

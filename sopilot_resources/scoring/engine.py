@@ -17,7 +17,7 @@ from .detect_repeats import repeats
 from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
 from .detect_room import left_out
-from .detect_result_pace import slow_between_results
+from .detect_result_pace import lifted_by_pictures, slow_between_results
 from .detect_scene import scene_deviations
 from .detect_route import route_deviations
 from .detect_stations import station_devs
@@ -59,6 +59,7 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     devs += extra + idles(pe, status)
     devs += pace_devs(pe, status, reps, extra)
     t_clips = time.perf_counter()
+    clip_devs = devs
     devs = scene_deviations(pe, status, devs)  # what the steps left behind (no scene evidence: as they are)
     status, devs = route_deviations(pe, status, devs, pace)  # where a moving camera stopped: steps skipped, out of order
     if pe.profile.end_state_check:  # a step found whose place ends as before it
@@ -66,8 +67,11 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
     devs = left_out(pe, status, devs)  # a step "done wrongly" that had no time between its neighbours' results
-    if pe.profile.result_pace_check:  # far too long from one step's result to the next (opt-in: its cost)
-        devs += slow_between_results(pe, status, devs)
+    # far too long from one step's result to the next: opt-in (its cost), except where the pictures
+    # found done a step the clips doubted (nothing else times it)
+    lifted = lifted_by_pictures(clip_devs, devs)
+    if pe.profile.result_pace_check or lifted:
+        devs += slow_between_results(pe, status, devs, lifted)
     devs += station_devs(pe, status, devs, pace)  # a moving camera that stayed far too long at a step's station
     devs = reported(pe, devs)
     t_end = time.perf_counter()
