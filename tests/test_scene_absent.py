@@ -69,6 +69,14 @@ def test_a_missing_step_whose_result_is_nowhere_is_backed_by_the_pictures(best, 
     assert got.evidence["finding"] == "the step's result is nowhere in the trainee's pictures"
     assert got.evidence["agreement"] == 0.2 and got.evidence["end_difference"] == 5.0
     assert got.message.startswith("step 3 missing") and "nowhere in the trainee's pictures" in got.message
+    assert got.evidence["step_box"] is None  # the end scenes' size unknown: no box to outline
+
+
+def test_the_evidence_outlines_the_steps_place_for_the_report():
+    pe = _pair(0.2, True)
+    pe.scene.outcome.shape = (18, 32)
+    got = scene_deviations(pe, classify(pe), [_missing(pe)])[0]
+    assert got.evidence["step_box"] == [4, 4, 8, 8]  # [x0, y0, x1, y1] of the region
 
 
 def test_a_deviation_already_surer_or_with_evidence_keeps_its_weight():

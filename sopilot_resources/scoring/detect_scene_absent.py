@@ -19,11 +19,23 @@ from dataclasses import replace
 import numpy as np
 
 from .detect_handoff import searched_best
-from .detect_result import CONF_BASE, CONF_SPAN, NOT_FOUND
+from .detect_result import CLEAR_GOLD, CONF_BASE, CONF_SPAN, NOT_FOUND, step_box
 from .deviation import Deviation
 from .pair_evidence import PairEvidence
 
 KINDS = ("missing_step", "wrong_step")
+
+
+def _box(pe: PairEvidence, n: int) -> list[int] | None:
+    """Step n's region as a box on the end scenes (the pair report outlines it), from the
+    first level whose change is clear; None without the end scenes' size."""
+    scene = pe.scene
+    shape = getattr(scene.outcome, "shape", None)
+    for level in ([lv.name for lv in scene.levels] if shape is not None else []):
+        ch = scene.lasting_changes([n], level).get(n)
+        if ch is not None and ch.reliability >= CLEAR_GOLD:
+            return step_box(ch.region, shape)
+    return None
 
 
 def absent_backed(pe: PairEvidence, devs: list[Deviation], done: set[int]) -> list[Deviation]:
@@ -43,7 +55,8 @@ def absent_backed(pe: PairEvidence, devs: list[Deviation], done: set[int]) -> li
         a, size, sign = got
         conf = CONF_BASE + CONF_SPAN * float(np.clip((NOT_FOUND - a) / NOT_FOUND, 0.0, 1.0))
         evidence = {"source": "scene", "finding": "the step's result is nowhere in the trainee's pictures",
-                    "agreement": round(a, 2), "size": round(size, 2), "end_difference": round(sign, 2)}
+                    "agreement": round(a, 2), "size": round(size, 2), "end_difference": round(sign, 2),
+                    "step_box": _box(pe, d.gold_step)}
         if conf > d.confidence:
             d = replace(d, penalty=round(d.penalty / max(d.confidence, 1e-6) * conf, 2), confidence=round(conf, 3))
         out.append(replace(d, evidence=evidence, message=f"{d.message}; its result is nowhere in the trainee's pictures"))
