@@ -16,28 +16,45 @@ results), so no other step is searched.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
 from ..scene.search import MIN_SIZE
 from .detect_result import CLEAR_GOLD, CONF_BASE, NOT_FOUND, touches
 from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
 
 
-def searched_best(pe: PairEvidence, n: int) -> tuple[float, float, float | None] | None:
-    """(agreement, size, end difference): step n's best match over the levels where the gold
-    shows its lasting change clearly, and the strongest lasting difference of the end scenes
-    over its region at those levels (None: none touches it); None: clear at no level."""
+class Searched(NamedTuple):
+    """Step n's best match over the levels where the gold shows its lasting change clearly
+    (:func:`searched_best`)."""
+
+    agreement: float
+    size: float
+    #: the strongest lasting difference of the end scenes over its region at those levels
+    #: (None: none touches it)
+    end_difference: float | None
+    #: its region at the first such level (finest first)
+    region: np.ndarray
+
+
+def searched_best(pe: PairEvidence, n: int) -> Searched | None:
+    """Step n's best match over the levels where the gold shows its lasting change clearly,
+    from the both-ways search's scenes; None: clear at no level, or not searchable there."""
     scene, st = pe.scene, pe.steps[n]
-    best, sign = None, None
+    best, sign, region = None, None, None
     diffs = [d for d in scene.outcome.differences if d.mask is not None]
     for level in [lv.name for lv in scene.levels]:
         ch = scene.lasting_changes([n], level).get(n)
         if ch is None or ch.reliability < CLEAR_GOLD:
             continue
+        region = ch.region if region is None else region
         hit = [d.strength for d in diffs if touches(ch.region, d.mask)]
         sign = max(hit + ([] if sign is None else [sign]), default=None)
         for m in scene.made_anywhere({n: (st.start_sec, st.end_sec)}, levels=[level])[n]:
             best = (m[0], m[1]) if best is None else max(best, (m[0], m[1]))
-    return None if best is None else (*best, sign)
+    return None if best is None else Searched(*best, sign, region)
 
 
 def handed_on(pe: PairEvidence, status: list[StepStatus], cleared: dict[int, Deviation],
@@ -53,9 +70,9 @@ def handed_on(pe: PairEvidence, status: list[StepStatus], cleared: dict[int, Dev
             if not 0 <= n < len(status) or n in named or not status[n].found or status[n].where is None:
                 continue
             got = searched_best(pe, n)
-            if got is None or got[0] >= NOT_FOUND or got[2] is None:
+            if got is None or got.agreement >= NOT_FOUND or got.end_difference is None:
                 continue
-            (a, size, sign), st = got, status[n]
+            a, size, sign, st = got.agreement, got.size, got.end_difference, status[n]
             # its region never changed that much (no match of MIN_SIZE): the step was left out
             kind = "missing_step" if size < MIN_SIZE else "wrong_step"
             where = (pe.tr_tl.t0(st.where.start), pe.tr_tl.t1(st.where.end))

@@ -57,6 +57,12 @@ def touches(region: np.ndarray, mask: np.ndarray) -> bool:
     return bool((cv2.dilate(small.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)[mask].any())
 
 
+def not_found_confidence(agreement: float) -> float:
+    """Confidence that a step's result is not there, from its best ``agreement`` (under
+    NOT_FOUND): CONF_BASE, plus up to CONF_SPAN as the agreement falls to 0."""
+    return CONF_BASE + CONF_SPAN * float(np.clip((NOT_FOUND - agreement) / NOT_FOUND, 0.0, 1.0))
+
+
 def step_box(region: np.ndarray, shape: tuple[int, int]) -> list[int] | None:
     """[x0, y0, x1, y1] around a step's ``region`` at the comparison's size (for its picture)."""
     ys, xs = np.nonzero(_at(region, shape))
@@ -104,7 +110,7 @@ def result_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Dev
         if pair < PAIR_FOUND or (sign is None and not clearly):
             continue
         where = (pe.tr_tl.t0(st.where.start), pe.tr_tl.t1(st.where.end))
-        conf = CONF_BASE + CONF_SPAN * float(np.clip((NOT_FOUND - a) / NOT_FOUND, 0.0, 1.0))
+        conf = not_found_confidence(a)
         msg = (f"step {s + 1} '{st.step.name}' done differently: its result is not in the trainee's pictures "
                f"(trainee {tc(where[0])}-{tc(where[1])}, gold {tc(st.step.start_sec)}-{tc(st.step.end_sec)})"
                + ("; the end scenes differ where it works" if sign is not None else ""))

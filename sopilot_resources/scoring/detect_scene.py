@@ -29,7 +29,7 @@ import numpy as np
 
 from ..scene import LastingDifference
 from ..scene.outcome import EDGE_SEC
-from .deviation import Deviation, make, span, tc
+from .deviation import Deviation, at_least, make, span, tc
 from .detect_handoff import handed_on
 from .detect_scene_absent import absent_backed
 from .detect_scene_done import extra_for_done, made_steps, repeat_for_done, slow_for_done
@@ -101,11 +101,7 @@ def _usable(d: LastingDifference, gold_last_end: float, trainee_end: float) -> b
 def _backed(d: Deviation, diff: LastingDifference, note: str) -> Deviation:
     """Deviation ``d`` backed up by the pictures: their evidence, and at least their confidence."""
     evidence = d.evidence if d.evidence is not None else _evidence(diff, note)
-    conf = confidence(diff.strength)
-    if conf > d.confidence:
-        return replace(d, evidence=evidence, penalty=round(d.penalty / max(d.confidence, 1e-6) * conf, 2),
-                       confidence=round(conf, 3))
-    return replace(d, evidence=evidence)
+    return replace(at_least(d, confidence(diff.strength)), evidence=evidence)
 
 
 def _near(mask: np.ndarray, region: np.ndarray | None) -> bool:

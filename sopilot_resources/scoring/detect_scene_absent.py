@@ -16,48 +16,33 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from .detect_handoff import searched_best
-from .detect_result import CLEAR_GOLD, CONF_BASE, CONF_SPAN, NOT_FOUND, step_box
-from .deviation import Deviation
+from .detect_result import NOT_FOUND, not_found_confidence, step_box
+from .deviation import Deviation, at_least
 from .pair_evidence import PairEvidence
 
 KINDS = ("missing_step", "wrong_step")
 
 
-def _box(pe: PairEvidence, n: int) -> list[int] | None:
-    """Step n's region as a box on the end scenes (the pair report outlines it), from the
-    first level whose change is clear; None without the end scenes' size."""
-    scene = pe.scene
-    shape = getattr(scene.outcome, "shape", None)
-    for level in ([lv.name for lv in scene.levels] if shape is not None else []):
-        ch = scene.lasting_changes([n], level).get(n)
-        if ch is not None and ch.reliability >= CLEAR_GOLD:
-            return step_box(ch.region, shape)
-    return None
-
-
 def absent_backed(pe: PairEvidence, devs: list[Deviation], done: set[int]) -> list[Deviation]:
     """``devs`` with each clips-only ``missing_step`` / ``wrong_step`` (no evidence yet) whose
     step is not in ``done`` (found made by the pictures) and whose result the pictures find
-    nowhere (the two signs above) replaced by a copy carrying that evidence, its confidence
-    raised to the result check's (its penalty scaled alike) where that is higher."""
+    nowhere (the two signs above) replaced by a copy carrying that evidence, at least as sure
+    as the result check would be (:func:`.detect_result.not_found_confidence`). ``step_box``:
+    the step's region on the end scenes, which the pair report outlines."""
+    shape = getattr(pe.scene.outcome, "shape", None) if devs else None
     out = []
     for d in devs:
-        if d.type not in KINDS or d.evidence is not None or d.gold_step is None or d.gold_step in done:
+        got = None
+        if d.type in KINDS and d.evidence is None and d.gold_step is not None and d.gold_step not in done:
+            got = searched_best(pe, d.gold_step)
+        if got is None or got.agreement >= NOT_FOUND or got.end_difference is None:
             out.append(d)
             continue
-        got = searched_best(pe, d.gold_step)
-        if got is None or got[0] >= NOT_FOUND or got[2] is None:
-            out.append(d)
-            continue
-        a, size, sign = got
-        conf = CONF_BASE + CONF_SPAN * float(np.clip((NOT_FOUND - a) / NOT_FOUND, 0.0, 1.0))
         evidence = {"source": "scene", "finding": "the step's result is nowhere in the trainee's pictures",
-                    "agreement": round(a, 2), "size": round(size, 2), "end_difference": round(sign, 2),
-                    "step_box": _box(pe, d.gold_step)}
-        if conf > d.confidence:
-            d = replace(d, penalty=round(d.penalty / max(d.confidence, 1e-6) * conf, 2), confidence=round(conf, 3))
-        out.append(replace(d, evidence=evidence, message=f"{d.message}; its result is nowhere in the trainee's pictures"))
+                    "agreement": round(got.agreement, 2), "size": round(got.size, 2),
+                    "end_difference": round(got.end_difference, 2),
+                    "step_box": None if shape is None else step_box(got.region, shape)}
+        out.append(replace(at_least(d, not_found_confidence(got.agreement)), evidence=evidence,
+                           message=f"{d.message}; its result is nowhere in the trainee's pictures"))
     return out

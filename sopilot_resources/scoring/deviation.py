@@ -1,7 +1,7 @@
 """The Deviation record and how its penalty and severity follow from the profile."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .profile import Profile
 from .steps import Step
@@ -70,6 +70,15 @@ def make(kind: str, step: Step | None, gold_time: dict | None, trainee_time: dic
         confidence=round(confidence, 3), penalty=round(weight * confidence, 2), message=message,
         evidence=evidence,
     )
+
+
+def at_least(d: Deviation, confidence: float) -> Deviation:
+    """``d`` weighed at least ``confidence`` sure (another source backs it up): a copy with that
+    confidence and its penalty scaled alike where it is higher, else ``d`` itself."""
+    if confidence <= d.confidence:
+        return d
+    return replace(d, penalty=round(d.penalty / max(d.confidence, 1e-6) * confidence, 2),
+                   confidence=round(confidence, 3))
 
 
 def critical_notes(deviations) -> list[str]:
