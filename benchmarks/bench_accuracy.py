@@ -179,7 +179,7 @@ def evaluate(root: Path, manifest: dict, with_baseline: bool, detected: bool = F
 #: the profiles ``--also`` can score beside the default, from the same evidence
 ALSO = {"resultcheck": Profile(result_check=True), "nocheck": Profile(result_check=False),
         "endstate": Profile(end_state_check=True), "noendstate": Profile(end_state_check=False),
-        "resultpace": Profile(result_pace_check=True)}
+        "resultpace": Profile(result_pace_check=True), "nounmade": Profile(unmade_check=False)}
 
 
 def _plain(x):
@@ -400,7 +400,8 @@ def main() -> int:
     ap.add_argument("--also", choices=sorted(ALSO), action="append", default=[],
                     help="also score every pair under this profile, from the same evidence (written to "
                          "results-TAG-NAME....json; resultcheck: result_check on, nocheck: off; "
-                         "endstate / noendstate: end_state_check on / off; resultpace: result_pace_check on)")
+                         "endstate / noendstate: end_state_check on / off; resultpace: result_pace_check on; "
+                         "nounmade: unmade_check off)")
     ap.add_argument("--step-signal", choices=SIGNALS, default="clips",
                     help="with --detected-steps: what the gold's steps are detected from (what_if_steps.py)")
     ap.add_argument("--oracle-edges", action="store_true",

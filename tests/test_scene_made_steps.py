@@ -96,3 +96,43 @@ def test_a_repeat_whose_other_occurrence_is_a_step_made_there_is_no_repeat(made_
     under half of it."""
     d, pe, done, expected = _repeat_case(made_at)
     assert repeat_for_done(d, pe, done, expected) is expect
+
+
+def test_a_softer_trainees_small_changes_count_at_the_pairs_own_scale():
+    """Defocus and motion blur shrink every change the trainee's pictures show: a good match
+    under DONE_MAG's floor counts when the pair's other steps show theirs about as small."""
+    soft = {0: (0.9, 0.55, 1.0, 4.0, "detail"), 1: (0.8, 0.42, 1.0, 5.5, "detail"),
+            2: (0.9, 0.6, 1.0, 7.0, "detail"), 3: (0.9, 0.45, 1.0, 9.0, "detail")}
+    every = {**SPANS, 3: (7.0, 9.0)}
+    scene = Scene({"pictures": {}, "detail": soft})
+    assert made_steps(scene, {1: SPANS[1]}) == {}  # without the pair's steps: DONE_MAG's floor
+    assert made_steps(scene, {1: SPANS[1]}, every=every) == {1: 5.5}
+    sharp = Scene({"pictures": {}, "detail": {**soft, 0: (0.9, 1.0, 1.0, 4.0, "detail"),
+                                              2: (0.9, 0.95, 1.0, 7.0, "detail"), 3: (0.9, 1.1, 1.0, 9.0, "detail")}})
+    assert made_steps(sharp, {1: SPANS[1]}, every=every) == {}  # a sharp pair's small change is too small
+    faint = Scene({"pictures": {}, "detail": {**soft, 1: (0.8, 0.2, 1.0, 5.5, "detail")}})
+    assert made_steps(faint, {1: SPANS[1]}, every=every) == {}  # never under SCALE_FLOOR x the floor
+
+
+def test_the_pairs_own_scale_is_asked_only_with_a_steps_file(monkeypatch):
+    """A detected step can hold two true steps: its change made smaller is one of them left out."""
+    import sys
+    from dataclasses import replace
+    from pathlib import Path
+
+    from sopilot_resources.scoring import detect_scene
+    from sopilot_resources.scoring.deviation import make, span
+    from sopilot_resources.scoring.detect_steps import classify
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from scene_pairs import STEPS, pair
+
+    asked = []
+    monkeypatch.setattr(detect_scene, "made_steps", lambda scene, spans, **kw: asked.append(kw.get("every")) or {})
+    pe = pair()
+    s2 = STEPS[2]
+    devs = [make("missing_step", s2, span(s2.start_sec, s2.end_sec), None, 0.5, "clips", pe.profile)]
+    detect_scene.scene_deviations(pe, classify(pe), devs)
+    assert asked[0] == {s: (st.start_sec, st.end_sec) for s, st in enumerate(STEPS[:-1])}
+    detect_scene.scene_deviations(replace(pe, steps_given=False), classify(pe), devs)
+    assert asked[-1] is None

@@ -54,6 +54,9 @@ def test_profile_defaults_overrides_and_typos(tmp_path):
     with pytest.raises(ProfileError, match="order_blocks_pass must be true or false"):
         load_profile(write(tmp_path / "o2.json", {"order_blocks_pass": "no"}))  # a string would be truthy
     assert load_profile(write(tmp_path / "e.json", {"end_state_check": True})).end_state_check is True
+    assert load_profile(write(tmp_path / "u.json", {"unmade_check": False})).unmade_check is False
+    with pytest.raises(ProfileError, match="unmade_check must be true or false"):
+        load_profile(write(tmp_path / "u2.json", {"unmade_check": "no"}))
     with pytest.raises(ProfileError, match="end_state_check must be true or false"):
         load_profile(write(tmp_path / "e2.json", {"end_state_check": 1}))
     assert Profile().result_pace_check is False  # opt-in: it searches every step's result

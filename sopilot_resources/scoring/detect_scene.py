@@ -133,7 +133,11 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     by_step = {d.gold_step: d for d in devs if d.type in clip_kinds}
     # both ways: a step the clips report missing or wrong whose change the trainee made, like
     # the gold's and where the gold's is, between the steps around it, is done
-    done = made_steps(scene, {s: gold_spans[s] for s in by_step})
+    # a softer trainee's changes at the pair's own scale, with a steps file: a detected step can
+    # hold two true steps, and its change made at a smaller size is then one of them left out
+    # (seed 61's bracket, detected: `insert pin` missing, its step's change found at 0.4x)
+    every = dict(enumerate(gold_spans[:-1])) if pe.steps_given else None  # the last: not settled
+    done = made_steps(scene, {s: gold_spans[s] for s in by_step}, every=every)
     kept = [x for x in devs if not any(x is by_step[s] for s in done)]
     expected = pe.expected * tr_tl.hop  # (S,) seconds
     late = {d.gold_step for d in done_out_of_order(done, status, tr_spans, kept, profile, expected)}

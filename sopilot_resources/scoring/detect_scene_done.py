@@ -19,10 +19,30 @@ DONE_AGREE, DONE_MAG = {"pictures": 0.75, "detail": 0.65}, (0.5, 2.0)
 #: a clips' repeat is no repeat when a step found made covers this share of its other
 #: occurrence (:func:`repeat_for_done`)
 REPEAT_COVER = 0.5
+#: a trainee filmed softer than the gold (defocus, motion blur) shows every step's change
+#: smaller: a match of good agreement under DONE_MAG's floor counts at the pair's own scale,
+#: the median size of the other steps' good matches at that level (at least SCALE_MIN of them;
+#: the floor never under SCALE_FLOOR x DONE_MAG's): seed 51's blurred terminals trainee, correct,
+#: found its steps at 0.42-0.67x
+SCALE_MIN, SCALE_FLOOR = 2, 0.5
+
+
+def _good(m: tuple) -> bool:
+    """A match (agreement, size, seen, when, level) like the gold's, seen, not too large."""
+    return m[0] >= DONE_AGREE[m[4]] and m[1] <= DONE_MAG[1] and m[2] >= 0.5
+
+
+def pair_scale(scene, spans: dict[int, tuple[float, float]], level: str, skip: int) -> float:
+    """The size at which this pair's steps but ``skip`` show their changes at ``level``: the
+    median size of their good matches (1.0 with fewer than SCALE_MIN; ``spans``: every step
+    that can be searched, s -> gold seconds)."""
+    ask = {s: sp for s, sp in spans.items() if s != skip}
+    sizes = [m[1] for found in scene.made_anywhere(ask, levels=[level]).values() for m in found if _good(m)]
+    return float(np.median(sizes)) if len(sizes) >= SCALE_MIN else 1.0
 
 
 def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None,
-               coarse_only: bool = False) -> dict[int, float]:
+               coarse_only: bool = False, every: dict[int, tuple[float, float]] | None = None) -> dict[int, float]:
     """Per gold step of ``spans`` whose change the trainee made (at some level of pictures,
     ``DONE_AGREE`` / ``DONE_MAG``): the trainee seconds by which it was made. The comparison's
     own pictures are searched first, and the stills as kept ("detail", four times the pixels)
@@ -32,7 +52,9 @@ def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, fl
     ``known`` with those moments lowered (the caller asks for the steps whose moment at the
     comparison's pictures puts them out of order: docs/scene.md, "Cost"). ``coarse_only``: the
     comparison's own pictures only (a step found there only in detail is not in the answer;
-    detail costs about twice the rest of a pair's scene comparison when every step is asked)."""
+    detail costs about twice the rest of a pair's scene comparison when every step is asked).
+    ``every``: all the gold's steps (s -> gold seconds): a good match smaller than DONE_MAG
+    allows is then judged at the pair's own scale (:func:`pair_scale`, searched only then)."""
     done: dict[int, float] = dict(known or {})
     names = [lv.name for lv in scene.levels]  # finest first
     coarse, finer = names[-1:], names[:-1]
@@ -45,7 +67,10 @@ def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, fl
     for levels in passes:
         ask = {s: sp for s, sp in spans.items() if known is not None or s not in done}
         for s, found in (scene.made_anywhere(ask, levels=levels).items() if ask else ()):
-            made = [m for m in found if m[0] >= DONE_AGREE[m[4]] and DONE_MAG[0] <= m[1] <= DONE_MAG[1] and m[2] >= 0.5]
+            made = [m for m in found if _good(m) and m[1] >= DONE_MAG[0]]
+            if not made and every is not None:  # a softer trainee's: at this pair's scale
+                small = [m for m in found if _good(m) and m[1] >= SCALE_FLOOR * DONE_MAG[0]]
+                made = [m for m in small if m[1] >= DONE_MAG[0] * min(1.0, pair_scale(scene, every, m[4], s))]
             if made:
                 done[s] = min([m[3] for m in made] + ([done[s]] if s in done else []))
     return done

@@ -16,6 +16,7 @@ from .detect_order import order, swap
 from .detect_repeats import repeats
 from .detect_end_state import end_state_deviations
 from .detect_result import result_deviations
+from .detect_result_unmade import unmade_results
 from .detect_room import left_out
 from .detect_result_pace import lifted_by_pictures, slow_between_results
 from .detect_scene import scene_deviations
@@ -64,6 +65,8 @@ def detect(pe: PairEvidence, clock: dict | None = None) -> ScoreResult:
     status, devs = route_deviations(pe, status, devs, pace)  # where a moving camera stopped: steps skipped, out of order
     if pe.profile.end_state_check:  # a step found whose place ends as before it
         devs += end_state_deviations(pe, status, devs)
+    if pe.profile.unmade_check:  # a step found whose clear result the pictures find nowhere
+        devs += unmade_results(pe, status, devs)
     if pe.profile.result_check:  # a step found whose result is not in the pictures (opt-in: its cost)
         devs += result_deviations(pe, status, devs)
     devs = left_out(pe, status, devs)  # a step "done wrongly" that had no time between its neighbours' results

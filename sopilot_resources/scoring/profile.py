@@ -68,6 +68,11 @@ class Profile:
     #: with the gold's cache entry (for detected steps only those the 320 px level sees undone):
     #: 1.21x the time of a pair without it on the 60 s 720p valve pair (docs/scene.md, "End state")
     end_state_check: bool = True
+    #: search the result of each step the clips found (but the last) in the trainee's pictures,
+    #: coarse level first, and report one whose change the gold shows clearly and no level finds
+    #: (best match under 0.75, while two other steps are found) as done differently
+    #: (scoring/detect_result_unmade.py, fixed gold cameras; docs/bench/accuracy.md, "Stop 47")
+    unmade_check: bool = True
     #: time each step by its result in a fixed camera's pictures, and report a stretch from one
     #: step's result to the next far slower than the trainee's others as a slow step (or the
     #: earlier step done again; scoring/detect_result_pace.py, a steps file's steps): it catches
@@ -147,7 +152,7 @@ def parse_profile(doc: object, source: str = "profile") -> Profile:
         kw["penalties"] = {**DEFAULT_PENALTIES, **{k: float(v) for k, v in kw["penalties"].items()}}
     if "critical_steps" in kw:
         kw["critical_steps"] = tuple(kw["critical_steps"])
-    for flag in ("order_blocks_pass", "result_check", "end_state_check", "result_pace_check"):
+    for flag in ("order_blocks_pass", "result_check", "end_state_check", "unmade_check", "result_pace_check"):
         if not isinstance(kw.get(flag, False), bool):
             raise ProfileError(f"{path}: {flag} must be true or false, not {kw[flag]!r}")
     try:
