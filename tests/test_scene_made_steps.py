@@ -136,3 +136,19 @@ def test_the_pairs_own_scale_is_asked_only_with_a_steps_file(monkeypatch):
     assert asked[0] == {s: (st.start_sec, st.end_sec) for s, st in enumerate(STEPS[:-1])}
     detect_scene.scene_deviations(replace(pe, steps_given=False), classify(pe), devs)
     assert asked[-1] is None
+
+
+def test_the_report_lists_a_step_found_at_the_pairs_own_scale():
+    """The pair report's "found in the pictures" (``scene_found_done``) asks the same question as
+    the scoring: a step the search lifted at the pair's scale is listed there, not "not found"
+    (seed 59's correct mixed bracket trainee, `apply label`)."""
+    from sopilot_resources.scoring.result import found_by_pictures
+
+    steps = [SimpleNamespace(name=f"s{k}", start_sec=2.0 * k + 1, end_sec=2.0 * k + 3) for k in range(5)]
+    soft = {0: (0.9, 0.55, 1.0, 4.0, "detail"), 1: (0.8, 0.42, 1.0, 5.5, "detail"),
+            2: (0.9, 0.6, 1.0, 7.0, "detail"), 3: (0.9, 0.45, 1.0, 9.0, "detail")}
+    status = [SimpleNamespace(found=k != 1, step=st) for k, st in enumerate(steps)]
+    pe = SimpleNamespace(scene=Scene({"pictures": {}, "detail": soft}), steps=steps, steps_given=True)
+    assert found_by_pictures(pe, status, []) == [{"index": 1, "name": "s1", "made_by_sec": 5.5}]
+    pe.steps_given = False  # detected steps: DONE_MAG's floor
+    assert found_by_pictures(pe, status, []) == []

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..scene.search import MIN_SIZE
-from .detect_result import CLEAR_GOLD, CONF_BASE, NOT_FOUND, touches
+from .detect_result import CONF_BASE, NOT_FOUND, clear_searched, touches
 from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
 
@@ -42,18 +42,18 @@ class Searched(NamedTuple):
 def searched_best(pe: PairEvidence, n: int) -> Searched | None:
     """Step n's best match over the levels where the gold shows its lasting change clearly,
     from the both-ways search's scenes; None: clear at no level, or not searchable there."""
-    scene, st = pe.scene, pe.steps[n]
+    scene = pe.scene
     best, sign, region = None, None, None
     diffs = [d for d in scene.outcome.differences if d.mask is not None]
     for level in [lv.name for lv in scene.levels]:
-        ch = scene.lasting_changes([n], level).get(n)
-        if ch is None or ch.reliability < CLEAR_GOLD:
+        if n not in (got := clear_searched(pe, [n], level)):
             continue
+        ch, found = got[n]
         region = ch.region if region is None else region
         hit = [d.strength for d in diffs if touches(ch.region, d.mask)]
         sign = max(hit + ([] if sign is None else [sign]), default=None)
-        for m in scene.made_anywhere({n: (st.start_sec, st.end_sec)}, levels=[level])[n]:
-            best = (m[0], m[1]) if best is None else max(best, (m[0], m[1]))
+        if found is not None:
+            best = found if best is None else max(best, found)
     return None if best is None else Searched(*best, sign, region)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..scene.regions import GoldChange
 from ..scene.search import MIN_SIZE
 from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
@@ -69,6 +70,16 @@ def step_box(region: np.ndarray, shape: tuple[int, int]) -> list[int] | None:
     return None if ys.size == 0 else [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
 
 
+def clear_searched(pe: PairEvidence, steps: list[int], level: str) -> dict[int, tuple[GoldChange, tuple | None]]:
+    """Per step of ``steps`` whose lasting change the gold shows clearly at ``level`` (its two
+    estimates agree at least CLEAR_GOLD): (that change, (agreement, size) of its best match
+    over the trainee's video there; None: its region never seen)."""
+    scene = pe.scene
+    clear = {s: c for s, c in scene.lasting_changes(steps, level).items() if c.reliability >= CLEAR_GOLD}
+    found = scene.made_anywhere({s: (pe.steps[s].start_sec, pe.steps[s].end_sec) for s in clear}, levels=[level])
+    return {s: (c, _best(found[s])) for s, c in clear.items()}
+
+
 def result_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) -> list[Deviation]:
     """New ``wrong_step`` deviations for steps the clips found (``status``) and report
     nothing about (``devs``) whose result the trainee's pictures do not show."""
@@ -84,14 +95,10 @@ def result_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Dev
     # when half the other steps reach it at some level), the order changes only the cost
     for level in [lv.name for lv in scene.levels][::-1]:
         todo = [s for s in range(len(pe.steps)) if best.get(s, (-1.0, 0.0))[0] < PAIR_FOUND]
-        changes = scene.lasting_changes(todo, level)
-        changes = {s: c for s, c in changes.items() if c.reliability >= CLEAR_GOLD}
-        for s, c in changes.items():
+        for s, (c, got) in clear_searched(pe, todo, level).items():
             regions.setdefault(s, c.region)
-        ask = {s: (pe.steps[s].start_sec, pe.steps[s].end_sec) for s in changes}
-        for s, found in scene.made_anywhere(ask, levels=[level]).items():
-            if _best(found) is not None:
-                best[s] = max(best.get(s, (-1.0, 0.0)), _best(found))
+            if got is not None:
+                best[s] = max(best.get(s, (-1.0, 0.0)), got)
     checked = sorted(regions)
     if len(checked) < 2:
         return []

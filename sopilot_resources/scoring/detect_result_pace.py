@@ -24,7 +24,7 @@ by the clips, all found done by the pictures, and the pair passed with 100).
 from __future__ import annotations
 
 from ..scene.search import STATE_STEP
-from .detect_scene_done import made_steps
+from .detect_scene_done import made_steps, scaled_by
 from .detect_timing import others_median
 from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
@@ -84,9 +84,10 @@ def slow_between_results(pe: PairEvidence, status: list[StepStatus], devs: list[
     if scene is None or not scene.usable or not pe.steps_given or not scene.fixed_camera:
         return []
     spans = {n: (s.start_sec, s.end_sec) for n, s in enumerate(steps)}
-    made = made_steps(scene, spans, coarse_only=True)
+    every = scaled_by(pe)
+    made = made_steps(scene, spans, coarse_only=True, every=every)
     finer = {s: spans[s] for s in lifted if s not in made}
-    made.update(made_steps(scene, finer) if finer else {})
+    made.update(made_steps(scene, finer, every=every) if finer else {})
     stretches = result_stretches(pe, made)
     if len(stretches) < STRETCHES_MIN:
         return []

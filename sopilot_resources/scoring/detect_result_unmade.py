@@ -28,7 +28,7 @@ wide-view valve correct steps go down to 0.33, which the vouching above keeps ou
 """
 from __future__ import annotations
 
-from .detect_result import CLEAR_GOLD, CONF_BASE, step_box
+from .detect_result import CONF_BASE, clear_searched, step_box
 from .deviation import Deviation, make, span, tc
 from .pair_evidence import PairEvidence, StepStatus
 
@@ -41,12 +41,9 @@ VOUCH = 2
 
 
 def _searched(pe: PairEvidence, steps: list[int], level: str) -> dict[int, tuple[float, object]]:
-    """Per step of ``steps`` whose change the gold shows clearly at ``level``: (its best
-    agreement in the trainee there, its change)."""
-    scene = pe.scene
-    clear = {s: c for s, c in scene.lasting_changes(steps, level).items() if c.reliability >= CLEAR_GOLD}
-    found = scene.made_anywhere({s: (pe.steps[s].start_sec, pe.steps[s].end_sec) for s in clear}, levels=[level])
-    return {s: (max(m[0] for m in found[s]), clear[s]) for s in clear if found[s]}
+    """Per step of ``steps`` whose change the gold shows clearly at ``level`` and that the
+    search could look for: (its best agreement in the trainee there, its change)."""
+    return {s: (got[0], c) for s, (c, got) in clear_searched(pe, steps, level).items() if got is not None}
 
 
 def unmade_results(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) -> list[Deviation]:

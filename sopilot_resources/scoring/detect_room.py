@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .deviation import Deviation, make, tc
-from .detect_scene_done import made_steps
+from .detect_scene_done import made_steps, scaled_by
 from .pair_evidence import PairEvidence, StepStatus
 
 #: a step that had less than this share of its gold duration between its neighbours' results
@@ -71,7 +71,7 @@ def left_out(pe: PairEvidence, status: list[StepStatus], devs: list[Deviation]) 
         return list(devs)
     steps = pe.steps
     need = sorted({n for d in wrong for n in (d.gold_step - 1, d.gold_step + 1) if 0 <= n < len(steps)})
-    made = made_steps(scene, {n: (steps[n].start_sec, steps[n].end_sec) for n in need})
+    made = made_steps(scene, {n: (steps[n].start_sec, steps[n].end_sec) for n in need}, every=scaled_by(pe))
     pace = slot_pace(pe, status)
     out = []
     for d in devs:

@@ -32,7 +32,7 @@ from ..scene.outcome import EDGE_SEC
 from .deviation import Deviation, at_least, make, span, tc
 from .detect_handoff import handed_on
 from .detect_scene_absent import absent_backed
-from .detect_scene_done import extra_for_done, made_steps, repeat_for_done, slow_for_done
+from .detect_scene_done import extra_for_done, made_steps, repeat_for_done, scaled_by, slow_for_done
 from .detect_scene_order import done_out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -133,11 +133,7 @@ def scene_deviations(pe: PairEvidence, status: list[StepStatus], devs: list[Devi
     by_step = {d.gold_step: d for d in devs if d.type in clip_kinds}
     # both ways: a step the clips report missing or wrong whose change the trainee made, like
     # the gold's and where the gold's is, between the steps around it, is done
-    # a softer trainee's changes at the pair's own scale, with a steps file: a detected step can
-    # hold two true steps, and its change made at a smaller size is then one of them left out
-    # (seed 61's bracket, detected: `insert pin` missing, its step's change found at 0.4x)
-    every = dict(enumerate(gold_spans[:-1])) if pe.steps_given else None  # the last: not settled
-    done = made_steps(scene, {s: gold_spans[s] for s in by_step}, every=every)
+    done = made_steps(scene, {s: gold_spans[s] for s in by_step}, every=scaled_by(pe))
     kept = [x for x in devs if not any(x is by_step[s] for s in done)]
     expected = pe.expected * tr_tl.hop  # (S,) seconds
     late = {d.gold_step for d in done_out_of_order(done, status, tr_spans, kept, profile, expected)}

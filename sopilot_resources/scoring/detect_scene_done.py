@@ -41,6 +41,15 @@ def pair_scale(scene, spans: dict[int, tuple[float, float]], level: str, skip: i
     return float(np.median(sizes)) if len(sizes) >= SCALE_MIN else 1.0
 
 
+def scaled_by(pe) -> dict[int, tuple[float, float]] | None:
+    """The steps a pair's own scale is measured over (:func:`pair_scale`, ``made_steps(...,
+    every=)``): every gold step of ``pe`` (PairEvidence) but the last, whose change is not
+    settled when the video ends; None (no scale) without a steps file: a detected step can hold
+    two true steps, and its change made at a smaller size is then one of them left out (seed
+    61's bracket, detected: `insert pin` missing, its step's change found at 0.4x)."""
+    return {n: (s.start_sec, s.end_sec) for n, s in enumerate(pe.steps[:-1])} if pe.steps_given else None
+
+
 def made_steps(scene, spans: dict[int, tuple[float, float]], known: dict[int, float] | None = None,
                coarse_only: bool = False, every: dict[int, tuple[float, float]] | None = None) -> dict[int, float]:
     """Per gold step of ``spans`` whose change the trainee made (at some level of pictures,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..align.types import Alignment
-from .detect_scene_done import made_steps
+from .detect_scene_done import made_steps, scaled_by
 from .deviation import Deviation, critical_notes, out_of_order
 from .pair_evidence import PairEvidence, StepStatus
 from .profile import Profile
@@ -106,5 +106,5 @@ def found_by_pictures(pe: PairEvidence, status: list[StepStatus], devs: list[Dev
     evidence: these steps were asked already."""
     named = {d.gold_step for d in devs if d.type in ("missing_step", "wrong_step")}
     ask = {s: (st.step.start_sec, st.step.end_sec) for s, st in enumerate(status) if not st.found and s not in named}
-    done = made_steps(pe.scene, ask) if ask else {}
+    done = made_steps(pe.scene, ask, every=scaled_by(pe)) if ask else {}
     return [{"index": s, "name": status[s].step.name, "made_by_sec": round(float(t), 2)} for s, t in sorted(done.items())]
